@@ -1,0 +1,61 @@
+package dev.kindling.core.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Every configuration key Kindling knows, with its default and documented range: the one place. */
+public final class Keys {
+    public static final ConfigKey MASTER = key("master", "local[2]", "Spark master URL: local[N], spark://host:port, yarn, k8s://...");
+    public static final ConfigKey MODEL = key("model", "mlp", "architecture name; one of the registry names (see README)");
+    public static final ConfigKey DATA = key("data", null, "dataset URI (file://, hdfs://, or a path) holding manifest.json");
+    public static final ConfigKey OUT = key("out", null, "output URI: the dataset (prepare-data) or the run directory (train, evaluate)");
+    public static final ConfigKey EPOCHS = key("epochs", "10", "training epochs (>= 1)");
+    public static final ConfigKey DIST = key("dist", "shared", "shared (gradient sharing over Aeron) | averaging (parameter averaging) | local (one JVM, no Spark)");
+    public static final ConfigKey SEED = key("seed", "42", "seed for initialisation, data generation and shard order (any long)");
+    public static final ConfigKey BATCH_SIZE = key("batch-size", "64", "examples per minibatch shard, written by prepare-data (>= 1)");
+    public static final ConfigKey LR = key("lr", "1e-3", "base learning rate (> 0)");
+    public static final ConfigKey WEIGHT_DECAY = key("weight-decay", "1e-4", "decoupled (AdamW) weight decay coefficient (>= 0)");
+    public static final ConfigKey T_MAX = key("t-max", "50", "cosine annealing period in epochs, PyTorch CosineAnnealingLR's T_max (>= 1)");
+    public static final ConfigKey MIN_LR = key("min-lr", "0", "cosine annealing floor, eta_min (>= 0, < lr)");
+    public static final ConfigKey CLIP_NORM = key("clip-norm", "1.0", "clip gradients by their global L2 norm (> 0), 0 disables");
+    public static final ConfigKey HIDDEN = key("hidden", "128", "MLP hidden width h; the second layer has h/2 (>= 2, even)");
+    public static final ConfigKey DROPOUT = key("dropout", "0.3", "dropout probability after the first hidden layer ([0, 1))");
+    public static final ConfigKey PATIENCE = key("patience", "10", "early stopping: epochs without a better validation loss before stopping (>= 1), 0 disables");
+    public static final ConfigKey THRESHOLD = key("threshold", "1e-3", "shared: initial threshold of the adaptive gradient encoding (> 0)");
+    public static final ConfigKey AVERAGING_FREQUENCY = key("averaging-frequency", "5", "averaging: minibatches per worker between parameter averages (>= 1)");
+    public static final ConfigKey AERON_PORT = key("aeron-port", "40123", "shared: UDP port of this JVM's Aeron transport (1024-65535); executors on one host need distinct ports");
+    public static final ConfigKey CONTROLLER = key("controller", "127.0.0.1", "shared: address of the driver's Aeron controller, reachable from every executor");
+    public static final ConfigKey NETWORK_MASK = key("network-mask", "127.0.0.0/8", "shared: network mask executors use to pick their Aeron address");
+    public static final ConfigKey TIMEOUT_MINUTES = key("timeout-minutes", "30", "watchdog: fail a training epoch that runs longer than this (>= 1)");
+    public static final ConfigKey PROGRESS_SECONDS = key("progress-seconds", "10", "seconds between driver progress lines (>= 1)");
+    public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum");
+    public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory)");
+    public static final ConfigKey LIMIT = key("limit", "0", "prepare-data: keep at most this many examples per split (>= 0), 0 keeps all");
+    public static final ConfigKey MODEL_PATH = key("model-path", null, "evaluate: URI of a model.zip written by train");
+    public static final ConfigKey SPLIT = key("split", "test", "evaluate: dataset split to evaluate (train | val | test)");
+
+    private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
+            BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, DROPOUT, PATIENCE, THRESHOLD,
+            AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS,
+            DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT));
+
+    /** Every key, in declaration order. */
+    public static Map<String, ConfigKey> all() {
+        return ALL;
+    }
+
+    private static ConfigKey key(String name, String defaultValue, String doc) {
+        return new ConfigKey(name, defaultValue, doc);
+    }
+
+    private static Map<String, ConfigKey> index(List<ConfigKey> keys) {
+        Map<String, ConfigKey> map = new LinkedHashMap<>();
+        for (ConfigKey k : keys) {
+            map.put(k.name(), k);
+        }
+        return java.util.Collections.unmodifiableMap(map);
+    }
+
+    private Keys() {}
+}

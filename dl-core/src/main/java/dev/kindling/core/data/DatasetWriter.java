@@ -1,0 +1,120 @@
+package dev.kindling.core.data;
+
+import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.io.Storage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a dataset as pre-batched shards plus {@code manifest.json}. The whole dataset is written
+ * under a temporary sibling directory and renamed into place at the end, so a reader never sees
+ * half a dataset and a failed run leaves nothing at {@code out}.
+ */
+public final class DatasetWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(DatasetWriter.class);
+
+    /** What one source produced: named splits of examples and how to describe them. */
+    public record Source(String name, String source, int[] featureShape, int numClasses, boolean binary,
+                         List<String> classNames, Map<String, Examples> splits) {}
+
+    public static Manifest write(Storage storage, String out, Source src, int batchSize, long seed) throws IOException {
+        if (batchSize < 1) {
+            throw new ConfigException("batch-size=" + batchSize + ": must be >= 1");
+        }
+        if (storage.exists(out)) {
+            throw new ConfigException("out=" + out + ": already exists; choose a new --out or delete it first");
+        }
+        String tmp = out + ".tmp-" + Long.toHexString(System.nanoTime());
+        try {
+            MessageDigest digest = sha256();
+            Map<String, Manifest.Split> splits = new LinkedHashMap<>();
+            for (Map.Entry<String, Examples> e : src.splits().entrySet()) {
+                splits.put(e.getKey(), writeSplit(storage, tmp, e.getKey(), e.getValue(), src, batchSize, digest));
+            }
+            Manifest m = new Manifest(Manifest.FORMAT_VERSION, src.name(), src.source(), src.featureShape(),
+                    src.numClasses(), src.binary(), batchSize, splits, HexFormat.of().formatHex(digest.digest()),
+                    seed, src.classNames());
+            try (OutputStream os = storage.create(storage.child(tmp, Manifest.FILE))) {
+                os.write(m.toJson());
+            }
+            storage.rename(tmp, out);
+            LOG.info("prepare-data: wrote {} to {} ({} shards of {}; fingerprint {})", src.name(), out,
+                    splits, batchSize, m.fingerprint().substring(0, 12));
+            return m;
+        } catch (IOException | RuntimeException e) {
+            storage.delete(tmp);
+            throw e;
+        }
+    }
+
+    private static Manifest.Split writeSplit(Storage storage, String dir, String split, Examples ex, Source src,
+                                             int batchSize, MessageDigest digest) throws IOException {
+        int shards = 0;
+        for (int start = 0; start < ex.size(); start += batchSize) {
+            int end = Math.min(ex.size(), start + batchSize);
+            byte[] bytes = serialize(toDataSet(ex, start, end, src.numClasses(), src.binary()));
+            digest.update(bytes);
+            try (OutputStream os = storage.create(storage.child(dir, Manifest.shardName(split, shards)))) {
+                os.write(bytes);
+            }
+            shards++;
+        }
+        return new Manifest.Split(ex.size(), shards);
+    }
+
+    /** Rows [start, end) as one minibatch: features [b, d] and labels [b, 1] (binary) or one-hot [b, C]. */
+    static DataSet toDataSet(Examples ex, int start, int end, int numClasses, boolean binary) {
+        int b = end - start;
+        int d = ex.features()[start].length;
+        float[] f = new float[b * d];
+        float[] l = new float[b * (binary ? 1 : numClasses)];
+        for (int i = 0; i < b; i++) {
+            float[] row = ex.features()[start + i];
+            if (row.length != d) {
+                throw new IllegalArgumentException("example " + (start + i) + " has " + row.length + " features, expected " + d);
+            }
+            System.arraycopy(row, 0, f, i * d, d);
+            int y = ex.labels()[start + i];
+            if (y < 0 || y >= numClasses) {
+                throw new IllegalArgumentException("example " + (start + i) + " has label " + y + ", outside [0, " + numClasses + ")");
+            }
+            if (binary) {
+                l[i] = y;
+            } else {
+                l[i * numClasses + y] = 1f;
+            }
+        }
+        INDArray features = Nd4j.create(f, new long[] {b, d}, DataType.FLOAT);
+        INDArray labels = Nd4j.create(l, new long[] {b, binary ? 1 : numClasses}, DataType.FLOAT);
+        return new DataSet(features, labels);
+    }
+
+    static byte[] serialize(DataSet ds) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ds.save(bytes);
+        return bytes.toByteArray();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private DatasetWriter() {}
+}

@@ -1,0 +1,51 @@
+package dev.kindling.core.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * The file operations Kindling needs, on any URI its implementation understands. dl-core has
+ * {@link LocalStorage}; spark-jobs has a Hadoop one (file://, hdfs://, and any Hadoop file system).
+ * Writers that must never leave half a file write to a temporary name and {@link #rename} it.
+ */
+public interface Storage {
+    InputStream open(String uri) throws IOException;
+
+    /** Creates or overwrites a file, creating parent directories. */
+    OutputStream create(String uri) throws IOException;
+
+    boolean exists(String uri) throws IOException;
+
+    void mkdirs(String uri) throws IOException;
+
+    /** Renames a file or directory; fails if {@code to} exists. */
+    void rename(String from, String to) throws IOException;
+
+    /** Deletes a file or a directory tree; no error if absent. */
+    void delete(String uri) throws IOException;
+
+    /** {@code base/child}, in this storage's URI syntax. */
+    default String child(String base, String child) {
+        return base.endsWith("/") ? base + child : base + "/" + child;
+    }
+
+    /** Reads a whole small file. */
+    default byte[] readAll(String uri) throws IOException {
+        try (InputStream in = open(uri)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** Writes a whole small file atomically: a temporary sibling, then a rename over the target. */
+    default void writeAtomically(String uri, byte[] bytes) throws IOException {
+        String tmp = uri + ".tmp-" + Long.toHexString(System.nanoTime());
+        try (OutputStream out = create(tmp)) {
+            out.write(bytes);
+        }
+        if (exists(uri)) {
+            delete(uri);
+        }
+        rename(tmp, uri);
+    }
+}

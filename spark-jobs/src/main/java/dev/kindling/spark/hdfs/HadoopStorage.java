@@ -1,0 +1,112 @@
+package dev.kindling.spark.hdfs;
+
+import dev.kindling.core.io.Storage;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.Serializable;
+import java.net.URI;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileAlreadyExistsException;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * {@link Storage} on any Hadoop file system: {@code hdfs://}, {@code file://}, and plain paths (the
+ * default file system). Serializable, so executors get one in a closure; each JVM opens its own
+ * {@link FileSystem} from a fresh {@link Configuration} plus the URIs' own authority.
+ */
+public final class HadoopStorage implements Storage, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private transient Configuration conf;
+
+    public HadoopStorage() {}
+
+    public HadoopStorage(Configuration conf) {
+        this.conf = conf;
+    }
+
+    private Configuration conf() {
+        if (conf == null) {
+            conf = new Configuration();
+        }
+        return conf;
+    }
+
+    private FileSystem fs(Path p) throws IOException {
+        return p.getFileSystem(conf());
+    }
+
+    /** A fully qualified URI (scheme and, for local paths, an absolute path), so executors agree on it. */
+    public String qualify(String uri) {
+        try {
+            Path p = new Path(uri);
+            return fs(p).makeQualified(p).toString();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("uri=" + uri + ": not a usable file system URI (" + e.getMessage() + ")", e);
+        }
+    }
+
+    @Override
+    public InputStream open(String uri) throws IOException {
+        Path p = new Path(uri);
+        try {
+            return fs(p).open(p);
+        } catch (FileNotFoundException e) {
+            throw new FileNotFoundException(uri);
+        }
+    }
+
+    @Override
+    public OutputStream create(String uri) throws IOException {
+        Path p = new Path(uri);
+        return fs(p).create(p, true);
+    }
+
+    @Override
+    public boolean exists(String uri) throws IOException {
+        Path p = new Path(uri);
+        return fs(p).exists(p);
+    }
+
+    @Override
+    public void mkdirs(String uri) throws IOException {
+        Path p = new Path(uri);
+        fs(p).mkdirs(p);
+    }
+
+    @Override
+    public void rename(String from, String to) throws IOException {
+        Path src = new Path(from);
+        Path dst = new Path(to);
+        FileSystem fs = fs(src);
+        if (fs.exists(dst)) {
+            throw new FileAlreadyExistsException(to);
+        }
+        if (dst.getParent() != null) {
+            fs.mkdirs(dst.getParent());
+        }
+        if (!fs.rename(src, dst)) {
+            throw new IOException("rename " + from + " -> " + to + " failed");
+        }
+    }
+
+    @Override
+    public void delete(String uri) throws IOException {
+        Path p = new Path(uri);
+        fs(p).delete(p, true);
+    }
+
+    @Override
+    public String child(String base, String child) {
+        return new Path(new Path(base), child).toString();
+    }
+
+    /** The scheme of a URI, {@code file} for a plain path. */
+    public static String scheme(String uri) {
+        String s = URI.create(uri).getScheme();
+        return s == null ? "file" : s;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.kindling.spark.master;
+
+import dev.kindling.core.config.Config;
+import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.config.Keys;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
+import org.deeplearning4j.spark.api.TrainingMaster;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
+import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
+
+/** Builds DL4J's training masters from a Kindling config, with the traps DESIGN.md lists avoided. */
+public final class Masters {
+    /** DL4J's Aeron client sets a 30 s liveness timeout; Aeron rejects an unblock timeout below it. */
+    public static final String AERON_UNBLOCK_PROPERTY = "aeron.publication.unblock.timeout";
+    public static final String AERON_UNBLOCK_NANOS = "60000000000";
+
+    public static TrainingMaster<?, ?> build(Config c, int batchSize, int workersPerNode) {
+        String dist = c.oneOf(Keys.DIST, java.util.List.of("shared", "averaging"));
+        long seed = c.longValue(Keys.SEED, s -> true);
+        if (dist.equals("averaging")) {
+            return new ParameterAveragingTrainingMaster.Builder(batchSize)
+                    .batchSizePerWorker(batchSize)
+                    .averagingFrequency(c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1))
+                    .workerPrefetchNumBatches(0)
+                    .rngSeed(seed)
+                    .collectTrainingStats(false)
+                    .build();
+        }
+        int port = aeronPort(c);
+        checkAeronTimeout();
+        checkUdpPortFree(c.string(Keys.CONTROLLER), port);
+        return new SharedTrainingMaster.Builder(voidConfiguration(c), batchSize)
+                .thresholdAlgorithm(new AdaptiveThresholdAlgorithm(c.doubleValue(Keys.THRESHOLD, t -> t > 0)))
+                .batchSizePerWorker(batchSize)
+                .workersPerNode(workersPerNode)
+                .workerPrefetchNumBatches(2)
+                .rngSeed(seed)
+                .collectTrainingStats(false)
+                .build();
+    }
+
+    /** Per-JVM ports and the controller port set after build(): DL4J M2's builder does not set it. */
+    static VoidConfiguration voidConfiguration(Config c) {
+        int port = aeronPort(c);
+        VoidConfiguration vc = VoidConfiguration.builder()
+                .unicastPort(port)
+                .controllerAddress(c.string(Keys.CONTROLLER))
+                .networkMask(c.string(Keys.NETWORK_MASK))
+                .portSupplier(new KindlingPortSupplier(port))
+                .build();
+        vc.setUnicastControllerPort(port);
+        return vc;
+    }
+
+    static int aeronPort(Config c) {
+        return c.intValue(Keys.AERON_PORT, p -> p >= 1024 && p <= 65535);
+    }
+
+    /** Without the property SharedTrainingMaster fails deep inside Aeron; say what to do instead. */
+    static void checkAeronTimeout() {
+        String v = System.getProperty(AERON_UNBLOCK_PROPERTY);
+        if (v == null) {
+            System.setProperty(AERON_UNBLOCK_PROPERTY, AERON_UNBLOCK_NANOS);
+        } else if (Long.parseLong(v) <= 30_000_000_000L) {
+            throw new ConfigException("-D" + AERON_UNBLOCK_PROPERTY + "=" + v + ": must exceed DL4J's 30 s Aeron liveness timeout; use " + AERON_UNBLOCK_NANOS);
+        }
+    }
+
+    /** Fails in milliseconds, naming the port, instead of deep inside Aeron's media driver. */
+    static void checkUdpPortFree(String host, int port) {
+        try (DatagramSocket s = new DatagramSocket(null)) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+        } catch (IOException e) {
+            throw new ConfigException("aeron-port=" + port + ": UDP port on " + host + " is in use or unbindable (" + e.getMessage()
+                    + "); pass --aeron-port=<a free port> or stop the process holding it");
+        }
+    }
+
+    private Masters() {}
+}
