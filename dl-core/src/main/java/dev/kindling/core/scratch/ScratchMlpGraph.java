@@ -23,15 +23,20 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * scratch arithmetic.
  *
  * <pre>
- * vertex     DL4J                               seed (NumPy)        W / b in DL4J
- * input      [B, d0]                            x (B, d0)
- * dense{i}   DenseLayer, ReLU   [B, d_{i+1}]    layers[i] + relus[i]   [d_i, d_{i+1}] / [1, d_{i+1}]
- * output     OutputLayer, softmax + MCXENT      layers[L-1] + loss     [d_{L-1}, d_L] / [1, d_L]
+ * vertex     DL4J layer                   activations     seed (NumPy)          W / b in DL4J
+ * input      -                            [B, d0]         x (B, d0)
+ * dense{i}   DenseLayer, ReLU             [B, d_{i+1}]    layers[i], relus[i]   [d_i, d_{i+1}] / [d_{i+1}]
+ * output     OutputLayer, softmax, MCXENT [B, dL]         layers[L-1], loss     [d_{L-1}, dL] / [dL]
  * </pre>
  *
- * DL4J keeps W as [nIn, nOut] and b as [1, nOut], the seed's layout, so copies are element for
- * element. The graph is DOUBLE with a {@link NoOp} updater: it mirrors the scratch net, it is not
- * meant to be trained by DL4J's updater.
+ * DL4J keeps W as [nIn, nOut], the seed's layout, and b rank 1 as [nOut] (the seed's is [1, nOut]),
+ * so copies are element for element after a reshape of b. The graph is DOUBLE with a {@link NoOp}
+ * updater: it mirrors the scratch net and is not meant to be trained by DL4J's updater.
+ *
+ * <p>Differences that tests pin down ({@code ScratchMlpGraphTest}): DL4J's gradient is the sum over
+ * the minibatch (the scratch net's is the mean; DL4J's updater divides by B later), and DL4J's
+ * MCXENT score is -mean(log p[y]) with p clipped to [1e-10, 1 - 1e-10] instead of the seed's
+ * -mean(log(p[y] + 1e-9)).
  */
 public final class ScratchMlpGraph {
     public static final String INPUT = "input";
@@ -130,8 +135,8 @@ public final class ScratchMlpGraph {
         for (int i = 0; i < layerCount; i++) {
             dev.kindling.core.scratch.Layer src = from.layers().get(i);
             Layer dst = layer(to, layerName(i, layerCount));
-            dst.setParam(WEIGHT_KEY, Nd4j.create(src.weights())); // [in, out]
-            dst.setParam(BIAS_KEY, Nd4j.create(src.bias())); // [1, out]
+            setParam(dst, WEIGHT_KEY, src.weights()); // [in, out]
+            setParam(dst, BIAS_KEY, src.bias()); // [1, out] -> DL4J's [out]
         }
     }
 
@@ -147,8 +152,15 @@ public final class ScratchMlpGraph {
         }
     }
 
+    private static void setParam(Layer layer, String key, double[][] value) {
+        long[] shape = layer.getParam(key).shape();
+        layer.setParam(key, Nd4j.create(value).reshape(shape));
+    }
+
     private static void copyInto(INDArray src, double[][] dst) {
-        double[][] values = src.castTo(DataType.DOUBLE).toDoubleMatrix();
+        // DL4J's bias is rank 1, [out]; view it as the seed's [1, out]
+        INDArray matrix = src.rank() == 1 ? src.reshape(1, src.length()) : src;
+        double[][] values = matrix.castTo(DataType.DOUBLE).toDoubleMatrix();
         for (int r = 0; r < dst.length; r++) {
             System.arraycopy(values[r], 0, dst[r], 0, dst[r].length);
         }
