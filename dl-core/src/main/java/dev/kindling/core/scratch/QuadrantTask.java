@@ -70,4 +70,9 @@ public record QuadrantTask(double[][] features, int[] labels) {
     public int size() {
         return labels.length;
     }
+
+    @Override
+    public String toString() {
+        return "QuadrantTask[size=" + size() + "]";
+    }
 }

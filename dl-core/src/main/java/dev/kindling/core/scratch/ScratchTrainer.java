@@ -60,6 +60,28 @@ public final class ScratchTrainer {
         public int[] dims() {
             return dims.clone();
         }
+
+        // Records compare arrays by reference; a spec is a value, so compare the widths by content.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Spec s && Arrays.equals(dims, s.dims)
+                    && Double.compare(learningRate, s.learningRate) == 0 && batchSize == s.batchSize
+                    && epochs == s.epochs && points == s.points && seed == s.seed
+                    && logEvery == s.logEvery;
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(Arrays.hashCode(dims), learningRate, batchSize, epochs, points, seed,
+                    logEvery);
+        }
+
+        @Override
+        public String toString() {
+            return "Spec[dims=" + Arrays.toString(dims) + ", learningRate=" + learningRate
+                    + ", batchSize=" + batchSize + ", epochs=" + epochs + ", points=" + points
+                    + ", seed=" + seed + ", logEvery=" + logEvery + "]";
+        }
     }
 
     /**

@@ -86,6 +86,27 @@ class ScratchTrainerTest {
     }
 
     @Test
+    void specsWithEqualWidthsAreEqual() {
+        ScratchTrainer.Spec a = ScratchTrainer.Spec.tutorial();
+        ScratchTrainer.Spec b = ScratchTrainer.Spec.tutorial();
+
+        assertEquals(a, b);
+        assertEquals(a.hashCode(), b.hashCode());
+        assertTrue(a.toString().contains("dims=[2, 64, 32, 4]"), a.toString());
+    }
+
+    @Test
+    void specDoesNotShareItsWidthsWithTheCaller() {
+        int[] dims = {2, 8, 4};
+        ScratchTrainer.Spec spec = new ScratchTrainer.Spec(dims, 0.05, 64, 1, 10, 1L, 1);
+
+        dims[1] = 99;
+        spec.dims()[1] = 77;
+
+        assertArrayEquals(new int[] {2, 8, 4}, spec.dims());
+    }
+
+    @Test
     void rejectsNonPositiveLearningRate() {
         assertThrows(IllegalArgumentException.class,
                 () -> new ScratchTrainer.Spec(new int[] {2, 4}, 0.0, 64, 1, 10, 1L, 1));
