@@ -1,0 +1,86 @@
+package dev.kindling.core.optim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectOutputStream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+
+class GlobalNormClippingTest {
+    private static final double LR = 0.1;
+    private static DataType previousDefault;
+    private static DataType previousFloat;
+
+    @BeforeAll
+    static void useDoublePrecision() {
+        previousDefault = Nd4j.dataType();
+        previousFloat = Nd4j.defaultFloatingPointType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+    }
+
+    @AfterAll
+    static void restorePrecision() {
+        Nd4j.setDefaultDataTypes(previousDefault, previousFloat);
+    }
+
+    private static ComputationGraph sgdNet() {
+        return TinyNet.build(b -> b.updater(new Sgd(LR)));
+    }
+
+    @Test
+    void scalesTheWholeMeanGradientToMaxNormWhenItIsLonger() {
+        ComputationGraph net = sgdNet();
+        DataSet data = TinyNet.data();
+        INDArray p0 = net.params().dup().reshape(-1);
+        INDArray g = TinyNet.meanGradient(net, data);
+        double norm = g.norm2Number().doubleValue();
+        double maxNorm = norm / 4;
+        GlobalNormClipping clipping = new GlobalNormClipping(maxNorm);
+        net.addListeners(clipping);
+
+        net.fit(data);
+
+        INDArray expected = p0.sub(g.mul(LR * maxNorm / (norm + GlobalNormClipping.NORM_EPS)));
+        assertEquals(0.0, net.params().reshape(-1).sub(expected).amaxNumber().doubleValue(), 1e-9);
+        assertEquals(norm, clipping.lastNorm(), 1e-12);
+    }
+
+    @Test
+    void leavesTrainingUnchangedWhenTheNormIsBelowMaxNorm() {
+        DataSet data = TinyNet.data();
+        ComputationGraph plain = sgdNet();
+        ComputationGraph clipped = sgdNet();
+        GlobalNormClipping clipping = new GlobalNormClipping(1e6);
+        clipped.addListeners(clipping);
+
+        for (int i = 0; i < 3; i++) {
+            plain.fit(data);
+            clipped.fit(data);
+        }
+
+        assertEquals(plain.params(), clipped.params());
+        assertTrue(clipping.lastNorm() > 0 && clipping.lastNorm() < 1e6, "lastNorm=" + clipping.lastNorm());
+    }
+
+    @Test
+    void clipCoefficientIsPyTorchsClampedRatio() {
+        assertEquals(1.0, GlobalNormClipping.clipCoefficient(0.5, 1.0), 0.0);
+        assertEquals(1.0 / (4.0 + 1e-6), GlobalNormClipping.clipCoefficient(4.0, 1.0), 0.0);
+    }
+
+    @Test
+    void isJavaSerializableForSpark() throws Exception {
+        try (ObjectOutputStream out = new ObjectOutputStream(new ByteArrayOutputStream())) {
+            out.writeObject(new GlobalNormClipping(1.0));
+        }
+    }
+}
