@@ -1,6 +1,7 @@
 package dev.kindling.core.data;
 
 import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.io.RunDirectory;
 import dev.kindling.core.io.Storage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,9 +35,7 @@ public final class DatasetWriter {
         if (batchSize < 1) {
             throw new ConfigException("batch-size=" + batchSize + ": must be >= 1");
         }
-        if (storage.exists(out)) {
-            throw new ConfigException("out=" + out + ": already exists; choose a new --out or delete it first");
-        }
+        RunDirectory.checkAbsent(storage, out);
         String tmp = out + ".tmp-" + Long.toHexString(System.nanoTime());
         try {
             MessageDigest digest = sha256();

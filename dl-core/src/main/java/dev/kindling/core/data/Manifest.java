@@ -42,7 +42,7 @@ public record Manifest(int formatVersion, String name, String source, int[] feat
 
     public Manifest {
         featureShape = featureShape.clone();
-        splits = Map.copyOf(splits);
+        splits = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(splits));
         classNames = List.copyOf(classNames);
     }
 

@@ -70,7 +70,7 @@ public final class Mlp {
         if (spec.dropout() > 0) {
             fc2.dropOut(new Dropout(1.0 - spec.dropout())); // DL4J's argument is the retain probability
         }
-        return defaults.builder().graphBuilder()
+        return defaults.finish(defaults.builder().graphBuilder()
                 .addInputs(INPUT)
                 .setInputTypes(InputType.feedForward(spec.inputs()))
                 .addLayer("fc1", new DenseLayer.Builder().nIn(spec.inputs()).nOut(h).activation(Activation.IDENTITY)
@@ -81,7 +81,7 @@ public final class Mlp {
                 .addLayer(OUTPUT, spec.head().outputLayer(h / 2, spec.classes())
                         .weightInit(pytorchLinear(h / 2)).build(), "fc2")
                 .setOutputs(OUTPUT)
-                .build();
+                .build());
     }
 
     static UniformDistribution pytorchLinear(int fanIn) {

@@ -11,10 +11,13 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * ({@link ScheduleType#EPOCH}), serialized with the network configuration (JSON, model zip,
  * Spark executors). Pass it to an updater, e.g. {@code new Adam(new CosineAnnealingSchedule(...))}.
  * DL4J's epoch counter is the network's {@code epochCount}, advanced by {@code fit(iterator)} or
- * {@code incrementEpochCount()}.
+ * {@code incrementEpochCount()}. The fields are primitives, not the record: Spark's Kryo 4 cannot
+ * serialize Java records, and the configuration travels to executors through it.
  */
 public final class CosineAnnealingSchedule implements ISchedule {
-    private final CosineAnnealing cosine;
+    private final double baseLr;
+    private final int tMax;
+    private final double minLr;
 
     public CosineAnnealingSchedule(@JsonProperty("baseLr") double baseLr, @JsonProperty("tMax") int tMax,
                                    @JsonProperty("minLr") double minLr) {
@@ -22,27 +25,30 @@ public final class CosineAnnealingSchedule implements ISchedule {
     }
 
     public CosineAnnealingSchedule(CosineAnnealing cosine) {
-        this.cosine = Objects.requireNonNull(cosine, "cosine");
+        Objects.requireNonNull(cosine, "cosine");
+        this.baseLr = cosine.baseLr();
+        this.tMax = cosine.tMax();
+        this.minLr = cosine.minLr();
     }
 
     @JsonIgnore
     public CosineAnnealing cosine() {
-        return cosine;
+        return new CosineAnnealing(baseLr, tMax, minLr);
     }
 
     @JsonProperty("baseLr")
     public double getBaseLr() {
-        return cosine.baseLr();
+        return baseLr;
     }
 
     @JsonProperty("tMax")
     public int getTMax() {
-        return cosine.tMax();
+        return tMax;
     }
 
     @JsonProperty("minLr")
     public double getMinLr() {
-        return cosine.minLr();
+        return minLr;
     }
 
     @JsonProperty("scheduleType")
@@ -52,26 +58,26 @@ public final class CosineAnnealingSchedule implements ISchedule {
 
     @Override
     public double valueAt(int iteration, int epoch) {
-        return cosine.valueAt(epoch);
+        return cosine().valueAt(epoch);
     }
 
     @Override
     public ISchedule clone() {
-        return new CosineAnnealingSchedule(cosine);
+        return new CosineAnnealingSchedule(cosine());
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof CosineAnnealingSchedule other && cosine.equals(other.cosine);
+        return o instanceof CosineAnnealingSchedule other && cosine().equals(other.cosine());
     }
 
     @Override
     public int hashCode() {
-        return cosine.hashCode();
+        return cosine().hashCode();
     }
 
     @Override
     public String toString() {
-        return "CosineAnnealingSchedule" + cosine;
+        return "CosineAnnealingSchedule" + cosine();
     }
 }

@@ -12,7 +12,7 @@ public final class Evaluator {
         ClassificationMetrics metrics = new ClassificationMetrics(classes);
         while (batches.hasNext()) {
             DataSet ds = batches.next();
-            INDArray out = net.outputSingle(false, ds.getFeatures());
+            INDArray out = net.outputSingle(false, ds.getFeatures().castTo(net.params().dataType()));
             metrics.add(out, ds.getLabels());
         }
         return metrics;

@@ -2,7 +2,6 @@ package dev.kindling.core.train;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
@@ -62,21 +61,6 @@ public final class LocalTrainer implements EpochLoop.Epochs {
 
     @Override
     public ClassificationMetrics validate() {
-        return Evaluator.evaluate(net, classes, batches(valShards));
-    }
-
-    private Iterator<DataSet> batches(List<String> paths) {
-        Iterator<String> it = paths.iterator();
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
-            }
-
-            @Override
-            public DataSet next() {
-                return loader.apply(it.next());
-            }
-        };
+        return Evaluator.evaluate(net, classes, valShards.stream().map(loader).iterator());
     }
 }

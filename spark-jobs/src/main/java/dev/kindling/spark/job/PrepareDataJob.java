@@ -1,0 +1,61 @@
+package dev.kindling.spark.job;
+
+import dev.kindling.core.config.Config;
+import dev.kindling.core.config.Keys;
+import dev.kindling.core.data.DatasetWriter;
+import dev.kindling.core.data.Examples;
+import dev.kindling.core.data.FashionMnist;
+import dev.kindling.core.data.Manifest;
+import dev.kindling.core.data.SeedTasks;
+import dev.kindling.core.io.RunDirectory;
+import dev.kindling.spark.hdfs.HadoopStorage;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code kindling prepare-data --dataset=<source> --out=<uri>}: reads or generates a source and
+ * writes it as minibatch shards plus manifest.json to any Hadoop URI. The sources so far are small
+ * enough to read on the driver in one pass; the write goes straight to the target file system.
+ */
+public final class PrepareDataJob {
+    public static final List<String> SOURCES = List.of("fashion-mnist", "seed-quadrants", "seed-sum");
+
+    public static Manifest run(Config c) throws Exception {
+        String source = c.oneOf(Keys.DATASET, SOURCES);
+        int batch = c.intValue(Keys.BATCH_SIZE, n -> n >= 1);
+        int limit = c.intValue(Keys.LIMIT, n -> n >= 0);
+        long seed = c.longValue(Keys.SEED, s -> true);
+        HadoopStorage storage = new HadoopStorage();
+        String out = storage.qualify(c.string(Keys.OUT));
+        RunDirectory.checkAbsent(storage, out);
+        DatasetWriter.Source src = switch (source) {
+            case "fashion-mnist" -> FashionMnist.read(c.has(Keys.SOURCE_PATH) ? Path.of(c.string(Keys.SOURCE_PATH))
+                    : FashionMnist.DEBIAN_DIR, seed);
+            case "seed-quadrants" -> SeedTasks.quadrants(seed);
+            case "seed-sum" -> SeedTasks.sum(seed);
+            default -> throw new IllegalStateException(source);
+        };
+        return DatasetWriter.write(storage, out, limited(src, limit), batch, seed);
+    }
+
+    /** What prepare-data prints: name, splits and fingerprint. */
+    static Map<String, Object> summary(Manifest m) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("dataset", m.name());
+        s.put("splits", m.splits());
+        s.put("batch_size", m.batchSize());
+        s.put("fingerprint", m.fingerprint());
+        return s;
+    }
+
+    static DatasetWriter.Source limited(DatasetWriter.Source src, int limit) {
+        Map<String, Examples> splits = new LinkedHashMap<>();
+        src.splits().forEach((k, v) -> splits.put(k, v.limit(limit)));
+        return new DatasetWriter.Source(src.name(), src.source(), src.featureShape(), src.numClasses(), src.binary(),
+                src.classNames(), splits);
+    }
+
+    private PrepareDataJob() {}
+}

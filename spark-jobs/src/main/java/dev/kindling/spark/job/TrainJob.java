@@ -1,0 +1,171 @@
+package dev.kindling.spark.job;
+
+import dev.kindling.core.config.Config;
+import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.config.Keys;
+import dev.kindling.core.data.Manifest;
+import dev.kindling.core.data.Shards;
+import dev.kindling.core.io.RunDirectory;
+import dev.kindling.core.model.Architecture;
+import dev.kindling.core.model.ModelStore;
+import dev.kindling.core.model.NetDefaults;
+import dev.kindling.core.optim.GlobalNormClipping;
+import dev.kindling.core.schedule.CosineAnnealing;
+import dev.kindling.core.train.ClassificationMetrics;
+import dev.kindling.core.train.EpochLoop;
+import dev.kindling.core.train.Evaluator;
+import dev.kindling.core.train.LocalTrainer;
+import dev.kindling.core.train.MetricsJson;
+import dev.kindling.core.train.Progress;
+import dev.kindling.core.train.ScratchEpochs;
+import dev.kindling.spark.hdfs.HadoopStorage;
+import dev.kindling.spark.master.DistributedEvaluation;
+import dev.kindling.spark.master.Masters;
+import dev.kindling.spark.master.SparkTrainer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code kindling train}: validates the config against the dataset's manifest, trains with the
+ * chosen {@code --dist}, evaluates the best model on the test split and publishes the run
+ * directory (model.zip, metrics.json, config.properties, provenance.json) in one rename.
+ */
+public final class TrainJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+    /** @param out the run directory; @param metrics what metrics.json holds */
+    public record Result(String out, Map<String, Object> metrics) {}
+
+    /** Everything checked before any work starts. */
+    record Plan(Architecture arch, String dist, int epochs, int patience, long seed, CosineAnnealing schedule,
+                double weightDecay, double clipNorm, Duration timeout, int progressSeconds, String data,
+                String out, Manifest manifest, ComputationGraphConfiguration graph) {}
+
+    public static Result run(Config c) throws Exception {
+        HadoopStorage storage = new HadoopStorage();
+        Plan p = plan(c, storage);
+        Function<String, DataSet> loader = path -> Shards.load(storage, path);
+        List<String> train = Shards.paths(storage, p.data(), p.manifest(), "train", null);
+        List<String> val = Shards.paths(storage, p.data(), p.manifest(), "val", null);
+        List<String> test = Shards.paths(storage, p.data(), p.manifest(), "test", null);
+        int classes = p.manifest().numClasses();
+        long t0 = System.nanoTime();
+        ComputationGraph net;
+        EpochLoop.Outcome outcome;
+        ClassificationMetrics finalMetrics;
+        int workers = 1;
+        if (p.arch() == Architecture.SCRATCH_MLP) {
+            ScratchEpochs scratch = new ScratchEpochs(p.manifest().featureWidth(), classes, p.schedule().baseLr(), p.seed(),
+                    train, val, loader);
+            outcome = EpochLoop.run(scratch.graph(), scratch, p.epochs(), p.patience(), e -> p.schedule().baseLr());
+            net = scratch.graph();
+            finalMetrics = Evaluator.evaluate(net, classes, test.stream().map(loader).iterator());
+        } else {
+            net = new ComputationGraph(p.graph());
+            net.init();
+            LOG.info("train: model={} params={} data={} ({} train examples) dist={}", p.arch().cliName(), net.numParams(),
+                    p.manifest().name(), p.manifest().split("train").examples(), p.dist());
+            if (p.dist().equals("local")) {
+                Progress progress = new Progress((long) p.epochs() * train.size(), p.progressSeconds());
+                LocalTrainer trainer = new LocalTrainer(net, train, val, loader, classes, p.seed(), progress, listeners(p));
+                outcome = trainer.train(p.epochs(), p.patience(), p.schedule()::valueAt);
+                finalMetrics = Evaluator.evaluate(net, classes, test.stream().map(loader).iterator());
+            } else {
+                try (JavaSparkContext sc = SparkJobs.context(c, "train")) {
+                    workers = SparkJobs.workers(sc);
+                    SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net,
+                            Masters.build(c, p.manifest().batchSize(), workersPerNode(sc)));
+                    sparkNet.setListeners(listeners(p));
+                    SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
+                            classes, p.seed(), p.timeout(), p.progressSeconds());
+                    outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p.schedule()::valueAt);
+                    net = sparkNet.getNetwork();
+                    finalMetrics = DistributedEvaluation.evaluate(sc, net, test, classes);
+                    sparkNet.getTrainingMaster().deleteTempFiles(sc);
+                }
+            }
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        Map<String, Object> metrics = MetricsJson.train(p.arch().cliName(), p.manifest().name(), p.dist(), workers,
+                outcome.history().size(), outcome, wall, finalMetrics.toJson(p.manifest().classNames()), null);
+        publish(storage, p, c, net, metrics);
+        LOG.info("train: wrote {} (test accuracy {}, loss {})", p.out(), String.format("%.4f", finalMetrics.accuracy()),
+                String.format("%.4f", finalMetrics.loss()));
+        return new Result(p.out(), metrics);
+    }
+
+    static Plan plan(Config c, HadoopStorage storage) throws java.io.IOException {
+        Architecture arch = Architecture.byName(c.string(Keys.MODEL));
+        String dist = c.oneOf(Keys.DIST, List.of("shared", "averaging", "local"));
+        int epochs = c.intValue(Keys.EPOCHS, n -> n >= 1);
+        int patience = c.intValue(Keys.PATIENCE, n -> n >= 0);
+        long seed = c.longValue(Keys.SEED, s -> true);
+        double lr = c.doubleValue(Keys.LR, v -> v > 0);
+        CosineAnnealing schedule = new CosineAnnealing(lr, c.intValue(Keys.T_MAX, n -> n >= 1),
+                c.doubleValue(Keys.MIN_LR, v -> v >= 0 && v < lr));
+        double wd = c.doubleValue(Keys.WEIGHT_DECAY, v -> v >= 0);
+        double clip = c.doubleValue(Keys.CLIP_NORM, v -> v >= 0);
+        Duration timeout = Duration.ofMinutes(c.intValue(Keys.TIMEOUT_MINUTES, n -> n >= 1));
+        int progress = c.intValue(Keys.PROGRESS_SECONDS, n -> n >= 1);
+        if (!arch.distributed() && !dist.equals("local")) {
+            throw new ConfigException("model=" + arch.cliName() + " trains in one JVM only: pass --dist=local");
+        }
+        if (!dist.equals("local")) {
+            c.intValue(Keys.AERON_PORT, n -> n >= 1024 && n <= 65535);
+        }
+        String data = storage.qualify(c.string(Keys.DATA));
+        String out = storage.qualify(c.string(Keys.OUT));
+        Manifest m = Shards.manifest(storage, data);
+        arch.checkFits(m);
+        ComputationGraphConfiguration graph = arch.distributed()
+                ? arch.configure(m, c, NetDefaults.adamW(seed, DataType.FLOAT, schedule, wd)) : null;
+        RunDirectory.checkAbsent(storage, out);
+        return new Plan(arch, dist, epochs, patience, seed, schedule, wd, clip, timeout, progress, data, out, m, graph);
+    }
+
+    static List<TrainingListener> listeners(Plan p) {
+        List<TrainingListener> l = new ArrayList<>();
+        if (p.clipNorm() > 0) {
+            l.add(new GlobalNormClipping(p.clipNorm()));
+        }
+        return l;
+    }
+
+    /** local[N]: N replicas in the one JVM share encoded updates; on a cluster one per executor. */
+    static int workersPerNode(JavaSparkContext sc) {
+        String master = sc.master();
+        return master.startsWith("local") ? Math.max(1, sc.defaultParallelism()) : 1;
+    }
+
+    static void publish(HadoopStorage storage, Plan p, Config c, ComputationGraph net, Map<String, Object> metrics)
+            throws java.io.IOException {
+        byte[] config = c.toProperties().getBytes(StandardCharsets.UTF_8);
+        byte[] provenance = MetricsJson.pretty(Provenance.of(p.manifest(), p.seed(), p.data()));
+        Map<String, byte[]> extra = new LinkedHashMap<>();
+        extra.put(ModelStore.CONFIG_ENTRY, config);
+        extra.put(ModelStore.PROVENANCE_ENTRY, provenance);
+        extra.put(ModelStore.MANIFEST_ENTRY, p.manifest().toJson());
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("model.zip", ModelStore.toBytes(net, extra));
+        files.put("metrics.json", MetricsJson.pretty(metrics));
+        files.put("config.properties", config);
+        files.put("provenance.json", provenance);
+        RunDirectory.publish(storage, p.out(), files);
+    }
+
+    private TrainJob() {}
+}

@@ -1,0 +1,58 @@
+package dev.kindling.spark.master;
+
+import dev.kindling.core.train.ClassificationMetrics;
+import dev.kindling.core.train.EpochLoop;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+
+/**
+ * {@code --dist shared|averaging}: each epoch streams the training shard paths, shuffled from
+ * {@code seed + epoch}, through DL4J's {@code fitPaths} (executors read the shards themselves, so
+ * nothing is cached in Spark memory), under a {@link Watchdog}; validation runs on the executors.
+ */
+public final class SparkTrainer implements EpochLoop.Epochs {
+    private final JavaSparkContext sc;
+    private final SparkComputationGraph sparkNet;
+    private final List<String> trainShards;
+    private final List<String> valShards;
+    private final long samplesPerEpoch;
+    private final int classes;
+    private final long seed;
+    private final Duration timeout;
+    private final int heartbeatSeconds;
+
+    public SparkTrainer(JavaSparkContext sc, SparkComputationGraph sparkNet, List<String> trainShards, List<String> valShards,
+                        long samplesPerEpoch, int classes, long seed, Duration timeout, int heartbeatSeconds) {
+        this.sc = sc;
+        this.sparkNet = sparkNet;
+        this.trainShards = List.copyOf(trainShards);
+        this.valShards = List.copyOf(valShards);
+        this.samplesPerEpoch = samplesPerEpoch;
+        this.classes = classes;
+        this.seed = seed;
+        this.timeout = timeout;
+        this.heartbeatSeconds = heartbeatSeconds;
+    }
+
+    @Override
+    public EpochLoop.EpochFit fit(int epoch) throws Exception {
+        List<String> order = new ArrayList<>(trainShards);
+        Collections.shuffle(order, new Random(seed + epoch));
+        JavaRDD<String> paths = sc.parallelize(order, Math.min(order.size(), sc.defaultParallelism()));
+        Watchdog.run(sc, "epoch " + (epoch + 1), timeout, heartbeatSeconds, () -> sparkNet.fitPaths(paths));
+        // SharedTrainingMaster always reports 0.0 here (DESIGN.md); the averaging master reports its mean score.
+        double score = sparkNet.getScore();
+        return new EpochLoop.EpochFit(score == 0.0 ? Double.NaN : score, order.size(), samplesPerEpoch);
+    }
+
+    @Override
+    public ClassificationMetrics validate() throws Exception {
+        return DistributedEvaluation.evaluate(sc, sparkNet.getNetwork(), valShards, classes);
+    }
+}
