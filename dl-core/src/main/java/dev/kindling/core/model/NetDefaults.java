@@ -6,19 +6,20 @@ import dev.kindling.core.schedule.CosineAnnealingSchedule;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
 
 /**
  * Everything about a network that is not its topology: seed, precision, optimizer. Architectures
- * take one of these, so switching optimizer or precision never edits a model class. The optimizer
- * is AdamW (the seed's): Adam with decoupled weight decay on every parameter.
+ * take one of these, so switching optimizer or precision never edits a model class.
  *
  * @param seed        parameter initialisation and dropout seed
  * @param dataType    network data type (FLOAT for training, DOUBLE for gradient checks)
- * @param lr          learning-rate schedule
- * @param weightDecay decoupled weight decay (>= 0; 0 is plain Adam)
+ * @param updater     the optimizer's update rule
+ * @param weightDecay decoupled weight decay on every parameter (>= 0; 0 disables); DL4J applies it
+ *                    after the updater, scaled by the learning rate: with Adam this is AdamW
  */
-public record NetDefaults(long seed, DataType dataType, ISchedule lr, double weightDecay) {
+public record NetDefaults(long seed, DataType dataType, IUpdater updater, double weightDecay) {
 
     public NetDefaults {
         if (!(weightDecay >= 0)) {
@@ -28,12 +29,18 @@ public record NetDefaults(long seed, DataType dataType, ISchedule lr, double wei
 
     /** The seed's optimizer: AdamW with a cosine-annealed learning rate. */
     public static NetDefaults adamW(long seed, DataType dataType, CosineAnnealing schedule, double weightDecay) {
-        return new NetDefaults(seed, dataType, new CosineAnnealingSchedule(schedule), weightDecay);
+        return new NetDefaults(seed, dataType, AdamW.adam(new CosineAnnealingSchedule(schedule)), weightDecay);
+    }
+
+    /** DOUBLE precision, no updater, no decay: what DL4J's gradient checker requires. */
+    public static NetDefaults gradientCheck(long seed) {
+        return new NetDefaults(seed, DataType.DOUBLE, new NoOp(), 0);
     }
 
     /** The shared part of every graph configuration. */
     public NeuralNetConfiguration.Builder builder() {
-        return AdamW.configure(new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType), lr, weightDecay);
+        return AdamW.decoupledDecay(new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType).updater(updater),
+                weightDecay);
     }
 
     /** Every architecture passes its built configuration through here (DL4J M2.1's duplicated decay). */

@@ -59,13 +59,21 @@ public final class AdamW {
         if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
             throw new IllegalArgumentException("weightDecay=" + weightDecay + ": must be finite and >= 0");
         }
-        Adam adam = new Adam(lr);
+        return decoupledDecay(builder.updater(adam(lr)), weightDecay);
+    }
+
+    /** Decoupled decay ({@code WeightDecay(wd, applyLR=true)}) on weights and biases; 0 adds nothing. */
+    public static NeuralNetConfiguration.Builder decoupledDecay(NeuralNetConfiguration.Builder builder, double weightDecay) {
+        return weightDecay > 0 ? builder.weightDecay(weightDecay, true).weightDecayBias(weightDecay, true) : builder;
+    }
+
+    /** The Adam half of AdamW: PyTorch's betas and eps, the given learning-rate schedule. */
+    public static Adam adam(ISchedule lr) {
+        Adam adam = new Adam(Objects.requireNonNull(lr, "lr"));
         adam.setBeta1(BETA1);
         adam.setBeta2(BETA2);
         adam.setEpsilon(EPSILON);
-        return builder.updater(adam)
-                .weightDecay(weightDecay, true)
-                .weightDecayBias(weightDecay, true);
+        return adam;
     }
 
     /** As {@link #configure(NeuralNetConfiguration.Builder, ISchedule, double)} with a constant rate. */

@@ -22,8 +22,7 @@ public final class SparkJobs {
                 .setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
                 .setIfMissing("spark.ui.enabled", "false")
                 .setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1")
-                .setIfMissing("spark.executor.extraJavaOptions",
-                        "-D" + Masters.AERON_UNBLOCK_PROPERTY + "=" + Masters.AERON_UNBLOCK_NANOS);
+                .setIfMissing("spark.executor.extraJavaOptions", Masters.executorJavaOptions());
         return new JavaSparkContext(conf);
     }
 

@@ -1,0 +1,112 @@
+package dev.kindling.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.core.layer.LayerNorm;
+import dev.kindling.core.schedule.CosineAnnealing;
+import java.util.Map;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
+
+class MlpTest {
+
+    private static ComputationGraph init(Mlp.Spec spec, NetDefaults d) {
+        ComputationGraph g = new ComputationGraph(Mlp.configure(spec, d));
+        g.init();
+        return g;
+    }
+
+    @Test
+    void shapesFollowTheSeedsTable() {
+        ComputationGraph g = init(Mlp.Spec.tutorial(), NetDefaults.adamW(1, DataType.FLOAT, CosineAnnealing.tutorial(), 1e-4));
+        Map<String, INDArray> acts = g.feedForward(Nd4j.rand(DataType.FLOAT, 7, 20), false);
+        assertArrayEquals(new long[] {7, 128}, acts.get("fc1").shape());
+        assertArrayEquals(new long[] {7, 128}, acts.get("ln1").shape());
+        assertArrayEquals(new long[] {7, 128}, acts.get("relu1").shape());
+        assertArrayEquals(new long[] {7, 64}, acts.get("fc2").shape());
+        assertArrayEquals(new long[] {7, 1}, acts.get(Mlp.OUTPUT).shape());
+        // Linear(20,128) + LayerNorm(128) + Linear(128,64) + Linear(64,1): PyTorch's parameter count
+        assertEquals(20 * 128 + 128 + 2 * 128 + 128 * 64 + 64 + 64 + 1, g.numParams());
+    }
+
+    @Test
+    void headsAreSigmoidBceForBinaryAndSoftmaxForMulticlass() {
+        ComputationGraph binary = init(Mlp.Spec.tutorial(), NetDefaults.gradientCheck(1));
+        OutputLayer out = (OutputLayer) binary.getLayer(Mlp.OUTPUT).conf().getLayer();
+        assertTrue(out.getActivationFn() instanceof ActivationSigmoid);
+        assertTrue(out.getLossFn() instanceof LossBinaryXENT);
+        ComputationGraph multi = init(new Mlp.Spec(784, 256, 10, Head.SOFTMAX, 0.3), NetDefaults.gradientCheck(1));
+        assertTrue(((OutputLayer) multi.getLayer(Mlp.OUTPUT).conf().getLayer()).getActivationFn() instanceof ActivationSoftmax);
+        assertEquals(10, multi.outputSingle(Nd4j.rand(DataType.DOUBLE, 2, 784)).size(1));
+    }
+
+    @Test
+    void dropoutSitsBeforeTheSecondLinearWithDl4jsRetainProbability() {
+        ComputationGraph g = init(Mlp.Spec.tutorial(), NetDefaults.gradientCheck(1));
+        DenseLayer fc2 = (DenseLayer) g.getLayer("fc2").conf().getLayer();
+        assertEquals(0.7, ((org.deeplearning4j.nn.conf.dropout.Dropout) fc2.getIDropout()).getP(), 1e-12);
+        assertTrue(g.getLayer("ln1").conf().getLayer() instanceof LayerNorm);
+    }
+
+    @Test
+    void gradientsMatchFiniteDifferencesInDouble() {
+        DataType previous = Nd4j.dataType();
+        DataType previousFloat = Nd4j.defaultFloatingPointType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE); // DL4J's checker insists on it
+        try {
+            checkBothHeads();
+        } finally {
+            Nd4j.setDefaultDataTypes(previous, previousFloat);
+        }
+    }
+
+    private static void checkBothHeads() {
+        for (Head head : Head.values()) {
+            Mlp.Spec spec = new Mlp.Spec(5, 6, 3, head, 0.0);
+            ComputationGraph g = init(spec, NetDefaults.gradientCheck(7));
+            INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 5).subi(0.5);
+            INDArray y = head == Head.BINARY ? Nd4j.create(new double[][] {{1}, {0}, {1}, {0}})
+                    : Nd4j.create(new double[][] {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}, {1, 0, 0}});
+            boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                    .inputs(new INDArray[] {x}).labels(new INDArray[] {y})
+                    .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9).exitOnFirstError(false)
+                    .print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
+            assertTrue(ok, "gradient check failed for the " + head + " head");
+        }
+    }
+
+    @Test
+    void saveAndLoadGiveIdenticalOutputs() throws Exception {
+        ComputationGraph g = init(Mlp.Spec.tutorial(), NetDefaults.adamW(3, DataType.FLOAT, CosineAnnealing.tutorial(), 1e-4));
+        INDArray x = Nd4j.rand(DataType.FLOAT, 5, 20);
+        byte[] zip = ModelStore.toBytes(g, Map.of(ModelStore.CONFIG_ENTRY, "model=mlp\n".getBytes()));
+        ModelStore.Loaded back = ModelStore.fromBytes(zip, "memory");
+        assertEquals(g.outputSingle(x), back.graph().outputSingle(x));
+        assertEquals("model=mlp\n", back.text(ModelStore.CONFIG_ENTRY));
+    }
+
+    @Test
+    void corruptModelZipIsAnErrorNamingIt() {
+        var e = assertThrows(dev.kindling.core.config.ConfigException.class,
+                () -> ModelStore.fromBytes("not a zip".getBytes(), "/runs/x/model.zip"));
+        assertTrue(e.getMessage().contains("/runs/x/model.zip"), e.getMessage());
+    }
+
+    @Test
+    void specRejectsOddHiddenWidth() {
+        var e = assertThrows(IllegalArgumentException.class, () -> new Mlp.Spec(20, 127, 2, Head.BINARY, 0.3));
+        assertTrue(e.getMessage().contains("hidden=127"), e.getMessage());
+    }
+}
