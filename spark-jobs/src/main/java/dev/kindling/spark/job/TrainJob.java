@@ -88,7 +88,7 @@ public final class TrainJob {
                 try (JavaSparkContext sc = SparkJobs.context(c, "train")) {
                     workers = SparkJobs.workers(sc);
                     SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net,
-                            Masters.build(c, p.manifest().batchSize(), workersPerNode(sc)));
+                            Masters.build(c, p.manifest().batchSize(), workers, workersPerNode(sc)));
                     sparkNet.setListeners(listeners(p));
                     SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
                             classes, p.seed(), p.timeout(), p.progressSeconds());

@@ -27,11 +27,16 @@ public final class Masters {
         return "-D" + AERON_UNBLOCK_PROPERTY + "=" + AERON_UNBLOCK_NANOS + " -D" + AERON_DELETE_DIR_PROPERTY + "=true";
     }
 
-    public static TrainingMaster<?, ?> build(Config c, int batchSize, int workersPerNode) {
+    /**
+     * @param workers        Spark task slots (executors x cores)
+     * @param workersPerNode model replicas per executor JVM (shared master)
+     */
+    public static TrainingMaster<?, ?> build(Config c, int batchSize, int workers, int workersPerNode) {
         String dist = c.oneOf(Keys.DIST, java.util.List.of("shared", "averaging"));
         long seed = c.longValue(Keys.SEED, s -> true);
         if (dist.equals("averaging")) {
-            return new ParameterAveragingTrainingMaster.Builder(batchSize)
+            // the worker count must be given: M2 derives it from a MultiLayerNetwork and fails for graphs
+            return new ParameterAveragingTrainingMaster.Builder(workers, batchSize)
                     .batchSizePerWorker(batchSize)
                     .averagingFrequency(c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1))
                     .workerPrefetchNumBatches(0)

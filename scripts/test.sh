@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The test command (README; .ci/run calls it): unit and integration tests (Spark local[2], in-process
+# HDFS), then the launcher as a user runs it: --help, a bad input, the scratch-mlp demo and the
+# README's main command (Fashion-MNIST MLP, shared master on local[2]) with its accuracy checked.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+say() { echo "test: $*" >&2; }
+
+if ! command -v mvn >/dev/null || ! java -version 2>&1 | grep -q '"17'; then
+  say "installing OpenJDK 17 and Maven (apt-get)..."
+  apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
+fi
+if [[ ! -d /usr/share/datasets/fashion-mnist ]]; then
+  say "installing Debian's dataset-fashion-mnist for the demo (apt-get)..."
+  apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null; }
+fi
+
+say "mvn verify: build, unit and integration tests, shaded job jar"
+OMP_NUM_THREADS=1 SPARK_LOCAL_IP=127.0.0.1 mvn -B -ntp -Dstyle.color=never verify
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+say "launcher: --help on every command"
+for c in prepare-data train evaluate demo; do
+  scripts/kindling "$c" --help | head -n 1 | grep -q "usage: scripts/kindling $c" || { say "$c --help failed"; exit 1; }
+done
+
+say "launcher: an unknown key exits 2 with a suggestion and creates nothing"
+set +e
+err=$(scripts/kindling train --data="$tmp/none" --out="$tmp/run" --epoch=3 2>&1 >/dev/null); code=$?
+set -e
+[[ $code -eq 2 && "$err" == *"did you mean 'epochs'"* && ! -e "$tmp/run" ]] || { say "bad-input check failed (exit $code): $err"; exit 1; }
+
+check_accuracy() { # <metrics json line> <minimum>
+  python3 -c 'import json,sys; m=json.loads(sys.argv[1]); a=m["final"]["accuracy"]; print(f"test: {m[\"model\"]} on {m[\"dataset\"]}: test accuracy {a:.4f}", file=sys.stderr); sys.exit(0 if a >= float(sys.argv[2]) else 1)' "$1" "$2"
+}
+say "launcher: demo --model=scratch-mlp"
+check_accuracy "$(scripts/kindling demo --model=scratch-mlp --out="$tmp/scratch" 2>"$tmp/scratch.log" | tail -n 1)" 0.97
+say "launcher: the README's main command, demo (Fashion-MNIST MLP, SharedTrainingMaster, local[2])"
+start=$SECONDS
+check_accuracy "$(scripts/kindling demo --out="$tmp/demo" 2>"$tmp/demo.log" | tail -n 1)" 0.84 || { tail -n 30 "$tmp/demo.log" >&2; exit 1; }
+say "demo took $((SECONDS - start)) s"
+if compgen -G "/dev/shm/aeron-$(id -un)-*" >/dev/null; then
+  say "note: Aeron directories remain in /dev/shm: $(ls -d /dev/shm/aeron-"$(id -un)"-* | wc -l)"
+fi
+say "all passed"

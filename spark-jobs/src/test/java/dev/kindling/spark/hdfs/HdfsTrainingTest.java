@@ -1,0 +1,74 @@
+package dev.kindling.spark.hdfs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.core.config.Config;
+import dev.kindling.core.config.Keys;
+import dev.kindling.spark.job.PrepareDataJob;
+import dev.kindling.spark.job.TrainJob;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** prepare-data writes to a real (in-process) HDFS, and Spark executors train from it and write back to it. */
+class HdfsTrainingTest {
+    private static MiniDFSCluster dfs;
+    private static String root;
+
+    @BeforeAll
+    static void startHdfs() throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, Files.createTempDirectory("minidfs").toString());
+        for (String key : new String[] {"dfs.namenode.rpc-address", "dfs.namenode.http-address", "dfs.datanode.address",
+                "dfs.datanode.http.address", "dfs.datanode.ipc.address"}) {
+            conf.set(key, "127.0.0.1:0");
+        }
+        dfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        dfs.waitActive();
+        root = "hdfs://127.0.0.1:" + dfs.getNameNodePort();
+    }
+
+    @AfterAll
+    static void stopHdfs() {
+        if (dfs != null) {
+            dfs.shutdown();
+        }
+    }
+
+    @Test
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    void trainsFromShardsOnHdfsAndPublishesTheRunThere() throws Exception {
+        String data = root + "/datasets/seed-sum";
+        Config prep = Config.builder().set(Keys.DATASET, "seed-sum").set(Keys.OUT, data).build();
+        assertEquals(25, PrepareDataJob.run(prep).split("train").shards());
+
+        HadoopStorage hdfs = new HadoopStorage();
+        assertTrue(hdfs.exists(data + "/manifest.json"));
+        assertTrue(hdfs.exists(data + "/train/part-00024.bin"));
+
+        String run = root + "/runs/sum-averaging";
+        Config train = Config.builder().set(Keys.MODEL, "mlp").set(Keys.DATA, data).set(Keys.OUT, run)
+                .set(Keys.DIST, "averaging").set(Keys.MASTER, "local[2]").set(Keys.EPOCHS, "8")
+                .set(Keys.AVERAGING_FREQUENCY, "3").set(Keys.TIMEOUT_MINUTES, "4").build();
+        TrainJob.Result result = TrainJob.run(train);
+        assertEquals(run, result.out());
+
+        JsonNode metrics = new ObjectMapper().readTree(hdfs.readAll(run + "/metrics.json"));
+        assertEquals("averaging", metrics.get("dist").asText());
+        double accuracy = metrics.get("final").get("accuracy").asDouble();
+        assertTrue(accuracy >= 0.85, "test accuracy " + accuracy);
+        assertTrue(hdfs.exists(run + "/model.zip"));
+        assertTrue(hdfs.exists(run + "/provenance.json"));
+        assertFalse(hdfs.exists(run + ".tmp"), "no staging directory left");
+    }
+}

@@ -1,0 +1,106 @@
+package dev.kindling.spark.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each bad input gives a one-line error, exit code 2, and leaves no --out behind. */
+class BadInputTest {
+    @TempDir
+    static Path dir;
+    static String sum;
+    static String quadrants;
+
+    @BeforeAll
+    static void prepare() {
+        sum = dir.resolve("sum").toString();
+        quadrants = dir.resolve("quadrants").toString();
+        assertEquals(0, Cli.run("prepare-data", "--dataset=seed-sum", "--out=" + sum).exit());
+        assertEquals(0, Cli.run("prepare-data", "--dataset=seed-quadrants", "--out=" + quadrants).exit());
+    }
+
+    private static void assertUsageError(Path out, String expected, String... args) {
+        Cli r = Cli.run(args);
+        assertEquals(2, r.exit(), r.err());
+        assertTrue(r.err().contains(expected), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertFalse(Files.exists(out), out + " was created");
+    }
+
+    @Test
+    void missingDataset() {
+        Path out = dir.resolve("o1");
+        assertUsageError(out, "prepare it first", "train", "--data=" + dir.resolve("nowhere"), "--out=" + out, "--dist=local");
+    }
+
+    @Test
+    void unknownConfigKeySuggestsTheNearest() {
+        Path out = dir.resolve("o2");
+        assertUsageError(out, "did you mean 'epochs'", "train", "--data=" + sum, "--out=" + out, "--epoch=3");
+    }
+
+    @Test
+    void unknownModelListsTheValidOnes() {
+        Path out = dir.resolve("o3");
+        assertUsageError(out, "valid: mlp, scratch-mlp", "train", "--model=resnet9000", "--data=" + sum, "--out=" + out);
+    }
+
+    @Test
+    void datasetThatDoesNotFitTheModel() {
+        Path out = dir.resolve("o4");
+        assertUsageError(out, "binary labels", "train", "--model=scratch-mlp", "--dist=local", "--data=" + sum, "--out=" + out);
+    }
+
+    @Test
+    void modelEvaluatedOnDataOfAnotherShape() {
+        String run = dir.resolve("run-q").toString();
+        Cli train = Cli.run("train", "--model=mlp", "--dist=local", "--epochs=1", "--data=" + quadrants, "--out=" + run);
+        assertEquals(0, train.exit(), train.err());
+        Path out = dir.resolve("o5");
+        assertUsageError(out, "the model was trained on [2] with 4 classes", "evaluate", "--model-path=" + run + "/model.zip",
+                "--data=" + sum, "--dist=local", "--out=" + out);
+    }
+
+    @Test
+    void valueOutOfRange() {
+        Path out = dir.resolve("o6");
+        assertUsageError(out, "epochs=0: out of range", "train", "--data=" + sum, "--out=" + out, "--epochs=0");
+    }
+
+    @Test
+    void corruptModelZip() throws Exception {
+        Path zip = dir.resolve("broken.zip");
+        Files.write(zip, new byte[] {'P', 'K', 3, 4, 0, 0});
+        Path out = dir.resolve("o7");
+        assertUsageError(out, "not a readable Kindling model zip", "evaluate", "--model-path=" + zip, "--data=" + sum,
+                "--dist=local", "--out=" + out);
+    }
+
+    @Test
+    void existingRunDirectoryIsNeverOverwritten() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("taken"));
+        Cli r = Cli.run("train", "--data=" + sum, "--out=" + out, "--dist=local");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("already exists"), r.err());
+        try (Stream<Path> s = Files.list(out)) {
+            assertEquals(0, s.count());
+        }
+    }
+
+    @Test
+    void helpIsAvailableForEveryCommand() {
+        for (Command c : Command.values()) {
+            Cli r = Cli.run(c.cliName, "--help");
+            assertEquals(0, r.exit());
+            assertTrue(r.out().startsWith("usage: scripts/kindling " + c.cliName), r.out());
+        }
+        assertEquals(2, Cli.run("trian").exit());
+    }
+}
