@@ -33,7 +33,13 @@ set -e
 [[ $code -eq 2 && "$err" == *"did you mean 'epochs'"* && ! -e "$tmp/run" ]] || { say "bad-input check failed (exit $code): $err"; exit 1; }
 
 check_accuracy() { # <metrics json line> <minimum>
-  python3 -c 'import json,sys; m=json.loads(sys.argv[1]); a=m["final"]["accuracy"]; print(f"test: {m[\"model\"]} on {m[\"dataset\"]}: test accuracy {a:.4f}", file=sys.stderr); sys.exit(0 if a >= float(sys.argv[2]) else 1)' "$1" "$2"
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+m = json.loads(sys.argv[1])
+a = m["final"]["accuracy"]
+print("test: %s on %s: test accuracy %.4f" % (m["model"], m["dataset"], a), file=sys.stderr)
+sys.exit(0 if a >= float(sys.argv[2]) else 1)
+PY
 }
 say "launcher: demo --model=scratch-mlp"
 check_accuracy "$(scripts/kindling demo --model=scratch-mlp --out="$tmp/scratch" 2>"$tmp/scratch.log" | tail -n 1)" 0.97

@@ -90,8 +90,9 @@ public final class TrainJob {
                     SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net,
                             Masters.build(c, p.manifest().batchSize(), workers, workersPerNode(sc)));
                     sparkNet.setListeners(listeners(p));
+                    int chunk = p.dist().equals("averaging") ? workers * c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1) : 0;
                     SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
-                            classes, p.seed(), p.timeout(), p.progressSeconds());
+                            classes, p.seed(), p.timeout(), p.progressSeconds(), chunk);
                     outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p.schedule()::valueAt);
                     net = sparkNet.getNetwork();
                     finalMetrics = DistributedEvaluation.evaluate(sc, net, test, classes);
