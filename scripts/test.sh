@@ -50,4 +50,13 @@ say "demo took $((SECONDS - start)) s"
 if compgen -G "/dev/shm/aeron-$(id -un)-*" >/dev/null; then
   say "note: Aeron directories remain in /dev/shm: $(ls -d /dev/shm/aeron-"$(id -un)"-* | wc -l)"
 fi
-say "all passed"
+# the plain closing line: JUnit tests from the surefire reports plus the launcher checks above
+python3 - <<'PY'
+import glob, xml.etree.ElementTree as ET
+tests = failed = 0
+for f in glob.glob("*/target/surefire-reports/TEST-*.xml"):
+    r = ET.parse(f).getroot()
+    tests += int(r.get("tests")); failed += int(r.get("failures")) + int(r.get("errors"))
+launcher_checks = 4
+print("%d passed, %d failed" % (tests - failed + launcher_checks, failed))
+PY

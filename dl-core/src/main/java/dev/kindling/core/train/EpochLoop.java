@@ -48,6 +48,7 @@ public final class EpochLoop {
         long samples = 0;
         double fitSeconds = 0;
         boolean stopped = false;
+        long start = System.nanoTime();
         for (int epoch = 0; epoch < maxEpochs; epoch++) {
             net.getConfiguration().setEpochCount(epoch);
             long t0 = System.nanoTime();
@@ -60,10 +61,12 @@ public final class EpochLoop {
             checkFinite(val.loss(), epoch);
             EpochRecord rec = new EpochRecord(epoch, fit.trainLoss(), val.loss(), val.accuracy(), lrAt.applyAsDouble(epoch), seconds);
             history.add(rec);
-            LOG.info("epoch={}/{} train_loss={} val_loss={} val_acc={} lr={} epoch_s={} samples/s={}",
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            LOG.info("epoch={}/{} train_loss={} val_loss={} val_acc={} lr={} epoch_s={} samples/s={} eta={}",
                     epoch + 1, maxEpochs, fmt(fit.trainLoss()), fmt(val.loss()), fmt(val.accuracy()),
                     String.format("%.2e", rec.lr()), String.format("%.1f", seconds),
-                    Progress.human(fit.samples() / Math.max(seconds, 1e-9)));
+                    Progress.human(fit.samples() / Math.max(seconds, 1e-9)),
+                    Progress.duration(elapsed / (epoch + 1) * (maxEpochs - epoch - 1)));
             if (val.loss() < bestLoss) {
                 bestLoss = val.loss();
                 bestEpoch = epoch;
