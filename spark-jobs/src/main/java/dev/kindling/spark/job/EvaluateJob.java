@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code kindling evaluate --model-path=<zip> --data=<uri>}: loss, accuracy, per-class
@@ -28,6 +30,7 @@ import org.apache.spark.api.java.JavaSparkContext;
  * with the same {@link Evaluator}.
  */
 public final class EvaluateJob {
+    private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
 
     public static Map<String, Object> run(Config c) throws Exception {
         String dist = c.oneOf(Keys.DIST, List.of("shared", "averaging", "local"));
@@ -55,6 +58,8 @@ public final class EvaluateJob {
                 metrics = DistributedEvaluation.evaluate(sc, model.graph(), shards, m.numClasses());
             }
         }
+        LOG.info("evaluate: {} on {} ({} examples, dist={}): accuracy {} loss {}", modelPath, split, metrics.count(), dist,
+                String.format("%.4f", metrics.accuracy()), String.format("%.4f", metrics.loss()));
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", trainedModelName(model));
         result.put("model_path", modelPath);
