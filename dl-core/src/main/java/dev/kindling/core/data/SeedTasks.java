@@ -61,7 +61,7 @@ public final class SeedTasks {
     }
 
     /** Fisher-Yates permutation of 0..n-1. */
-    static int[] permutation(int n, Random rng) {
+    public static int[] permutation(int n, Random rng) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
             p[i] = i;

@@ -1,5 +1,6 @@
 package dev.kindling.core.scratch;
 
+import dev.kindling.core.data.SeedTasks;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Random;
@@ -113,7 +114,7 @@ public final class ScratchTrainer {
         int n = data.size();
         double totalLoss = Double.NaN;
         for (int epoch = 0; epoch < spec.epochs(); epoch++) {
-            int[] idx = permutation(n, rng);
+            int[] idx = SeedTasks.permutation(n, rng);
             totalLoss = 0.0;
             for (int start = 0; start < n; start += spec.batchSize()) {
                 int end = Math.min(start + spec.batchSize(), n);
@@ -133,21 +134,6 @@ public final class ScratchTrainer {
             }
         }
         return new Result(totalLoss, net.accuracy(x, y), spec.epochs(), data, net);
-    }
-
-    /** Uniform random permutation of 0..n-1 (Fisher-Yates). */
-    static int[] permutation(int n, Random rng) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
     }
 
     private ScratchTrainer() {}

@@ -17,9 +17,9 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.kindling.core.DoublePrecision;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -28,23 +28,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
+@ExtendWith(DoublePrecision.class)
 class LayerNormTest {
     private static final long SEED = 12345;
-    private static DataType previousDefault;
-    private static DataType previousFloat;
-
-    @BeforeAll
-    static void useDoublePrecision() {
-        previousDefault = Nd4j.dataType();
-        previousFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(previousDefault, previousFloat);
-    }
-
     /** in(4) -> fc1 Dense(5, tanh) -> ln1 LayerNorm -> out Output(3, softmax). */
     private static ComputationGraphConfiguration tinyGraph(LayerNorm layerNorm) {
         return new NeuralNetConfiguration.Builder()

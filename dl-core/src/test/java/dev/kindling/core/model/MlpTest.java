@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.core.DoublePrecision;
 import dev.kindling.core.layer.LayerNorm;
 import dev.kindling.core.schedule.CosineAnnealing;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -20,6 +22,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
 
+@ExtendWith(DoublePrecision.class) // the gradient check needs it; the other tests name their data types
 class MlpTest {
 
     private static ComputationGraph init(Mlp.Spec spec, NetDefaults d) {
@@ -62,17 +65,6 @@ class MlpTest {
 
     @Test
     void gradientsMatchFiniteDifferencesInDouble() {
-        DataType previous = Nd4j.dataType();
-        DataType previousFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE); // DL4J's checker insists on it
-        try {
-            checkBothHeads();
-        } finally {
-            Nd4j.setDefaultDataTypes(previous, previousFloat);
-        }
-    }
-
-    private static void checkBothHeads() {
         for (Head head : Head.values()) {
             Mlp.Spec spec = new Mlp.Spec(5, 6, 3, head, 0.0);
             ComputationGraph g = init(spec, NetDefaults.gradientCheck(7));

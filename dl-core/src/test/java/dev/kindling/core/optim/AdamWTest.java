@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindling.core.layer.LayerNorm;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.kindling.core.DoublePrecision;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -18,25 +18,11 @@ import org.nd4j.linalg.learning.regularization.Regularization;
 import org.nd4j.linalg.learning.regularization.WeightDecay;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
+@ExtendWith(DoublePrecision.class)
 class AdamWTest {
     private static final double LR = 1e-2;
     private static final double WD = 0.1; // large, so that decay is visible in a few steps
     private static final int STEPS = 4;
-    private static DataType previousDefault;
-    private static DataType previousFloat;
-
-    @BeforeAll
-    static void useDoublePrecision() {
-        previousDefault = Nd4j.dataType();
-        previousFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(previousDefault, previousFloat);
-    }
-
     /**
      * Expected parameters follow the published AdamW rule step by step, fed with the gradient DL4J
      * computed at that step: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;

@@ -6,32 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import dev.kindling.core.DoublePrecision;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
+@ExtendWith(DoublePrecision.class)
 class GlobalNormClippingTest {
     private static final double LR = 0.1;
-    private static DataType previousDefault;
-    private static DataType previousFloat;
-
-    @BeforeAll
-    static void useDoublePrecision() {
-        previousDefault = Nd4j.dataType();
-        previousFloat = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(previousDefault, previousFloat);
-    }
-
     private static ComputationGraph sgdNet() {
         return TinyNet.build(b -> b.updater(new Sgd(LR)));
     }

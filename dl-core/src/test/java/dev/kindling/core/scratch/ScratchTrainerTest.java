@@ -68,7 +68,7 @@ class ScratchTrainerTest {
 
     @Test
     void permutationContainsEveryIndexOnce() {
-        int[] p = ScratchTrainer.permutation(100, new Random(1));
+        int[] p = dev.kindling.core.data.SeedTasks.permutation(100, new Random(1));
 
         int[] sorted = p.clone();
         Arrays.sort(sorted);
