@@ -32,13 +32,14 @@ public final class Keys {
     public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum");
     public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory)");
     public static final ConfigKey LIMIT = key("limit", "0", "prepare-data: keep at most this many examples per split (>= 0), 0 keeps all");
-    public static final ConfigKey MODEL_PATH = key("model-path", null, "evaluate: URI of a model.zip written by train");
-    public static final ConfigKey SPLIT = key("split", "test", "evaluate: dataset split to evaluate (train | val | test)");
+    public static final ConfigKey MODEL_PATH = key("model-path", null, "evaluate, infer: URI of a model.zip written by train (evaluate: several, comma-separated, compares them)");
+    public static final ConfigKey SPLIT = key("split", "test", "evaluate, infer: dataset split to use (train | val | test)");
+    public static final ConfigKey FORMAT = key("format", "auto", "infer: input format: auto | shards (a prepared dataset) | csv (header; optional id, label columns) | parquet (a 'features' array column)");
 
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
             BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, DROPOUT, PATIENCE, THRESHOLD,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS,
-            DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT));
+            DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT, FORMAT));
 
     /** Every key, in declaration order. */
     public static Map<String, ConfigKey> all() {

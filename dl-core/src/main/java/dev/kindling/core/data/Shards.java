@@ -1,6 +1,7 @@
 package dev.kindling.core.data;
 
 import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.io.InputException;
 import dev.kindling.core.io.Storage;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
@@ -45,9 +46,9 @@ public final class Shards {
         try {
             bytes = storage.readAll(path);
         } catch (FileNotFoundException e) {
-            throw new IllegalStateException("shard=" + path + ": missing; the dataset is incomplete, re-run prepare-data", e);
+            throw new InputException("shard=" + path + ": missing; the dataset is incomplete, re-run prepare-data", e);
         } catch (IOException e) {
-            throw new IllegalStateException("shard=" + path + ": unreadable (" + e.getMessage() + ")", e);
+            throw new InputException("shard=" + path + ": unreadable (" + e.getMessage() + ")", e);
         }
         return decode(bytes, path);
     }
@@ -58,10 +59,10 @@ public final class Shards {
         try {
             ds.load(new ByteArrayInputStream(bytes));
         } catch (RuntimeException e) {
-            throw new IllegalStateException("shard=" + path + ": corrupt or truncated (" + bytes.length + " bytes; " + e.getMessage() + "); re-run prepare-data", e);
+            throw new InputException("shard=" + path + ": corrupt or truncated (" + bytes.length + " bytes; " + e.getMessage() + "); re-run prepare-data", e);
         }
         if (ds.getFeatures() == null || ds.getLabels() == null) {
-            throw new IllegalStateException("shard=" + path + ": corrupt or truncated (" + bytes.length + " bytes, no features or labels); re-run prepare-data");
+            throw new InputException("shard=" + path + ": corrupt or truncated (" + bytes.length + " bytes, no features or labels); re-run prepare-data");
         }
         return ds;
     }

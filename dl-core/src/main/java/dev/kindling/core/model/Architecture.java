@@ -11,20 +11,28 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 /** The registry: every architecture Kindling can train, by its command-line name. */
 public enum Architecture {
     /** Seed section 2: {@link Mlp}. */
-    MLP("mlp", "dev.kindling.core.model.Mlp", "2: PyTorch basics + MLP training loop", true),
+    MLP("mlp", "dev.kindling.core.model.Mlp", "2: PyTorch basics + MLP training loop", true, 1),
     /** Seed section 1: the from-scratch NumPy MLP, trained by hand-written backprop in one JVM. */
-    SCRATCH_MLP("scratch-mlp", "dev.kindling.core.scratch.ScratchMlp", "1: MLP from scratch", false);
+    SCRATCH_MLP("scratch-mlp", "dev.kindling.core.scratch.ScratchMlp", "1: MLP from scratch", false, 1);
 
     private final String cliName;
     private final String className;
     private final String seedSection;
     private final boolean distributed;
+    private final int version;
 
-    Architecture(String cliName, String className, String seedSection, boolean distributed) {
+    /** @param version bumped whenever a saved model of the old topology no longer loads into the new one */
+    Architecture(String cliName, String className, String seedSection, boolean distributed, int version) {
         this.cliName = cliName;
         this.className = className;
         this.seedSection = seedSection;
         this.distributed = distributed;
+        this.version = version;
+    }
+
+    /** The topology version saved in every model.zip and checked on load. */
+    public int version() {
+        return version;
     }
 
     public String cliName() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.io.InputException;
 import dev.kindling.core.io.LocalStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,7 +84,7 @@ class DatasetWriterTest {
         Path shard = Path.of(storage.child(out, Manifest.shardName("train", 0)));
         byte[] bytes = Files.readAllBytes(shard);
         Files.write(shard, Arrays.copyOf(bytes, bytes.length / 2));
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Shards.load(storage, shard.toString()));
+        InputException e = assertThrows(InputException.class, () -> Shards.load(storage, shard.toString()));
         assertTrue(e.getMessage().contains("part-00000.bin") && e.getMessage().contains("truncated"), e.getMessage());
     }
 

@@ -83,15 +83,38 @@ class MlpTest {
     void saveAndLoadGiveIdenticalOutputs() throws Exception {
         ComputationGraph g = init(Mlp.Spec.tutorial(), NetDefaults.adamW(3, DataType.FLOAT, CosineAnnealing.tutorial(), 1e-4));
         INDArray x = Nd4j.rand(DataType.FLOAT, 5, 20);
-        byte[] zip = ModelStore.toBytes(g, Map.of(ModelStore.CONFIG_ENTRY, "model=mlp\n".getBytes()));
+        byte[] zip = ModelStore.toBytes(g, Architecture.MLP, Map.of(ModelStore.CONFIG_ENTRY, "model=mlp\n".getBytes()));
         ModelStore.Loaded back = ModelStore.fromBytes(zip, "memory");
         assertEquals(g.outputSingle(x), back.graph().outputSingle(x));
         assertEquals("model=mlp\n", back.text(ModelStore.CONFIG_ENTRY));
+        assertEquals(Architecture.MLP, back.architecture());
+    }
+
+    @Test
+    void modelOfAnotherArchitectureVersionIsRefusedWithTheFix() throws Exception {
+        ComputationGraph g = init(Mlp.Spec.tiny(), NetDefaults.gradientCheck(1));
+        byte[] zip = ModelStore.toBytes(g, Architecture.MLP, Map.of());
+        byte[] edited = replaceEntry(zip, ModelStore.MODEL_ENTRY, "format=1\narchitecture=mlp\narchitecture-version=99\n");
+        var e = assertThrows(dev.kindling.core.io.InputException.class, () -> ModelStore.fromBytes(edited, "/m.zip"));
+        assertTrue(e.getMessage().contains("mlp architecture version 99, this Kindling builds version 1"), e.getMessage());
+    }
+
+    private static byte[] replaceEntry(byte[] zip, String name, String text) throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (var in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(zip));
+             var z = new java.util.zip.ZipOutputStream(out)) {
+            for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                z.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                z.write(e.getName().equals(name) ? text.getBytes() : in.readAllBytes());
+                z.closeEntry();
+            }
+        }
+        return out.toByteArray();
     }
 
     @Test
     void corruptModelZipIsAnErrorNamingIt() {
-        var e = assertThrows(dev.kindling.core.config.ConfigException.class,
+        var e = assertThrows(dev.kindling.core.io.InputException.class,
                 () -> ModelStore.fromBytes("not a zip".getBytes(), "/runs/x/model.zip"));
         assertTrue(e.getMessage().contains("/runs/x/model.zip"), e.getMessage());
     }

@@ -17,6 +17,8 @@ enum Command {
                     Keys.TIMEOUT_MINUTES, Keys.PROGRESS_SECONDS)),
     EVALUATE("evaluate", "Evaluate a saved model on a dataset split; prints metrics JSON as stdout's last line.",
             List.of(Keys.MODEL_PATH, Keys.DATA, Keys.SPLIT, Keys.DIST, Keys.MASTER, Keys.OUT)),
+    INFER("infer", "Predict every input row with a saved model; writes Parquet (id, prediction, probabilities, label) to --out.",
+            List.of(Keys.MODEL_PATH, Keys.DATA, Keys.OUT, Keys.FORMAT, Keys.SPLIT, Keys.DIST, Keys.MASTER)),
     DEMO("demo", "Prepare the model's preset dataset under --out (when absent), train, evaluate, print the metrics.",
             List.of(Keys.MODEL, Keys.DIST, Keys.EPOCHS, Keys.OUT, Keys.MASTER, Keys.SEED));
 

@@ -5,6 +5,7 @@ import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.config.Keys;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
+import dev.kindling.core.io.InputException;
 import dev.kindling.core.io.RunDirectory;
 import dev.kindling.core.model.ModelStore;
 import dev.kindling.core.train.ClassificationMetrics;
@@ -14,6 +15,7 @@ import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.master.DistributedEvaluation;
 import java.io.IOException;
 import java.io.StringReader;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +38,8 @@ public final class EvaluateJob {
         String dist = c.oneOf(Keys.DIST, List.of("shared", "averaging", "local"));
         String split = c.oneOf(Keys.SPLIT, List.of("train", "val", "test"));
         HadoopStorage storage = new HadoopStorage();
-        String modelPath = storage.qualify(c.string(Keys.MODEL_PATH));
+        List<String> modelPaths = Arrays.stream(c.string(Keys.MODEL_PATH).split(",")).map(String::trim)
+                .filter(p -> !p.isEmpty()).map(storage::qualify).toList();
         String data = storage.qualify(c.string(Keys.DATA));
         String out = c.has(Keys.OUT) ? storage.qualify(c.string(Keys.OUT)) : null;
         if (out != null) {
@@ -44,42 +47,78 @@ public final class EvaluateJob {
         }
         Manifest m = Shards.manifest(storage, data);
         m.split(split);
-        if (!storage.exists(modelPath)) {
-            throw new ConfigException("model-path=" + modelPath + ": not found; point it at the model.zip in a train run directory");
+        List<ModelStore.Loaded> models = new ArrayList<>();
+        for (String modelPath : modelPaths) { // every model is checked before any evaluation starts
+            if (!storage.exists(modelPath)) {
+                throw new ConfigException("model-path=" + modelPath + ": not found; point it at the model.zip in a train run directory");
+            }
+            ModelStore.Loaded model = ModelStore.fromBytes(storage.readAll(modelPath), modelPath);
+            checkFits(trainedManifest(model, modelPath), m, modelPath, data);
+            models.add(model);
         }
-        ModelStore.Loaded model = ModelStore.fromBytes(storage.readAll(modelPath), modelPath);
-        checkFits(model, m, modelPath, data);
         List<String> shards = Shards.paths(storage, data, m, split, null);
-        ClassificationMetrics metrics;
-        if (dist.equals("local")) {
-            metrics = Evaluator.evaluate(model.graph(), m.numClasses(), shards.stream().map(p -> Shards.load(storage, p)).iterator());
-        } else {
-            try (JavaSparkContext sc = SparkJobs.context(c, "evaluate")) {
-                metrics = DistributedEvaluation.evaluate(sc, model.graph(), shards, m.numClasses());
+        List<Map<String, Object>> results = new ArrayList<>();
+        try (JavaSparkContext sc = dist.equals("local") ? null : SparkJobs.context(c, "evaluate")) {
+            for (int i = 0; i < models.size(); i++) {
+                ModelStore.Loaded model = models.get(i);
+                ClassificationMetrics metrics = sc == null
+                        ? Evaluator.evaluate(model.graph(), m.numClasses(), shards.stream().map(p -> Shards.load(storage, p)).iterator())
+                        : DistributedEvaluation.evaluate(sc, model.graph(), shards, m.numClasses());
+                LOG.info("evaluate: {} on {} ({} examples, dist={}): accuracy {} loss {}", modelPaths.get(i), split, metrics.count(),
+                        dist, String.format("%.4f", metrics.accuracy()), String.format("%.4f", metrics.loss()));
+                Map<String, Object> result = new LinkedHashMap<>();
+                result.put("model", trainedModelName(model));
+                result.put("model_path", modelPaths.get(i));
+                result.put("dataset", m.name());
+                result.put("split", split);
+                result.put("dist", dist);
+                result.put("final", metrics.toJson(m.classNames()));
+                results.add(result);
             }
         }
-        LOG.info("evaluate: {} on {} ({} examples, dist={}): accuracy {} loss {}", modelPath, split, metrics.count(), dist,
-                String.format("%.4f", metrics.accuracy()), String.format("%.4f", metrics.loss()));
-        Map<String, Object> result = new LinkedHashMap<>();
-        result.put("model", trainedModelName(model));
-        result.put("model_path", modelPath);
-        result.put("dataset", m.name());
-        result.put("split", split);
-        result.put("dist", dist);
-        result.put("final", metrics.toJson(m.classNames()));
+        Map<String, Object> report = results.size() == 1 ? results.get(0) : comparison(results);
         if (out != null) {
-            RunDirectory.publish(storage, out, Map.of("metrics.json", MetricsJson.pretty(result)));
+            RunDirectory.publish(storage, out, Map.of("metrics.json", MetricsJson.pretty(report)));
         }
-        return result;
+        return report;
+    }
+
+    /** Several models on one split: a table on the log, and every model's metrics. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> comparison(List<Map<String, Object>> results) {
+        StringBuilder table = new StringBuilder(String.format("%n%-4s %-12s %9s %9s %9s  %s%n", "#", "model", "accuracy", "loss", "macro_f1", "model_path"));
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            Map<String, Object> r = results.get(i);
+            Map<String, Object> f = (Map<String, Object>) r.get("final");
+            table.append(String.format("%-4d %-12s %9.4f %9.4f %9.4f  %s%n", i + 1, r.get("model"), (Double) f.get("accuracy"),
+                    (Double) f.get("loss"), (Double) f.get("macro_f1"), r.get("model_path")));
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("model", r.get("model"));
+            row.put("model_path", r.get("model_path"));
+            row.put("accuracy", f.get("accuracy"));
+            row.put("loss", f.get("loss"));
+            row.put("macro_f1", f.get("macro_f1"));
+            rows.add(row);
+        }
+        LOG.info("evaluate: comparison{}", table);
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("comparison", rows);
+        report.put("models", results);
+        return report;
+    }
+
+    /** The manifest of the dataset a model was trained on, saved inside its zip. */
+    static Manifest trainedManifest(ModelStore.Loaded model, String modelPath) {
+        String json = model.text(ModelStore.MANIFEST_ENTRY);
+        if (json == null) {
+            throw new InputException("model-path=" + modelPath + ": has no " + ModelStore.MANIFEST_ENTRY + ", so kindling train did not write it; retrain it with Kindling");
+        }
+        return Manifest.fromJson(json.getBytes(java.nio.charset.StandardCharsets.UTF_8), modelPath);
     }
 
     /** The model's training manifest must describe the same inputs and classes as the data's. */
-    static void checkFits(ModelStore.Loaded model, Manifest data, String modelPath, String dataUri) {
-        String json = model.text(ModelStore.MANIFEST_ENTRY);
-        if (json == null) {
-            throw new ConfigException("model-path=" + modelPath + ": has no " + ModelStore.MANIFEST_ENTRY + ", so it was not written by kindling train; retrain it with Kindling");
-        }
-        Manifest trained = Manifest.fromJson(json.getBytes(java.nio.charset.StandardCharsets.UTF_8), modelPath);
+    static void checkFits(Manifest trained, Manifest data, String modelPath, String dataUri) {
         if (!Arrays.equals(trained.featureShape(), data.featureShape()) || trained.numClasses() != data.numClasses()
                 || trained.binary() != data.binary()) {
             throw new ConfigException("data=" + dataUri + ": features " + Arrays.toString(data.featureShape()) + " with "

@@ -3,6 +3,7 @@ package dev.kindling.spark.job;
 import dev.kindling.core.config.CommandLine;
 import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.io.InputException;
 import dev.kindling.core.train.MetricsJson;
 import java.io.PrintStream;
 import java.util.Map;
@@ -40,6 +41,7 @@ public final class Kindling {
                 case PREPARE_DATA -> PrepareDataJob.summary(PrepareDataJob.run(config));
                 case TRAIN -> TrainJob.run(config).metrics();
                 case EVALUATE -> EvaluateJob.run(config);
+                case INFER -> InferJob.run(config);
                 case DEMO -> DemoJob.run(config);
             };
             out.println(MetricsJson.line(result));
@@ -47,6 +49,10 @@ public final class Kindling {
         } catch (ConfigException e) {
             err.println("kindling: " + e.getMessage());
             return 2;
+        } catch (InputException e) {
+            LOG.debug("input error", e);
+            err.println("kindling: " + e.getMessage());
+            return 1;
         } catch (Exception | Error e) {
             LOG.error("failed", e);
             err.println("kindling: failed: " + rootMessage(e));

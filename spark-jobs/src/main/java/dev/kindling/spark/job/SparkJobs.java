@@ -5,6 +5,7 @@ import dev.kindling.core.config.Keys;
 import dev.kindling.spark.master.Masters;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
 
 /** The Spark context every job uses, with the settings DESIGN.md measured as needed. */
 public final class SparkJobs {
@@ -15,7 +16,16 @@ public final class SparkJobs {
      * default on small machines) and the Aeron timeout flag.
      */
     public static JavaSparkContext context(Config c, String job) {
-        SparkConf conf = new SparkConf()
+        return new JavaSparkContext(conf(c, job));
+    }
+
+    /** A Spark SQL session with the same settings, for jobs that read or write tables. */
+    public static SparkSession session(Config c, String job) {
+        return SparkSession.builder().config(conf(c, job)).getOrCreate();
+    }
+
+    static SparkConf conf(Config c, String job) {
+        return new SparkConf()
                 .setAppName("kindling-" + job)
                 .setIfMissing("spark.master", c.string(Keys.MASTER))
                 .setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
@@ -23,7 +33,6 @@ public final class SparkJobs {
                 .setIfMissing("spark.ui.enabled", "false")
                 .setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1")
                 .setIfMissing("spark.executor.extraJavaOptions", Masters.executorJavaOptions());
-        return new JavaSparkContext(conf);
     }
 
     /** Number of task slots: N for local[N], else Spark's default parallelism. */

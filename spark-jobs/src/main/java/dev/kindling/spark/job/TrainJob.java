@@ -161,7 +161,7 @@ public final class TrainJob {
         extra.put(ModelStore.PROVENANCE_ENTRY, provenance);
         extra.put(ModelStore.MANIFEST_ENTRY, p.manifest().toJson());
         Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("model.zip", ModelStore.toBytes(net, extra));
+        files.put("model.zip", ModelStore.toBytes(net, p.arch(), extra));
         files.put("metrics.json", MetricsJson.pretty(metrics));
         files.put("config.properties", config);
         files.put("provenance.json", provenance);

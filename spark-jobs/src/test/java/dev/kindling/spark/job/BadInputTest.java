@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Each bad input gives a one-line error, exit code 2, and leaves no --out behind. */
+/** Each bad input gives a one-line error, exit code 2 (1 for a corrupt file), and leaves no --out behind. */
 class BadInputTest {
     @TempDir
     static Path dir;
@@ -27,8 +27,12 @@ class BadInputTest {
     }
 
     private static void assertUsageError(Path out, String expected, String... args) {
+        assertError(2, out, expected, args);
+    }
+
+    private static void assertError(int exit, Path out, String expected, String... args) {
         Cli r = Cli.run(args);
-        assertEquals(2, r.exit(), r.err());
+        assertEquals(exit, r.exit(), r.err());
         assertTrue(r.err().contains(expected), r.err());
         assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
         assertFalse(Files.exists(out), out + " was created");
@@ -75,11 +79,11 @@ class BadInputTest {
     }
 
     @Test
-    void corruptModelZip() throws Exception {
+    void corruptModelZipFailsWithExitOneNamingTheFile() throws Exception {
         Path zip = dir.resolve("broken.zip");
         Files.write(zip, new byte[] {'P', 'K', 3, 4, 0, 0});
         Path out = dir.resolve("o7");
-        assertUsageError(out, "not a readable Kindling model zip", "evaluate", "--model-path=" + zip, "--data=" + sum,
+        assertError(1, out, "broken.zip: not a readable Kindling model zip", "evaluate", "--model-path=" + zip, "--data=" + sum,
                 "--dist=local", "--out=" + out);
     }
 
