@@ -69,13 +69,14 @@ public final class InferJob {
         if (dist.equals("local") && !format.equals("shards")) {
             throw new ConfigException("dist=local: infers prepared datasets only in one JVM; use --dist=shared for " + format);
         }
-        long t0 = System.nanoTime();
         String tmp = out + ".tmp-" + Long.toHexString(System.nanoTime());
         long rowsIn;
         long rowsOut;
+        double seconds;
         Map<String, Object> result = new LinkedHashMap<>();
         try (SparkSession spark = SparkJobs.session(c, "infer")) {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            long t0 = System.nanoTime(); // timed: read, predict and write; not Spark's start-up nor the checks after
             Dataset<Row> predictions;
             if (format.equals("shards")) {
                 Manifest m = Shards.manifest(storage, data);
@@ -115,6 +116,7 @@ public final class InferJob {
                 predictions = spark.createDataFrame(rows, Predictions.SCHEMA);
             }
             predictions.write().parquet(tmp);
+            seconds = (System.nanoTime() - t0) / 1e9;
             storage.rename(tmp, out);
             Dataset<Row> written = spark.read().parquet(out);
             rowsOut = written.count();
@@ -127,7 +129,6 @@ public final class InferJob {
             storage.delete(tmp);
             throw e;
         }
-        double seconds = (System.nanoTime() - t0) / 1e9;
         if (rowsIn != rowsOut) {
             storage.delete(out);
             throw new IllegalStateException("infer read " + rowsIn + " rows but wrote " + rowsOut + "; nothing kept at " + out);

@@ -59,6 +59,8 @@ class SharedTrainingTest {
         assertEquals(l.get("confusion"), d.get("confusion"));
         assertEquals(l.get("examples"), d.get("examples"));
         assertEquals(l.get("loss").asDouble(), d.get("loss").asDouble(), 1e-9);
+        assertEquals(l.get("roc_auc").asDouble(), d.get("roc_auc").asDouble(), 0.0, "exact AUC does not depend on merge order");
+        assertTrue(d.get("roc_auc").asDouble() > 0.95, "AUC " + d.get("roc_auc"));
         assertEquals(accuracy, d.get("accuracy").asDouble(), 0.0, "evaluate agrees with train's final block");
     }
 }
