@@ -31,9 +31,14 @@ public final class HadoopStorage implements Storage, Serializable {
     private Configuration conf() {
         if (conf == null) {
             conf = new Configuration();
+            // A dataset is many small shard files. HDFS's client polls for a closed file's completion from
+            // 400 ms up, which made each shard cost ~0.3 s; a 20 ms start brings that to a few ms.
+            conf.setIfUnset(COMPLETE_DELAY_KEY, "20");
         }
         return conf;
     }
+
+    static final String COMPLETE_DELAY_KEY = "dfs.client.block.write.locateFollowingBlock.initial.delay.ms";
 
     private FileSystem fs(Path p) throws IOException {
         return p.getFileSystem(conf());

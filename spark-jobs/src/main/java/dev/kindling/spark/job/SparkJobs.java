@@ -25,14 +25,19 @@ public final class SparkJobs {
     }
 
     static SparkConf conf(Config c, String job) {
-        return new SparkConf()
+        SparkConf conf = new SparkConf()
                 .setAppName("kindling-" + job)
                 .setIfMissing("spark.master", c.string(Keys.MASTER))
                 .setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                 .setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
                 .setIfMissing("spark.ui.enabled", "false")
-                .setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1")
-                .setIfMissing("spark.executor.extraJavaOptions", Masters.executorJavaOptions());
+                .setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
+        // the Aeron options are required, so they are added to whatever options the cluster sets
+        String options = conf.get("spark.executor.extraJavaOptions", "");
+        if (!options.contains(Masters.AERON_UNBLOCK_PROPERTY)) {
+            conf.set("spark.executor.extraJavaOptions", (options + " " + Masters.executorJavaOptions()).trim());
+        }
+        return conf;
     }
 
     /** Number of task slots: N for local[N], else Spark's default parallelism. */

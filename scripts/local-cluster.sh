@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# A real local cluster on one host, from Maven jars only: HDFS (a NameNode and a DataNode process) and
+# Spark standalone (a Master and SPARK_WORKERS Workers, whose executors are JVMs of their own).
+#   scripts/local-cluster.sh up | down | status
+# Ports, directories and sizes come from cluster-configs/cluster.env (override any in the environment).
+# `up` is idempotent; `down` stops only the processes `up` started (by their recorded PIDs), then
+# removes the Aeron directories the cluster's JVMs left in /dev/shm.
+set -euo pipefail
+KINDLING_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../cluster-configs/cluster.env
+source "$KINDLING_ROOT/cluster-configs/cluster.env"
+H=$KINDLING_CLUSTER_HOST
+D=$KINDLING_CLUSTER_DIR
+pids=$D/pids
+say() { echo "local-cluster: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+jar() { ls "$KINDLING_ROOT"/spark-jobs/target/kindling-spark-jobs-*-all.jar 2>/dev/null | head -n 1; }
+
+ensure_build() {
+  if [[ -z "$(jar)" || ! -f "$KINDLING_ROOT/spark-jobs/target/hdfs.classpath" ]]; then
+    say "building the job jar (mvn -q -DskipTests package)..."
+    (cd "$KINDLING_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package) >&2
+  fi
+}
+
+alive() { [[ -f "$pids/$1.pid" ]] && kill -0 "$(cat "$pids/$1.pid")" 2>/dev/null; }
+
+port_free() { [[ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
+
+wait_for() { # <what> <command...>
+  local what=$1; shift
+  local deadline=$((SECONDS + KINDLING_CLUSTER_WAIT))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "$what not ready after ${KINDLING_CLUSTER_WAIT}s; see $D/logs"
+    sleep 0.5
+  done
+}
+
+start() { # <name> <env assignments...> -- <java args...>: starts a daemon in the background, records its PID
+  local name=$1; shift
+  local envs=()
+  while [[ $1 != -- ]]; do envs+=("$1"); shift; done
+  shift
+  env "${envs[@]}" java "$@" > "$D/logs/$name.log" 2>&1 &
+  echo $! > "$pids/$name.pid"
+}
+
+hdfs_ready() {
+  curl -sf "http://$H:$HDFS_NAMENODE_HTTP_PORT/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState" | grep -q '"NumLiveDataNodes" : 1' &&
+    curl -sf "http://$H:$HDFS_NAMENODE_HTTP_PORT/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo" | grep -q '"Safemode" : ""'
+}
+
+spark_ready() {
+  curl -sf "http://$H:$SPARK_MASTER_UI_PORT/json/" | tr -d ' \n' | grep -q "\"aliveworkers\":$SPARK_WORKERS,"
+}
+
+up() {
+  if alive namenode && alive master; then
+    say "already running (hdfs://$H:$HDFS_NAMENODE_PORT, spark://$H:$SPARK_MASTER_PORT); 'down' stops it"
+    return 0
+  fi
+  alive namenode || alive datanode || alive master && die "partly running; run 'down' first"
+  ensure_build
+  local ports=("$HDFS_NAMENODE_PORT" "$HDFS_NAMENODE_HTTP_PORT" "$HDFS_DATANODE_PORT" "$HDFS_DATANODE_HTTP_PORT"
+    "$HDFS_DATANODE_IPC_PORT" "$SPARK_MASTER_PORT" "$SPARK_MASTER_UI_PORT")
+  for ((i = 1; i <= SPARK_WORKERS; i++)); do ports+=($((SPARK_WORKER_UI_PORT_BASE + i))); done
+  for p in "${ports[@]}"; do
+    port_free "$p" || die "port $p on $H is in use ($(ss -Hltnp "sport = :$p" | head -n 1)); change it in cluster-configs/cluster.env or stop its owner"
+  done
+  mkdir -p "$D/logs" "$pids" "$D/spark-home/jars" "$D/hdfs"
+  touch "$D/started"
+  local app_jar mini
+  app_jar=$(jar)
+  mini=$(cat "$KINDLING_ROOT/spark-jobs/target/hdfs.classpath")
+  [[ -f "$mini" ]] || die "HDFS server jar $mini missing; run mvn -DskipTests package"
+  local hj=(-Xmx512m -XX:+UseSerialGC -Dkindling.host="$H" -Dkindling.hdfs.port="$HDFS_NAMENODE_PORT"
+    -Dkindling.hdfs.http.port="$HDFS_NAMENODE_HTTP_PORT" -Dkindling.dn.port="$HDFS_DATANODE_PORT"
+    -Dkindling.dn.http.port="$HDFS_DATANODE_HTTP_PORT" -Dkindling.dn.ipc.port="$HDFS_DATANODE_IPC_PORT"
+    -Dkindling.hdfs.base="$D/hdfs" -Dlog4j2.configurationFile="$KINDLING_ROOT/cluster-configs/spark/log4j2.properties"
+    -cp "$KINDLING_ROOT/cluster-configs/hadoop:$mini:$app_jar")
+  if [[ ! -d "$D/hdfs/name" ]]; then
+    say "formatting HDFS at $D/hdfs"
+    java "${hj[@]}" org.apache.hadoop.hdfs.server.namenode.NameNode -format -force -nonInteractive > "$D/logs/format.log" 2>&1 ||
+      die "HDFS format failed; see $D/logs/format.log"
+  fi
+  say "starting HDFS (NameNode $H:$HDFS_NAMENODE_PORT, DataNode)"
+  start namenode -- "${hj[@]}" org.apache.hadoop.hdfs.server.namenode.NameNode
+  start datanode -- "${hj[@]}" org.apache.hadoop.hdfs.server.datanode.DataNode
+
+  # Spark authentication is on: one secret per cluster, readable only by its owner
+  [[ -f "$D/secret" ]] || (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$D/secret")
+  local secret
+  secret=$(cat "$D/secret")
+  cat > "$D/spark-defaults.conf" <<CONF
+# Written by scripts/local-cluster.sh up; read by scripts/kindling for --master=spark://$H:$SPARK_MASTER_PORT
+spark.authenticate true
+spark.authenticate.secret $secret
+spark.executor.memory $SPARK_EXECUTOR_MEMORY
+spark.executor.cores $SPARK_WORKER_CORES
+spark.cores.max $((SPARK_WORKERS * SPARK_WORKER_CORES))
+spark.executorEnv.SPARK_SCALA_VERSION 2.12
+spark.executorEnv.OMP_NUM_THREADS 1
+spark.hadoop.fs.defaultFS hdfs://$H:$HDFS_NAMENODE_PORT
+spark.executor.extraJavaOptions -Dlog4j2.configurationFile=$KINDLING_ROOT/cluster-configs/spark/log4j2.properties
+CONF
+  chmod 600 "$D/spark-defaults.conf"
+  local sj=(-Xmx256m -XX:+UseSerialGC -Dspark.port.maxRetries=0 -Dspark.authenticate=true -Dspark.authenticate.secret="$secret"
+    -Dlog4j2.configurationFile="$KINDLING_ROOT/cluster-configs/spark/log4j2.properties" -cp "$KINDLING_ROOT/cluster-configs/spark:$app_jar")
+  say "starting Spark Master spark://$H:$SPARK_MASTER_PORT and $SPARK_WORKERS Workers"
+  start master SPARK_LOCAL_IP="$H" -- "${sj[@]}" org.apache.spark.deploy.master.Master --host "$H" --port "$SPARK_MASTER_PORT" --webui-port "$SPARK_MASTER_UI_PORT"
+  wait_for "Spark Master" curl -sf "http://$H:$SPARK_MASTER_UI_PORT/json/"
+  for ((i = 1; i <= SPARK_WORKERS; i++)); do
+    start "worker-$i" SPARK_HOME="$D/spark-home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP="$H" SPARK_DIST_CLASSPATH="$app_jar" \
+      OMP_NUM_THREADS=1 KINDLING_AERON_PORT=$((AERON_WORKER_PORT_BASE + i)) -- \
+      "${sj[@]}" org.apache.spark.deploy.worker.Worker --host "$H" --cores "$SPARK_WORKER_CORES" --memory "$SPARK_WORKER_MEMORY" \
+      --webui-port $((SPARK_WORKER_UI_PORT_BASE + i)) --work-dir "$D/worker-$i" "spark://$H:$SPARK_MASTER_PORT"
+  done
+  wait_for "HDFS" hdfs_ready
+  wait_for "Spark Workers" spark_ready
+  say "up: hdfs://$H:$HDFS_NAMENODE_PORT  spark://$H:$SPARK_MASTER_PORT (UI http://$H:$SPARK_MASTER_UI_PORT)  logs $D/logs"
+}
+
+down() {
+  local any=no
+  for f in "$pids"/*.pid; do
+    [[ -f "$f" ]] || continue
+    local pid name
+    pid=$(cat "$f"); name=$(basename "$f" .pid)
+    if kill -0 "$pid" 2>/dev/null; then
+      any=yes
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -0 "$pid" 2>/dev/null && { say "$name ($pid) ignored TERM; killing"; kill -9 "$pid" 2>/dev/null || true; }
+    fi
+    rm -f "$f"
+  done
+  # executors are children of the Workers and stop with them; wait for any that linger
+  for _ in $(seq 1 40); do pgrep -f "CoarseGrainedExecutorBackend.*$D" >/dev/null || break; sleep 0.25; done
+  pkill -9 -f "CoarseGrainedExecutorBackend.*$D" 2>/dev/null || true
+  if [[ -f "$D/started" ]]; then
+    find /dev/shm -maxdepth 1 -name "aeron-$(id -un)-*" -newer "$D/started" -exec rm -rf {} + 2>/dev/null || true
+    rm -f "$D/started"
+  fi
+  [[ $any == yes ]] && say "down" || say "not running"
+}
+
+status() {
+  local rc=0
+  for name in namenode datanode master $(for ((i = 1; i <= SPARK_WORKERS; i++)); do echo "worker-$i"; done); do
+    if alive "$name"; then echo "$name: running (pid $(cat "$pids/$name.pid"))"; else echo "$name: stopped"; rc=3; fi
+  done
+  hdfs_ready && echo "hdfs: hdfs://$H:$HDFS_NAMENODE_PORT ready" || echo "hdfs: not ready"
+  spark_ready && echo "spark: spark://$H:$SPARK_MASTER_PORT with $SPARK_WORKERS workers" || echo "spark: not ready"
+  return $rc
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: scripts/local-cluster.sh up|down|status   (settings: cluster-configs/cluster.env)" >&2; exit 2 ;;
+esac
