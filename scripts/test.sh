@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README; .ci/run calls it): unit and integration tests (Spark local[2], in-process
-# HDFS), then the launcher as a user runs it: --help, a bad input, the scratch-mlp demo and the
-# README's main command (Fashion-MNIST MLP, shared master on local[2]) with its accuracy checked.
+# HDFS), then the launcher as a user runs it: --help, a bad input, the scratch-mlp demo, the README's
+# main command (Fashion-MNIST MLP, shared master on local[2]) with its accuracy checked, and a real
+# local cluster (HDFS and Spark standalone processes) training across two executor JVMs over Aeron.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -10,6 +11,10 @@ say() { echo "test: $*" >&2; }
 if ! command -v mvn >/dev/null || ! java -version 2>&1 | grep -q '"17'; then
   say "installing OpenJDK 17 and Maven (apt-get)..."
   apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null
+fi
+if ! command -v curl >/dev/null || ! command -v ss >/dev/null || ! command -v pgrep >/dev/null; then
+  say "installing curl, iproute2 and procps for the local cluster (apt-get)..."
+  apt-get update -qq && apt-get install -y -qq curl iproute2 procps >/dev/null
 fi
 if [[ ! -d /usr/share/datasets/fashion-mnist ]]; then
   say "installing Debian's dataset-fashion-mnist for the demo (apt-get)..."
@@ -47,6 +52,32 @@ say "launcher: the README's main command, demo (Fashion-MNIST MLP, SharedTrainin
 start=$SECONDS
 check_accuracy "$(scripts/kindling demo --out="$tmp/demo" 2>"$tmp/demo.log" | tail -n 1)" 0.84 || { tail -n 30 "$tmp/demo.log" >&2; exit 1; }
 say "demo took $((SECONDS - start)) s"
+say "cluster: HDFS + Spark standalone (2 executor JVMs), shared-gradient training over Aeron from HDFS"
+export KINDLING_CLUSTER_DIR="$tmp/cluster"
+KINDLING_ROOT=$root
+source "$root/cluster-configs/cluster.env"
+master="spark://$KINDLING_CLUSTER_HOST:$SPARK_MASTER_PORT"
+hdfs="hdfs://$KINDLING_CLUSTER_HOST:$HDFS_NAMENODE_PORT"
+cluster_down() { scripts/local-cluster.sh down || true; }
+trap 'cluster_down; rm -rf "$tmp"' EXIT
+scripts/local-cluster.sh up
+scripts/local-cluster.sh up 2>&1 | grep -q "already running" || { say "second 'up' did not say already running"; exit 1; }
+scripts/kindling prepare-data --dataset=seed-sum --out="$hdfs/datasets/seed-sum" 2>"$tmp/cluster-prep.log" >/dev/null
+check_accuracy "$(scripts/kindling train --model=mlp --master="$master" --dist=shared --epochs=6 --timeout-minutes=5 \
+  --aeron-port="$AERON_DRIVER_PORT" --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/shared" 2>"$tmp/cluster-train.log" | tail -n 1)" 0.9 \
+  || { tail -n 30 "$tmp/cluster-train.log" >&2; exit 1; }
+joined=$(cat "$KINDLING_CLUSTER_DIR"/worker-*/app-*/*/stderr | grep -c "Adding UDP connection" || true)
+say "cluster: executors opened $joined Aeron connections"
+((joined >= 4)) || { say "expected each of 2 executors to connect to the driver and its peer over Aeron"; exit 1; }
+check_accuracy "$(scripts/kindling evaluate --master="$master" --model-path="$hdfs/runs/shared/model.zip" \
+  --data="$hdfs/datasets/seed-sum" 2>"$tmp/cluster-eval.log" | tail -n 1)" 0.9
+rows=$(scripts/kindling infer --master="$master" --model-path="$hdfs/runs/shared/model.zip" --data="$hdfs/datasets/seed-sum" \
+  --out="$hdfs/predictions/seed-sum" 2>"$tmp/cluster-infer.log" | tail -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["rows_out"])')
+[[ "$rows" == 200 ]] || { say "infer on the cluster wrote $rows rows, expected 200"; exit 1; }
+scripts/local-cluster.sh down
+left=$(pgrep -f "$KINDLING_CLUSTER_DIR" || true)
+[[ -z "$left" ]] || { say "processes left after down: $left"; exit 1; }
+trap 'rm -rf "$tmp"' EXIT
 if compgen -G "/dev/shm/aeron-$(id -un)-*" >/dev/null; then
   say "note: Aeron directories remain in /dev/shm: $(ls -d /dev/shm/aeron-"$(id -un)"-* | wc -l)"
 fi
@@ -57,6 +88,6 @@ tests = failed = 0
 for f in glob.glob("*/target/surefire-reports/TEST-*.xml"):
     r = ET.parse(f).getroot()
     tests += int(r.get("tests")); failed += int(r.get("failures")) + int(r.get("errors"))
-launcher_checks = 4
+launcher_checks = 9
 print("%d passed, %d failed" % (tests - failed + launcher_checks, failed))
 PY
