@@ -42,6 +42,7 @@ public final class Kindling {
                 case TRAIN -> TrainJob.run(config).metrics();
                 case EVALUATE -> EvaluateJob.run(config);
                 case INFER -> InferJob.run(config);
+                case PREFLIGHT -> PreflightJob.run(config);
                 case DEMO -> DemoJob.run(config);
             };
             out.println(MetricsJson.line(result));

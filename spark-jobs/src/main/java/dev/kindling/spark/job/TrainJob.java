@@ -21,6 +21,7 @@ import dev.kindling.core.train.ScratchEpochs;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.master.DistributedEvaluation;
 import dev.kindling.spark.master.Masters;
+import dev.kindling.spark.master.Preflight;
 import dev.kindling.spark.master.SparkTrainer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -87,6 +88,7 @@ public final class TrainJob {
             } else {
                 try (JavaSparkContext sc = SparkJobs.context(c, "train")) {
                     workers = SparkJobs.workers(sc);
+                    Preflight.require(PreflightJob.checks(sc, c, net.numParams()));
                     SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net,
                             Masters.build(c, p.manifest().batchSize(), workers, workersPerNode(sc)));
                     sparkNet.setListeners(listeners(p));

@@ -44,9 +44,7 @@ public final class Masters {
                     .collectTrainingStats(false)
                     .build();
         }
-        int port = aeronPort(c);
         checkAeronProperties();
-        checkUdpPortFree(c.string(Keys.CONTROLLER), port);
         return new SharedTrainingMaster.Builder(voidConfiguration(c), batchSize)
                 .thresholdAlgorithm(new AdaptiveThresholdAlgorithm(c.doubleValue(Keys.THRESHOLD, t -> t > 0)))
                 .batchSizePerWorker(batchSize)

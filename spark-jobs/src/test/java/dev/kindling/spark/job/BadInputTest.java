@@ -99,6 +99,33 @@ class BadInputTest {
     }
 
     @Test
+    void aeronPortInUseIsNamedWithinSecondsInsteadOfAHang() throws Exception {
+        Path out = dir.resolve("o8");
+        try (java.net.DatagramSocket blocker = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
+            long t0 = System.nanoTime();
+            assertUsageError(out, "aeron-port=" + blocker.getLocalPort() + ": UDP port on 127.0.0.1 is in use", "train", "--data=" + sum,
+                    "--out=" + out, "--dist=shared", "--aeron-port=" + blocker.getLocalPort());
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertTrue(seconds < 10, "named in " + seconds + " s");
+        }
+    }
+
+    @Test
+    void preflightReportsEveryCheckAndPassesOnAGoodConfig() throws Exception {
+        Path out = dir.resolve("o9");
+        Cli r = Cli.run("preflight", "--data=" + sum, "--out=" + out, "--dist=shared", "--aeron-port=" + Cli.freeUdpPort());
+        assertEquals(0, r.exit(), r.err());
+        String json = r.lastLine();
+        for (String check : new String[] {"data", "out", "aeron-port", "shared-memory", "controller", "executor-memory"}) {
+            assertTrue(json.contains("\"check\":\"" + check + "\""), json);
+        }
+        assertFalse(Files.exists(out));
+        try (Stream<Path> s = Files.list(dir)) {
+            assertTrue(s.noneMatch(f -> f.getFileName().toString().startsWith("o9")), "the write probe is removed");
+        }
+    }
+
+    @Test
     void helpIsAvailableForEveryCommand() {
         for (Command c : Command.values()) {
             Cli r = Cli.run(c.cliName, "--help");
