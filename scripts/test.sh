@@ -63,9 +63,16 @@ trap 'cluster_down; rm -rf "$tmp"' EXIT
 scripts/local-cluster.sh up
 scripts/local-cluster.sh up 2>&1 | grep -q "already running" || { say "second 'up' did not say already running"; exit 1; }
 scripts/kindling prepare-data --dataset=seed-sum --out="$hdfs/datasets/seed-sum" 2>"$tmp/cluster-prep.log" >/dev/null
-check_accuracy "$(scripts/kindling train --model=mlp --master="$master" --dist=shared --epochs=6 --timeout-minutes=5 \
-  --aeron-port="$AERON_DRIVER_PORT" --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/shared" 2>"$tmp/cluster-train.log" | tail -n 1)" 0.9 \
+trained=$(scripts/kindling train --model=mlp --master="$master" --dist=shared --epochs=6 --timeout-minutes=5 \
+  --aeron-port="$AERON_DRIVER_PORT" --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/shared" 2>"$tmp/cluster-train.log" | tail -n 1) \
   || { tail -n 30 "$tmp/cluster-train.log" >&2; exit 1; }
+check_accuracy "$trained" 0.9
+python3 - "$trained" <<'PY'
+import json, sys
+c = json.loads(sys.argv[1])["comm"]
+print("test: cluster: Aeron sent %d bytes, dense fp32 %d (compression %.1fx)" % (c["bytes_sent"], c["dense_bytes"], c["compression"]), file=sys.stderr)
+sys.exit(0 if c["bytes_sent"] > 0 and c["compression"] > 1 else 1)
+PY
 joined=$(cat "$KINDLING_CLUSTER_DIR"/worker-*/app-*/*/stderr | grep -c "Adding UDP connection" || true)
 say "cluster: executors opened $joined Aeron connections"
 ((joined >= 4)) || { say "expected each of 2 executors to connect to the driver and its peer over Aeron"; exit 1; }
@@ -88,6 +95,6 @@ tests = failed = 0
 for f in glob.glob("*/target/surefire-reports/TEST-*.xml"):
     r = ET.parse(f).getroot()
     tests += int(r.get("tests")); failed += int(r.get("failures")) + int(r.get("errors"))
-launcher_checks = 9
+launcher_checks = 10
 print("%d passed, %d failed" % (tests - failed + launcher_checks, failed))
 PY

@@ -19,6 +19,7 @@ import dev.kindling.core.train.MetricsJson;
 import dev.kindling.core.train.Progress;
 import dev.kindling.core.train.ScratchEpochs;
 import dev.kindling.spark.hdfs.HadoopStorage;
+import dev.kindling.spark.master.AeronTraffic;
 import dev.kindling.spark.master.DistributedEvaluation;
 import dev.kindling.spark.master.Masters;
 import dev.kindling.spark.master.Preflight;
@@ -69,6 +70,7 @@ public final class TrainJob {
         EpochLoop.Outcome outcome;
         ClassificationMetrics finalMetrics;
         int workers = 1;
+        Map<String, Object> comm = null;
         if (p.arch() == Architecture.SCRATCH_MLP) {
             ScratchEpochs scratch = new ScratchEpochs(p.manifest().featureWidth(), classes, p.schedule().baseLr(), p.seed(),
                     train, val, loader);
@@ -95,7 +97,11 @@ public final class TrainJob {
                     int chunk = p.dist().equals("averaging") ? workers * c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1) : 0;
                     SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
                             classes, p.seed(), p.timeout(), p.progressSeconds(), chunk);
+                    Map<String, Long> aeronBefore = p.dist().equals("shared") ? AeronTraffic.snapshot(sc) : null;
                     outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p.schedule()::valueAt);
+                    if (aeronBefore != null) {
+                        comm = comm(AeronTraffic.sentBetween(aeronBefore, AeronTraffic.snapshot(sc)), net.numParams(), outcome.steps());
+                    }
                     net = sparkNet.getNetwork();
                     finalMetrics = DistributedEvaluation.evaluate(sc, net, test, classes);
                     sparkNet.getTrainingMaster().deleteTempFiles(sc);
@@ -104,7 +110,7 @@ public final class TrainJob {
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> metrics = MetricsJson.train(p.arch().cliName(), p.manifest().name(), p.dist(), workers,
-                outcome.history().size(), outcome, wall, finalMetrics.toJson(p.manifest().classNames()), null);
+                outcome.history().size(), outcome, wall, finalMetrics.toJson(p.manifest().classNames()), comm);
         publish(storage, p, c, net, metrics);
         LOG.info("train: wrote {} (test accuracy {}, loss {})", p.out(), String.format("%.4f", finalMetrics.accuracy()),
                 String.format("%.4f", finalMetrics.loss()));
@@ -146,6 +152,21 @@ public final class TrainJob {
             l.add(new GlobalNormClipping(p.clipNorm()));
         }
         return l;
+    }
+
+    /**
+     * Bytes the gradient sharing sent (Aeron's counters) against one dense fp32 gradient per trained
+     * minibatch ({@code params x 4 x steps}); compression is their ratio.
+     */
+    static Map<String, Object> comm(long bytesSent, long params, long steps) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        long dense = params * 4L * steps;
+        m.put("bytes_sent", bytesSent);
+        m.put("dense_bytes", dense);
+        m.put("compression", bytesSent == 0 ? null : (double) dense / bytesSent);
+        LOG.info("train: gradient sharing sent {} bytes over Aeron; dense fp32 would be {} bytes (compression {})", bytesSent, dense,
+                bytesSent == 0 ? "n/a: no traffic between JVMs" : String.format("%.1fx", (double) dense / bytesSent));
+        return m;
     }
 
     /** local[N]: N replicas in the one JVM share encoded updates; on a cluster one per executor. */
