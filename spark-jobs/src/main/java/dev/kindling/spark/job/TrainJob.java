@@ -18,12 +18,14 @@ import dev.kindling.core.train.LocalTrainer;
 import dev.kindling.core.train.MetricsJson;
 import dev.kindling.core.train.Progress;
 import dev.kindling.core.train.ScratchEpochs;
+import dev.kindling.core.train.StepTelemetry;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.master.AeronTraffic;
 import dev.kindling.spark.master.DistributedEvaluation;
 import dev.kindling.spark.master.Masters;
 import dev.kindling.spark.master.Preflight;
 import dev.kindling.spark.master.SparkTrainer;
+import dev.kindling.spark.master.Telemetry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,10 +73,13 @@ public final class TrainJob {
         ClassificationMetrics finalMetrics;
         int workers = 1;
         Map<String, Object> comm = null;
+        List<String> steps;
+        StepTelemetry telemetry = StepTelemetry.forRun();
         if (p.arch() == Architecture.SCRATCH_MLP) {
             ScratchEpochs scratch = new ScratchEpochs(p.manifest().featureWidth(), classes, p.schedule().baseLr(), p.seed(),
                     train, val, loader);
             outcome = EpochLoop.run(scratch.graph(), scratch, p.epochs(), p.patience(), e -> p.schedule().baseLr());
+            steps = List.of(); // the scratch net's own loop has no DL4J listeners
             net = scratch.graph();
             finalMetrics = Evaluator.evaluate(net, classes, test.stream().map(loader).iterator());
         } else {
@@ -84,8 +89,9 @@ public final class TrainJob {
                     p.manifest().name(), p.manifest().split("train").examples(), p.dist());
             if (p.dist().equals("local")) {
                 Progress progress = new Progress((long) p.epochs() * train.size(), p.progressSeconds());
-                LocalTrainer trainer = new LocalTrainer(net, train, val, loader, classes, p.seed(), progress, listeners(p));
+                LocalTrainer trainer = new LocalTrainer(net, train, val, loader, classes, p.seed(), progress, listeners(p, telemetry));
                 outcome = trainer.train(p.epochs(), p.patience(), p.schedule()::valueAt);
+                steps = telemetry.ownRecords(StepTelemetry.drain());
                 finalMetrics = Evaluator.evaluate(net, classes, test.stream().map(loader).iterator());
             } else {
                 try (JavaSparkContext sc = SparkJobs.context(c, "train")) {
@@ -93,7 +99,7 @@ public final class TrainJob {
                     Preflight.require(PreflightJob.checks(sc, c, net.numParams()));
                     SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net,
                             Masters.build(c, p.manifest().batchSize(), workers, workersPerNode(sc)));
-                    sparkNet.setListeners(listeners(p));
+                    sparkNet.setListeners(listeners(p, telemetry));
                     int chunk = p.dist().equals("averaging") ? workers * c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1) : 0;
                     SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
                             classes, p.seed(), p.timeout(), p.progressSeconds(), chunk);
@@ -102,6 +108,7 @@ public final class TrainJob {
                     if (aeronBefore != null) {
                         comm = comm(AeronTraffic.sentBetween(aeronBefore, AeronTraffic.snapshot(sc)), net.numParams(), outcome.steps());
                     }
+                    steps = telemetry.ownRecords(Telemetry.drain(sc));
                     net = sparkNet.getNetwork();
                     finalMetrics = DistributedEvaluation.evaluate(sc, net, test, classes);
                     sparkNet.getTrainingMaster().deleteTempFiles(sc);
@@ -111,7 +118,10 @@ public final class TrainJob {
         double wall = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> metrics = MetricsJson.train(p.arch().cliName(), p.manifest().name(), p.dist(), workers,
                 outcome.history().size(), outcome, wall, finalMetrics.toJson(p.manifest().classNames()), comm);
-        publish(storage, p, c, net, metrics);
+        if (!steps.isEmpty()) {
+            metrics.put("telemetry", StepTelemetry.summary(steps));
+        }
+        publish(storage, p, c, net, metrics, steps);
         LOG.info("train: wrote {} (test accuracy {}, loss {})", p.out(), String.format("%.4f", finalMetrics.accuracy()),
                 String.format("%.4f", finalMetrics.loss()));
         return new Result(p.out(), metrics);
@@ -146,11 +156,12 @@ public final class TrainJob {
         return new Plan(arch, dist, epochs, patience, seed, schedule, wd, clip, timeout, progress, data, out, m, graph);
     }
 
-    static List<TrainingListener> listeners(Plan p) {
+    static List<TrainingListener> listeners(Plan p, StepTelemetry telemetry) {
         List<TrainingListener> l = new ArrayList<>();
         if (p.clipNorm() > 0) {
             l.add(new GlobalNormClipping(p.clipNorm()));
         }
+        l.add(telemetry);
         return l;
     }
 
@@ -175,8 +186,8 @@ public final class TrainJob {
         return master.startsWith("local") ? Math.max(1, sc.defaultParallelism()) : 1;
     }
 
-    static void publish(HadoopStorage storage, Plan p, Config c, ComputationGraph net, Map<String, Object> metrics)
-            throws java.io.IOException {
+    static void publish(HadoopStorage storage, Plan p, Config c, ComputationGraph net, Map<String, Object> metrics,
+                        List<String> steps) throws java.io.IOException {
         byte[] config = c.toProperties().getBytes(StandardCharsets.UTF_8);
         byte[] provenance = MetricsJson.pretty(Provenance.of(p.manifest(), p.seed(), p.data()));
         Map<String, byte[]> extra = new LinkedHashMap<>();
@@ -188,6 +199,9 @@ public final class TrainJob {
         files.put("metrics.json", MetricsJson.pretty(metrics));
         files.put("config.properties", config);
         files.put("provenance.json", provenance);
+        if (!steps.isEmpty()) {
+            files.put("telemetry.csv", (StepTelemetry.HEADER + "\n" + String.join("\n", steps) + "\n").getBytes(StandardCharsets.UTF_8));
+        }
         RunDirectory.publish(storage, p.out(), files);
     }
 

@@ -45,6 +45,10 @@ class SharedTrainingTest {
         assertTrue(history.get(history.size() - 1).get("val_loss").asDouble() < history.get(0).get("val_loss").asDouble(),
                 "validation loss fell: the gradient exchange had an effect");
         assertEquals(JSON.readTree(train.lastLine()), metrics);
+        JsonNode telemetry = metrics.get("telemetry");
+        assertEquals(metrics.get("steps").asLong(), telemetry.get("steps").asLong(), "one telemetry record per trained minibatch");
+        assertTrue(telemetry.get("median_backward_ms").asDouble() > 0 && telemetry.get("median_update_ms").asDouble() > 0, telemetry.toString());
+        assertEquals(metrics.get("steps").asLong() + 1, Files.readAllLines(Path.of(run, "telemetry.csv")).size());
 
         ModelStore.Loaded model = ModelStore.fromBytes(Files.readAllBytes(Path.of(run, "model.zip")), run);
         assertTrue(model.text(ModelStore.PROVENANCE_ENTRY).contains("dataset_fingerprint"));

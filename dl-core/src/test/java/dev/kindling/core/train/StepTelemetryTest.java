@@ -1,0 +1,50 @@
+package dev.kindling.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.core.model.Mlp;
+import dev.kindling.core.model.NetDefaults;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+class StepTelemetryTest {
+
+    @Test
+    void everyFitStepIsRecordedWithItsPhases() {
+        StepTelemetry telemetry = StepTelemetry.forRun();
+        StepTelemetry other = StepTelemetry.forRun();
+        ComputationGraph net = new ComputationGraph(Mlp.configure(Mlp.Spec.tiny(), NetDefaults.gradientCheck(3)));
+        net.init();
+        net.setListeners(telemetry);
+        DataSet batch = new DataSet(Nd4j.rand(DataType.DOUBLE, 8, 5), Nd4j.eye(3).getRows(0, 1, 2, 0, 1, 2, 0, 1).castTo(DataType.DOUBLE));
+        for (int i = 0; i < 5; i++) {
+            net.fit(batch);
+        }
+        List<String> mine = telemetry.ownRecords(StepTelemetry.drain());
+        assertEquals(5, mine.size());
+        assertEquals(0, other.ownRecords(mine).size());
+        assertTrue(mine.get(0).split(",", -1)[4].isEmpty(), "the first step has no previous end: " + mine.get(0));
+        String[] last = mine.get(4).split(",");
+        assertEquals("8", last[3]);
+        double step = Double.parseDouble(last[4]);
+        double parts = Double.parseDouble(last[5]) + Double.parseDouble(last[6]) + Double.parseDouble(last[7]);
+        assertEquals(step, parts, 0.01, "the phases add up to the step");
+        Map<String, Object> summary = StepTelemetry.summary(mine);
+        assertEquals(5, summary.get("steps"));
+        assertEquals(1L, summary.get("workers"));
+        assertTrue((Double) summary.get("median_backward_ms") > 0);
+    }
+
+    @Test
+    void quantilesOfKnownValues() {
+        double[] v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+        assertEquals(6.0, StepTelemetry.quantile(v, 0.5));
+        assertEquals(10.0, StepTelemetry.quantile(v, 0.9));
+    }
+}
