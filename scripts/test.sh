@@ -72,7 +72,7 @@ import json, sys
 m = json.loads(sys.argv[1])
 c, t = m["comm"], m["telemetry"]
 print("test: cluster: Aeron sent %d bytes, dense fp32 %d (compression %.1fx); %d steps from %d worker threads, median step %.1f ms"
-      % (c["bytes_sent"], c["dense_bytes"], c["compression"], t["steps"], t["workers"], t["median_step_ms"]), file=sys.stderr)
+      % (c["bytes_sent"], c["dense_bytes"], c["compression"], t["steps"], t["worker_threads"], t["median_step_ms"]), file=sys.stderr)
 sys.exit(0 if c["bytes_sent"] > 0 and c["compression"] > 1 and t["steps"] == m["steps"] else 1)
 PY
 joined=$(cat "$KINDLING_CLUSTER_DIR"/worker-*/app-*/*/stderr | grep -c "Adding UDP connection" || true)

@@ -57,6 +57,17 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
+    public java.util.List<String> list(String dir) throws IOException {
+        Path p = toPath(dir);
+        if (!Files.isDirectory(p)) {
+            return java.util.List.of();
+        }
+        try (Stream<Path> s = Files.list(p)) {
+            return s.map(q -> q.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Override
     public void delete(String uri) throws IOException {
         Path p = toPath(uri);
         if (!Files.exists(p)) {

@@ -35,5 +35,21 @@ public final class RunDirectory {
         }
     }
 
+    /** Adds {@code files} to a staging directory that already holds a run's checkpoints, then publishes it. */
+    public static void publishFrom(Storage storage, String staging, String out, Map<String, byte[]> files) throws IOException {
+        checkAbsent(storage, out);
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            try (OutputStream os = storage.create(storage.child(staging, f.getKey()))) {
+                os.write(f.getValue());
+            }
+        }
+        storage.rename(staging, out);
+    }
+
+    /** Where a run lives until it finishes: its checkpoints, then everything it publishes. */
+    public static String staging(String out) {
+        return out + ".partial";
+    }
+
     private RunDirectory() {}
 }

@@ -25,6 +25,9 @@ public interface Storage {
     /** Deletes a file or a directory tree; no error if absent. */
     void delete(String uri) throws IOException;
 
+    /** Names (not paths) of a directory's entries; empty when it does not exist. */
+    java.util.List<String> list(String dir) throws IOException;
+
     /** {@code base/child}, in this storage's URI syntax. */
     default String child(String base, String child) {
         return base.endsWith("/") ? base + child : base + "/" + child;

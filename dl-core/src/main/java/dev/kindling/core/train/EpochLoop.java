@@ -11,18 +11,35 @@ import org.slf4j.LoggerFactory;
 /**
  * The epoch loop every trainer shares, local or distributed: fit an epoch, validate, record,
  * keep the best parameters, stop early when validation loss has not improved for {@code patience}
- * epochs. At the end the network holds the best parameters seen (the seed saves best_model.pt the
- * same way; Kindling also returns it).
+ * epochs, and checkpoint (every {@code checkpointEvery} steps where the trainer reports steps, and
+ * at every epoch end). At the end the network holds the best parameters seen (the seed saves
+ * best_model.pt the same way; Kindling also returns it).
  */
 public final class EpochLoop {
     private static final Logger LOG = LoggerFactory.getLogger(EpochLoop.class);
 
     /** How one trainer fits and validates an epoch. */
     public interface Epochs {
-        /** Trains one epoch (the network's epoch counter is already set). */
-        EpochFit fit(int epoch) throws Exception;
+        /**
+         * Trains one epoch (the network's epoch counter is already set), starting at step
+         * {@code startStep} of the epoch's order (non-zero only when resuming a local run), calling
+         * {@code afterStep} with the number of steps done so far in the epoch, where it can.
+         */
+        EpochFit fit(int epoch, int startStep, StepHook afterStep) throws Exception;
 
         ClassificationMetrics validate() throws Exception;
+    }
+
+    /** Called after each training step with the steps done in the current epoch. */
+    @FunctionalInterface
+    public interface StepHook {
+        void stepDone(int stepsInEpoch) throws Exception;
+    }
+
+    /** Receives the loop's state to make it durable; see {@link Checkpoints}. */
+    @FunctionalInterface
+    public interface Checkpointer {
+        void save(ComputationGraph net, LoopState state) throws Exception;
     }
 
     /** @param trainLoss mean training loss, NaN where the master does not report it */
@@ -34,55 +51,85 @@ public final class EpochLoop {
                           long steps, long samples, double fitSeconds) {}
 
     /**
-     * @param patience epochs without improvement before stopping; 0 disables early stopping
-     * @param lrAt     the learning rate of an epoch, for the record
+     * Everything the loop needs to continue where it stopped: the epoch and step within it, the
+     * history, the best parameters so far and the early-stopping counter.
      */
+    public static final class LoopState {
+        public int epoch;
+        public int stepInEpoch;
+        public final List<EpochRecord> history = new ArrayList<>();
+        public INDArray best;
+        public double bestLoss = Double.POSITIVE_INFINITY;
+        public int bestEpoch = -1;
+        public int sinceBest;
+        public long steps;
+        public long samples;
+        public double fitSeconds;
+        /** Early stopping fired: a resumed run has nothing left to train. */
+        public boolean stopped;
+    }
+
+    /** A fresh run without checkpoints. */
     public static Outcome run(ComputationGraph net, Epochs epochs, int maxEpochs, int patience, IntToDoubleFunction lrAt)
             throws Exception {
-        List<EpochRecord> history = new ArrayList<>();
-        INDArray best = null;
-        double bestLoss = Double.POSITIVE_INFINITY;
-        int bestEpoch = -1;
-        int sinceBest = 0;
-        long steps = 0;
-        long samples = 0;
-        double fitSeconds = 0;
-        boolean stopped = false;
+        return run(net, epochs, maxEpochs, patience, lrAt, new LoopState(), 0, (n, s) -> { });
+    }
+
+    /**
+     * @param state           where to start: new, or read back from a checkpoint
+     * @param checkpointEvery steps between mid-epoch checkpoints (0: epoch ends only)
+     */
+    public static Outcome run(ComputationGraph net, Epochs epochs, int maxEpochs, int patience, IntToDoubleFunction lrAt,
+                              LoopState state, int checkpointEvery, Checkpointer checkpointer) throws Exception {
         long start = System.nanoTime();
-        for (int epoch = 0; epoch < maxEpochs; epoch++) {
+        int firstEpoch = state.epoch;
+        for (int epoch = state.epoch; epoch < maxEpochs && !state.stopped; epoch++) {
             net.getConfiguration().setEpochCount(epoch);
+            state.epoch = epoch;
+            int startStep = state.stepInEpoch;
             long t0 = System.nanoTime();
-            EpochFit fit = epochs.fit(epoch);
+            int current = epoch;
+            EpochFit fit = epochs.fit(epoch, startStep, done -> {
+                if (checkpointEvery > 0 && done % checkpointEvery == 0) {
+                    state.stepInEpoch = done;
+                    checkpointer.save(net, state);
+                }
+            });
             double seconds = (System.nanoTime() - t0) / 1e9;
-            fitSeconds += seconds;
-            steps += fit.steps();
-            samples += fit.samples();
+            state.fitSeconds += seconds;
+            state.steps += fit.steps();
+            state.samples += fit.samples();
             ClassificationMetrics val = epochs.validate();
-            checkFinite(val.loss(), epoch);
+            checkFinite(val.loss(), current);
             EpochRecord rec = new EpochRecord(epoch, fit.trainLoss(), val.loss(), val.accuracy(), lrAt.applyAsDouble(epoch), seconds);
-            history.add(rec);
+            state.history.add(rec);
             double elapsed = (System.nanoTime() - start) / 1e9;
             LOG.info("epoch={}/{} train_loss={} val_loss={} val_acc={} lr={} epoch_s={} samples/s={} eta={}",
                     epoch + 1, maxEpochs, fmt(fit.trainLoss()), fmt(val.loss()), fmt(val.accuracy()),
                     String.format("%.2e", rec.lr()), String.format("%.1f", seconds),
                     Progress.human(fit.samples() / Math.max(seconds, 1e-9)),
-                    Progress.duration(elapsed / (epoch + 1) * (maxEpochs - epoch - 1)));
-            if (val.loss() < bestLoss) {
-                bestLoss = val.loss();
-                bestEpoch = epoch;
-                best = net.params().dup();
-                sinceBest = 0;
-            } else if (patience > 0 && ++sinceBest >= patience) {
+                    Progress.duration(elapsed / (epoch + 1 - firstEpoch) * (maxEpochs - epoch - 1)));
+            boolean stop = false;
+            if (val.loss() < state.bestLoss) {
+                state.bestLoss = val.loss();
+                state.bestEpoch = epoch;
+                state.best = net.params().dup();
+                state.sinceBest = 0;
+            } else if (patience > 0 && ++state.sinceBest >= patience) {
                 LOG.info("early stopping at epoch {}: val_loss has not improved on {} (epoch {}) for {} epochs",
-                        epoch + 1, fmt(bestLoss), bestEpoch + 1, patience);
-                stopped = true;
-                break;
+                        epoch + 1, fmt(state.bestLoss), state.bestEpoch + 1, patience);
+                stop = true;
             }
+            state.epoch = epoch + 1;
+            state.stepInEpoch = 0;
+            state.stopped = stop;
+            checkpointer.save(net, state);
         }
-        if (best != null) {
-            net.setParams(best);
+        if (state.best != null) {
+            net.setParams(state.best);
         }
-        return new Outcome(history, bestEpoch, bestLoss, stopped, steps, samples, fitSeconds);
+        return new Outcome(List.copyOf(state.history), state.bestEpoch, state.bestLoss, state.stopped, state.steps, state.samples,
+                state.fitSeconds);
     }
 
     private static void checkFinite(double loss, int epoch) {

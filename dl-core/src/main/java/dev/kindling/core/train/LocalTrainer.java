@@ -9,6 +9,7 @@ import java.util.function.IntToDoubleFunction;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code --dist local}: one JVM, no Spark; the reference every distributed run is compared with.
@@ -46,17 +47,31 @@ public final class LocalTrainer implements EpochLoop.Epochs {
         return EpochLoop.run(net, this, epochs, patience, lrAt);
     }
 
+    /**
+     * One epoch from step {@code startStep} of its shard order. Before every step ND4J's random
+     * generator (dropout) is re-seeded from (seed, epoch, step), so a run resumed from a checkpoint at
+     * any step continues exactly as the uninterrupted run would. Steps and samples count the whole epoch.
+     */
     @Override
-    public EpochLoop.EpochFit fit(int epoch) {
+    public EpochLoop.EpochFit fit(int epoch, int startStep, EpochLoop.StepHook afterStep) throws Exception {
         List<String> order = new ArrayList<>(trainShards);
         Collections.shuffle(order, new Random(seed + epoch));
         long samples = 0;
-        for (String path : order) {
-            DataSet ds = loader.apply(path);
-            net.fit(ds);
+        for (int i = 0; i < order.size(); i++) {
+            DataSet ds = loader.apply(order.get(i));
             samples += ds.numExamples();
+            if (i < startStep) {
+                continue;
+            }
+            Nd4j.getRandom().setSeed(stepSeed(seed, epoch, i));
+            net.fit(ds);
+            afterStep.stepDone(i + 1);
         }
         return new EpochLoop.EpochFit(progress.takeMeanLoss(), order.size(), samples);
+    }
+
+    static long stepSeed(long seed, int epoch, int step) {
+        return seed * 1_000_003L + (long) epoch * 1_000_000L + step;
     }
 
     @Override

@@ -46,7 +46,7 @@ public final class ScratchEpochs implements EpochLoop.Epochs {
     }
 
     @Override
-    public EpochLoop.EpochFit fit(int epoch) {
+    public EpochLoop.EpochFit fit(int epoch, int startStep, EpochLoop.StepHook afterStep) {
         List<String> order = new ArrayList<>(trainShards);
         Collections.shuffle(order, new Random(seed + epoch));
         double lossSum = 0;

@@ -94,7 +94,7 @@ public final class StepTelemetry extends BaseTrainingListener implements Seriali
     public static Map<String, Object> summary(List<String> records) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("steps", records.size());
-        m.put("workers", records.stream().map(r -> r.substring(0, r.indexOf(','))).distinct().count());
+        m.put("worker_threads", records.stream().map(r -> r.substring(0, r.indexOf(','))).distinct().count());
         String[] cols = HEADER.split(",");
         for (int c = 4; c < cols.length; c++) {
             int col = c;

@@ -28,7 +28,7 @@ class EpochLoopTest {
         }
 
         @Override
-        public EpochLoop.EpochFit fit(int e) {
+        public EpochLoop.EpochFit fit(int e, int startStep, EpochLoop.StepHook afterStep) {
             epoch = e;
             epochCounts.add(net.getConfiguration().getEpochCount());
             net.setParams(Nd4j.valueArrayOf(net.params().shape(), e, net.params().dataType()));

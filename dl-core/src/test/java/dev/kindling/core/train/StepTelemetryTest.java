@@ -37,7 +37,7 @@ class StepTelemetryTest {
         assertEquals(step, parts, 0.01, "the phases add up to the step");
         Map<String, Object> summary = StepTelemetry.summary(mine);
         assertEquals(5, summary.get("steps"));
-        assertEquals(1L, summary.get("workers"));
+        assertEquals(1L, summary.get("worker_threads"));
         assertTrue((Double) summary.get("median_backward_ms") > 0);
     }
 

@@ -99,6 +99,16 @@ public final class HadoopStorage implements Storage, Serializable {
     }
 
     @Override
+    public java.util.List<String> list(String dir) throws IOException {
+        Path p = new Path(dir);
+        FileSystem fs = fs(p);
+        if (!fs.exists(p)) {
+            return java.util.List.of();
+        }
+        return java.util.Arrays.stream(fs.listStatus(p)).map(st -> st.getPath().getName()).sorted().toList();
+    }
+
+    @Override
     public void delete(String uri) throws IOException {
         Path p = new Path(uri);
         fs(p).delete(p, true);

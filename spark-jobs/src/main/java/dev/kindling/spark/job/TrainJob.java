@@ -11,6 +11,7 @@ import dev.kindling.core.model.ModelStore;
 import dev.kindling.core.model.NetDefaults;
 import dev.kindling.core.optim.GlobalNormClipping;
 import dev.kindling.core.schedule.CosineAnnealing;
+import dev.kindling.core.train.Checkpoints;
 import dev.kindling.core.train.ClassificationMetrics;
 import dev.kindling.core.train.EpochLoop;
 import dev.kindling.core.train.Evaluator;
@@ -32,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -57,7 +59,14 @@ public final class TrainJob {
     /** Everything checked before any work starts. */
     record Plan(Architecture arch, String dist, int epochs, int patience, long seed, CosineAnnealing schedule,
                 double weightDecay, double clipNorm, Duration timeout, int progressSeconds, String data,
-                String out, Manifest manifest, ComputationGraphConfiguration graph) {}
+                String out, Manifest manifest, ComputationGraphConfiguration graph, boolean resume, int checkpointEvery,
+                int keepCheckpoints) {
+
+        /** Where checkpoints live until the run is published as {@link #out}. */
+        String staging() {
+            return RunDirectory.staging(out);
+        }
+    }
 
     public static Result run(Config c) throws Exception {
         HadoopStorage storage = new HadoopStorage();
@@ -75,6 +84,14 @@ public final class TrainJob {
         Map<String, Object> comm = null;
         List<String> steps;
         StepTelemetry telemetry = StepTelemetry.forRun();
+        Checkpoints checkpoints = new Checkpoints(storage, p.staging(), p.keepCheckpoints());
+        Optional<Checkpoints.Resumed> resumed = p.resume() ? checkpoints.latest() : Optional.empty();
+        if (p.resume() && resumed.isEmpty()) {
+            throw new ConfigException("resume=" + p.out() + ": " + p.staging() + " holds no complete checkpoint; start a new run instead");
+        }
+        resumed.ifPresent(r -> LOG.info("train: resuming from checkpoint {} (epoch {}, step {} of it)", r.name(), r.state().epoch + 1,
+                r.state().stepInEpoch));
+        EpochLoop.LoopState state = resumed.map(Checkpoints.Resumed::state).orElseGet(EpochLoop.LoopState::new);
         if (p.arch() == Architecture.SCRATCH_MLP) {
             ScratchEpochs scratch = new ScratchEpochs(p.manifest().featureWidth(), classes, p.schedule().baseLr(), p.seed(),
                     train, val, loader);
@@ -83,14 +100,19 @@ public final class TrainJob {
             net = scratch.graph();
             finalMetrics = Evaluator.evaluate(net, classes, test.stream().map(loader).iterator());
         } else {
-            net = new ComputationGraph(p.graph());
-            net.init();
+            if (resumed.isPresent()) {
+                net = resumed.get().net();
+            } else {
+                net = new ComputationGraph(p.graph());
+                net.init();
+            }
             LOG.info("train: model={} params={} data={} ({} train examples) dist={}", p.arch().cliName(), net.numParams(),
                     p.manifest().name(), p.manifest().split("train").examples(), p.dist());
             if (p.dist().equals("local")) {
                 Progress progress = new Progress((long) p.epochs() * train.size(), p.progressSeconds());
                 LocalTrainer trainer = new LocalTrainer(net, train, val, loader, classes, p.seed(), progress, listeners(p, telemetry));
-                outcome = trainer.train(p.epochs(), p.patience(), p.schedule()::valueAt);
+                outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, p.checkpointEvery(),
+                        checkpoints);
                 steps = telemetry.ownRecords(StepTelemetry.drain());
                 finalMetrics = Evaluator.evaluate(net, classes, test.stream().map(loader).iterator());
             } else {
@@ -104,7 +126,8 @@ public final class TrainJob {
                     SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
                             classes, p.seed(), p.timeout(), p.progressSeconds(), chunk);
                     Map<String, Long> aeronBefore = p.dist().equals("shared") ? AeronTraffic.snapshot(sc) : null;
-                    outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p.schedule()::valueAt);
+                    outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, 0,
+                            checkpoints);
                     if (aeronBefore != null) {
                         comm = comm(AeronTraffic.sentBetween(aeronBefore, AeronTraffic.snapshot(sc)), net.numParams(), outcome.steps());
                     }
@@ -146,14 +169,31 @@ public final class TrainJob {
         if (!dist.equals("local")) {
             c.intValue(Keys.AERON_PORT, n -> n >= 1024 && n <= 65535);
         }
+        int checkpointEvery = c.intValue(Keys.CHECKPOINT_EVERY, n -> n >= 0);
+        int keep = c.intValue(Keys.KEEP_CHECKPOINTS, n -> n >= 1);
+        boolean resume = c.has(Keys.RESUME);
         String data = storage.qualify(c.string(Keys.DATA));
-        String out = storage.qualify(c.string(Keys.OUT));
+        String out = storage.qualify(resume ? c.string(Keys.RESUME) : c.string(Keys.OUT));
+        if (resume && c.has(Keys.OUT) && !storage.qualify(c.string(Keys.OUT)).equals(out)) {
+            throw new ConfigException("resume=" + out + " but out=" + c.string(Keys.OUT) + ": a resumed run keeps its --out; drop --out or make them equal");
+        }
+        if (resume && arch == Architecture.SCRATCH_MLP) {
+            throw new ConfigException("model=scratch-mlp: its hand-written trainer does not checkpoint; start it again instead of --resume");
+        }
+        String staging = RunDirectory.staging(out);
+        if (resume && !storage.exists(staging)) {
+            throw new ConfigException("resume=" + out + ": no interrupted run there (" + staging + " does not exist)");
+        }
+        if (!resume && storage.exists(staging)) {
+            throw new ConfigException("out=" + out + ": an interrupted run is at " + staging + "; continue it with --resume=" + out + " or delete it");
+        }
         Manifest m = Shards.manifest(storage, data);
         arch.checkFits(m);
         ComputationGraphConfiguration graph = arch.distributed()
                 ? arch.configure(m, c, NetDefaults.adamW(seed, DataType.FLOAT, schedule, wd)) : null;
         RunDirectory.checkAbsent(storage, out);
-        return new Plan(arch, dist, epochs, patience, seed, schedule, wd, clip, timeout, progress, data, out, m, graph);
+        return new Plan(arch, dist, epochs, patience, seed, schedule, wd, clip, timeout, progress, data, out, m, graph, resume,
+                checkpointEvery, keep);
     }
 
     static List<TrainingListener> listeners(Plan p, StepTelemetry telemetry) {
@@ -202,7 +242,7 @@ public final class TrainJob {
         if (!steps.isEmpty()) {
             files.put("telemetry.csv", (StepTelemetry.HEADER + "\n" + String.join("\n", steps) + "\n").getBytes(StandardCharsets.UTF_8));
         }
-        RunDirectory.publish(storage, p.out(), files);
+        RunDirectory.publishFrom(storage, p.staging(), p.out(), files);
     }
 
     private TrainJob() {}

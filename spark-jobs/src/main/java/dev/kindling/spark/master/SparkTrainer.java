@@ -55,7 +55,10 @@ public final class SparkTrainer implements EpochLoop.Epochs {
     }
 
     @Override
-    public EpochLoop.EpochFit fit(int epoch) throws Exception {
+    public EpochLoop.EpochFit fit(int epoch, int startStep, EpochLoop.StepHook afterStep) throws Exception {
+        if (startStep != 0) {
+            throw new IllegalStateException("Spark masters checkpoint at epoch ends only; cannot start epoch " + (epoch + 1) + " at step " + startStep);
+        }
         List<String> order = new ArrayList<>(trainShards);
         Collections.shuffle(order, new Random(seed + epoch));
         int size = chunk > 0 ? chunk : order.size();

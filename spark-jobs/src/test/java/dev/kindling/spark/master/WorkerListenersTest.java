@@ -66,7 +66,7 @@ class WorkerListenersTest {
                 sparkNet.setListeners(List.of(new CountingListener()));
                 int chunk = dist.equals("averaging") ? 2 * 5 : 0; // workers x averaging-frequency, as TrainJob does
                 new SparkTrainer(sc, sparkNet, train, train, m.split("train").examples(), 2, 5, java.time.Duration.ofMinutes(3), 60, chunk)
-                        .fit(0);
+                        .fit(0, 0, done -> { });
             }
             assertEquals(train.size(), GRADIENTS.get(), dist + ": one gradient calculation per training minibatch");
         }
