@@ -283,7 +283,8 @@ public final class ClassificationMetrics implements Serializable {
         return r;
     }
 
-    private static int argmax(double[] v) {
+    /** Index of the largest value; ties go to the lower index. */
+    public static int argmax(double[] v) {
         int best = 0;
         for (int i = 1; i < v.length; i++) {
             if (v[i] > v[best]) {

@@ -72,11 +72,7 @@ public final class ScratchEpochs implements EpochLoop.Epochs {
     static int[] argmaxRows(double[][] onehot) {
         int[] y = new int[onehot.length];
         for (int i = 0; i < onehot.length; i++) {
-            for (int c = 1; c < onehot[i].length; c++) {
-                if (onehot[i][c] > onehot[i][y[i]]) {
-                    y[i] = c;
-                }
-            }
+            y[i] = ClassificationMetrics.argmax(onehot[i]);
         }
         return y;
     }

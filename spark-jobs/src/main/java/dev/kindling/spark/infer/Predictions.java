@@ -1,5 +1,6 @@
 package dev.kindling.spark.infer;
 
+import dev.kindling.core.train.ClassificationMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -35,12 +36,7 @@ public final class Predictions {
         List<Row> rows = new ArrayList<>(ids.length);
         for (int i = 0; i < ids.length; i++) {
             double[] probs = p[i].length == 1 ? new double[] {1 - p[i][0], p[i][0]} : p[i];
-            int best = 0;
-            for (int c = 1; c < probs.length; c++) {
-                if (probs[c] > probs[best]) {
-                    best = c;
-                }
-            }
+            int best = ClassificationMetrics.argmax(probs);
             Double[] boxed = new Double[probs.length];
             for (int c = 0; c < probs.length; c++) {
                 boxed[c] = probs[c];
@@ -55,17 +51,7 @@ public final class Predictions {
         double[][] y = labels.castTo(DataType.DOUBLE).toDoubleMatrix();
         Integer[] out = new Integer[y.length];
         for (int i = 0; i < y.length; i++) {
-            if (y[i].length == 1) {
-                out[i] = y[i][0] > 0.5 ? 1 : 0;
-            } else {
-                int best = 0;
-                for (int c = 1; c < y[i].length; c++) {
-                    if (y[i][c] > y[i][best]) {
-                        best = c;
-                    }
-                }
-                out[i] = best;
-            }
+            out[i] = y[i].length == 1 ? (y[i][0] > 0.5 ? 1 : 0) : ClassificationMetrics.argmax(y[i]);
         }
         return out;
     }

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersReader;
@@ -89,9 +88,7 @@ public final class AeronTraffic {
     public static Map<String, Long> snapshot(JavaSparkContext sc) {
         Map<String, Long> byDriver = new HashMap<>();
         List<Sample> samples = new ArrayList<>(local());
-        int tasks = Math.max(1, sc.defaultParallelism()) * 4;
-        samples.addAll(sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks)
-                .mapPartitions(i -> local().iterator()).collect());
+        samples.addAll(OnExecutors.collect(sc, AeronTraffic::local));
         for (Sample s : samples) {
             byDriver.merge(s.host + ":" + s.dir, s.bytesSent, Math::max);
         }
