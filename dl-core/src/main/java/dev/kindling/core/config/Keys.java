@@ -32,6 +32,7 @@ public final class Keys {
     public static final ConfigKey CHECKPOINT_EVERY = key("checkpoint-every", "0", "checkpoint every N training steps (>= 0; 0: at epoch ends only; the Spark masters checkpoint at epoch ends)");
     public static final ConfigKey KEEP_CHECKPOINTS = key("keep-checkpoints", "3", "newest checkpoints kept in the run directory (>= 1)");
     public static final ConfigKey RESUME = key("resume", null, "continue the interrupted run whose --out this was, from its newest checkpoint");
+    public static final ConfigKey SKIP_BAD_SHARDS = key("skip-bad-shards", "false", "train: leave out shards that fail their checks (checksum, decoding, shape, NaN/Inf) and report them, instead of failing (true | false)");
     public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum");
     public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory)");
     public static final ConfigKey LIMIT = key("limit", "0", "prepare-data: keep at most this many examples per split (>= 0), 0 keeps all");
@@ -42,7 +43,7 @@ public final class Keys {
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
             BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, DROPOUT, PATIENCE, THRESHOLD,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
-            KEEP_CHECKPOINTS, RESUME,
+            KEEP_CHECKPOINTS, RESUME, SKIP_BAD_SHARDS,
             DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT, FORMAT));
 
     /** Every key, in declaration order. */

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,16 +63,18 @@ public final class DatasetWriter {
     private static Manifest.Split writeSplit(Storage storage, String dir, String split, Examples ex, Source src,
                                              int batchSize, MessageDigest digest) throws IOException {
         int shards = 0;
+        List<Long> crc32 = new ArrayList<>();
         for (int start = 0; start < ex.size(); start += batchSize) {
             int end = Math.min(ex.size(), start + batchSize);
             byte[] bytes = serialize(toDataSet(ex, start, end, src.numClasses(), src.binary()));
             digest.update(bytes);
+            crc32.add(ShardCheck.crc32(bytes));
             try (OutputStream os = storage.create(storage.child(dir, Manifest.shardName(split, shards)))) {
                 os.write(bytes);
             }
             shards++;
         }
-        return new Manifest.Split(ex.size(), shards);
+        return new Manifest.Split(ex.size(), shards, crc32);
     }
 
     /** Rows [start, end) as one minibatch: features [b, d] and labels [b, 1] (binary) or one-hot [b, C]. */

@@ -31,14 +31,26 @@ public record Manifest(int formatVersion, String name, String source, int[] feat
                        boolean binary, int batchSize, Map<String, Split> splits, String fingerprint, long seed,
                        List<String> classNames) implements Serializable {
 
-    public static final int FORMAT_VERSION = 1;
+    /** 2: per-shard CRC32 checksums. */
+    public static final int FORMAT_VERSION = 2;
     public static final String FILE = "manifest.json";
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
-    /** @param examples examples in the split; @param shards shard files in the split */
-    public record Split(long examples, int shards) implements Serializable {}
+    /**
+     * @param examples examples in the split
+     * @param shards   shard files in the split
+     * @param crc32    each shard file's CRC32, in shard order
+     */
+    public record Split(long examples, int shards, List<Long> crc32) implements Serializable {
+        public Split {
+            crc32 = List.copyOf(crc32);
+            if (crc32.size() != shards) {
+                throw new IllegalArgumentException("split has " + shards + " shards but " + crc32.size() + " checksums");
+            }
+        }
+    }
 
     public Manifest {
         featureShape = featureShape.clone();

@@ -4,6 +4,7 @@ import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.config.Keys;
 import dev.kindling.core.data.Manifest;
+import dev.kindling.core.data.ShardCheck;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.io.RunDirectory;
 import dev.kindling.core.model.Architecture;
@@ -72,9 +73,10 @@ public final class TrainJob {
         HadoopStorage storage = new HadoopStorage();
         Plan p = plan(c, storage);
         Function<String, DataSet> loader = path -> Shards.load(storage, path);
-        List<String> train = Shards.paths(storage, p.data(), p.manifest(), "train", null);
-        List<String> val = Shards.paths(storage, p.data(), p.manifest(), "val", null);
-        List<String> test = Shards.paths(storage, p.data(), p.manifest(), "test", null);
+        ShardCheck.Report checked;
+        List<String> train;
+        List<String> val;
+        List<String> test;
         int classes = p.manifest().numClasses();
         long t0 = System.nanoTime();
         ComputationGraph net;
@@ -93,6 +95,10 @@ public final class TrainJob {
                 r.state().stepInEpoch));
         EpochLoop.LoopState state = resumed.map(Checkpoints.Resumed::state).orElseGet(EpochLoop.LoopState::new);
         if (p.arch() == Architecture.SCRATCH_MLP) {
+            checked = checkShards(c, p, storage, null);
+            train = checked.usable().get("train");
+            val = checked.usable().get("val");
+            test = checked.usable().get("test");
             ScratchEpochs scratch = new ScratchEpochs(p.manifest().featureWidth(), classes, p.schedule().baseLr(), p.seed(),
                     train, val, loader);
             outcome = EpochLoop.run(scratch.graph(), scratch, p.epochs(), p.patience(), e -> p.schedule().baseLr());
@@ -109,6 +115,10 @@ public final class TrainJob {
             LOG.info("train: model={} params={} data={} ({} train examples) dist={}", p.arch().cliName(), net.numParams(),
                     p.manifest().name(), p.manifest().split("train").examples(), p.dist());
             if (p.dist().equals("local")) {
+                checked = checkShards(c, p, storage, null);
+                train = checked.usable().get("train");
+                val = checked.usable().get("val");
+                test = checked.usable().get("test");
                 Progress progress = new Progress((long) p.epochs() * train.size(), p.progressSeconds());
                 LocalTrainer trainer = new LocalTrainer(net, train, val, loader, classes, p.seed(), progress, listeners(p, telemetry));
                 outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, p.checkpointEvery(),
@@ -117,6 +127,10 @@ public final class TrainJob {
                 finalMetrics = Evaluator.evaluate(net, classes, test.stream().map(loader).iterator());
             } else {
                 try (JavaSparkContext sc = SparkJobs.context(c, "train")) {
+                    checked = checkShards(c, p, storage, sc);
+                    train = checked.usable().get("train");
+                    val = checked.usable().get("val");
+                    test = checked.usable().get("test");
                     workers = SparkJobs.workers(sc);
                     Preflight.require(PreflightJob.checks(sc, c, net.numParams()));
                     SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net,
@@ -144,10 +158,40 @@ public final class TrainJob {
         if (!steps.isEmpty()) {
             metrics.put("telemetry", StepTelemetry.summary(steps));
         }
+        metrics.put("data_check", checked.toJson());
         publish(storage, p, c, net, metrics, steps);
         LOG.info("train: wrote {} (test accuracy {}, loss {})", p.out(), String.format("%.4f", finalMetrics.accuracy()),
                 String.format("%.4f", finalMetrics.loss()));
         return new Result(p.out(), metrics);
+    }
+
+    /**
+     * Every shard checked against the manifest before training: on the executors of {@code sc}, or in
+     * this JVM when it is null. Bad shards fail the run unless --skip-bad-shards.
+     */
+    static ShardCheck.Report checkShards(Config c, Plan p, HadoopStorage storage, JavaSparkContext sc) {
+        boolean skip = Boolean.parseBoolean(c.oneOf(Keys.SKIP_BAD_SHARDS, List.of("true", "false")));
+        Manifest m = p.manifest();
+        List<ShardCheck.Result> results;
+        if (sc == null) {
+            results = ShardCheck.checkAll(storage, p.data(), m);
+        } else {
+            List<String[]> work = new ArrayList<>();
+            for (Map.Entry<String, Manifest.Split> e : m.splits().entrySet()) {
+                List<String> paths = Shards.paths(storage, p.data(), m, e.getKey(), null);
+                for (int i = 0; i < paths.size(); i++) {
+                    work.add(new String[] {e.getKey(), paths.get(i), Long.toString(e.getValue().crc32().get(i))});
+                }
+            }
+            results = sc.parallelize(work, Math.max(1, Math.min(work.size(), sc.defaultParallelism() * 4)))
+                    .map(w -> ShardCheck.check(storage, w[0], w[1], Long.parseLong(w[2]), m)).collect();
+        }
+        ShardCheck.Report report = ShardCheck.report(results, m, p.data(), skip);
+        for (ShardCheck.Result r : report.bad()) {
+            LOG.warn("train: skipping bad shard {}: {}", r.path, r.problem);
+        }
+        LOG.info("train: checked {} shards ({} bad)", results.size(), report.bad().size());
+        return report;
     }
 
     static Plan plan(Config c, HadoopStorage storage) throws java.io.IOException {
@@ -188,6 +232,11 @@ public final class TrainJob {
             throw new ConfigException("out=" + out + ": an interrupted run is at " + staging + "; continue it with --resume=" + out + " or delete it");
         }
         Manifest m = Shards.manifest(storage, data);
+        for (String split : List.of("train", "val", "test")) {
+            if (m.split(split).examples() == 0) {
+                throw new ConfigException("data=" + data + ": split " + split + " is empty; prepare a dataset with examples in train, val and test");
+            }
+        }
         arch.checkFits(m);
         ComputationGraphConfiguration graph = arch.distributed()
                 ? arch.configure(m, c, NetDefaults.adamW(seed, DataType.FLOAT, schedule, wd)) : null;

@@ -126,6 +126,26 @@ class BadInputTest {
     }
 
     @Test
+    void corruptShardFailsTheRunUnlessSkippedAndIsReported() throws Exception {
+        Path copy = dir.resolve("sum-corrupt");
+        try (Stream<Path> files = Files.walk(Path.of(sum))) {
+            for (Path p : files.toList()) {
+                Files.copy(p, copy.resolve(Path.of(sum).relativize(p).toString()));
+            }
+        }
+        Path shard = copy.resolve("train").resolve("part-00002.bin");
+        byte[] b = Files.readAllBytes(shard);
+        Files.write(shard, java.util.Arrays.copyOf(b, b.length - 100));
+        Path out = dir.resolve("o10");
+        assertError(1, out, "part-00002.bin: unreadable (Checksum error", "train", "--dist=local", "--epochs=1", "--data=" + copy, "--out=" + out);
+        Cli skipped = Cli.run("train", "--dist=local", "--epochs=1", "--data=" + copy, "--out=" + out, "--skip-bad-shards=true");
+        assertEquals(0, skipped.exit(), skipped.err());
+        String report = skipped.lastLine();
+        assertTrue(report.contains("\"bad_shards\":[\"") && report.contains("part-00002.bin"), report);
+        assertTrue(report.contains("\"train\":1536"), report);
+    }
+
+    @Test
     void helpIsAvailableForEveryCommand() {
         for (Command c : Command.values()) {
             Cli r = Cli.run(c.cliName, "--help");

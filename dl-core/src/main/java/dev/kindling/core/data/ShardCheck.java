@@ -1,0 +1,152 @@
+package dev.kindling.core.data;
+
+import dev.kindling.core.io.InputException;
+import dev.kindling.core.io.Storage;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * Verifies shards against their manifest before training: checksum (a changed or corrupt file), that
+ * it decodes, shapes (features {@code [b, d]}, labels {@code [b, k]}, {@code 1 <= b <= batch}), finite
+ * features, and that the manifest's example counts are true. Every failure names the file, the
+ * record where it applies, and the fix.
+ */
+public final class ShardCheck {
+
+    /** One shard's verdict: its examples, or why it is unusable. */
+    public static final class Result implements Serializable {
+        private static final long serialVersionUID = 1L;
+        public final String split;
+        public final String path;
+        public final long examples;
+        public final String problem;
+
+        Result(String split, String path, long examples, String problem) {
+            this.split = split;
+            this.path = path;
+            this.examples = examples;
+            this.problem = problem;
+        }
+    }
+
+    public static long crc32(byte[] bytes) {
+        CRC32 crc = new CRC32();
+        crc.update(bytes);
+        return crc.getValue();
+    }
+
+    /** Checks one shard's bytes; never throws for a bad shard, reports it. */
+    public static Result check(String split, String path, byte[] bytes, long expectedCrc, Manifest m) {
+        long crc = crc32(bytes);
+        if (crc != expectedCrc) {
+            return bad(split, path, "checksum " + Long.toHexString(crc) + " but the manifest says " + Long.toHexString(expectedCrc)
+                    + " (" + bytes.length + " bytes): the file changed or is corrupt");
+        }
+        DataSet ds;
+        try {
+            ds = Shards.decode(bytes, path);
+        } catch (InputException e) {
+            return bad(split, path, e.getMessage());
+        }
+        long[] f = ds.getFeatures().shape();
+        long[] l = ds.getLabels().shape();
+        if (f.length != 2 || f[1] != m.featureWidth() || l.length != 2 || l[1] != m.labelWidth() || f[0] != l[0]
+                || f[0] < 1 || f[0] > m.batchSize()) {
+            return bad(split, path, "features " + java.util.Arrays.toString(f) + " and labels " + java.util.Arrays.toString(l)
+                    + ", expected [b, " + m.featureWidth() + "] and [b, " + m.labelWidth() + "] with 1 <= b <= " + m.batchSize());
+        }
+        float[] values = ds.getFeatures().castTo(DataType.FLOAT).data().asFloat();
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return bad(split, path, "feature " + values[i] + " at record " + (i / m.featureWidth()) + ", column " + (i % m.featureWidth()));
+            }
+        }
+        return new Result(split, path, f[0], null);
+    }
+
+    /** Reads and checks one shard. */
+    public static Result check(Storage storage, String split, String path, long expectedCrc, Manifest m) {
+        try {
+            return check(split, path, storage.readAll(path), expectedCrc, m);
+        } catch (IOException e) {
+            return bad(split, path, "unreadable (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Every shard of every split of a dataset, in one JVM. */
+    public static List<Result> checkAll(Storage storage, String dataset, Manifest m) {
+        List<Result> out = new ArrayList<>();
+        for (Map.Entry<String, Manifest.Split> e : m.splits().entrySet()) {
+            List<String> paths = Shards.paths(storage, dataset, m, e.getKey(), null);
+            for (int i = 0; i < paths.size(); i++) {
+                out.add(check(storage, e.getKey(), paths.get(i), e.getValue().crc32().get(i), m));
+            }
+        }
+        return out;
+    }
+
+    /** What the checks found, for metrics.json and the log. */
+    public record Report(Map<String, List<String>> usable, List<Result> bad, Map<String, Long> examples) {
+        public Map<String, Object> toJson() {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("shards_checked", usable.values().stream().mapToInt(List::size).sum() + bad.size());
+            j.put("bad_shards", bad.stream().map(r -> r.path + ": " + r.problem).toList());
+            j.put("examples", examples);
+            return j;
+        }
+    }
+
+    /**
+     * Sorts results into usable shards per split, bad ones, and examples per split. Without
+     * {@code skipBad} any bad shard is an error; with it, the bad ones are reported and left out. A
+     * manifest whose counts disagree with a fully readable dataset is an error either way, as is a
+     * split with nothing usable.
+     */
+    public static Report report(List<Result> results, Manifest m, String dataset, boolean skipBad) {
+        Map<String, List<String>> usable = new LinkedHashMap<>();
+        Map<String, Long> examples = new LinkedHashMap<>();
+        List<Result> bad = new ArrayList<>();
+        for (String split : m.splits().keySet()) {
+            usable.put(split, new ArrayList<>());
+            examples.put(split, 0L);
+        }
+        for (Result r : results) {
+            if (r.problem == null) {
+                usable.get(r.split).add(r.path);
+                examples.merge(r.split, r.examples, Long::sum);
+            } else {
+                bad.add(r);
+            }
+        }
+        if (!bad.isEmpty() && !skipBad) {
+            Result first = bad.get(0);
+            throw new InputException("shard=" + first.path + ": " + first.problem + (bad.size() > 1 ? " (and " + (bad.size() - 1)
+                    + " more bad shards)" : "") + "; re-run prepare-data, or pass --skip-bad-shards to train without them");
+        }
+        for (Map.Entry<String, Manifest.Split> e : m.splits().entrySet()) {
+            long found = examples.get(e.getKey());
+            boolean complete = bad.stream().noneMatch(r -> r.split.equals(e.getKey()));
+            if (complete && found != e.getValue().examples()) {
+                throw new InputException("manifest=" + dataset + "/" + Manifest.FILE + ": says split " + e.getKey() + " has "
+                        + e.getValue().examples() + " examples but its shards hold " + found + "; re-run prepare-data");
+            }
+            if (usable.get(e.getKey()).isEmpty() && e.getValue().shards() > 0) {
+                throw new InputException("data=" + dataset + ": no usable shard left in split " + e.getKey() + "; re-run prepare-data");
+            }
+        }
+        return new Report(usable, bad, examples);
+    }
+
+    private static Result bad(String split, String path, String problem) {
+        return new Result(split, path, 0, problem);
+    }
+
+    private ShardCheck() {}
+}
