@@ -82,6 +82,12 @@ public final class Checkpoints implements EpochLoop.Checkpointer {
         return storage.list(root).stream().filter(n -> n.matches("e\\d{5}-s\\d{8}")).sorted().toList();
     }
 
+    /** The newest complete checkpoint's name, if any. */
+    public Optional<String> newestName() throws IOException {
+        List<String> complete = complete();
+        return complete.isEmpty() ? Optional.empty() : Optional.of(complete.get(complete.size() - 1));
+    }
+
     /** The newest complete checkpoint, if any. */
     public Optional<Resumed> latest() throws IOException {
         List<String> complete = complete();

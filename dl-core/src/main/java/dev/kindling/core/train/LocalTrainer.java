@@ -65,6 +65,7 @@ public final class LocalTrainer implements EpochLoop.Epochs {
             }
             Nd4j.getRandom().setSeed(stepSeed(seed, epoch, i));
             net.fit(ds);
+            Divergence.check(net, net.score(), ds, epoch, i, order.get(i));
             afterStep.stepDone(i + 1);
         }
         return new EpochLoop.EpochFit(progress.takeMeanLoss(), order.size(), samples);

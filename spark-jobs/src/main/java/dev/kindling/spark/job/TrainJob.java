@@ -13,6 +13,7 @@ import dev.kindling.core.model.NetDefaults;
 import dev.kindling.core.optim.GlobalNormClipping;
 import dev.kindling.core.schedule.CosineAnnealing;
 import dev.kindling.core.train.Checkpoints;
+import dev.kindling.core.train.Divergence;
 import dev.kindling.core.train.ClassificationMetrics;
 import dev.kindling.core.train.EpochLoop;
 import dev.kindling.core.train.Evaluator;
@@ -121,8 +122,14 @@ public final class TrainJob {
                 test = checked.usable().get("test");
                 Progress progress = new Progress((long) p.epochs() * train.size(), p.progressSeconds());
                 LocalTrainer trainer = new LocalTrainer(net, train, val, loader, classes, p.seed(), progress, listeners(p, telemetry));
-                outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, p.checkpointEvery(),
-                        checkpoints);
+                try {
+                    outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, p.checkpointEvery(),
+                            checkpoints);
+                } catch (Divergence d) {
+                    throw new IllegalStateException(d.getMessage() + checkpoints.newestName()
+                            .map(n -> " (last good checkpoint: " + n + " in " + p.staging() + "; continue with --resume=" + p.out() + ")")
+                            .orElse(" (no checkpoint yet)"), d);
+                }
                 steps = telemetry.ownRecords(StepTelemetry.drain());
                 finalMetrics = Evaluator.evaluate(net, classes, test.stream().map(loader).iterator());
             } else {
