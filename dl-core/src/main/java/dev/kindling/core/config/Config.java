@@ -153,11 +153,6 @@ public final class Config implements Serializable {
         return parsed;
     }
 
-    /** The resolved values, sorted by key: what is saved with every run and model. */
-    public Map<String, String> asMap() {
-        return values;
-    }
-
     /** {@code key=value} lines, sorted, for saving inside a model or run directory. */
     public String toProperties() {
         StringBuilder sb = new StringBuilder();

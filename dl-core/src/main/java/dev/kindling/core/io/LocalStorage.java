@@ -43,11 +43,6 @@ public final class LocalStorage implements Storage {
     }
 
     @Override
-    public void mkdirs(String uri) throws IOException {
-        Files.createDirectories(toPath(uri));
-    }
-
-    @Override
     public void rename(String from, String to) throws IOException {
         Path target = toPath(to);
         if (Files.exists(target)) {

@@ -17,8 +17,6 @@ public interface Storage {
 
     boolean exists(String uri) throws IOException;
 
-    void mkdirs(String uri) throws IOException;
-
     /** Renames a file or directory; fails if {@code to} exists. */
     void rename(String from, String to) throws IOException;
 
@@ -38,17 +36,5 @@ public interface Storage {
         try (InputStream in = open(uri)) {
             return in.readAllBytes();
         }
-    }
-
-    /** Writes a whole small file atomically: a temporary sibling, then a rename over the target. */
-    default void writeAtomically(String uri, byte[] bytes) throws IOException {
-        String tmp = uri + ".tmp-" + Long.toHexString(System.nanoTime());
-        try (OutputStream out = create(tmp)) {
-            out.write(bytes);
-        }
-        if (exists(uri)) {
-            delete(uri);
-        }
-        rename(tmp, uri);
     }
 }

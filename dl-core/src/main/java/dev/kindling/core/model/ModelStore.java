@@ -4,7 +4,6 @@ import dev.kindling.core.io.InputException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -116,10 +115,6 @@ public final class ModelStore {
                     + a.version() + "; retrain it or use the Kindling that wrote it");
         }
         return a;
-    }
-
-    public static Loaded read(InputStream in, String where) throws IOException {
-        return fromBytes(in.readAllBytes(), where);
     }
 
     private static InputException corrupt(String where, Exception e) {

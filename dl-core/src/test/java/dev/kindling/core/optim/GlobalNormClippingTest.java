@@ -9,10 +9,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import dev.kindling.core.DoublePrecision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
 @ExtendWith(DoublePrecision.class)

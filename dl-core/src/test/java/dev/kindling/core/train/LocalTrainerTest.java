@@ -8,7 +8,6 @@ import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.SeedTasks;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.io.LocalStorage;
-import dev.kindling.core.model.Head;
 import dev.kindling.core.model.Mlp;
 import dev.kindling.core.model.NetDefaults;
 import dev.kindling.core.optim.GlobalNormClipping;

@@ -77,12 +77,6 @@ public final class HadoopStorage implements Storage, Serializable {
     }
 
     @Override
-    public void mkdirs(String uri) throws IOException {
-        Path p = new Path(uri);
-        fs(p).mkdirs(p);
-    }
-
-    @Override
     public void rename(String from, String to) throws IOException {
         Path src = new Path(from);
         Path dst = new Path(to);
@@ -119,9 +113,4 @@ public final class HadoopStorage implements Storage, Serializable {
         return new Path(new Path(base), child).toString();
     }
 
-    /** The scheme of a URI, {@code file} for a plain path. */
-    public static String scheme(String uri) {
-        String s = URI.create(uri).getScheme();
-        return s == null ? "file" : s;
-    }
 }

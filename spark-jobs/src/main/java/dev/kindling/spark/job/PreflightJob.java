@@ -1,7 +1,6 @@
 package dev.kindling.spark.job;
 
 import dev.kindling.core.config.Config;
-import dev.kindling.core.config.Keys;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.master.Preflight;
 import java.io.IOException;

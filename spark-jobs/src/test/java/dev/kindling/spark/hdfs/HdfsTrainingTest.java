@@ -11,7 +11,6 @@ import dev.kindling.core.config.Keys;
 import dev.kindling.spark.job.PrepareDataJob;
 import dev.kindling.spark.job.TrainJob;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
