@@ -29,6 +29,7 @@ import dev.kindling.spark.master.Masters;
 import dev.kindling.spark.master.Preflight;
 import dev.kindling.spark.master.SparkTrainer;
 import dev.kindling.spark.master.Telemetry;
+import dev.kindling.spark.master.Watchdog;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,9 +127,7 @@ public final class TrainJob {
                     outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, p.checkpointEvery(),
                             checkpoints);
                 } catch (Divergence d) {
-                    throw new IllegalStateException(d.getMessage() + checkpoints.newestName()
-                            .map(n -> " (last good checkpoint: " + n + " in " + p.staging() + "; continue with --resume=" + p.out() + ")")
-                            .orElse(" (no checkpoint yet)"), d);
+                    throw new IllegalStateException(d.getMessage() + resumeHint(checkpoints, p), d);
                 }
                 steps = telemetry.ownRecords(StepTelemetry.drain());
                 finalMetrics = Evaluator.evaluate(net, classes, test.stream().map(loader).iterator());
@@ -147,10 +146,16 @@ public final class TrainJob {
                     SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
                             classes, p.seed(), p.timeout(), p.progressSeconds(), chunk);
                     Map<String, Long> aeronBefore = p.dist().equals("shared") ? AeronTraffic.snapshot(sc) : null;
-                    outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, 0,
-                            checkpoints);
+                    long stepsBefore = state.steps; // a resumed run counts only the traffic of its own steps
+                    try {
+                        outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, 0,
+                                checkpoints);
+                    } catch (Watchdog.TimeoutError e) {
+                        throw new IllegalStateException(e.getMessage() + resumeHint(checkpoints, p), e);
+                    }
                     if (aeronBefore != null) {
-                        comm = comm(AeronTraffic.sentBetween(aeronBefore, AeronTraffic.snapshot(sc)), net.numParams(), outcome.steps());
+                        comm = comm(AeronTraffic.sentBetween(aeronBefore, AeronTraffic.snapshot(sc)), net.numParams(),
+                                outcome.steps() - stepsBefore);
                     }
                     steps = telemetry.ownRecords(Telemetry.drain(sc));
                     net = sparkNet.getNetwork();
@@ -170,6 +175,13 @@ public final class TrainJob {
         LOG.info("train: wrote {} (test accuracy {}, loss {})", p.out(), String.format("%.4f", finalMetrics.accuracy()),
                 String.format("%.4f", finalMetrics.loss()));
         return new Result(p.out(), metrics);
+    }
+
+    /** Where a failed run can continue from. */
+    static String resumeHint(Checkpoints checkpoints, Plan p) throws java.io.IOException {
+        return checkpoints.newestName()
+                .map(n -> " (last good checkpoint: " + n + " in " + p.staging() + "; continue with --resume=" + p.out() + ")")
+                .orElse(" (no checkpoint yet)");
     }
 
     /**
