@@ -80,16 +80,39 @@ public final class ShardCheck {
         }
     }
 
-    /** Every shard of every split of a dataset, in one JVM. */
-    public static List<Result> checkAll(Storage storage, String dataset, Manifest m) {
-        List<Result> out = new ArrayList<>();
+    /** One shard to check: its split, path and expected checksum. */
+    public static final class Item implements Serializable {
+        private static final long serialVersionUID = 1L;
+        public final String split;
+        public final String path;
+        public final long crc32;
+
+        Item(String split, String path, long crc32) {
+            this.split = split;
+            this.path = path;
+            this.crc32 = crc32;
+        }
+
+        public Result check(Storage storage, Manifest m) {
+            return ShardCheck.check(storage, split, path, crc32, m);
+        }
+    }
+
+    /** Every shard of every split of a dataset, with its checksum from the manifest. */
+    public static List<Item> items(Storage storage, String dataset, Manifest m) {
+        List<Item> out = new ArrayList<>();
         for (Map.Entry<String, Manifest.Split> e : m.splits().entrySet()) {
             List<String> paths = Shards.paths(storage, dataset, m, e.getKey(), null);
             for (int i = 0; i < paths.size(); i++) {
-                out.add(check(storage, e.getKey(), paths.get(i), e.getValue().crc32().get(i), m));
+                out.add(new Item(e.getKey(), paths.get(i), e.getValue().crc32().get(i)));
             }
         }
         return out;
+    }
+
+    /** Every shard of every split of a dataset, checked in this JVM. */
+    public static List<Result> checkAll(Storage storage, String dataset, Manifest m) {
+        return items(storage, dataset, m).stream().map(item -> item.check(storage, m)).toList();
     }
 
     /** What the checks found, for metrics.json and the log. */

@@ -90,11 +90,11 @@ public final class Checkpoints implements EpochLoop.Checkpointer {
 
     /** The newest complete checkpoint, if any. */
     public Optional<Resumed> latest() throws IOException {
-        List<String> complete = complete();
-        if (complete.isEmpty()) {
+        Optional<String> newest = newestName();
+        if (newest.isEmpty()) {
             return Optional.empty();
         }
-        String name = complete.get(complete.size() - 1);
+        String name = newest.get();
         String dir = storage.child(root, name);
         try {
             ComputationGraph net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(storage.readAll(storage.child(dir, "model.zip"))), true);

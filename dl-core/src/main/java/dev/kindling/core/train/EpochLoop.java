@@ -88,7 +88,6 @@ public final class EpochLoop {
             state.epoch = epoch;
             int startStep = state.stepInEpoch;
             long t0 = System.nanoTime();
-            int current = epoch;
             EpochFit fit = epochs.fit(epoch, startStep, done -> {
                 if (checkpointEvery > 0 && done % checkpointEvery == 0) {
                     state.stepInEpoch = done;
@@ -100,7 +99,7 @@ public final class EpochLoop {
             state.steps += fit.steps();
             state.samples += fit.samples();
             ClassificationMetrics val = epochs.validate();
-            checkFinite(val.loss(), current);
+            checkFinite(val.loss(), epoch);
             EpochRecord rec = new EpochRecord(epoch, fit.trainLoss(), val.loss(), val.accuracy(), lrAt.applyAsDouble(epoch), seconds);
             state.history.add(rec);
             double elapsed = (System.nanoTime() - start) / 1e9;

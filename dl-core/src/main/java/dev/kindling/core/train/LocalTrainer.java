@@ -50,19 +50,18 @@ public final class LocalTrainer implements EpochLoop.Epochs {
     /**
      * One epoch from step {@code startStep} of its shard order. Before every step ND4J's random
      * generator (dropout) is re-seeded from (seed, epoch, step), so a run resumed from a checkpoint at
-     * any step continues exactly as the uninterrupted run would. Steps and samples count the whole epoch.
+     * any step continues exactly as the uninterrupted run would. Steps count the whole epoch; samples
+     * only those trained in this call, so a resumed epoch's samples/s is not inflated (and the shards
+     * before {@code startStep} are not read at all).
      */
     @Override
     public EpochLoop.EpochFit fit(int epoch, int startStep, EpochLoop.StepHook afterStep) throws Exception {
         List<String> order = new ArrayList<>(trainShards);
         Collections.shuffle(order, new Random(seed + epoch));
         long samples = 0;
-        for (int i = 0; i < order.size(); i++) {
+        for (int i = startStep; i < order.size(); i++) {
             DataSet ds = loader.apply(order.get(i));
             samples += ds.numExamples();
-            if (i < startStep) {
-                continue;
-            }
             Nd4j.getRandom().setSeed(stepSeed(seed, epoch, i));
             net.fit(ds);
             Divergence.check(net, net.score(), ds, epoch, i, order.get(i));

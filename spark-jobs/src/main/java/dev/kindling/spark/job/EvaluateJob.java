@@ -5,7 +5,6 @@ import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.config.Keys;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
-import dev.kindling.core.io.InputException;
 import dev.kindling.core.io.RunDirectory;
 import dev.kindling.core.model.ModelStore;
 import dev.kindling.core.train.ClassificationMetrics;
@@ -49,12 +48,9 @@ public final class EvaluateJob {
         m.split(split);
         List<ModelStore.Loaded> models = new ArrayList<>();
         for (String modelPath : modelPaths) { // every model is checked before any evaluation starts
-            if (!storage.exists(modelPath)) {
-                throw new ConfigException("model-path=" + modelPath + ": not found; point it at the model.zip in a train run directory");
-            }
-            ModelStore.Loaded model = ModelStore.fromBytes(storage.readAll(modelPath), modelPath);
-            checkFits(trainedManifest(model, modelPath), m, modelPath, data);
-            models.add(model);
+            SavedModel model = SavedModel.read(storage, modelPath);
+            checkFits(model.trained(), m, modelPath, data);
+            models.add(model.loaded());
         }
         List<String> shards = Shards.paths(storage, data, m, split, null);
         List<Map<String, Object>> results = new ArrayList<>();
@@ -106,15 +102,6 @@ public final class EvaluateJob {
         report.put("comparison", rows);
         report.put("models", results);
         return report;
-    }
-
-    /** The manifest of the dataset a model was trained on, saved inside its zip. */
-    static Manifest trainedManifest(ModelStore.Loaded model, String modelPath) {
-        String json = model.text(ModelStore.MANIFEST_ENTRY);
-        if (json == null) {
-            throw new InputException("model-path=" + modelPath + ": has no " + ModelStore.MANIFEST_ENTRY + ", so kindling train did not write it; retrain it with Kindling");
-        }
-        return Manifest.fromJson(json.getBytes(java.nio.charset.StandardCharsets.UTF_8), modelPath);
     }
 
     /** The model's training manifest must describe the same inputs and classes as the data's. */

@@ -7,7 +7,6 @@ import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.io.InputException;
 import dev.kindling.core.io.RunDirectory;
-import dev.kindling.core.model.ModelStore;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.infer.ExecutorModels;
 import dev.kindling.spark.infer.Predictions;
@@ -53,21 +52,25 @@ public final class InferJob {
         String data = storage.qualify(c.string(Keys.DATA));
         String out = storage.qualify(c.string(Keys.OUT));
         RunDirectory.checkAbsent(storage, out);
-        if (!storage.exists(modelPath)) {
-            throw new ConfigException("model-path=" + modelPath + ": not found; point it at the model.zip in a train run directory");
-        }
         if (!storage.exists(data)) {
             throw new ConfigException("data=" + data + ": not found; pass a prepared dataset, a CSV file or directory, or Parquet");
         }
-        byte[] modelBytes = storage.readAll(modelPath);
-        ModelStore.Loaded model = ModelStore.fromBytes(modelBytes, modelPath); // fails here, before any work, if corrupt
-        Manifest trained = EvaluateJob.trainedManifest(model, modelPath);
+        SavedModel model = SavedModel.read(storage, modelPath); // fails here, before any work, if corrupt
+        byte[] modelBytes = model.bytes();
+        Manifest trained = model.trained();
         if (format.equals("auto")) {
             format = storage.exists(storage.child(data, Manifest.FILE)) ? "shards"
                     : data.endsWith(".parquet") || data.endsWith(".parq") ? "parquet" : "csv";
         }
         if (dist.equals("local") && !format.equals("shards")) {
             throw new ConfigException("dist=local: infers prepared datasets only in one JVM; use --dist=shared for " + format);
+        }
+        // a prepared dataset is checked against the model before Spark starts
+        Manifest m = format.equals("shards") ? Shards.manifest(storage, data) : null;
+        String split = c.oneOf(Keys.SPLIT, List.of("train", "val", "test"));
+        if (m != null) {
+            EvaluateJob.checkFits(trained, m, modelPath, data);
+            m.split(split);
         }
         String tmp = out + ".tmp-" + Long.toHexString(System.nanoTime());
         long rowsIn;
@@ -78,21 +81,18 @@ public final class InferJob {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             long t0 = System.nanoTime(); // timed: read, predict and write; not Spark's start-up nor the checks after
             Dataset<Row> predictions;
-            if (format.equals("shards")) {
-                Manifest m = Shards.manifest(storage, data);
-                EvaluateJob.checkFits(trained, m, modelPath, data);
-                String split = c.oneOf(Keys.SPLIT, List.of("train", "val", "test"));
+            Broadcast<byte[]> bytes = dist.equals("local") ? null : sc.broadcast(modelBytes);
+            if (m != null) {
                 List<String> shards = Shards.paths(storage, data, m, split, null);
                 rowsIn = m.split(split).examples();
                 int batchSize = m.batchSize();
                 if (dist.equals("local")) {
                     List<Row> rows = new ArrayList<>();
                     for (int i = 0; i < shards.size(); i++) {
-                        rows.addAll(predictShard(model.graph(), storage, shards.get(i), (long) i * batchSize));
+                        rows.addAll(predictShard(model.loaded().graph(), storage, shards.get(i), (long) i * batchSize));
                     }
                     predictions = spark.createDataFrame(rows, Predictions.SCHEMA);
                 } else {
-                    Broadcast<byte[]> bytes = sc.broadcast(modelBytes);
                     JavaRDD<Row> rows = sc.parallelize(IntStream.range(0, shards.size()).boxed().toList(), slices(sc, shards.size()))
                             .mapPartitions(indices -> {
                                 List<Row> part = new ArrayList<>();
@@ -110,7 +110,6 @@ public final class InferJob {
                         : spark.read().parquet(data);
                 RowLayout layout = RowLayout.of(input, format, data, trained.featureWidth());
                 rowsIn = input.count();
-                Broadcast<byte[]> bytes = sc.broadcast(modelBytes);
                 JavaRDD<Row> rows = input.javaRDD().zipWithIndex()
                         .mapPartitions(it -> predictRows(ExecutorModels.get(modelPath, bytes), layout, it));
                 predictions = spark.createDataFrame(rows, Predictions.SCHEMA);

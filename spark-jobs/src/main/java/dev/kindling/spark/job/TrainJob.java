@@ -195,15 +195,9 @@ public final class TrainJob {
         if (sc == null) {
             results = ShardCheck.checkAll(storage, p.data(), m);
         } else {
-            List<String[]> work = new ArrayList<>();
-            for (Map.Entry<String, Manifest.Split> e : m.splits().entrySet()) {
-                List<String> paths = Shards.paths(storage, p.data(), m, e.getKey(), null);
-                for (int i = 0; i < paths.size(); i++) {
-                    work.add(new String[] {e.getKey(), paths.get(i), Long.toString(e.getValue().crc32().get(i))});
-                }
-            }
-            results = sc.parallelize(work, Math.max(1, Math.min(work.size(), sc.defaultParallelism() * 4)))
-                    .map(w -> ShardCheck.check(storage, w[0], w[1], Long.parseLong(w[2]), m)).collect();
+            List<ShardCheck.Item> items = ShardCheck.items(storage, p.data(), m);
+            results = sc.parallelize(items, Math.max(1, Math.min(items.size(), sc.defaultParallelism() * 4)))
+                    .map(item -> item.check(storage, m)).collect();
         }
         ShardCheck.Report report = ShardCheck.report(results, m, p.data(), skip);
         for (ShardCheck.Result r : report.bad()) {
