@@ -28,9 +28,27 @@ import org.slf4j.LoggerFactory;
 public final class DatasetWriter {
     private static final Logger LOG = LoggerFactory.getLogger(DatasetWriter.class);
 
-    /** What one source produced: named splits of examples and how to describe them. */
-    public record Source(String name, String source, int[] featureShape, int numClasses, boolean binary,
-                         List<String> classNames, Map<String, Examples> splits) {}
+    /** What one source produced: named splits of examples and how to describe them (see {@link Manifest}). */
+    public record Source(String name, String source, Task task, int[] featureShape, int[] labelShape, int numClasses,
+                         boolean binary, List<String> classNames, boolean masked, Map<String, String> attributes,
+                         Map<String, Rows> splits) {
+
+        /** A classification source of flat examples: labels one-hot {@code [C]}, or {@code [1]} for a binary head. */
+        public static Source classification(String name, String source, int[] featureShape, int numClasses, boolean binary,
+                                            List<String> classNames, Map<String, Examples> splits) {
+            Map<String, Rows> rows = new LinkedHashMap<>();
+            splits.forEach((k, v) -> rows.put(k, v.rows(numClasses, binary)));
+            return new Source(name, source, Task.CLASSIFICATION, featureShape, new int[] {binary ? 1 : numClasses}, numClasses,
+                    binary, classNames, false, Map.of(), rows);
+        }
+
+        /** The same source with every split cut to its first {@code n} examples ({@code n <= 0}: all). */
+        public Source limit(int n) {
+            Map<String, Rows> rows = new LinkedHashMap<>();
+            splits.forEach((k, v) -> rows.put(k, v.limit(n)));
+            return new Source(name, source, task, featureShape, labelShape, numClasses, binary, classNames, masked, attributes, rows);
+        }
+    }
 
     public static Manifest write(Storage storage, String out, Source src, int batchSize, long seed) throws IOException {
         if (batchSize < 1) {
@@ -41,12 +59,12 @@ public final class DatasetWriter {
         try {
             MessageDigest digest = sha256();
             Map<String, Manifest.Split> splits = new LinkedHashMap<>();
-            for (Map.Entry<String, Examples> e : src.splits().entrySet()) {
+            for (Map.Entry<String, Rows> e : src.splits().entrySet()) {
                 splits.put(e.getKey(), writeSplit(storage, tmp, e.getKey(), e.getValue(), src, batchSize, digest));
             }
-            Manifest m = new Manifest(Manifest.FORMAT_VERSION, src.name(), src.source(), src.featureShape(),
-                    src.numClasses(), src.binary(), batchSize, splits, HexFormat.of().formatHex(digest.digest()),
-                    seed, src.classNames());
+            Manifest m = new Manifest(Manifest.FORMAT_VERSION, src.name(), src.source(), src.task(), src.featureShape(),
+                    src.labelShape(), src.numClasses(), src.binary(), batchSize, splits, HexFormat.of().formatHex(digest.digest()),
+                    seed, src.classNames(), src.masked(), src.attributes());
             try (OutputStream os = storage.create(storage.child(tmp, Manifest.FILE))) {
                 os.write(m.toJson());
             }
@@ -60,13 +78,13 @@ public final class DatasetWriter {
         }
     }
 
-    private static Manifest.Split writeSplit(Storage storage, String dir, String split, Examples ex, Source src,
+    private static Manifest.Split writeSplit(Storage storage, String dir, String split, Rows ex, Source src,
                                              int batchSize, MessageDigest digest) throws IOException {
         int shards = 0;
         List<Long> crc32 = new ArrayList<>();
         for (int start = 0; start < ex.size(); start += batchSize) {
             int end = Math.min(ex.size(), start + batchSize);
-            byte[] bytes = serialize(toDataSet(ex, start, end, src.numClasses(), src.binary()));
+            byte[] bytes = serialize(ex.batch(start, end));
             digest.update(bytes);
             crc32.add(ShardCheck.crc32(bytes));
             try (OutputStream os = storage.create(storage.child(dir, Manifest.shardName(split, shards)))) {

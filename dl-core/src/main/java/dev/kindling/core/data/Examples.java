@@ -24,4 +24,25 @@ public record Examples(float[][] features, int[] labels) {
         }
         return new Examples(java.util.Arrays.copyOf(features, n), java.util.Arrays.copyOf(labels, n));
     }
+
+    /** As minibatch rows: features {@code [b, d]}, labels {@code [b, 1]} (binary) or one-hot {@code [b, C]}. */
+    public Rows rows(int numClasses, boolean binary) {
+        Examples self = this;
+        return new Rows() {
+            @Override
+            public int size() {
+                return self.size();
+            }
+
+            @Override
+            public org.nd4j.linalg.dataset.DataSet batch(int start, int end) {
+                return DatasetWriter.toDataSet(self, start, end, numClasses, binary);
+            }
+
+            @Override
+            public Rows limit(int n) {
+                return self.limit(n).rows(numClasses, binary);
+            }
+        };
+    }
 }

@@ -35,7 +35,7 @@ public final class FashionMnist {
         Examples test = examples(dir.resolve("t10k-images-idx3-ubyte.gz"), dir.resolve("t10k-labels-idx1-ubyte.gz"));
         int[] perm = SeedTasks.permutation(train.size(), new Random(seed));
         int n = train.size();
-        return new DatasetWriter.Source("fashion-mnist", "fashion-mnist", new int[] {28 * 28}, 10, false, CLASSES,
+        return DatasetWriter.Source.classification("fashion-mnist", "fashion-mnist", new int[] {28 * 28}, 10, false, CLASSES,
                 SeedTasks.ordered(SeedTasks.take(train.features(), train.labels(), perm, 0, n - VAL_SIZE),
                         SeedTasks.take(train.features(), train.labels(), perm, n - VAL_SIZE, n), test));
     }

@@ -18,21 +18,27 @@ import java.util.Map;
  * @param formatVersion  bumped when the shard layout changes
  * @param name           dataset name, e.g. {@code fashion-mnist}
  * @param source         the prepare-data source it came from
- * @param featureShape   per-example feature shape, without the batch axis (an MLP input is {@code [d]})
- * @param numClasses     classes (2 for a binary task)
+ * @param task           what the labels mean
+ * @param featureShape   per-example feature shape, without the batch axis (an MLP input is {@code [d]},
+ *                       an image {@code [C, H, W]}, a sequence {@code [C, T]} in DL4J's NCW layout)
+ * @param labelShape     per-example label shape, without the batch axis ({@code [C]} one-hot, {@code [1]}
+ *                       binary, {@code [d]} regression, {@code [V, T]} per-step classes)
+ * @param numClasses     classes (2 for a binary task; the vocabulary for token outputs; 0 for regression)
  * @param binary         labels are one column of 0/1 (sigmoid head) rather than one-hot
  * @param batchSize      examples per shard (the last shard of a split may hold fewer)
  * @param splits         per split: examples and shard count
  * @param fingerprint    SHA-256 over every shard's bytes, in split then shard order
  * @param seed           the seed the data was generated or shuffled with
  * @param classNames     a name per class
+ * @param masked         shards carry feature and label masks {@code [b, T]} (variable-length sequences)
+ * @param attributes     what a task needs beyond shapes, e.g. a tokenizer or a forecast baseline
  */
-public record Manifest(int formatVersion, String name, String source, int[] featureShape, int numClasses,
-                       boolean binary, int batchSize, Map<String, Split> splits, String fingerprint, long seed,
-                       List<String> classNames) implements Serializable {
+public record Manifest(int formatVersion, String name, String source, Task task, int[] featureShape, int[] labelShape,
+                       int numClasses, boolean binary, int batchSize, Map<String, Split> splits, String fingerprint, long seed,
+                       List<String> classNames, boolean masked, Map<String, String> attributes) implements Serializable {
 
-    /** 2: per-shard CRC32 checksums. */
-    public static final int FORMAT_VERSION = 2;
+    /** 2: per-shard CRC32 checksums. 3: task, label shape, masks and attributes. */
+    public static final int FORMAT_VERSION = 3;
     public static final String FILE = "manifest.json";
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -54,13 +60,24 @@ public record Manifest(int formatVersion, String name, String source, int[] feat
 
     public Manifest {
         featureShape = featureShape.clone();
+        labelShape = labelShape.clone();
         splits = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(splits));
         classNames = List.copyOf(classNames);
+        attributes = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(attributes));
     }
 
-    /** Columns of the label array: 1 for a binary task, else one-hot over the classes. */
+    /** Flattened label width per example. */
     public int labelWidth() {
-        return binary ? 1 : numClasses;
+        return Arrays.stream(labelShape).reduce(1, (a, b) -> a * b);
+    }
+
+    /** An attribute prepare-data recorded, or a clear error naming the dataset when it is absent. */
+    public String attribute(String key) {
+        String v = attributes.get(key);
+        if (v == null) {
+            throw new ConfigException("data=" + name + ": manifest has no attribute " + key + "; re-run prepare-data");
+        }
+        return v;
     }
 
     /** Flattened feature width. */

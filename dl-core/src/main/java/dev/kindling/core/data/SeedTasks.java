@@ -13,7 +13,7 @@ public final class SeedTasks {
      */
     public static DatasetWriter.Source quadrants(long seed) {
         Random rng = new Random(seed);
-        return new DatasetWriter.Source("seed-quadrants", "seed-quadrants", new int[] {2}, 4, false,
+        return DatasetWriter.Source.classification("seed-quadrants", "seed-quadrants", new int[] {2}, 4, false,
                 List.of("x<0,y<0", "x>0,y<0", "x<0,y>0", "x>0,y>0"),
                 ordered(quadrantPoints(rng, 1000), quadrantPoints(rng, 500), quadrantPoints(rng, 1000)));
     }
@@ -48,7 +48,7 @@ public final class SeedTasks {
             y[i] = s > 0 ? 1 : 0;
         }
         int[] perm = permutation(n, rng);
-        return new DatasetWriter.Source("seed-sum", "seed-sum", new int[] {d}, 2, true, List.of("sum<=0", "sum>0"),
+        return DatasetWriter.Source.classification("seed-sum", "seed-sum", new int[] {d}, 2, true, List.of("sum<=0", "sum>0"),
                 ordered(take(x, y, perm, 0, 1600), take(x, y, perm, 1600, 1800), take(x, y, perm, 1800, 2000)));
     }
 

@@ -10,12 +10,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
 /**
  * Verifies shards against their manifest before training: checksum (a changed or corrupt file), that
- * it decodes, shapes (features {@code [b, d]}, labels {@code [b, k]}, {@code 1 <= b <= batch}), finite
- * features, and that the manifest's example counts are true. Every failure names the file, the
+ * it decodes, shapes (features {@code [b, featureShape...]}, labels {@code [b, labelShape...]}, masks
+ * {@code [b, T]} where the manifest says masked, {@code 1 <= b <= batch}), finite features and labels,
+ * and that the manifest's example counts are true. Every failure names the file, the
  * record where it applies, and the fix.
  */
 public final class ShardCheck {
@@ -57,18 +59,55 @@ public final class ShardCheck {
         }
         long[] f = ds.getFeatures().shape();
         long[] l = ds.getLabels().shape();
-        if (f.length != 2 || f[1] != m.featureWidth() || l.length != 2 || l[1] != m.labelWidth() || f[0] != l[0]
-                || f[0] < 1 || f[0] > m.batchSize()) {
+        long b = f[0];
+        if (!shapeIs(f, b, m.featureShape()) || !shapeIs(l, b, m.labelShape()) || b < 1 || b > m.batchSize()) {
             return bad(split, path, "features " + java.util.Arrays.toString(f) + " and labels " + java.util.Arrays.toString(l)
-                    + ", expected [b, " + m.featureWidth() + "] and [b, " + m.labelWidth() + "] with 1 <= b <= " + m.batchSize());
+                    + ", expected [b, " + join(m.featureShape()) + "] and [b, " + join(m.labelShape()) + "] with 1 <= b <= " + m.batchSize());
         }
-        float[] values = ds.getFeatures().castTo(DataType.FLOAT).data().asFloat();
-        for (int i = 0; i < values.length; i++) {
-            if (!Float.isFinite(values[i])) {
-                return bad(split, path, "feature " + values[i] + " at record " + (i / m.featureWidth()) + ", column " + (i % m.featureWidth()));
+        if (m.masked()) {
+            INDArray fm = ds.getFeaturesMaskArray();
+            INDArray lm = ds.getLabelsMaskArray();
+            if (fm == null || lm == null || fm.rank() != 2 || lm.rank() != 2 || fm.size(0) != b || lm.size(0) != b) {
+                return bad(split, path, "masks " + (fm == null ? "none" : java.util.Arrays.toString(fm.shape())) + " and "
+                        + (lm == null ? "none" : java.util.Arrays.toString(lm.shape())) + ", expected feature and label masks [b, T] with b = " + b);
             }
         }
+        String features = firstNonFinite(ds.getFeatures(), m.featureWidth(), "feature");
+        if (features != null) {
+            return bad(split, path, features);
+        }
+        String labels = firstNonFinite(ds.getLabels(), m.labelWidth(), "label");
+        if (labels != null) {
+            return bad(split, path, labels);
+        }
         return new Result(split, path, f[0], null);
+    }
+
+    private static boolean shapeIs(long[] actual, long b, int[] perExample) {
+        if (actual.length != perExample.length + 1 || actual[0] != b) {
+            return false;
+        }
+        for (int i = 0; i < perExample.length; i++) {
+            if (actual[i + 1] != perExample[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String join(int[] shape) {
+        return java.util.Arrays.stream(shape).mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    /** The first NaN/Inf value named by record and flat column, or null when all are finite. */
+    private static String firstNonFinite(INDArray a, int width, String what) {
+        float[] values = a.castTo(DataType.FLOAT).data().asFloat();
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return what + " " + values[i] + " at record " + (i / width) + ", column " + (i % width);
+            }
+        }
+        return null;
     }
 
     /** Reads and checks one shard. */

@@ -4,6 +4,7 @@ import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.config.Keys;
 import dev.kindling.core.data.Manifest;
+import dev.kindling.core.data.Task;
 import java.util.Arrays;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -67,6 +68,10 @@ public enum Architecture {
 
     /** Checks that a dataset can feed this architecture, before any work starts. */
     public void checkFits(Manifest m) {
+        if (m.task() != Task.CLASSIFICATION) {
+            throw new ConfigException("data=" + m.name() + ": a " + m.task().id() + " dataset, but model=" + cliName
+                    + " is a classifier; use a classification dataset or a " + m.task().id() + " model");
+        }
         if (m.featureShape().length != 1) {
             throw new ConfigException("data=" + m.name() + ": features have shape " + Arrays.toString(m.featureShape())
                     + " but model=" + cliName + " takes flat vectors [d]; use a dataset with flat features");

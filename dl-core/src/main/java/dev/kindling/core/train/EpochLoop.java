@@ -27,7 +27,7 @@ public final class EpochLoop {
          */
         EpochFit fit(int epoch, int startStep, StepHook afterStep) throws Exception;
 
-        ClassificationMetrics validate() throws Exception;
+        TaskMetrics validate() throws Exception;
     }
 
     /** Called after each training step with the steps done in the current epoch. */
@@ -98,7 +98,7 @@ public final class EpochLoop {
             state.fitSeconds += seconds;
             state.steps += fit.steps();
             state.samples += fit.samples();
-            ClassificationMetrics val = epochs.validate();
+            TaskMetrics val = epochs.validate();
             checkFinite(val.loss(), epoch);
             EpochRecord rec = new EpochRecord(epoch, fit.trainLoss(), val.loss(), val.accuracy(), lrAt.applyAsDouble(epoch), seconds);
             state.history.add(rec);

@@ -1,19 +1,18 @@
 package dev.kindling.core.train;
 
+import dev.kindling.core.data.Manifest;
 import java.util.Iterator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 
-/** Evaluates a classifier over minibatches in one JVM; executors run the same code on their shards. */
+/** Evaluates a model over minibatches in one JVM; executors run the same code on their shards. */
 public final class Evaluator {
 
-    public static ClassificationMetrics evaluate(ComputationGraph net, int classes, Iterator<DataSet> batches) {
-        ClassificationMetrics metrics = new ClassificationMetrics(classes);
+    /** The dataset's task metrics over {@code batches}. */
+    public static TaskMetrics evaluate(ComputationGraph net, Manifest m, Iterator<DataSet> batches) {
+        TaskMetrics metrics = TaskMetrics.of(m);
         while (batches.hasNext()) {
-            DataSet ds = batches.next();
-            INDArray out = net.outputSingle(false, ds.getFeatures().castTo(net.params().dataType()));
-            metrics.add(out, ds.getLabels());
+            metrics.add(net, batches.next());
         }
         return metrics;
     }

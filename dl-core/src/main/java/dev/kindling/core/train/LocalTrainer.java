@@ -1,5 +1,6 @@
 package dev.kindling.core.train;
 
+import dev.kindling.core.data.Manifest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -20,7 +21,7 @@ public final class LocalTrainer implements EpochLoop.Epochs {
     private final List<String> trainShards;
     private final List<String> valShards;
     private final Function<String, DataSet> loader;
-    private final int classes;
+    private final Manifest manifest;
     private final long seed;
     private final Progress progress;
 
@@ -29,13 +30,13 @@ public final class LocalTrainer implements EpochLoop.Epochs {
      * @param listeners extra listeners, for example gradient clipping; progress is added here
      */
     public LocalTrainer(ComputationGraph net, List<String> trainShards, List<String> valShards,
-                        Function<String, DataSet> loader, int classes, long seed, Progress progress,
+                        Function<String, DataSet> loader, Manifest manifest, long seed, Progress progress,
                         List<TrainingListener> listeners) {
         this.net = net;
         this.trainShards = List.copyOf(trainShards);
         this.valShards = List.copyOf(valShards);
         this.loader = loader;
-        this.classes = classes;
+        this.manifest = manifest;
         this.seed = seed;
         this.progress = progress;
         List<TrainingListener> all = new ArrayList<>(listeners);
@@ -75,7 +76,7 @@ public final class LocalTrainer implements EpochLoop.Epochs {
     }
 
     @Override
-    public ClassificationMetrics validate() {
-        return Evaluator.evaluate(net, classes, valShards.stream().map(loader).iterator());
+    public TaskMetrics validate() {
+        return Evaluator.evaluate(net, manifest, valShards.stream().map(loader).iterator());
     }
 }

@@ -65,8 +65,10 @@ public final class ScratchEpochs implements EpochLoop.Epochs {
     }
 
     @Override
-    public ClassificationMetrics validate() {
-        return Evaluator.evaluate(twin, classes, valShards.stream().map(loader).iterator());
+    public TaskMetrics validate() {
+        TaskMetrics m = new TaskMetrics.Classification(classes, List.of());
+        valShards.stream().map(loader).forEach(ds -> m.add(twin, ds));
+        return m;
     }
 
     static int[] argmaxRows(double[][] onehot) {

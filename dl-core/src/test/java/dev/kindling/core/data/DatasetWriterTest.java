@@ -69,7 +69,7 @@ class DatasetWriterTest {
     @Test
     void failedWriteLeavesNothingBehind(@TempDir Path dir) throws Exception {
         Examples bad = new Examples(new float[][] {{1f}, {2f}}, new int[] {0, 7}); // label 7 of 2 classes
-        DatasetWriter.Source src = new DatasetWriter.Source("bad", "test", new int[] {1}, 2, false,
+        DatasetWriter.Source src = DatasetWriter.Source.classification("bad", "test", new int[] {1}, 2, false,
                 java.util.List.of("a", "b"), SeedTasks.ordered(bad, bad, bad));
         assertThrows(IllegalArgumentException.class, () -> DatasetWriter.write(storage, dir.resolve("bad").toString(), src, 1, 0));
         try (Stream<Path> left = Files.list(dir)) {

@@ -36,10 +36,10 @@ class EpochLoopTest {
         }
 
         @Override
-        public ClassificationMetrics validate() {
-            ClassificationMetrics m = new ClassificationMetrics(2);
+        public TaskMetrics validate() {
+            TaskMetrics.Classification m = new TaskMetrics.Classification(2, List.of());
             double p = Math.exp(-valLosses[epoch]); // one example whose loss is exactly valLosses[epoch]
-            m.add(Nd4j.create(new double[][] {{p}}), Nd4j.create(new double[][] {{1}}));
+            m.metrics().add(Nd4j.create(new double[][] {{p}}), Nd4j.create(new double[][] {{1}}));
             return m;
         }
     }

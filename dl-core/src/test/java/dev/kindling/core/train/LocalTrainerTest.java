@@ -33,10 +33,10 @@ class LocalTrainerTest {
         net.init();
         GlobalNormClipping clip = new GlobalNormClipping(1.0);
         LocalTrainer trainer = new LocalTrainer(net, Shards.paths(storage, data, m, "train", null),
-                Shards.paths(storage, data, m, "val", null), p -> Shards.load(storage, p), 2, 42,
+                Shards.paths(storage, data, m, "val", null), p -> Shards.load(storage, p), m, 42,
                 new Progress(20L * 25, 60), List.of(clip));
         EpochLoop.Outcome o = trainer.train(20, 10, cosine::valueAt);
-        ClassificationMetrics test = Evaluator.evaluate(net, 2,
+        TaskMetrics test = Evaluator.evaluate(net, m,
                 Shards.paths(storage, data, m, "test", null).stream().map(p -> Shards.load(storage, p)).iterator());
         assertTrue(test.accuracy() >= 0.9, "test accuracy " + test.accuracy());
         assertTrue(o.history().get(o.history().size() - 1).trainLoss() < o.history().get(0).trainLoss());

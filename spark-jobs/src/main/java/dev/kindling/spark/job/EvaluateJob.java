@@ -7,9 +7,9 @@ import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.io.RunDirectory;
 import dev.kindling.core.model.ModelStore;
-import dev.kindling.core.train.ClassificationMetrics;
 import dev.kindling.core.train.Evaluator;
 import dev.kindling.core.train.MetricsJson;
+import dev.kindling.core.train.TaskMetrics;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.master.DistributedEvaluation;
 import java.io.IOException;
@@ -57,10 +57,10 @@ public final class EvaluateJob {
         try (JavaSparkContext sc = dist.equals("local") ? null : SparkJobs.context(c, "evaluate")) {
             for (int i = 0; i < models.size(); i++) {
                 ModelStore.Loaded model = models.get(i);
-                ClassificationMetrics metrics = sc == null
-                        ? Evaluator.evaluate(model.graph(), m.numClasses(), shards.stream().map(p -> Shards.load(storage, p)).iterator())
-                        : DistributedEvaluation.evaluate(sc, model.graph(), shards, m.numClasses());
-                LOG.info("evaluate: {} on {} ({} examples, dist={}): accuracy {} loss {}", modelPaths.get(i), split, metrics.count(),
+                TaskMetrics metrics = sc == null
+                        ? Evaluator.evaluate(model.graph(), m, shards.stream().map(p -> Shards.load(storage, p)).iterator())
+                        : DistributedEvaluation.evaluate(sc, model.graph(), shards, m);
+                LOG.info("evaluate: {} on {} (dist={}): accuracy {} loss {}", modelPaths.get(i), split,
                         dist, String.format("%.4f", metrics.accuracy()), String.format("%.4f", metrics.loss()));
                 Map<String, Object> result = new LinkedHashMap<>();
                 result.put("model", trainedModelName(model));
@@ -68,7 +68,7 @@ public final class EvaluateJob {
                 result.put("dataset", m.name());
                 result.put("split", split);
                 result.put("dist", dist);
-                result.put("final", metrics.toJson(m.classNames()));
+                result.put("final", metrics.toJson());
                 results.add(result);
             }
         }
@@ -106,11 +106,12 @@ public final class EvaluateJob {
 
     /** The model's training manifest must describe the same inputs and classes as the data's. */
     static void checkFits(Manifest trained, Manifest data, String modelPath, String dataUri) {
-        if (!Arrays.equals(trained.featureShape(), data.featureShape()) || trained.numClasses() != data.numClasses()
+        if (trained.task() != data.task() || !Arrays.equals(trained.featureShape(), data.featureShape())
+                || !Arrays.equals(trained.labelShape(), data.labelShape()) || trained.numClasses() != data.numClasses()
                 || trained.binary() != data.binary()) {
-            throw new ConfigException("data=" + dataUri + ": features " + Arrays.toString(data.featureShape()) + " with "
-                    + data.numClasses() + " classes, but the model was trained on " + Arrays.toString(trained.featureShape())
-                    + " with " + trained.numClasses() + " classes (" + trained.name() + "); evaluate it on a dataset like " + trained.name());
+            throw new ConfigException("data=" + dataUri + ": " + data.task().id() + ", features " + Arrays.toString(data.featureShape())
+                    + " with " + data.numClasses() + " classes, but the model was trained on " + trained.task().id() + ", "
+                    + Arrays.toString(trained.featureShape()) + " with " + trained.numClasses() + " classes (" + trained.name() + "); evaluate it on a dataset like " + trained.name());
         }
     }
 

@@ -58,6 +58,10 @@ public final class InferJob {
         SavedModel model = SavedModel.read(storage, modelPath); // fails here, before any work, if corrupt
         byte[] modelBytes = model.bytes();
         Manifest trained = model.trained();
+        if (trained.task() != dev.kindling.core.data.Task.CLASSIFICATION) {
+            throw new ConfigException("model-path=" + modelPath + ": a " + trained.task().id() + " model; infer writes class predictions "
+                    + "for classifiers only (use evaluate for its metrics" + ", generate for sequences and text)");
+        }
         if (format.equals("auto")) {
             format = storage.exists(storage.child(data, Manifest.FILE)) ? "shards"
                     : data.endsWith(".parquet") || data.endsWith(".parq") ? "parquet" : "csv";

@@ -3,7 +3,6 @@ package dev.kindling.spark.job;
 import dev.kindling.core.config.Config;
 import dev.kindling.core.config.Keys;
 import dev.kindling.core.data.DatasetWriter;
-import dev.kindling.core.data.Examples;
 import dev.kindling.core.data.FashionMnist;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.SeedTasks;
@@ -37,7 +36,7 @@ public final class PrepareDataJob {
             case "seed-sum" -> SeedTasks.sum(seed);
             default -> throw new IllegalStateException(source);
         };
-        return DatasetWriter.write(storage, out, limited(src, limit), batch, seed);
+        return DatasetWriter.write(storage, out, src.limit(limit), batch, seed);
     }
 
     /** What prepare-data prints: name, splits and fingerprint. */
@@ -48,13 +47,6 @@ public final class PrepareDataJob {
         s.put("batch_size", m.batchSize());
         s.put("fingerprint", m.fingerprint());
         return s;
-    }
-
-    static DatasetWriter.Source limited(DatasetWriter.Source src, int limit) {
-        Map<String, Examples> splits = new LinkedHashMap<>();
-        src.splits().forEach((k, v) -> splits.put(k, v.limit(limit)));
-        return new DatasetWriter.Source(src.name(), src.source(), src.featureShape(), src.numClasses(), src.binary(),
-                src.classNames(), splits);
     }
 
     private PrepareDataJob() {}

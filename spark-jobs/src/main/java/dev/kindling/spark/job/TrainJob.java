@@ -14,7 +14,6 @@ import dev.kindling.core.optim.GlobalNormClipping;
 import dev.kindling.core.schedule.CosineAnnealing;
 import dev.kindling.core.train.Checkpoints;
 import dev.kindling.core.train.Divergence;
-import dev.kindling.core.train.ClassificationMetrics;
 import dev.kindling.core.train.EpochLoop;
 import dev.kindling.core.train.Evaluator;
 import dev.kindling.core.train.LocalTrainer;
@@ -22,6 +21,7 @@ import dev.kindling.core.train.MetricsJson;
 import dev.kindling.core.train.Progress;
 import dev.kindling.core.train.ScratchEpochs;
 import dev.kindling.core.train.StepTelemetry;
+import dev.kindling.core.train.TaskMetrics;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.master.AeronTraffic;
 import dev.kindling.spark.master.DistributedEvaluation;
@@ -83,7 +83,7 @@ public final class TrainJob {
         long t0 = System.nanoTime();
         ComputationGraph net;
         EpochLoop.Outcome outcome;
-        ClassificationMetrics finalMetrics;
+        TaskMetrics finalMetrics;
         int workers = 1;
         Map<String, Object> comm = null;
         List<String> steps;
@@ -106,7 +106,7 @@ public final class TrainJob {
             outcome = EpochLoop.run(scratch.graph(), scratch, p.epochs(), p.patience(), e -> p.schedule().baseLr());
             steps = List.of(); // the scratch net's own loop has no DL4J listeners
             net = scratch.graph();
-            finalMetrics = Evaluator.evaluate(net, classes, test.stream().map(loader).iterator());
+            finalMetrics = Evaluator.evaluate(net, p.manifest(), test.stream().map(loader).iterator());
         } else {
             if (resumed.isPresent()) {
                 net = resumed.get().net();
@@ -122,7 +122,7 @@ public final class TrainJob {
                 val = checked.usable().get("val");
                 test = checked.usable().get("test");
                 Progress progress = new Progress((long) p.epochs() * train.size(), p.progressSeconds());
-                LocalTrainer trainer = new LocalTrainer(net, train, val, loader, classes, p.seed(), progress, listeners(p, telemetry));
+                LocalTrainer trainer = new LocalTrainer(net, train, val, loader, p.manifest(), p.seed(), progress, listeners(p, telemetry));
                 try {
                     outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, p.checkpointEvery(),
                             checkpoints);
@@ -130,7 +130,7 @@ public final class TrainJob {
                     throw new IllegalStateException(d.getMessage() + resumeHint(checkpoints, p), d);
                 }
                 steps = telemetry.ownRecords(StepTelemetry.drain());
-                finalMetrics = Evaluator.evaluate(net, classes, test.stream().map(loader).iterator());
+                finalMetrics = Evaluator.evaluate(net, p.manifest(), test.stream().map(loader).iterator());
             } else {
                 try (JavaSparkContext sc = SparkJobs.context(c, "train")) {
                     checked = checkShards(c, p, storage, sc);
@@ -144,7 +144,7 @@ public final class TrainJob {
                     sparkNet.setListeners(listeners(p, telemetry));
                     int chunk = p.dist().equals("averaging") ? workers * c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1) : 0;
                     SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
-                            classes, p.seed(), p.timeout(), p.progressSeconds(), chunk);
+                            p.manifest(), p.seed(), p.timeout(), p.progressSeconds(), chunk);
                     Map<String, Long> aeronBefore = p.dist().equals("shared") ? AeronTraffic.snapshot(sc) : null;
                     long stepsBefore = state.steps; // a resumed run counts only the traffic of its own steps
                     try {
@@ -159,14 +159,14 @@ public final class TrainJob {
                     }
                     steps = telemetry.ownRecords(Telemetry.drain(sc));
                     net = sparkNet.getNetwork();
-                    finalMetrics = DistributedEvaluation.evaluate(sc, net, test, classes);
+                    finalMetrics = DistributedEvaluation.evaluate(sc, net, test, p.manifest());
                     sparkNet.getTrainingMaster().deleteTempFiles(sc);
                 }
             }
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> metrics = MetricsJson.train(p.arch().cliName(), p.manifest().name(), p.dist(), workers,
-                outcome.history().size(), outcome, wall, finalMetrics.toJson(p.manifest().classNames()), comm);
+                outcome.history().size(), outcome, wall, finalMetrics.toJson(), comm);
         if (!steps.isEmpty()) {
             metrics.put("telemetry", StepTelemetry.summary(steps));
         }

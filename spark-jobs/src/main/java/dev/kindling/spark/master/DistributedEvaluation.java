@@ -1,7 +1,8 @@
 package dev.kindling.spark.master;
 
 import dev.kindling.core.data.Shards;
-import dev.kindling.core.train.ClassificationMetrics;
+import dev.kindling.core.data.Manifest;
+import dev.kindling.core.train.TaskMetrics;
 import dev.kindling.core.train.Evaluator;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import java.io.ByteArrayInputStream;
@@ -15,12 +16,12 @@ import org.deeplearning4j.util.ModelSerializer;
 
 /**
  * Evaluates a classifier over shard paths on the executors: the model is broadcast once, restored
- * once per partition, and each partition's {@link ClassificationMetrics} are merged on the driver.
+ * once per partition, and each partition's {@link TaskMetrics} are merged on the driver.
  * The per-shard computation is {@link Evaluator}'s, the same as in one JVM.
  */
 public final class DistributedEvaluation {
 
-    public static ClassificationMetrics evaluate(JavaSparkContext sc, ComputationGraph net, List<String> shards, int classes)
+    public static TaskMetrics evaluate(JavaSparkContext sc, ComputationGraph net, List<String> shards, Manifest manifest)
             throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ModelSerializer.writeModel(net, bytes, false);
@@ -30,10 +31,10 @@ public final class DistributedEvaluation {
             int slices = Math.max(1, Math.min(shards.size(), sc.defaultParallelism()));
             return sc.parallelize(shards, slices).mapPartitions(paths -> {
                 ComputationGraph local = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), false);
-                ClassificationMetrics m = Evaluator.evaluate(local, classes,
+                TaskMetrics m = Evaluator.evaluate(local, manifest,
                         new MappedIterator<>(paths, p -> Shards.load(storage, p)));
                 return List.of(m).iterator();
-            }).reduce(ClassificationMetrics::merge);
+            }).reduce(TaskMetrics::merge);
         } finally {
             model.destroy();
         }

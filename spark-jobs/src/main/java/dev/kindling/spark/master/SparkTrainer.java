@@ -1,6 +1,7 @@
 package dev.kindling.spark.master;
 
-import dev.kindling.core.train.ClassificationMetrics;
+import dev.kindling.core.data.Manifest;
+import dev.kindling.core.train.TaskMetrics;
 import dev.kindling.core.train.EpochLoop;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,15 +23,15 @@ public final class SparkTrainer implements EpochLoop.Epochs {
     private final List<String> trainShards;
     private final List<String> valShards;
     private final long samplesPerEpoch;
-    private final int classes;
+    private final Manifest manifest;
     private final long seed;
     private final Duration timeout;
     private final int heartbeatSeconds;
     private final int chunk;
 
     public SparkTrainer(JavaSparkContext sc, SparkComputationGraph sparkNet, List<String> trainShards, List<String> valShards,
-                        long samplesPerEpoch, int classes, long seed, Duration timeout, int heartbeatSeconds) {
-        this(sc, sparkNet, trainShards, valShards, samplesPerEpoch, classes, seed, timeout, heartbeatSeconds, 0);
+                        long samplesPerEpoch, Manifest manifest, long seed, Duration timeout, int heartbeatSeconds) {
+        this(sc, sparkNet, trainShards, valShards, samplesPerEpoch, manifest, seed, timeout, heartbeatSeconds, 0);
     }
 
     /**
@@ -41,13 +42,13 @@ public final class SparkTrainer implements EpochLoop.Epochs {
      *              every shard once.
      */
     public SparkTrainer(JavaSparkContext sc, SparkComputationGraph sparkNet, List<String> trainShards, List<String> valShards,
-                        long samplesPerEpoch, int classes, long seed, Duration timeout, int heartbeatSeconds, int chunk) {
+                        long samplesPerEpoch, Manifest manifest, long seed, Duration timeout, int heartbeatSeconds, int chunk) {
         this.sc = sc;
         this.sparkNet = sparkNet;
         this.trainShards = List.copyOf(trainShards);
         this.valShards = List.copyOf(valShards);
         this.samplesPerEpoch = samplesPerEpoch;
-        this.classes = classes;
+        this.manifest = manifest;
         this.seed = seed;
         this.timeout = timeout;
         this.heartbeatSeconds = heartbeatSeconds;
@@ -78,7 +79,7 @@ public final class SparkTrainer implements EpochLoop.Epochs {
     }
 
     @Override
-    public ClassificationMetrics validate() throws Exception {
-        return DistributedEvaluation.evaluate(sc, sparkNet.getNetwork(), valShards, classes);
+    public TaskMetrics validate() throws Exception {
+        return DistributedEvaluation.evaluate(sc, sparkNet.getNetwork(), valShards, manifest);
     }
 }

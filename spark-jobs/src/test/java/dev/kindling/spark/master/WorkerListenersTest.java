@@ -65,7 +65,7 @@ class WorkerListenersTest {
                 SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, Masters.build(c, 64, 2, 2));
                 sparkNet.setListeners(List.of(new CountingListener()));
                 int chunk = dist.equals("averaging") ? 2 * 5 : 0; // workers x averaging-frequency, as TrainJob does
-                new SparkTrainer(sc, sparkNet, train, train, m.split("train").examples(), 2, 5, java.time.Duration.ofMinutes(3), 60, chunk)
+                new SparkTrainer(sc, sparkNet, train, train, m.split("train").examples(), m, 5, java.time.Duration.ofMinutes(3), 60, chunk)
                         .fit(0, 0, done -> { });
             }
             assertEquals(train.size(), GRADIENTS.get(), dist + ": one gradient calculation per training minibatch");
