@@ -27,7 +27,8 @@ public final class Keys {
     public static final ConfigKey AERON_PORT = key("aeron-port", "40123", "shared: UDP port of this JVM's Aeron transport (1024-65535); executors on one host need distinct ports");
     public static final ConfigKey CONTROLLER = key("controller", "127.0.0.1", "shared: address of the driver's Aeron controller, reachable from every executor");
     public static final ConfigKey NETWORK_MASK = key("network-mask", "127.0.0.0/8", "shared: network mask executors use to pick their Aeron address");
-    public static final ConfigKey TIMEOUT_MINUTES = key("timeout-minutes", "30", "watchdog: fail a training epoch that runs longer than this (>= 1)");
+    public static final ConfigKey TIMEOUT_MINUTES = key("timeout-minutes", "30", "watchdog: fail a distributed training epoch that runs longer than this many minutes (> 0, fractions allowed)");
+    public static final ConfigKey AUTO_RESUME = key("auto-resume", "0", "distributed train: after a watchdog timeout or a failed Spark job, restart from the newest checkpoint at most this many times (>= 0)");
     public static final ConfigKey PROGRESS_SECONDS = key("progress-seconds", "10", "seconds between driver progress lines (>= 1)");
     public static final ConfigKey CHECKPOINT_EVERY = key("checkpoint-every", "0", "checkpoint every N training steps (>= 0; 0: at epoch ends only; the Spark masters checkpoint at epoch ends)");
     public static final ConfigKey KEEP_CHECKPOINTS = key("keep-checkpoints", "3", "newest checkpoints kept in the run directory (>= 1)");
@@ -43,7 +44,7 @@ public final class Keys {
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
             BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, DROPOUT, PATIENCE, THRESHOLD,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
-            KEEP_CHECKPOINTS, RESUME, SKIP_BAD_SHARDS,
+            KEEP_CHECKPOINTS, RESUME, AUTO_RESUME, SKIP_BAD_SHARDS,
             DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT, FORMAT));
 
     /** Every key, in declaration order. */

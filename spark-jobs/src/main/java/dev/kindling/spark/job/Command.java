@@ -14,7 +14,7 @@ enum Command {
             List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.EPOCHS, Keys.DIST, Keys.MASTER, Keys.SEED, Keys.LR,
                     Keys.WEIGHT_DECAY, Keys.T_MAX, Keys.MIN_LR, Keys.CLIP_NORM, Keys.HIDDEN, Keys.DROPOUT, Keys.PATIENCE,
                     Keys.THRESHOLD, Keys.AVERAGING_FREQUENCY, Keys.AERON_PORT, Keys.CONTROLLER, Keys.NETWORK_MASK,
-                    Keys.TIMEOUT_MINUTES, Keys.PROGRESS_SECONDS, Keys.CHECKPOINT_EVERY, Keys.KEEP_CHECKPOINTS, Keys.RESUME,
+                    Keys.TIMEOUT_MINUTES, Keys.PROGRESS_SECONDS, Keys.CHECKPOINT_EVERY, Keys.KEEP_CHECKPOINTS, Keys.RESUME, Keys.AUTO_RESUME,
                     Keys.SKIP_BAD_SHARDS)),
     EVALUATE("evaluate", "Evaluate a saved model on a dataset split; prints metrics JSON as stdout's last line.",
             List.of(Keys.MODEL_PATH, Keys.DATA, Keys.SPLIT, Keys.DIST, Keys.MASTER, Keys.OUT)),

@@ -71,7 +71,48 @@ public final class TrainJob {
         }
     }
 
+    /**
+     * A distributed run stopped by the watchdog or by a failed Spark job: it can continue from
+     * {@link #out}'s newest checkpoint when {@link #checkpointed}.
+     */
+    static final class Interrupted extends IllegalStateException {
+        final String out;
+        final boolean checkpointed;
+
+        Interrupted(String message, Throwable cause, String out, boolean checkpointed) {
+            super(message, cause);
+            this.out = out;
+            this.checkpointed = checkpointed;
+        }
+    }
+
+    /**
+     * Trains. A distributed run that is {@link Interrupted} is restarted in this driver from its newest
+     * checkpoint, with a new SparkContext and a new training master (DL4J shuts the old parameter
+     * server down when a new master starts), at most {@code --auto-resume} times.
+     */
     public static Result run(Config c) throws Exception {
+        int retries = c.intValue(Keys.AUTO_RESUME, n -> n >= 0);
+        Config attempt = c;
+        for (int restarts = 0; ; restarts++) {
+            try {
+                return runOnce(attempt, restarts);
+            } catch (Interrupted e) {
+                if (restarts >= retries || !e.checkpointed) {
+                    throw e;
+                }
+                LOG.warn("train: {}", e.getMessage());
+                LOG.warn("train: auto-resume {} of {}: restarting from the newest checkpoint of {}", restarts + 1, retries, e.out);
+                attempt = c.with(Keys.RESUME, e.out);
+                if (attempt.string(Keys.DIST).equals("shared")) {
+                    Masters.releaseDriverTransport(attempt);
+                }
+            }
+        }
+    }
+
+    /** @param restarts how often this run was auto-resumed before, reported in metrics.json */
+    static Result runOnce(Config c, int restarts) throws Exception {
         HadoopStorage storage = new HadoopStorage();
         Plan p = plan(c, storage);
         Function<String, DataSet> loader = path -> Shards.load(storage, path);
@@ -150,8 +191,8 @@ public final class TrainJob {
                     try {
                         outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, 0,
                                 checkpoints);
-                    } catch (Watchdog.TimeoutError e) {
-                        throw new IllegalStateException(e.getMessage() + resumeHint(checkpoints, p), e);
+                    } catch (Watchdog.TimeoutError | org.apache.spark.SparkException e) {
+                        throw new Interrupted(e.getMessage() + resumeHint(checkpoints, p), e, p.out(), checkpoints.newestName().isPresent());
                     }
                     if (aeronBefore != null) {
                         comm = comm(AeronTraffic.sentBetween(aeronBefore, AeronTraffic.snapshot(sc)), net.numParams(),
@@ -171,6 +212,7 @@ public final class TrainJob {
             metrics.put("telemetry", StepTelemetry.summary(steps));
         }
         metrics.put("data_check", checked.toJson());
+        metrics.put("auto_resumes", restarts);
         publish(storage, p, c, net, metrics, steps);
         LOG.info("train: wrote {} (test accuracy {}, loss {})", p.out(), String.format("%.4f", finalMetrics.accuracy()),
                 String.format("%.4f", finalMetrics.loss()));
@@ -218,7 +260,7 @@ public final class TrainJob {
                 c.doubleValue(Keys.MIN_LR, v -> v >= 0 && v < lr));
         double wd = c.doubleValue(Keys.WEIGHT_DECAY, v -> v >= 0);
         double clip = c.doubleValue(Keys.CLIP_NORM, v -> v >= 0);
-        Duration timeout = Duration.ofMinutes(c.intValue(Keys.TIMEOUT_MINUTES, n -> n >= 1));
+        Duration timeout = Duration.ofMillis(Math.round(60_000 * c.doubleValue(Keys.TIMEOUT_MINUTES, v -> v > 0 && v <= 1e6)));
         int progress = c.intValue(Keys.PROGRESS_SECONDS, n -> n >= 1);
         if (!arch.distributed() && !dist.equals("local")) {
             throw new ConfigException("model=" + arch.cliName() + " trains in one JVM only: pass --dist=local");

@@ -13,6 +13,7 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
 import org.deeplearning4j.spark.impl.repartitioner.NoOpRepartitioner;
 import org.deeplearning4j.spark.parameterserver.training.SharedTrainingMaster;
 import org.nd4j.parameterserver.distributed.conf.VoidConfiguration;
+import org.nd4j.parameterserver.distributed.v2.ModelParameterServer;
 
 /** Builds DL4J's training masters from a Kindling config, with the traps DESIGN.md lists avoided. */
 public final class Masters {
@@ -85,6 +86,30 @@ public final class Masters {
             System.setProperty(AERON_UNBLOCK_PROPERTY, AERON_UNBLOCK_NANOS);
         } else if (Long.parseLong(v) <= 30_000_000_000L) {
             throw new ConfigException("-D" + AERON_UNBLOCK_PROPERTY + "=" + v + ": must exceed DL4J's 30 s Aeron liveness timeout; use " + AERON_UNBLOCK_NANOS);
+        }
+    }
+
+    /**
+     * Stops this driver's DL4J parameter server and with it the Aeron transport holding
+     * {@code --aeron-port}, then waits (up to 30 s) until the port can be bound again, so that a
+     * restarted run in the same driver passes its preflight.
+     */
+    public static void releaseDriverTransport(Config c) throws InterruptedException {
+        ModelParameterServer server = ModelParameterServer.getInstance();
+        if (server.isInitialized()) {
+            server.shutdown();
+        }
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            try {
+                checkUdpPortFree(c.string(Keys.CONTROLLER), aeronPort(c));
+                return;
+            } catch (ConfigException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(500);
+            }
         }
     }
 

@@ -64,6 +64,7 @@ public final class SparkTrainer implements EpochLoop.Epochs {
         Collections.shuffle(order, new Random(seed + epoch));
         int size = chunk > 0 ? chunk : order.size();
         Watchdog.run(sc, "epoch " + (epoch + 1), timeout, heartbeatSeconds, () -> {
+            TestFaults.maybeHang(epoch);
             for (int from = 0; from < order.size(); from += size) {
                 List<String> part = order.subList(from, Math.min(order.size(), from + size));
                 // fitPaths advances the driver's epoch counter after each call; the schedule keys on the real epoch

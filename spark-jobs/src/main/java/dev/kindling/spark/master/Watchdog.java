@@ -42,7 +42,7 @@ public final class Watchdog {
         } catch (TimeoutException e) {
             sc.cancelAllJobs();
             f.cancel(true);
-            throw new TimeoutError(what + " did not finish in " + timeout.toMinutes() + " min (" + tasks(sc)
+            throw new TimeoutError(what + " did not finish in " + minutes(timeout) + " min (" + tasks(sc)
                     + "): a worker is most likely stuck in DL4J's Aeron gradient sharing (BlockingObserver.waitTillDone);"
                     + " re-run, try --dist=averaging, or raise --timeout-minutes if the epoch is simply long");
         } catch (ExecutionException e) {
@@ -55,6 +55,10 @@ public final class Watchdog {
             beat.shutdownNow();
             runner.shutdownNow();
         }
+    }
+
+    static String minutes(Duration d) {
+        return java.math.BigDecimal.valueOf(d.toMillis() / 60_000.0).stripTrailingZeros().toPlainString();
     }
 
     /** Completed and total tasks of the active stages, e.g. {@code tasks=3/8}. */

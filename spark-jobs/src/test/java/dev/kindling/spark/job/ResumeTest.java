@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.core.model.ModelStore;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -39,7 +37,7 @@ class ResumeTest {
 
         Path killed = dir.resolve("killed");
         Path checkpoints = dir.resolve("killed.partial").resolve("checkpoints");
-        Process child = childJvm(concat(common, "--out=" + killed), dir.resolve("child.log"));
+        Process child = Cli.childJvm(dir.resolve("child.log"), java.util.Map.of(), concat(common, "--out=" + killed));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!hasMidEpochCheckpoint(checkpoints, 3) && child.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(5);
@@ -87,20 +85,6 @@ class ResumeTest {
             return s.map(p -> p.getFileName().toString()).anyMatch(n -> n.matches("e\\d{5}-s\\d{8}")
                     && Integer.parseInt(n.substring(1, 6)) >= epoch && Integer.parseInt(n.substring(8)) > 0);
         }
-    }
-
-    private static Process childJvm(String[] args, Path log) throws java.io.IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens") || a.startsWith("-D") || a.startsWith("-XX") || a.startsWith("-Xmx")).toList());
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(Kindling.class.getName());
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        return pb.start();
     }
 
     private static String[] concat(String[] a, String... b) {
