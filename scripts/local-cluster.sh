@@ -103,6 +103,8 @@ spark.executorEnv.SPARK_SCALA_VERSION 2.12
 spark.executorEnv.OMP_NUM_THREADS 1
 spark.hadoop.fs.defaultFS hdfs://$H:$HDFS_NAMENODE_PORT
 spark.executor.extraJavaOptions -Dlog4j2.configurationFile=$KINDLING_ROOT/cluster-configs/spark/log4j2.properties
+spark.task.reaper.enabled true
+spark.task.reaper.killTimeout 60s
 CONF
   chmod 600 "$D/spark-defaults.conf"
   local sj=(-Xmx256m -XX:+UseSerialGC -Dspark.port.maxRetries=0 -Dspark.authenticate=true -Dspark.authenticate.secret="$secret"

@@ -80,6 +80,19 @@ say "cluster: executors opened $joined Aeron connections"
 ((joined >= 4)) || { say "expected each of 2 executors to connect to the driver and its peer over Aeron"; exit 1; }
 check_accuracy "$(scripts/kindling evaluate --master="$master" --model-path="$hdfs/runs/shared/model.zip" \
   --data="$hdfs/datasets/seed-sum" 2>"$tmp/cluster-eval.log" | tail -n 1)" 0.9
+say "cluster: executor loss: kill -9 one executor JVM after epoch 1; the run must finish (--auto-resume)"
+scripts/kindling train --model=mlp --master="$master" --dist=shared --epochs=4 --patience=0 --timeout-minutes=1 --auto-resume=2 \
+  --aeron-port="$AERON_DRIVER_PORT" --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/executor-loss" \
+  >"$tmp/loss.out" 2>"$tmp/loss.log" &
+loss_pid=$!
+for _ in $(seq 1 900); do grep -q "epoch=1/4" "$tmp/loss.log" && break; sleep 0.2; done
+victim=$(pgrep -P "$(cat "$KINDLING_CLUSTER_DIR/pids/worker-1.pid")" -f CoarseGrainedExecutorBackend | head -n 1 || true)
+[[ -n "$victim" ]] || { say "no executor of worker-1 to kill"; kill "$loss_pid"; exit 1; }
+kill -9 "$victim"
+wait "$loss_pid" || { tail -n 30 "$tmp/loss.log" >&2; exit 1; }
+check_accuracy "$(tail -n 1 "$tmp/loss.out")" 0.85
+say "cluster: executor loss: $(grep -c "Lost executor" "$tmp/loss.log") executor lost, auto-resumed $(tail -n 1 "$tmp/loss.out" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["auto_resumes"])') time(s): $(grep -o "epoch [0-9]* ran [0-9]* minibatches but the driver.s parameters did not change\|epoch [0-9]* did not finish" "$tmp/loss.log" | head -n 2 | tr '\n' ';')"
 rows=$(scripts/kindling infer --master="$master" --model-path="$hdfs/runs/shared/model.zip" --data="$hdfs/datasets/seed-sum" \
   --out="$hdfs/predictions/seed-sum" 2>"$tmp/cluster-infer.log" | tail -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["rows_out"])')
 [[ "$rows" == 200 ]] || { say "infer on the cluster wrote $rows rows, expected 200"; exit 1; }
@@ -97,6 +110,6 @@ tests = failed = 0
 for f in glob.glob("*/target/surefire-reports/TEST-*.xml"):
     r = ET.parse(f).getroot()
     tests += int(r.get("tests")); failed += int(r.get("failures")) + int(r.get("errors"))
-launcher_checks = 10
+launcher_checks = 11
 print("%d passed, %d failed" % (tests - failed + launcher_checks, failed))
 PY

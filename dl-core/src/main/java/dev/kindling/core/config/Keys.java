@@ -28,7 +28,7 @@ public final class Keys {
     public static final ConfigKey CONTROLLER = key("controller", "127.0.0.1", "shared: address of the driver's Aeron controller, reachable from every executor");
     public static final ConfigKey NETWORK_MASK = key("network-mask", "127.0.0.0/8", "shared: network mask executors use to pick their Aeron address");
     public static final ConfigKey TIMEOUT_MINUTES = key("timeout-minutes", "30", "watchdog: fail a distributed training epoch that runs longer than this many minutes (> 0, fractions allowed)");
-    public static final ConfigKey AUTO_RESUME = key("auto-resume", "0", "distributed train: after a watchdog timeout or a failed Spark job, restart from the newest checkpoint at most this many times (>= 0)");
+    public static final ConfigKey AUTO_RESUME = key("auto-resume", "0", "distributed train: after a watchdog timeout, an epoch that changed nothing, or a failed Spark job, restart from the newest checkpoint at most this many times (>= 0)");
     public static final ConfigKey PROGRESS_SECONDS = key("progress-seconds", "10", "seconds between driver progress lines (>= 1)");
     public static final ConfigKey CHECKPOINT_EVERY = key("checkpoint-every", "0", "checkpoint every N training steps (>= 0; 0: at epoch ends only; the Spark masters checkpoint at epoch ends)");
     public static final ConfigKey KEEP_CHECKPOINTS = key("keep-checkpoints", "3", "newest checkpoints kept in the run directory (>= 1)");

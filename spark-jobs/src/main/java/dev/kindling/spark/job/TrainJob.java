@@ -72,7 +72,7 @@ public final class TrainJob {
     }
 
     /**
-     * A distributed run stopped by the watchdog or by a failed Spark job: it can continue from
+     * A distributed run stopped by the watchdog, by an epoch that changed nothing, or by a failed Spark job: it can continue from
      * {@link #out}'s newest checkpoint when {@link #checkpointed}.
      */
     static final class Interrupted extends IllegalStateException {
@@ -191,7 +191,7 @@ public final class TrainJob {
                     try {
                         outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, 0,
                                 checkpoints);
-                    } catch (Watchdog.TimeoutError | org.apache.spark.SparkException e) {
+                    } catch (Watchdog.TimeoutError | SparkTrainer.NoProgress | org.apache.spark.SparkException e) {
                         throw new Interrupted(e.getMessage() + resumeHint(checkpoints, p), e, p.out(), checkpoints.newestName().isPresent());
                     }
                     if (aeronBefore != null) {

@@ -1,8 +1,8 @@
 package dev.kindling.spark.master;
 
 import dev.kindling.core.data.Manifest;
-import dev.kindling.core.train.TaskMetrics;
 import dev.kindling.core.train.EpochLoop;
+import dev.kindling.core.train.TaskMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,6 +11,7 @@ import java.util.Random;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@code --dist shared|averaging}: each epoch streams the training shard paths, shuffled from
@@ -63,6 +64,7 @@ public final class SparkTrainer implements EpochLoop.Epochs {
         List<String> order = new ArrayList<>(trainShards);
         Collections.shuffle(order, new Random(seed + epoch));
         int size = chunk > 0 ? chunk : order.size();
+        INDArray before = sparkNet.getNetwork().params().dup();
         Watchdog.run(sc, "epoch " + (epoch + 1), timeout, heartbeatSeconds, () -> {
             TestFaults.maybeHang(epoch);
             for (int from = 0; from < order.size(); from += size) {
@@ -74,9 +76,21 @@ public final class SparkTrainer implements EpochLoop.Epochs {
             }
             return null;
         });
+        if (sparkNet.getNetwork().params().equals(before)) {
+            throw new NoProgress("epoch " + (epoch + 1) + " ran " + order.size() + " minibatches but the driver's parameters did not"
+                    + " change: no update reached it (measured after an executor was lost and replaced: the shared master's"
+                    + " Aeron mesh no longer delivered the workers' updates)");
+        }
         // SharedTrainingMaster always reports 0.0 here (DESIGN.md); the averaging master reports its mean score.
         double score = sparkNet.getScore();
         return new EpochLoop.EpochFit(score == 0.0 ? Double.NaN : score, order.size(), samplesPerEpoch);
+    }
+
+    /** An epoch that finished without changing the model: its training was silently lost. */
+    public static final class NoProgress extends IllegalStateException {
+        NoProgress(String message) {
+            super(message);
+        }
     }
 
     @Override

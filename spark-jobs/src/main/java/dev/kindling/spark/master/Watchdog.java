@@ -36,10 +36,15 @@ public final class Watchdog {
         long start = System.nanoTime();
         beat.scheduleAtFixedRate(() -> LOG.info("{}: running {}s; {}", what,
                 (System.nanoTime() - start) / 1_000_000_000L, tasks(sc)), heartbeatSeconds, heartbeatSeconds, TimeUnit.SECONDS);
-        Future<T> f = runner.submit(work);
+        String group = "kindling-" + what.replace(' ', '-') + "-" + start;
+        Future<T> f = runner.submit(() -> {
+            sc.setJobGroup(group, what, true); // cancelling interrupts the tasks' threads, not only marks them killed
+            return work.call();
+        });
         try {
             return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            sc.cancelJobGroup(group);
             sc.cancelAllJobs();
             f.cancel(true);
             throw new TimeoutError(what + " did not finish in " + minutes(timeout) + " min (" + tasks(sc)
