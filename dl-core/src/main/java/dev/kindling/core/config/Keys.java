@@ -33,8 +33,11 @@ public final class Keys {
     public static final ConfigKey KEEP_CHECKPOINTS = key("keep-checkpoints", "3", "newest checkpoints kept in the run directory (>= 1)");
     public static final ConfigKey RESUME = key("resume", null, "continue the interrupted run whose --out this was, from its newest checkpoint");
     public static final ConfigKey SKIP_BAD_SHARDS = key("skip-bad-shards", "false", "train: leave out shards that fail their checks (checksum, decoding, shape, NaN/Inf) and report them, instead of failing (true | false)");
-    public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum");
-    public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory)");
+    public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse");
+    public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory; csv-series: the CSV file's URI, series in its last column)");
+    public static final ConfigKey WINDOW = key("window", "50", "prepare-data sines, csv-series: past steps a forecaster sees (>= 2)");
+    public static final ConfigKey HORIZON = key("horizon", "10", "prepare-data sines, csv-series: future steps a forecaster predicts (>= 1)");
+    public static final ConfigKey PROMPT = key("prompt", null, "generate: the input text (seq2seq: a source string such as digits to reverse)");
     public static final ConfigKey LIMIT = key("limit", "0", "prepare-data: keep at most this many examples per split (>= 0), 0 keeps all");
     public static final ConfigKey MODEL_PATH = key("model-path", null, "evaluate, infer: URI of a model.zip written by train (evaluate: several, comma-separated, compares them)");
     public static final ConfigKey SPLIT = key("split", "test", "evaluate, infer: dataset split to use (train | val | test)");
@@ -44,7 +47,7 @@ public final class Keys {
             BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, DROPOUT, PATIENCE, THRESHOLD,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS, RESUME, SKIP_BAD_SHARDS,
-            DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT, FORMAT));
+            DATASET, SOURCE_PATH, WINDOW, HORIZON, PROMPT, LIMIT, MODEL_PATH, SPLIT, FORMAT));
 
     /** Every key, in declaration order. */
     public static Map<String, ConfigKey> all() {

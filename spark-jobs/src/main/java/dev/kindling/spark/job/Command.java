@@ -9,7 +9,7 @@ import java.util.List;
 /** The commands of {@code scripts/kindling}, each with the keys its {@code --help} lists. */
 enum Command {
     PREPARE_DATA("prepare-data", "Write a dataset as minibatch shards + manifest.json to any Hadoop URI.",
-            List.of(Keys.DATASET, Keys.OUT, Keys.SOURCE_PATH, Keys.BATCH_SIZE, Keys.LIMIT, Keys.SEED)),
+            List.of(Keys.DATASET, Keys.OUT, Keys.SOURCE_PATH, Keys.BATCH_SIZE, Keys.LIMIT, Keys.SEED, Keys.WINDOW, Keys.HORIZON)),
     TRAIN("train", "Train a model on a prepared dataset; writes model.zip and metrics.json to --out.",
             List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.EPOCHS, Keys.DIST, Keys.MASTER, Keys.SEED, Keys.LR,
                     Keys.WEIGHT_DECAY, Keys.T_MAX, Keys.MIN_LR, Keys.CLIP_NORM, Keys.HIDDEN, Keys.DROPOUT, Keys.PATIENCE,
