@@ -1,9 +1,7 @@
 package dev.kindling.core.sequence;
 
-import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.data.ArrayRows;
 import dev.kindling.core.data.DatasetWriter;
-import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Rows;
 import dev.kindling.core.data.Task;
 import java.util.HashSet;
@@ -37,65 +35,11 @@ public final class DigitReversal {
     public static final int BOS = 1;
     public static final int EOS = 2;
 
-    /** How a seq2seq dataset's tokens are laid out; read back from the manifest by decoders. */
-    public record Layout(String vocab, int sourceLength, int targetLength, int bos, int eos, int pad) implements java.io.Serializable {
-        public int vocabSize() {
-            return vocab.length();
-        }
-
-        public Map<String, String> attributes() {
-            Map<String, String> a = new LinkedHashMap<>();
-            a.put("vocab", vocab);
-            a.put("source-length", String.valueOf(sourceLength));
-            a.put("target-length", String.valueOf(targetLength));
-            a.put("bos", String.valueOf(bos));
-            a.put("eos", String.valueOf(eos));
-            a.put("pad", String.valueOf(pad));
-            return a;
-        }
-
-        public static Layout of(Manifest m) {
-            return new Layout(m.attribute("vocab"), Integer.parseInt(m.attribute("source-length")),
-                    Integer.parseInt(m.attribute("target-length")), Integer.parseInt(m.attribute("bos")),
-                    Integer.parseInt(m.attribute("eos")), Integer.parseInt(m.attribute("pad")));
-        }
-
-        /** A prompt's characters as source ids, left-padded to {@link #sourceLength}; a clear error for others. */
-        public int[] encodeSource(String text) {
-            if (text.isEmpty() || text.length() > sourceLength) {
-                throw new ConfigException("prompt=" + text + ": must be 1 to " + sourceLength + " characters for this model");
-            }
-            int[] ids = new int[sourceLength];
-            int offset = sourceLength - text.length();
-            for (int i = 0; i < text.length(); i++) {
-                int id = vocab.indexOf(text.charAt(i));
-                if (id <= Math.max(Math.max(bos, eos), pad)) {
-                    throw new ConfigException("prompt=" + text + ": character '" + text.charAt(i) + "' is not in the model's vocabulary; valid: "
-                            + vocab.substring(Math.max(Math.max(bos, eos), pad) + 1));
-                }
-                ids[offset + i] = id;
-            }
-            return ids;
-        }
-
-        /** Ids up to (not including) EOS as text. */
-        public String decode(int[] ids) {
-            StringBuilder sb = new StringBuilder();
-            for (int id : ids) {
-                if (id == eos) {
-                    break;
-                }
-                sb.append(id >= 0 && id < vocab.length() ? vocab.charAt(id) : '?');
-            }
-            return sb.toString();
-        }
-    }
-
     public static DatasetWriter.Source source(long seed, int minLength, int maxLength, SequenceTasks.Sizes sizes) {
         if (minLength < 1 || maxLength < minLength) {
             throw new IllegalArgumentException("lengths [" + minLength + ", " + maxLength + "]: need 1 <= min <= max");
         }
-        Layout layout = new Layout(VOCAB, maxLength, maxLength + 1, BOS, EOS, PAD);
+        TokenLayout layout = new TokenLayout(VOCAB, maxLength, maxLength + 1, BOS, EOS, PAD);
         Random rng = new Random(seed);
         Set<String> seen = new HashSet<>();
         Map<String, Rows> splits = new LinkedHashMap<>();
@@ -108,7 +52,7 @@ public final class DigitReversal {
                 new int[] {layout.vocabSize(), layout.targetLength()}, layout.vocabSize(), false, List.of(), false, attributes, splits);
     }
 
-    static ArrayRows rows(Random rng, int n, int minLength, int maxLength, Set<String> seen, Layout layout) {
+    static ArrayRows rows(Random rng, int n, int minLength, int maxLength, Set<String> seen, TokenLayout layout) {
         long possible = 0;
         for (int len = minLength; len <= maxLength; len++) {
             possible += (long) Math.pow(10, len);
@@ -152,7 +96,7 @@ public final class DigitReversal {
     }
 
     /** Target ids {@code [Td]}: the reversed digits, EOS, then padding. */
-    static int[] target(String s, Layout layout) {
+    static int[] target(String s, TokenLayout layout) {
         int[] out = new int[layout.targetLength()];
         int len = s.length();
         for (int k = 0; k < len; k++) {

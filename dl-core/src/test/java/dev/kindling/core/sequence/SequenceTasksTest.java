@@ -122,7 +122,7 @@ class SequenceTasksTest {
     @Test
     void digitReversalHoldsOutUniqueStringsWithTeacherForcedDecoderInputs() {
         DatasetWriter.Source src = DigitReversal.source(9, 3, 5, new SequenceTasks.Sizes(300, 50, 50));
-        DigitReversal.Layout layout = new DigitReversal.Layout(DigitReversal.VOCAB, 5, 6, 1, 2, 0);
+        TokenLayout layout = new TokenLayout(DigitReversal.VOCAB, 5, 6, 1, 2, 0);
         assertEquals(Task.SEQ2SEQ, src.task());
         Set<String> train = new HashSet<>();
         for (String split : new String[] {"train", "val", "test"}) {
@@ -154,7 +154,7 @@ class SequenceTasksTest {
 
     @Test
     void promptsOutsideTheVocabularyOrTooLongAreRefusedNamingTheFix() {
-        DigitReversal.Layout layout = new DigitReversal.Layout(DigitReversal.VOCAB, 5, 6, 1, 2, 0);
+        TokenLayout layout = new TokenLayout(DigitReversal.VOCAB, 5, 6, 1, 2, 0);
         assertArrayEquals(new int[] {0, 0, 4, 5, 6}, layout.encodeSource("123"));
         assertTrue(assertThrows(ConfigException.class, () -> layout.encodeSource("12a")).getMessage().contains("valid: 0123456789"));
         assertTrue(assertThrows(ConfigException.class, () -> layout.encodeSource("123456")).getMessage().contains("1 to 5"));
