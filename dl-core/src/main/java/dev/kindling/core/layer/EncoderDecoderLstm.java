@@ -26,10 +26,10 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * tensor      DL4J              seed (PyTorch)                      note
  * input       [B, Ts + Td]      (src (B, Ts), tgt (B, Td))          token ids as floats, one array
  * embed       [V, E]            embed.weight                        shared by source and target; N(0, 1)
- * enc_Wx      [E, 4H]           encoder.weight_ih_l0 (4H, E)^T      gates i, f, g, o
- * enc_Wh      [H, 4H]           encoder.weight_hh_l0^T
- * enc_b       [1, 4H]           bias_ih + bias_hh                   one bias: same function
- * dec_*       as enc_*          decoder.*                           starts from the encoder's (h, c)
+ * encWx       [E, 4H]           encoder.weight_ih_l0 (4H, E)^T      gates i, f, g, o
+ * encWh       [H, 4H]           encoder.weight_hh_l0^T
+ * encB        [1, 4H]           bias_ih + bias_hh                   one bias: same function
+ * dec*        as enc*          decoder.*                           starts from the encoder's (h, c)
  * output      [B, H, Td]        dec_out (B, Td, H)                  NCW for the RnnOutputLayer (fc_out)
  * </pre>
  * Weights start U(-1/sqrt(H), 1/sqrt(H)) as nn.LSTM's. The no-arg constructor is for JSON (saving,
@@ -84,10 +84,13 @@ public final class EncoderDecoderLstm extends SameDiffLayer {
         SDVariable ids = x.castTo(DataType.INT);                                                    // [B, Ts + Td]
         SDVariable src = ids.get(SDIndex.all(), SDIndex.interval(0, sourceLength));                 // [B, Ts]
         SDVariable tgt = ids.get(SDIndex.all(), SDIndex.interval(sourceLength, sourceLength + targetLength)); // [B, Td]
-        SDVariable[] state = run(sd, src, sourceLength, p, "enc_", null, null);
+        SDVariable[] state = run(sd, src, sourceLength, p, "enc", null, null);
         List<SDVariable> outputs = new ArrayList<>();
-        run(sd, tgt, targetLength, p, "dec_", state, outputs);
+        run(sd, tgt, targetLength, p, "dec", state, outputs);
         SDVariable out = sd.stack(2, outputs.toArray(new SDVariable[0]));                            // [B, H, Td]
+        // Token ids have no gradient, but DL4J builds this layer's gradient function for its input: give the
+        // input an exact zero path to the output (0 * sum), or M2.1 finds no gradient variable for the output.
+        out = out.add(x.sum(true, 1).mul(0.0).reshape(-1, 1, 1));                                  // [B, H, Td]
         return LayerNorm.halveGradient(sd, out); // M2.1's doubled SameDiff-layer gradients; see LayerNorm
     }
 
@@ -95,7 +98,7 @@ public final class EncoderDecoderLstm extends SameDiffLayer {
     private SDVariable[] run(SameDiff sd, SDVariable tokens, int steps, Map<String, SDVariable> p, String prefix,
                              SDVariable[] state, List<SDVariable> outputs) {
         SDVariable e = sd.gather(p.get(EMBED), tokens, 0);                                          // [B, T, E]
-        SDVariable xw = e.reshape(-1, embed).mmul(p.get(prefix + "Wx")).add(p.get(prefix + "b"))   // [B*T, 4H]
+        SDVariable xw = e.reshape(-1, embed).mmul(p.get(prefix + "Wx")).add(p.get(prefix + "B"))   // [B*T, 4H]
                 .reshape(-1, steps, 4L * hidden);                                                   // [B, T, 4H]
         SDVariable h = state == null ? null : state[0];
         SDVariable c = state == null ? null : state[1];
@@ -125,10 +128,10 @@ public final class EncoderDecoderLstm extends SameDiffLayer {
     public void defineParameters(SDLayerParams params) {
         params.clear();
         params.addWeightParam(EMBED, vocab, embed);
-        for (String prefix : new String[] {"enc_", "dec_"}) {
+        for (String prefix : new String[] {"enc", "dec"}) {
             params.addWeightParam(prefix + "Wx", embed, 4L * hidden);
             params.addWeightParam(prefix + "Wh", hidden, 4L * hidden);
-            params.addBiasParam(prefix + "b", 1, 4L * hidden);
+            params.addBiasParam(prefix + "B", 1, 4L * hidden);
         }
     }
 

@@ -17,7 +17,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * <pre>
  * vertex            DL4J              seed (PyTorch)                  note
  * tokens            [B, Ts + Td]      src (B, Ts), tgt (B, Td)        one input: shards hold one feature array
- * encoder_decoder   [B, H, Td]        dec_out (B, Td, H)              {@link EncoderDecoderLstm}: embed, encoder, decoder
+ * encdec            [B, H, Td]        dec_out (B, Td, H)              {@link EncoderDecoderLstm}: embed, encoder, decoder
  * fc_out            [B, V, Td]        fc_out(dec_out) (B, Td, V)      softmax + CE over the label-masked steps
  * </pre>
  */
@@ -54,10 +54,10 @@ public final class Seq2Seq {
         return defaults.finish(defaults.builder().graphBuilder()
                 .addInputs(INPUT)
                 .setInputTypes(InputType.feedForward(spec.sourceLength() + spec.targetLength()))
-                .addLayer("encoder_decoder", new EncoderDecoderLstm(spec.vocab(), spec.embed(), spec.hidden(), spec.sourceLength(),
+                .addLayer("encdec", new EncoderDecoderLstm(spec.vocab(), spec.embed(), spec.hidden(), spec.sourceLength(),
                         spec.targetLength()), INPUT)
                 .addLayer(OUTPUT, new RnnOutputLayer.Builder(LossFunctions.LossFunction.MCXENT).activation(Activation.SOFTMAX)
-                        .nIn(spec.hidden()).nOut(spec.vocab()).weightInit(Mlp.pytorchLinear(spec.hidden())).build(), "encoder_decoder")
+                        .nIn(spec.hidden()).nOut(spec.vocab()).weightInit(Mlp.pytorchLinear(spec.hidden())).build(), "encdec")
                 .setOutputs(OUTPUT)
                 .build());
     }
