@@ -19,7 +19,9 @@ public final class Keys {
     public static final ConfigKey T_MAX = key("t-max", "50", "cosine annealing period in epochs, PyTorch CosineAnnealingLR's T_max (>= 1)");
     public static final ConfigKey MIN_LR = key("min-lr", "0", "cosine annealing floor, eta_min (>= 0, < lr)");
     public static final ConfigKey CLIP_NORM = key("clip-norm", "1.0", "clip gradients by their global L2 norm (> 0), 0 disables");
-    public static final ConfigKey HIDDEN = key("hidden", "128", "MLP hidden width h; the second layer has h/2 (>= 2, even)");
+    public static final ConfigKey HIDDEN = key("hidden", "128", "MLP hidden width h; the second layer has h/2 (>= 2, even); RNN/LSTM hidden width H per direction (>= 1)");
+    public static final ConfigKey LAYERS = key("layers", "2", "lstm-classifier, lstm-forecaster: stacked LSTM layers (>= 1)");
+    public static final ConfigKey EMBED = key("embed", "64", "seq2seq: token embedding width E (>= 1)");
     public static final ConfigKey DROPOUT = key("dropout", "0.3", "dropout probability after the first hidden layer ([0, 1))");
     public static final ConfigKey PATIENCE = key("patience", "10", "early stopping: epochs without a better validation loss before stopping (>= 1), 0 disables");
     public static final ConfigKey THRESHOLD = key("threshold", "1e-3", "shared: initial threshold of the adaptive gradient encoding (> 0)");
@@ -34,18 +36,21 @@ public final class Keys {
     public static final ConfigKey KEEP_CHECKPOINTS = key("keep-checkpoints", "3", "newest checkpoints kept in the run directory (>= 1)");
     public static final ConfigKey RESUME = key("resume", null, "continue the interrupted run whose --out this was, from its newest checkpoint");
     public static final ConfigKey SKIP_BAD_SHARDS = key("skip-bad-shards", "false", "train: leave out shards that fail their checks (checksum, decoding, shape, NaN/Inf) and report them, instead of failing (true | false)");
-    public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum");
-    public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory)");
+    public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse");
+    public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory; csv-series: the CSV file's URI, series in its last column)");
+    public static final ConfigKey WINDOW = key("window", "50", "prepare-data sines, csv-series: past steps a forecaster sees (>= 2)");
+    public static final ConfigKey HORIZON = key("horizon", "10", "prepare-data sines, csv-series: future steps a forecaster predicts (>= 1)");
+    public static final ConfigKey PROMPT = key("prompt", null, "generate: the input text (seq2seq: a source string such as digits to reverse)");
     public static final ConfigKey LIMIT = key("limit", "0", "prepare-data: keep at most this many examples per split (>= 0), 0 keeps all");
     public static final ConfigKey MODEL_PATH = key("model-path", null, "evaluate, infer: URI of a model.zip written by train (evaluate: several, comma-separated, compares them)");
     public static final ConfigKey SPLIT = key("split", "test", "evaluate, infer: dataset split to use (train | val | test)");
     public static final ConfigKey FORMAT = key("format", "auto", "infer: input format: auto | shards (a prepared dataset) | csv (header; optional id, label columns) | parquet (a 'features' array column)");
 
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
-            BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, DROPOUT, PATIENCE, THRESHOLD,
+            BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, LAYERS, EMBED, DROPOUT, PATIENCE, THRESHOLD,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS, RESUME, AUTO_RESUME, SKIP_BAD_SHARDS,
-            DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT, FORMAT));
+            DATASET, SOURCE_PATH, WINDOW, HORIZON, PROMPT, LIMIT, MODEL_PATH, SPLIT, FORMAT));
 
     /** Every key, in declaration order. */
     public static Map<String, ConfigKey> all() {

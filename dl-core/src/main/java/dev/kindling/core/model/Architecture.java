@@ -5,6 +5,7 @@ import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.config.Keys;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Task;
+import dev.kindling.core.sequence.TokenLayout;
 import java.util.Arrays;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -14,7 +15,15 @@ public enum Architecture {
     /** Seed section 2: {@link Mlp}. */
     MLP("mlp", "dev.kindling.core.model.Mlp", "2: PyTorch basics + MLP training loop", true, 1),
     /** Seed section 1: the from-scratch NumPy MLP, trained by hand-written backprop in one JVM. */
-    SCRATCH_MLP("scratch-mlp", "dev.kindling.core.scratch.ScratchMlp", "1: MLP from scratch", false, 1);
+    SCRATCH_MLP("scratch-mlp", "dev.kindling.core.scratch.ScratchMlp", "1: MLP from scratch", false, 1),
+    /** Seed section 4: {@link VanillaRnn}. */
+    VANILLA_RNN("vanilla-rnn", "dev.kindling.core.model.VanillaRnn", "4: Model Sequences, Time, and Memory", true, 1),
+    /** Seed section 4: {@link LstmClassifier}. */
+    LSTM_CLASSIFIER("lstm-classifier", "dev.kindling.core.model.LstmClassifier", "4: Model Sequences, Time, and Memory", true, 1),
+    /** Seed section 4: {@link LstmForecaster}. */
+    LSTM_FORECASTER("lstm-forecaster", "dev.kindling.core.model.LstmForecaster", "4: Model Sequences, Time, and Memory", true, 1),
+    /** Seed section 4: {@link Seq2Seq}. */
+    SEQ2SEQ("seq2seq", "dev.kindling.core.model.Seq2Seq", "4: Model Sequences, Time, and Memory", true, 1);
 
     private final String cliName;
     private final String className;
@@ -68,6 +77,28 @@ public enum Architecture {
 
     /** Checks that a dataset can feed this architecture, before any work starts. */
     public void checkFits(Manifest m) {
+        switch (this) {
+            case VANILLA_RNN, LSTM_CLASSIFIER -> {
+                requireTask(m, Task.CLASSIFICATION, "a sequence classifier");
+                requireSequences(m);
+                return;
+            }
+            case LSTM_FORECASTER -> {
+                requireTask(m, Task.REGRESSION, "a forecaster");
+                requireSequences(m);
+                return;
+            }
+            case SEQ2SEQ -> {
+                requireTask(m, Task.SEQ2SEQ, "a seq2seq model");
+                TokenLayout layout = TokenLayout.of(m);
+                if (m.featureShape().length != 1 || m.featureShape()[0] != layout.sourceLength() + layout.targetLength()) {
+                    throw new ConfigException("data=" + m.name() + ": features " + Arrays.toString(m.featureShape())
+                            + " are not [source-length + target-length]; re-run prepare-data with a seq2seq source such as seq-reverse");
+                }
+                return;
+            }
+            default -> { }
+        }
         if (m.task() != Task.CLASSIFICATION) {
             throw new ConfigException("data=" + m.name() + ": a " + m.task().id() + " dataset, but model=" + cliName
                     + " is a classifier; use a classification dataset or a " + m.task().id() + " model");
@@ -81,6 +112,20 @@ public enum Architecture {
         }
     }
 
+    private void requireTask(Manifest m, Task task, String what) {
+        if (m.task() != task) {
+            throw new ConfigException("data=" + m.name() + ": a " + m.task().id() + " dataset, but model=" + cliName + " is " + what
+                    + " and needs a " + task.id() + " dataset; use one (see prepare-data's sources) or another model");
+        }
+    }
+
+    private void requireSequences(Manifest m) {
+        if (m.featureShape().length != 2) {
+            throw new ConfigException("data=" + m.name() + ": features have shape " + Arrays.toString(m.featureShape())
+                    + " but model=" + cliName + " reads sequences [C, T]; use a sequence dataset such as seq-classify or sines");
+        }
+    }
+
     /** The DL4J graph for a dataset. scratch-mlp's graph is the DL4J twin its weights are saved in. */
     public ComputationGraphConfiguration configure(Manifest m, Config c, NetDefaults defaults) {
         checkFits(m);
@@ -89,6 +134,18 @@ public enum Architecture {
                     m.numClasses(), Head.forClasses(m.numClasses(), m.binary()),
                     c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)), defaults);
             case SCRATCH_MLP -> throw new IllegalStateException("scratch-mlp is built by the scratch trainer");
+            case VANILLA_RNN -> VanillaRnn.configure(new VanillaRnn.Spec(m.featureShape()[0], c.intValue(Keys.HIDDEN, n -> n >= 1),
+                    m.numClasses(), Head.forClasses(m.numClasses(), m.binary())), defaults);
+            case LSTM_CLASSIFIER -> LstmClassifier.configure(new LstmClassifier.Spec(m.featureShape()[0],
+                    c.intValue(Keys.HIDDEN, n -> n >= 1), c.intValue(Keys.LAYERS, n -> n >= 1), m.numClasses(),
+                    Head.forClasses(m.numClasses(), m.binary()), c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1), true), defaults);
+            case LSTM_FORECASTER -> LstmForecaster.configure(new LstmForecaster.Spec(m.featureShape()[0],
+                    c.intValue(Keys.HIDDEN, n -> n >= 1), c.intValue(Keys.LAYERS, n -> n >= 1), m.labelWidth()), defaults);
+            case SEQ2SEQ -> {
+                TokenLayout layout = TokenLayout.of(m);
+                yield Seq2Seq.configure(new Seq2Seq.Spec(layout.vocabSize(), c.intValue(Keys.EMBED, n -> n >= 1),
+                        c.intValue(Keys.HIDDEN, n -> n >= 1), layout.sourceLength(), layout.targetLength()), defaults);
+            }
         };
     }
 }

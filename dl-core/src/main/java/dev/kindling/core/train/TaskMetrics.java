@@ -1,6 +1,8 @@
 package dev.kindling.core.train;
 
 import dev.kindling.core.data.Manifest;
+import dev.kindling.core.sequence.GreedyDecoder;
+import dev.kindling.core.sequence.TokenLayout;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,8 +41,7 @@ public interface TaskMetrics extends Serializable {
             case CLASSIFICATION -> new Classification(m.numClasses(), m.classNames());
             case REGRESSION -> new Regression(m.labelWidth(), "last-value".equals(m.attributes().get("baseline")));
             case LANGUAGE_MODEL -> new LanguageModel();
-            case SEQ2SEQ -> throw new UnsupportedOperationException("data=" + m.name() + ": seq2seq evaluation needs greedy decoding, "
-                    + "which this build has no decoder for");
+            case SEQ2SEQ -> new Seq2Seq(TokenLayout.of(m));
         };
     }
 
@@ -181,6 +182,59 @@ public interface TaskMetrics extends Serializable {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("loss", MetricsJson.orNull(loss()));
             m.putAll(metrics.toJson());
+            return m;
+        }
+    }
+
+    /**
+     * Seq2seq: the teacher-forced token cross-entropy (the loss) and, from greedy decoding
+     * ({@link GreedyDecoder}), exact match and token accuracy of the decoded sequences against the
+     * targets ({@link ExactMatchMetrics}). {@link #accuracy()} is the exact match.
+     */
+    final class Seq2Seq implements TaskMetrics {
+        private static final long serialVersionUID = 1L;
+        private final LanguageModelMetrics tokens = new LanguageModelMetrics();
+        private final ExactMatchMetrics exact = new ExactMatchMetrics();
+        private final TokenLayout layout;
+
+        public Seq2Seq(TokenLayout layout) {
+            this.layout = layout;
+        }
+
+        @Override
+        public void add(ComputationGraph net, DataSet batch) {
+            tokens.add(output(net, batch), batch.getLabels(), batch.getLabelsMaskArray());
+            exact.add(GreedyDecoder.decode(net, batch.getFeatures(), layout),
+                    GreedyDecoder.targets(batch.getLabels(), batch.getLabelsMaskArray(), layout));
+        }
+
+        @Override
+        public TaskMetrics merge(TaskMetrics other) {
+            Seq2Seq o = (Seq2Seq) other;
+            tokens.merge(o.tokens);
+            exact.merge(o.exact);
+            return this;
+        }
+
+        @Override
+        public double loss() {
+            return tokens.loss();
+        }
+
+        @Override
+        public double accuracy() {
+            return exact.exactMatch();
+        }
+
+        public ExactMatchMetrics exactMatch() {
+            return exact;
+        }
+
+        @Override
+        public Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("loss", MetricsJson.orNull(loss()));
+            m.putAll(exact.toJson());
             return m;
         }
     }

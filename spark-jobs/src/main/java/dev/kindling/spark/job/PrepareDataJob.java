@@ -7,6 +7,9 @@ import dev.kindling.core.data.FashionMnist;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.SeedTasks;
 import dev.kindling.core.io.RunDirectory;
+import dev.kindling.core.sequence.CsvSeries;
+import dev.kindling.core.sequence.DigitReversal;
+import dev.kindling.core.sequence.SequenceTasks;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -19,7 +22,8 @@ import java.util.Map;
  * enough to read on the driver in one pass; the write goes straight to the target file system.
  */
 public final class PrepareDataJob {
-    public static final List<String> SOURCES = List.of("fashion-mnist", "seed-quadrants", "seed-sum");
+    public static final List<String> SOURCES = List.of("fashion-mnist", "seed-quadrants", "seed-sum",
+            "seq-classify", "seq-random", "seq-varlen", "sines", "csv-series", "seq-reverse");
 
     public static Manifest run(Config c) throws Exception {
         String source = c.oneOf(Keys.DATASET, SOURCES);
@@ -34,6 +38,14 @@ public final class PrepareDataJob {
                     : FashionMnist.DEBIAN_DIR, seed);
             case "seed-quadrants" -> SeedTasks.quadrants(seed);
             case "seed-sum" -> SeedTasks.sum(seed);
+            case "seq-classify" -> SequenceTasks.classification(seed, true, new SequenceTasks.Sizes(4000, 500, 1000));
+            case "seq-random" -> SequenceTasks.classification(seed, false, new SequenceTasks.Sizes(800, 200, 200));
+            case "seq-varlen" -> SequenceTasks.variableLength(seed, new SequenceTasks.Sizes(4000, 500, 1000));
+            case "sines" -> SequenceTasks.sines(seed, c.intValue(Keys.WINDOW, n -> n >= 2), c.intValue(Keys.HORIZON, n -> n >= 1), 0.1,
+                    new SequenceTasks.Sizes(4000, 500, 1000));
+            case "csv-series" -> CsvSeries.read(storage, storage.qualify(c.string(Keys.SOURCE_PATH)), c.intValue(Keys.WINDOW, n -> n >= 2),
+                    c.intValue(Keys.HORIZON, n -> n >= 1));
+            case "seq-reverse" -> DigitReversal.source(seed, 3, 6, new SequenceTasks.Sizes(20000, 1000, 1000));
             default -> throw new IllegalStateException(source);
         };
         return DatasetWriter.write(storage, out, src.limit(limit), batch, seed);
