@@ -22,6 +22,7 @@ import dev.kindling.core.train.Progress;
 import dev.kindling.core.train.ScratchEpochs;
 import dev.kindling.core.train.StepTelemetry;
 import dev.kindling.core.train.TaskMetrics;
+import dev.kindling.core.vision.ImageAugmentation;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.master.AeronTraffic;
 import dev.kindling.spark.master.DistributedEvaluation;
@@ -95,6 +96,7 @@ public final class TrainJob {
         }
         resumed.ifPresent(r -> LOG.info("train: resuming from checkpoint {} (epoch {}, step {} of it)", r.name(), r.state().epoch + 1,
                 r.state().stepInEpoch));
+        ImageAugmentation augmentation = ImageAugmentation.parse(c.string(Keys.AUGMENT), p.manifest());
         EpochLoop.LoopState state = resumed.map(Checkpoints.Resumed::state).orElseGet(EpochLoop.LoopState::new);
         if (p.arch() == Architecture.SCRATCH_MLP) {
             checked = checkShards(c, p, storage, null);
@@ -122,7 +124,8 @@ public final class TrainJob {
                 val = checked.usable().get("val");
                 test = checked.usable().get("test");
                 Progress progress = new Progress((long) p.epochs() * train.size(), p.progressSeconds());
-                LocalTrainer trainer = new LocalTrainer(net, train, val, loader, p.manifest(), p.seed(), progress, listeners(p, telemetry));
+                LocalTrainer trainer = new LocalTrainer(net, train, val, loader, p.manifest(), p.seed(), progress, listeners(p, telemetry),
+                        augmentation);
                 try {
                     outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, p.checkpointEvery(),
                             checkpoints);
@@ -144,7 +147,7 @@ public final class TrainJob {
                     sparkNet.setListeners(listeners(p, telemetry));
                     int chunk = p.dist().equals("averaging") ? workers * c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1) : 0;
                     SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
-                            p.manifest(), p.seed(), p.timeout(), p.progressSeconds(), chunk);
+                            p.manifest(), p.seed(), p.timeout(), p.progressSeconds(), chunk, augmentation);
                     Map<String, Long> aeronBefore = p.dist().equals("shared") ? AeronTraffic.snapshot(sc) : null;
                     long stepsBefore = state.steps; // a resumed run counts only the traffic of its own steps
                     try {
@@ -251,6 +254,7 @@ public final class TrainJob {
             }
         }
         arch.checkFits(m);
+        ImageAugmentation.parse(c.string(Keys.AUGMENT), m); // checked here, built again in run()
         ComputationGraphConfiguration graph = arch.distributed()
                 ? arch.configure(m, c, NetDefaults.adamW(seed, DataType.FLOAT, schedule, wd)) : null;
         RunDirectory.checkAbsent(storage, out);
