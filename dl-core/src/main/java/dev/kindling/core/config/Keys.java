@@ -21,7 +21,7 @@ public final class Keys {
     public static final ConfigKey CLIP_NORM = key("clip-norm", "1.0", "clip gradients by their global L2 norm (> 0), 0 disables");
     public static final ConfigKey HIDDEN = key("hidden", "128", "MLP hidden width h; the second layer has h/2 (>= 2, even)");
     public static final ConfigKey DROPOUT = key("dropout", "0.3", "dropout probability after the first hidden layer ([0, 1))");
-    public static final ConfigKey LABEL_SMOOTHING = key("label-smoothing", null, "cross-entropy label smoothing eps in [0, 1) for small-cnn (unset: the seed's 0.1)");
+    public static final ConfigKey LABEL_SMOOTHING = key("label-smoothing", null, "cross-entropy label smoothing eps in [0, 1) for small-cnn and vgg-style-cnn (unset: the seed's 0.1)");
     public static final ConfigKey AUGMENT = key("augment", "none", "image training augmentation, fresh per epoch and seeded by (seed, epoch, step): none | seed (crop with padding 4, horizontal flip, colour jitter 0.2, rotation +-10 degrees) | a comma list of crop, flip, jitter, rotate");
     public static final ConfigKey PATIENCE = key("patience", "10", "early stopping: epochs without a better validation loss before stopping (>= 1), 0 disables");
     public static final ConfigKey THRESHOLD = key("threshold", "1e-3", "shared: initial threshold of the adaptive gradient encoding (> 0)");

@@ -17,7 +17,9 @@ public enum Architecture {
     /** Seed section 1: the from-scratch NumPy MLP, trained by hand-written backprop in one JVM. */
     SCRATCH_MLP("scratch-mlp", "dev.kindling.core.scratch.ScratchMlp", "1: MLP from scratch", false, 1),
     /** Seed section 3: {@link SmallCnn}, on images ({@code [C, H, W]} or flat with an {@code image} attribute). */
-    SMALL_CNN("small-cnn", "dev.kindling.core.model.SmallCnn", "3: Teach Machines to See", true, 1);
+    SMALL_CNN("small-cnn", "dev.kindling.core.model.SmallCnn", "3: Teach Machines to See", true, 1),
+    /** Seed section 3's header diagram: {@link VggStyleCnn}. */
+    VGG_STYLE_CNN("vgg-style-cnn", "dev.kindling.core.model.VggStyleCnn", "3: Teach Machines to See (header diagram)", true, 1);
 
     private final String cliName;
     private final String className;
@@ -93,7 +95,7 @@ public enum Architecture {
 
     /** Architectures that take images. */
     public boolean isImageModel() {
-        return this == SMALL_CNN;
+        return this == SMALL_CNN || this == VGG_STYLE_CNN;
     }
 
     /** --label-smoothing, or the architecture's seed value when unset. */
@@ -110,6 +112,8 @@ public enum Architecture {
                     c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)), defaults);
             case SMALL_CNN -> SmallCnn.configure(SmallCnn.Spec.seed(ImageShape.of(m), m.featureShape().length == 1, m.numClasses(),
                     c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1), labelSmoothing(c, 0.1)), defaults);
+            case VGG_STYLE_CNN -> VggStyleCnn.configure(VggStyleCnn.Spec.seed(ImageShape.of(m), m.featureShape().length == 1,
+                    m.numClasses(), labelSmoothing(c, 0.1)), defaults);
             case SCRATCH_MLP -> throw new IllegalStateException("scratch-mlp is built by the scratch trainer");
         };
     }
