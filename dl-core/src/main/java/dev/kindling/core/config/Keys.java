@@ -21,8 +21,10 @@ public final class Keys {
     public static final ConfigKey CLIP_NORM = key("clip-norm", "1.0", "clip gradients by their global L2 norm (> 0), 0 disables");
     public static final ConfigKey HIDDEN = key("hidden", "128", "MLP hidden width h; the second layer has h/2 (>= 2, even)");
     public static final ConfigKey DROPOUT = key("dropout", "0.3", "dropout probability after the first hidden layer ([0, 1))");
-    public static final ConfigKey LABEL_SMOOTHING = key("label-smoothing", null, "cross-entropy label smoothing eps in [0, 1) for small-cnn and vgg-style-cnn (unset: the seed's 0.1)");
+    public static final ConfigKey LABEL_SMOOTHING = key("label-smoothing", null, "cross-entropy label smoothing eps in [0, 1) for small-cnn, vgg-style-cnn and resnet50-transfer (unset: the seed's 0.1)");
     public static final ConfigKey AUGMENT = key("augment", "none", "image training augmentation, fresh per epoch and seeded by (seed, epoch, step): none | seed (crop with padding 4, horizontal flip, colour jitter 0.2, rotation +-10 degrees) | a comma list of crop, flip, jitter, rotate");
+    public static final ConfigKey TRANSFER = key("transfer", "frozen", "resnet50-transfer strategy: frozen (backbone frozen, head trained) | finetune (layer4 at 0.1 x lr, layer3 at 0.05 x lr, head at lr; stem, layer1, layer2 fixed)");
+    public static final ConfigKey WEIGHTS = key("weights", null, "resnet50-transfer: URI of a DL4J zip of the zoo's ResNet50 (e.g. resnet50_dl4j_inference.v3.zip) whose backbone weights are loaded; never downloaded; unset: random initialisation");
     public static final ConfigKey PATIENCE = key("patience", "10", "early stopping: epochs without a better validation loss before stopping (>= 1), 0 disables");
     public static final ConfigKey THRESHOLD = key("threshold", "1e-3", "shared: initial threshold of the adaptive gradient encoding (> 0)");
     public static final ConfigKey AVERAGING_FREQUENCY = key("averaging-frequency", "5", "averaging: minibatches per worker between parameter averages (>= 1)");
@@ -43,7 +45,7 @@ public final class Keys {
     public static final ConfigKey FORMAT = key("format", "auto", "infer: input format: auto | shards (a prepared dataset) | csv (header; optional id, label columns) | parquet (a 'features' array column)");
 
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
-            BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, DROPOUT, LABEL_SMOOTHING, AUGMENT, PATIENCE, THRESHOLD,
+            BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, DROPOUT, LABEL_SMOOTHING, AUGMENT, TRANSFER, WEIGHTS, PATIENCE, THRESHOLD,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS, RESUME, SKIP_BAD_SHARDS,
             DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT, FORMAT));

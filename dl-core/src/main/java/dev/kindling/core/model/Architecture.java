@@ -19,7 +19,9 @@ public enum Architecture {
     /** Seed section 3: {@link SmallCnn}, on images ({@code [C, H, W]} or flat with an {@code image} attribute). */
     SMALL_CNN("small-cnn", "dev.kindling.core.model.SmallCnn", "3: Teach Machines to See", true, 1),
     /** Seed section 3's header diagram: {@link VggStyleCnn}. */
-    VGG_STYLE_CNN("vgg-style-cnn", "dev.kindling.core.model.VggStyleCnn", "3: Teach Machines to See (header diagram)", true, 1);
+    VGG_STYLE_CNN("vgg-style-cnn", "dev.kindling.core.model.VggStyleCnn", "3: Teach Machines to See (header diagram)", true, 1),
+    /** Seed section 3's transfer learning: {@link ResNet50Transfer}. */
+    RESNET50_TRANSFER("resnet50-transfer", "dev.kindling.core.model.ResNet50Transfer", "3: Teach Machines to See (transfer learning)", true, 1);
 
     private final String cliName;
     private final String className;
@@ -95,7 +97,7 @@ public enum Architecture {
 
     /** Architectures that take images. */
     public boolean isImageModel() {
-        return this == SMALL_CNN || this == VGG_STYLE_CNN;
+        return this == SMALL_CNN || this == VGG_STYLE_CNN || this == RESNET50_TRANSFER;
     }
 
     /** --label-smoothing, or the architecture's seed value when unset. */
@@ -114,6 +116,8 @@ public enum Architecture {
                     c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1), labelSmoothing(c, 0.1)), defaults);
             case VGG_STYLE_CNN -> VggStyleCnn.configure(VggStyleCnn.Spec.seed(ImageShape.of(m), m.featureShape().length == 1,
                     m.numClasses(), labelSmoothing(c, 0.1)), defaults);
+            case RESNET50_TRANSFER -> ResNet50Transfer.configure(ResNet50Transfer.Spec.seed(ImageShape.of(m), m.featureShape().length == 1,
+                    m.numClasses(), ResNet50Transfer.Strategy.byName(c.string(Keys.TRANSFER)), labelSmoothing(c, 0.1)), defaults);
             case SCRATCH_MLP -> throw new IllegalStateException("scratch-mlp is built by the scratch trainer");
         };
     }

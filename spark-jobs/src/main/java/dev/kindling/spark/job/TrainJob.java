@@ -10,6 +10,7 @@ import dev.kindling.core.io.RunDirectory;
 import dev.kindling.core.model.Architecture;
 import dev.kindling.core.model.ModelStore;
 import dev.kindling.core.model.NetDefaults;
+import dev.kindling.core.model.ResNet50Transfer;
 import dev.kindling.core.optim.GlobalNormClipping;
 import dev.kindling.core.schedule.CosineAnnealing;
 import dev.kindling.core.train.Checkpoints;
@@ -115,6 +116,7 @@ public final class TrainJob {
             } else {
                 net = new ComputationGraph(p.graph());
                 net.init();
+                pretrained(c, p, storage, net);
             }
             LOG.info("train: model={} params={} data={} ({} train examples) dist={}", p.arch().cliName(), net.numParams(),
                     p.manifest().name(), p.manifest().split("train").examples(), p.dist());
@@ -178,6 +180,23 @@ public final class TrainJob {
         LOG.info("train: wrote {} (test accuracy {}, loss {})", p.out(), String.format("%.4f", finalMetrics.accuracy()),
                 String.format("%.4f", finalMetrics.loss()));
         return new Result(p.out(), metrics);
+    }
+
+    /** resnet50-transfer: the backbone weights of --weights, read from any Hadoop URI; never downloaded. */
+    static void pretrained(Config c, Plan p, HadoopStorage storage, ComputationGraph net) throws java.io.IOException {
+        if (p.arch() != Architecture.RESNET50_TRANSFER) {
+            return;
+        }
+        if (!c.has(Keys.WEIGHTS)) {
+            LOG.warn("train: no --weights: the ResNet50 backbone starts from random initialisation (nothing is downloaded; pass --weights=<DL4J zip of the zoo's ResNet50> for pretrained weights)");
+            return;
+        }
+        String weights = storage.qualify(c.string(Keys.WEIGHTS));
+        if (!storage.exists(weights)) {
+            throw new ConfigException("weights=" + weights + ": not found; pass the URI of a DL4J zip of the zoo's ResNet50 (Kindling never downloads weights), or leave --weights unset for random initialisation");
+        }
+        ResNet50Transfer.loadBackbone(net, storage.readAll(weights), weights);
+        LOG.info("train: loaded the ResNet50 backbone from {}", weights);
     }
 
     /** Where a failed run can continue from. */
@@ -255,6 +274,9 @@ public final class TrainJob {
         }
         arch.checkFits(m);
         ImageAugmentation.parse(c.string(Keys.AUGMENT), m); // checked here, built again in run()
+        if (arch == Architecture.RESNET50_TRANSFER && c.has(Keys.WEIGHTS) && !storage.exists(storage.qualify(c.string(Keys.WEIGHTS)))) {
+            throw new ConfigException("weights=" + c.string(Keys.WEIGHTS) + ": not found; pass the URI of a DL4J zip of the zoo's ResNet50 (Kindling never downloads weights), or leave --weights unset for random initialisation");
+        }
         ComputationGraphConfiguration graph = arch.distributed()
                 ? arch.configure(m, c, NetDefaults.adamW(seed, DataType.FLOAT, schedule, wd)) : null;
         RunDirectory.checkAbsent(storage, out);
