@@ -42,6 +42,13 @@ public final class DatasetWriter {
                     binary, classNames, false, Map.of(), rows);
         }
 
+        /** The same source with these attributes added (later ones win). */
+        public Source withAttributes(Map<String, String> more) {
+            Map<String, String> all = new LinkedHashMap<>(attributes);
+            all.putAll(more);
+            return new Source(name, source, task, featureShape, labelShape, numClasses, binary, classNames, masked, all, splits);
+        }
+
         /** The same source with every split cut to its first {@code n} examples ({@code n <= 0}: all). */
         public Source limit(int n) {
             Map<String, Rows> rows = new LinkedHashMap<>();

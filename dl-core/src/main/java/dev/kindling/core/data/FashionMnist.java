@@ -15,7 +15,10 @@ import java.util.zip.GZIPInputStream;
  * Fashion-MNIST from its published gzipped idx files, as Debian's {@code dataset-fashion-mnist}
  * installs them. Pixels are scaled to [0, 1] and normalised with the dataset's mean 0.2860 and std
  * 0.3530 (the seed's values); 5,000 of the 60,000 training images, picked by a seeded shuffle,
- * become the validation split; the 10,000 t10k images are the test split.
+ * become the validation split; the 10,000 t10k images are the test split. Features stay flat
+ * {@code [784]} (the MLP reads them); the manifest attributes {@code image=1x28x28},
+ * {@code image-mean} and {@code image-std} let a CNN see {@code [1, 28, 28]} and augmentation undo
+ * and redo the normalisation ({@link ImageNormalization}).
  */
 public final class FashionMnist {
     public static final Path DEBIAN_DIR = Path.of("/usr/share/datasets/fashion-mnist");
@@ -37,7 +40,8 @@ public final class FashionMnist {
         int n = train.size();
         return DatasetWriter.Source.classification("fashion-mnist", "fashion-mnist", new int[] {28 * 28}, 10, false, CLASSES,
                 SeedTasks.ordered(SeedTasks.take(train.features(), train.labels(), perm, 0, n - VAL_SIZE),
-                        SeedTasks.take(train.features(), train.labels(), perm, n - VAL_SIZE, n), test));
+                        SeedTasks.take(train.features(), train.labels(), perm, n - VAL_SIZE, n), test))
+                .withAttributes(ImageNormalization.attributes(new ImageShape(1, 28, 28), new float[] {MEAN}, new float[] {STD}));
     }
 
     static Examples examples(Path images, Path labels) throws IOException {

@@ -3,6 +3,7 @@ package dev.kindling.core.model;
 import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.config.Keys;
+import dev.kindling.core.data.ImageShape;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Task;
 import dev.kindling.core.sequence.TokenLayout;
@@ -16,6 +17,12 @@ public enum Architecture {
     MLP("mlp", "dev.kindling.core.model.Mlp", "2: PyTorch basics + MLP training loop", true, 1),
     /** Seed section 1: the from-scratch NumPy MLP, trained by hand-written backprop in one JVM. */
     SCRATCH_MLP("scratch-mlp", "dev.kindling.core.scratch.ScratchMlp", "1: MLP from scratch", false, 1),
+    /** Seed section 3: {@link SmallCnn}, on images ({@code [C, H, W]} or flat with an {@code image} attribute). */
+    SMALL_CNN("small-cnn", "dev.kindling.core.model.SmallCnn", "3: Teach Machines to See", true, 1),
+    /** Seed section 3's header diagram: {@link VggStyleCnn}. */
+    VGG_STYLE_CNN("vgg-style-cnn", "dev.kindling.core.model.VggStyleCnn", "3: Teach Machines to See (header diagram)", true, 1),
+    /** Seed section 3's transfer learning: {@link ResNet50Transfer}. */
+    RESNET50_TRANSFER("resnet50-transfer", "dev.kindling.core.model.ResNet50Transfer", "3: Teach Machines to See (transfer learning)", true, 1),
     /** Seed section 4: {@link VanillaRnn}. */
     VANILLA_RNN("vanilla-rnn", "dev.kindling.core.model.VanillaRnn", "4: Model Sequences, Time, and Memory", true, 1),
     /** Seed section 4: {@link LstmClassifier}. */
@@ -103,6 +110,13 @@ public enum Architecture {
             throw new ConfigException("data=" + m.name() + ": a " + m.task().id() + " dataset, but model=" + cliName
                     + " is a classifier; use a classification dataset or a " + m.task().id() + " model");
         }
+        if (isImageModel()) {
+            ImageShape.of(m); // names the dataset and the two accepted forms when it is not images
+            if (m.binary()) {
+                throw new ConfigException("data=" + m.name() + ": binary labels, but model=" + cliName + " has a softmax head; use one-hot multi-class labels");
+            }
+            return;
+        }
         if (m.featureShape().length != 1) {
             throw new ConfigException("data=" + m.name() + ": features have shape " + Arrays.toString(m.featureShape())
                     + " but model=" + cliName + " takes flat vectors [d]; use a dataset with flat features");
@@ -126,6 +140,16 @@ public enum Architecture {
         }
     }
 
+    /** Architectures that take images. */
+    public boolean isImageModel() {
+        return this == SMALL_CNN || this == VGG_STYLE_CNN || this == RESNET50_TRANSFER;
+    }
+
+    /** --label-smoothing, or the architecture's seed value when unset. */
+    private static double labelSmoothing(Config c, double seedValue) {
+        return c.has(Keys.LABEL_SMOOTHING) ? c.doubleValue(Keys.LABEL_SMOOTHING, v -> v >= 0 && v < 1) : seedValue;
+    }
+
     /** The DL4J graph for a dataset. scratch-mlp's graph is the DL4J twin its weights are saved in. */
     public ComputationGraphConfiguration configure(Manifest m, Config c, NetDefaults defaults) {
         checkFits(m);
@@ -133,6 +157,12 @@ public enum Architecture {
             case MLP -> Mlp.configure(new Mlp.Spec(m.featureWidth(), c.intValue(Keys.HIDDEN, n -> n >= 2 && n % 2 == 0),
                     m.numClasses(), Head.forClasses(m.numClasses(), m.binary()),
                     c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)), defaults);
+            case SMALL_CNN -> SmallCnn.configure(SmallCnn.Spec.seed(ImageShape.of(m), m.featureShape().length == 1, m.numClasses(),
+                    c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1), labelSmoothing(c, 0.1)), defaults);
+            case VGG_STYLE_CNN -> VggStyleCnn.configure(VggStyleCnn.Spec.seed(ImageShape.of(m), m.featureShape().length == 1,
+                    m.numClasses(), labelSmoothing(c, 0.1)), defaults);
+            case RESNET50_TRANSFER -> ResNet50Transfer.configure(ResNet50Transfer.Spec.seed(ImageShape.of(m), m.featureShape().length == 1,
+                    m.numClasses(), ResNet50Transfer.Strategy.byName(c.string(Keys.TRANSFER)), labelSmoothing(c, 0.1)), defaults);
             case SCRATCH_MLP -> throw new IllegalStateException("scratch-mlp is built by the scratch trainer");
             case VANILLA_RNN -> VanillaRnn.configure(new VanillaRnn.Spec(m.featureShape()[0], c.intValue(Keys.HIDDEN, n -> n >= 1),
                     m.numClasses(), Head.forClasses(m.numClasses(), m.binary())), defaults);

@@ -1,6 +1,7 @@
 package dev.kindling.core.train;
 
 import dev.kindling.core.data.Manifest;
+import dev.kindling.core.vision.ImageAugmentation;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -24,6 +25,7 @@ public final class LocalTrainer implements EpochLoop.Epochs {
     private final Manifest manifest;
     private final long seed;
     private final Progress progress;
+    private final ImageAugmentation augmentation;
 
     /**
      * @param loader    reads a shard by its URI
@@ -32,6 +34,14 @@ public final class LocalTrainer implements EpochLoop.Epochs {
     public LocalTrainer(ComputationGraph net, List<String> trainShards, List<String> valShards,
                         Function<String, DataSet> loader, Manifest manifest, long seed, Progress progress,
                         List<TrainingListener> listeners) {
+        this(net, trainShards, valShards, loader, manifest, seed, progress, listeners, null);
+    }
+
+    /** @param augmentation applied to each training minibatch, seeded by (seed, epoch, step); null for none */
+    public LocalTrainer(ComputationGraph net, List<String> trainShards, List<String> valShards,
+                        Function<String, DataSet> loader, Manifest manifest, long seed, Progress progress,
+                        List<TrainingListener> listeners, ImageAugmentation augmentation) {
+        this.augmentation = augmentation;
         this.net = net;
         this.trainShards = List.copyOf(trainShards);
         this.valShards = List.copyOf(valShards);
@@ -62,6 +72,9 @@ public final class LocalTrainer implements EpochLoop.Epochs {
         long samples = 0;
         for (int i = startStep; i < order.size(); i++) {
             DataSet ds = loader.apply(order.get(i));
+            if (augmentation != null) {
+                ds = augmentation.apply(ds, seed, epoch, i);
+            }
             samples += ds.numExamples();
             Nd4j.getRandom().setSeed(stepSeed(seed, epoch, i));
             net.fit(ds);

@@ -39,8 +39,9 @@ public final class Progress extends BaseTrainingListener implements Serializable
         long now = System.nanoTime();
         if (now - lastLine >= intervalNanos || s == totalSteps) {
             lastLine = now;
-            double lr = model instanceof ComputationGraph g ? g.getLearningRate(g.getLayer(0).conf().getLayer().getLayerName()) : Double.NaN;
-            LOG.info(line(s, totalSteps, epoch + 1, score, lr, samples.get(), (now - start) / 1e9));
+            // the output layer's rate: always trained at the base rate (a first layer may be frozen and have none)
+            Double lr = model instanceof ComputationGraph g ? g.getLearningRate(g.getOutputLayer(0).conf().getLayer().getLayerName()) : null;
+            LOG.info(line(s, totalSteps, epoch + 1, score, lr == null ? Double.NaN : lr, samples.get(), (now - start) / 1e9));
         }
     }
 

@@ -12,7 +12,7 @@ enum Command {
             List.of(Keys.DATASET, Keys.OUT, Keys.SOURCE_PATH, Keys.BATCH_SIZE, Keys.LIMIT, Keys.SEED, Keys.WINDOW, Keys.HORIZON)),
     TRAIN("train", "Train a model on a prepared dataset; writes model.zip and metrics.json to --out.",
             List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.EPOCHS, Keys.DIST, Keys.MASTER, Keys.SEED, Keys.LR,
-                    Keys.WEIGHT_DECAY, Keys.T_MAX, Keys.MIN_LR, Keys.CLIP_NORM, Keys.HIDDEN, Keys.LAYERS, Keys.EMBED, Keys.DROPOUT, Keys.PATIENCE,
+                    Keys.WEIGHT_DECAY, Keys.T_MAX, Keys.MIN_LR, Keys.CLIP_NORM, Keys.HIDDEN, Keys.LAYERS, Keys.EMBED, Keys.DROPOUT, Keys.LABEL_SMOOTHING, Keys.AUGMENT, Keys.TRANSFER, Keys.WEIGHTS, Keys.PATIENCE,
                     Keys.THRESHOLD, Keys.AVERAGING_FREQUENCY, Keys.AERON_PORT, Keys.CONTROLLER, Keys.NETWORK_MASK,
                     Keys.TIMEOUT_MINUTES, Keys.PROGRESS_SECONDS, Keys.CHECKPOINT_EVERY, Keys.KEEP_CHECKPOINTS, Keys.RESUME, Keys.AUTO_RESUME,
                     Keys.SKIP_BAD_SHARDS)),

@@ -2,6 +2,7 @@ package dev.kindling.spark.job;
 
 import dev.kindling.core.config.Config;
 import dev.kindling.core.config.Keys;
+import dev.kindling.core.data.Cifar10;
 import dev.kindling.core.data.DatasetWriter;
 import dev.kindling.core.data.FashionMnist;
 import dev.kindling.core.data.Manifest;
@@ -22,7 +23,7 @@ import java.util.Map;
  * enough to read on the driver in one pass; the write goes straight to the target file system.
  */
 public final class PrepareDataJob {
-    public static final List<String> SOURCES = List.of("fashion-mnist", "seed-quadrants", "seed-sum",
+    public static final List<String> SOURCES = List.of("fashion-mnist", "seed-quadrants", "seed-sum", "cifar10",
             "seq-classify", "seq-random", "seq-varlen", "sines", "csv-series", "seq-reverse");
 
     public static Manifest run(Config c) throws Exception {
@@ -37,6 +38,7 @@ public final class PrepareDataJob {
             case "fashion-mnist" -> FashionMnist.read(c.has(Keys.SOURCE_PATH) ? Path.of(c.string(Keys.SOURCE_PATH))
                     : FashionMnist.DEBIAN_DIR, seed);
             case "seed-quadrants" -> SeedTasks.quadrants(seed);
+            case "cifar10" -> Cifar10.read(Path.of(c.string(Keys.SOURCE_PATH)), seed);
             case "seed-sum" -> SeedTasks.sum(seed);
             case "seq-classify" -> SequenceTasks.classification(seed, true, new SequenceTasks.Sizes(4000, 500, 1000));
             case "seq-random" -> SequenceTasks.classification(seed, false, new SequenceTasks.Sizes(800, 200, 200));

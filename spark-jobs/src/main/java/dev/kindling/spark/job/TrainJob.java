@@ -10,6 +10,7 @@ import dev.kindling.core.io.RunDirectory;
 import dev.kindling.core.model.Architecture;
 import dev.kindling.core.model.ModelStore;
 import dev.kindling.core.model.NetDefaults;
+import dev.kindling.core.model.ResNet50Transfer;
 import dev.kindling.core.optim.GlobalNormClipping;
 import dev.kindling.core.schedule.CosineAnnealing;
 import dev.kindling.core.train.Checkpoints;
@@ -22,6 +23,7 @@ import dev.kindling.core.train.Progress;
 import dev.kindling.core.train.ScratchEpochs;
 import dev.kindling.core.train.StepTelemetry;
 import dev.kindling.core.train.TaskMetrics;
+import dev.kindling.core.vision.ImageAugmentation;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.master.AeronTraffic;
 import dev.kindling.spark.master.DistributedEvaluation;
@@ -136,6 +138,7 @@ public final class TrainJob {
         }
         resumed.ifPresent(r -> LOG.info("train: resuming from checkpoint {} (epoch {}, step {} of it)", r.name(), r.state().epoch + 1,
                 r.state().stepInEpoch));
+        ImageAugmentation augmentation = ImageAugmentation.parse(c.string(Keys.AUGMENT), p.manifest());
         EpochLoop.LoopState state = resumed.map(Checkpoints.Resumed::state).orElseGet(EpochLoop.LoopState::new);
         if (p.arch() == Architecture.SCRATCH_MLP) {
             checked = checkShards(c, p, storage, null);
@@ -154,6 +157,7 @@ public final class TrainJob {
             } else {
                 net = new ComputationGraph(p.graph());
                 net.init();
+                pretrained(c, p, storage, net);
             }
             LOG.info("train: model={} params={} data={} ({} train examples) dist={}", p.arch().cliName(), net.numParams(),
                     p.manifest().name(), p.manifest().split("train").examples(), p.dist());
@@ -163,7 +167,8 @@ public final class TrainJob {
                 val = checked.usable().get("val");
                 test = checked.usable().get("test");
                 Progress progress = new Progress((long) p.epochs() * train.size(), p.progressSeconds());
-                LocalTrainer trainer = new LocalTrainer(net, train, val, loader, p.manifest(), p.seed(), progress, listeners(p, telemetry));
+                LocalTrainer trainer = new LocalTrainer(net, train, val, loader, p.manifest(), p.seed(), progress, listeners(p, telemetry),
+                        augmentation);
                 try {
                     outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, p.checkpointEvery(),
                             checkpoints);
@@ -185,7 +190,7 @@ public final class TrainJob {
                     sparkNet.setListeners(listeners(p, telemetry));
                     int chunk = p.dist().equals("averaging") ? workers * c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1) : 0;
                     SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
-                            p.manifest(), p.seed(), p.timeout(), p.progressSeconds(), chunk);
+                            p.manifest(), p.seed(), p.timeout(), p.progressSeconds(), chunk, augmentation);
                     Map<String, Long> aeronBefore = p.dist().equals("shared") ? AeronTraffic.snapshot(sc) : null;
                     long stepsBefore = state.steps; // a resumed run counts only the traffic of its own steps
                     try {
@@ -217,6 +222,23 @@ public final class TrainJob {
         LOG.info("train: wrote {} (test accuracy {}, loss {})", p.out(), String.format("%.4f", finalMetrics.accuracy()),
                 String.format("%.4f", finalMetrics.loss()));
         return new Result(p.out(), metrics);
+    }
+
+    /** resnet50-transfer: the backbone weights of --weights, read from any Hadoop URI; never downloaded. */
+    static void pretrained(Config c, Plan p, HadoopStorage storage, ComputationGraph net) throws java.io.IOException {
+        if (p.arch() != Architecture.RESNET50_TRANSFER) {
+            return;
+        }
+        if (!c.has(Keys.WEIGHTS)) {
+            LOG.warn("train: no --weights: the ResNet50 backbone starts from random initialisation (nothing is downloaded; pass --weights=<DL4J zip of the zoo's ResNet50> for pretrained weights)");
+            return;
+        }
+        String weights = storage.qualify(c.string(Keys.WEIGHTS));
+        if (!storage.exists(weights)) {
+            throw new ConfigException("weights=" + weights + ": not found; pass the URI of a DL4J zip of the zoo's ResNet50 (Kindling never downloads weights), or leave --weights unset for random initialisation");
+        }
+        ResNet50Transfer.loadBackbone(net, storage.readAll(weights), weights);
+        LOG.info("train: loaded the ResNet50 backbone from {}", weights);
     }
 
     /** Where a failed run can continue from. */
@@ -293,6 +315,10 @@ public final class TrainJob {
             }
         }
         arch.checkFits(m);
+        ImageAugmentation.parse(c.string(Keys.AUGMENT), m); // checked here, built again in run()
+        if (arch == Architecture.RESNET50_TRANSFER && c.has(Keys.WEIGHTS) && !storage.exists(storage.qualify(c.string(Keys.WEIGHTS)))) {
+            throw new ConfigException("weights=" + c.string(Keys.WEIGHTS) + ": not found; pass the URI of a DL4J zip of the zoo's ResNet50 (Kindling never downloads weights), or leave --weights unset for random initialisation");
+        }
         ComputationGraphConfiguration graph = arch.distributed()
                 ? arch.configure(m, c, NetDefaults.adamW(seed, DataType.FLOAT, schedule, wd)) : null;
         RunDirectory.checkAbsent(storage, out);

@@ -3,6 +3,7 @@ package dev.kindling.spark.master;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.train.EpochLoop;
 import dev.kindling.core.train.TaskMetrics;
+import dev.kindling.core.vision.ImageAugmentation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,6 +30,7 @@ public final class SparkTrainer implements EpochLoop.Epochs {
     private final Duration timeout;
     private final int heartbeatSeconds;
     private final int chunk;
+    private final ImageAugmentation augmentation;
 
     public SparkTrainer(JavaSparkContext sc, SparkComputationGraph sparkNet, List<String> trainShards, List<String> valShards,
                         long samplesPerEpoch, Manifest manifest, long seed, Duration timeout, int heartbeatSeconds) {
@@ -44,6 +46,17 @@ public final class SparkTrainer implements EpochLoop.Epochs {
      */
     public SparkTrainer(JavaSparkContext sc, SparkComputationGraph sparkNet, List<String> trainShards, List<String> valShards,
                         long samplesPerEpoch, Manifest manifest, long seed, Duration timeout, int heartbeatSeconds, int chunk) {
+        this(sc, sparkNet, trainShards, valShards, samplesPerEpoch, manifest, seed, timeout, heartbeatSeconds, chunk, null);
+    }
+
+    /**
+     * @param augmentation applied on the executors to each training shard as it is read
+     *                     ({@link AugmentingLoader}), seeded by (seed, epoch, the shard's step); null for none
+     */
+    public SparkTrainer(JavaSparkContext sc, SparkComputationGraph sparkNet, List<String> trainShards, List<String> valShards,
+                        long samplesPerEpoch, Manifest manifest, long seed, Duration timeout, int heartbeatSeconds, int chunk,
+                        ImageAugmentation augmentation) {
+        this.augmentation = augmentation;
         this.sc = sc;
         this.sparkNet = sparkNet;
         this.trainShards = List.copyOf(trainShards);
@@ -65,6 +78,7 @@ public final class SparkTrainer implements EpochLoop.Epochs {
         Collections.shuffle(order, new Random(seed + epoch));
         int size = chunk > 0 ? chunk : order.size();
         INDArray before = sparkNet.getNetwork().params().dup();
+        AugmentingLoader augmenting = augmentation == null ? null : new AugmentingLoader(augmentation, seed, epoch, order);
         Watchdog.run(sc, "epoch " + (epoch + 1), timeout, heartbeatSeconds, () -> {
             TestFaults.maybeHang(epoch);
             for (int from = 0; from < order.size(); from += size) {
@@ -72,7 +86,11 @@ public final class SparkTrainer implements EpochLoop.Epochs {
                 // fitPaths advances the driver's epoch counter after each call; the schedule keys on the real epoch
                 sparkNet.getNetwork().getConfiguration().setEpochCount(epoch);
                 JavaRDD<String> paths = sc.parallelize(part, Math.min(part.size(), sc.defaultParallelism()));
-                sparkNet.fitPaths(paths);
+                if (augmenting == null) {
+                    sparkNet.fitPaths(paths);
+                } else {
+                    sparkNet.fitPaths(paths, augmenting);
+                }
             }
             return null;
         });
