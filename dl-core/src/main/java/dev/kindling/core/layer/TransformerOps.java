@@ -1,0 +1,98 @@
+package dev.kindling.core.layer;
+
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The seed's Transformer pieces as SameDiff graph functions, shared by {@link CausalSelfAttention}
+ * and {@link GptLayer}. Activations are kept flat as {@code [N, C]} with {@code N = B * T} rows in
+ * (batch, time) order; attention alone reshapes to heads. Seed: "The Architecture That Powers Modern
+ * AI", classes MultiHeadAttention and TransformerBlock.
+ *
+ * <p>libnd4j's fused {@code dot_product_attention} op (M2.1) takes only a key padding mask, no causal
+ * mask, so the scaled dot product is written out as in the seed (its torch 1.13 version does the same).
+ */
+public final class TransformerOps {
+    /** Added to masked attention scores; exp(-1e9) is 0 in float and double. */
+    static final double MASKED = -1e9;
+
+    /**
+     * Multi-head self-attention, the seed's {@code MultiHeadAttention.forward}.
+     *
+     * @param x       [N, C] with N = B * T
+     * @param wQkv    [C, 3C] fused Q, K, V projection (no bias)
+     * @param wProj   [C, C] output projection (no bias)
+     * @param t       sequence length T
+     * @param heads   head count h (divides C)
+     * @param causal  whether position t attends only to positions <= t
+     * @param dropout attention dropout probability (0 disables; training path only)
+     * @return [N, C]
+     */
+    public static SDVariable attention(SameDiff sd, SDVariable x, SDVariable wQkv, SDVariable wProj, int t, int heads,
+                                       boolean causal, double dropout) {
+        long c = wProj.getShape()[0];
+        long d = c / heads;
+        SDVariable qkv = x.mmul(wQkv);                                                  // [N, 3C]
+        SDVariable q = heads(sd, qkv.get(SDIndex.all(), SDIndex.interval(0L, c)), t, heads, d);          // [B, h, T, d]
+        SDVariable k = heads(sd, qkv.get(SDIndex.all(), SDIndex.interval(c, 2 * c)), t, heads, d);      // [B, h, T, d]
+        SDVariable v = heads(sd, qkv.get(SDIndex.all(), SDIndex.interval(2 * c, 3 * c)), t, heads, d);  // [B, h, T, d]
+        SDVariable scores = sd.mmul(q, k, false, true, false).div(Math.sqrt(d));       // [B, h, T, T]
+        if (causal) {
+            scores = scores.add(sd.constant(causalMask(t, x.dataType())));             // [B, h, T, T] + [T, T]
+        }
+        SDVariable att = dropout(sd, sd.nn.softmax(scores, 3), dropout);               // [B, h, T, T]
+        SDVariable y = sd.mmul(att, v);                                                 // [B, h, T, d]
+        y = sd.reshape(sd.permute(y, 0, 2, 1, 3), -1L, c);                              // [B, T, h, d] -> [N, C]
+        return y.mmul(wProj);                                                           // [N, C]
+    }
+
+    /** [N, C] slice of one of Q, K, V to [B, h, T, d]. */
+    private static SDVariable heads(SameDiff sd, SDVariable part, int t, int heads, long d) {
+        return sd.permute(sd.reshape(part, -1L, t, heads, d), 0, 2, 1, 3);              // [B, T, h, d] -> [B, h, T, d]
+    }
+
+    /** [T, T]: 0 where key position <= query position, {@link #MASKED} above the diagonal. */
+    static INDArray causalMask(int t, DataType type) {
+        INDArray m = Nd4j.zeros(type, t, t);
+        for (int i = 0; i < t; i++) {
+            for (int j = i + 1; j < t; j++) {
+                m.putScalar(i, j, MASKED);
+            }
+        }
+        return m;
+    }
+
+    /** PyTorch's {@code nn.LayerNorm(C)} over axis 1 of [N, C]: biased variance, eps 1e-5. */
+    public static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable gain, SDVariable bias) {
+        SDVariable centered = x.sub(x.mean(true, 1));                                   // [N, C]
+        SDVariable var = centered.mul(centered).mean(true, 1);                          // [N, 1]
+        return centered.div(sd.math().sqrt(var.add(LayerNorm.DEFAULT_EPS))).mul(gain).add(bias); // [N, C]
+    }
+
+    /** PyTorch's exact {@code nn.GELU()}: {@code 0.5 x (1 + erf(x / sqrt 2))}. */
+    public static SDVariable gelu(SameDiff sd, SDVariable x) {
+        return x.mul(0.5).mul(sd.math().erf(x.div(Math.sqrt(2))).add(1.0));
+    }
+
+    /**
+     * Inverted dropout with drop probability {@code p}: kept values are scaled by 1/(1-p). The mask is
+     * drawn from a tensor built from {@code x}'s integer shape, so autodiff treats it as a constant (the
+     * random op has no derivative) and gradients flow only through the kept values.
+     */
+    public static SDVariable dropout(SameDiff sd, SDVariable x, double p) {
+        if (p <= 0) {
+            return x;
+        }
+        SDVariable ones = sd.fill(sd.shape(x), x.dataType(), 1.0);   // no floating-point path back to x
+        return x.mul(sd.nn().dropoutInverted(ones, DROPOUT_ARGUMENT_IS_RETAIN ? 1.0 - p : p));
+    }
+
+    /** libnd4j's legacy DropOutInverted takes the retain probability, whatever its SameDiff javadoc says (tested). */
+    static final boolean DROPOUT_ARGUMENT_IS_RETAIN = true;
+
+    private TransformerOps() {}
+}
