@@ -29,11 +29,12 @@ public final class TransformerOps {
      * @param t       sequence length T
      * @param heads   head count h (divides C)
      * @param causal  whether position t attends only to positions <= t
-     * @param dropout attention dropout probability (0 disables; training path only)
+     * @param dropout  attention dropout probability (0 disables; training path only)
+     * @param maxBatch upper bound of B (sizes the dropout mask)
      * @return [N, C]
      */
     public static SDVariable attention(SameDiff sd, SDVariable x, SDVariable wQkv, SDVariable wProj, int t, int heads,
-                                       boolean causal, double dropout) {
+                                       boolean causal, double dropout, int maxBatch) {
         long c = wProj.getShape()[0];
         long d = c / heads;
         SDVariable qkv = x.mmul(wQkv);                                                  // [N, 3C]
@@ -44,7 +45,7 @@ public final class TransformerOps {
         if (causal) {
             scores = scores.add(sd.constant(causalMask(t, x.dataType())));             // [B, h, T, T] + [T, T]
         }
-        SDVariable att = dropout(sd, sd.nn.softmax(scores, 3), dropout);               // [B, h, T, T]
+        SDVariable att = dropout(sd, sd.nn.softmax(scores, 3), dropout, maxBatch, heads, t, t); // [B, h, T, T]
         SDVariable y = sd.mmul(att, v);                                                 // [B, h, T, d]
         y = sd.reshape(sd.permute(y, 0, 2, 1, 3), -1L, c);                              // [B, T, h, d] -> [N, C]
         return y.mmul(wProj);                                                           // [N, C]
@@ -79,20 +80,23 @@ public final class TransformerOps {
     }
 
     /**
-     * Inverted dropout with drop probability {@code p}: kept values are scaled by 1/(1-p). The mask is
-     * drawn from a tensor built from {@code x}'s integer shape, so autodiff treats it as a constant (the
-     * random op has no derivative) and gradients flow only through the kept values.
+     * Inverted dropout with drop probability {@code p}, as PyTorch's {@code nn.Dropout}: kept values are
+     * scaled by 1/(1-p). The mask is drawn at {@code maxShape} and cut to {@code x}'s (dynamic) shape:
+     * M2.1's random ops with a dynamic shape draw the same mask on every execution, the fixed-shape ones
+     * draw a fresh one. The mask has no floating-point path back to {@code x}, so autodiff treats it as a
+     * constant and gradients flow only through the kept values.
+     *
+     * @param maxShape an upper bound of {@code x}'s shape, axis by axis
      */
-    public static SDVariable dropout(SameDiff sd, SDVariable x, double p) {
+    public static SDVariable dropout(SameDiff sd, SDVariable x, double p, long... maxShape) {
         if (p <= 0) {
             return x;
         }
-        SDVariable ones = sd.fill(sd.shape(x), x.dataType(), 1.0);   // no floating-point path back to x
-        return x.mul(sd.nn().dropoutInverted(ones, DROPOUT_ARGUMENT_IS_RETAIN ? 1.0 - p : p));
+        SDVariable keep = sd.random().bernoulli(1.0 - p, x.dataType(), maxShape);           // maxShape, 1 with prob 1-p
+        SDVariable begin = sd.constant(Nd4j.zeros(DataType.INT, maxShape.length));
+        SDVariable mask = sd.slice(keep, begin, sd.shape(x).castTo(DataType.INT));         // x's shape
+        return x.mul(mask.div(1.0 - p));
     }
-
-    /** libnd4j's legacy DropOutInverted takes the retain probability, whatever its SameDiff javadoc says (tested). */
-    static final boolean DROPOUT_ARGUMENT_IS_RETAIN = true;
 
     private TransformerOps() {}
 }
