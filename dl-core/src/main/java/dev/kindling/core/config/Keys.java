@@ -20,7 +20,7 @@ public final class Keys {
     public static final ConfigKey MIN_LR = key("min-lr", "0", "cosine annealing floor, eta_min (>= 0, < lr)");
     public static final ConfigKey CLIP_NORM = key("clip-norm", "1.0", "clip gradients by their global L2 norm (> 0), 0 disables");
     public static final ConfigKey HIDDEN = key("hidden", "128", "MLP hidden width h; the second layer has h/2 (>= 2, even)");
-    public static final ConfigKey DROPOUT = key("dropout", "0.3", "dropout probability after the first hidden layer ([0, 1))");
+    public static final ConfigKey DROPOUT = key("dropout", "0.3", "dropout probability ([0, 1)); mlp: after the first hidden layer; gpt: embeddings, attention weights, feed-forward");
     public static final ConfigKey PATIENCE = key("patience", "10", "early stopping: epochs without a better validation loss before stopping (>= 1), 0 disables");
     public static final ConfigKey THRESHOLD = key("threshold", "1e-3", "shared: initial threshold of the adaptive gradient encoding (> 0)");
     public static final ConfigKey AVERAGING_FREQUENCY = key("averaging-frequency", "5", "averaging: minibatches per worker between parameter averages (>= 1)");
@@ -33,18 +33,35 @@ public final class Keys {
     public static final ConfigKey KEEP_CHECKPOINTS = key("keep-checkpoints", "3", "newest checkpoints kept in the run directory (>= 1)");
     public static final ConfigKey RESUME = key("resume", null, "continue the interrupted run whose --out this was, from its newest checkpoint");
     public static final ConfigKey SKIP_BAD_SHARDS = key("skip-bad-shards", "false", "train: leave out shards that fail their checks (checksum, decoding, shape, NaN/Inf) and report them, instead of failing (true | false)");
-    public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum");
-    public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory)");
+    public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | kjv (King James Bible, Debian bible-kjv) | text (a UTF-8 file at --source-path)");
+    public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory; text: the corpus file, any Hadoop URI)");
     public static final ConfigKey LIMIT = key("limit", "0", "prepare-data: keep at most this many examples per split (>= 0), 0 keeps all");
     public static final ConfigKey MODEL_PATH = key("model-path", null, "evaluate, infer: URI of a model.zip written by train (evaluate: several, comma-separated, compares them)");
     public static final ConfigKey SPLIT = key("split", "test", "evaluate, infer: dataset split to use (train | val | test)");
     public static final ConfigKey FORMAT = key("format", "auto", "infer: input format: auto | shards (a prepared dataset) | csv (header; optional id, label columns) | parquet (a 'features' array column)");
 
+    // language models (gpt) and text datasets (kjv, text)
+    public static final ConfigKey TOKENIZER = key("tokenizer", "char", "prepare-data (kjv, text): char (one id per character) | bpe (byte-level BPE trained on the corpus)");
+    public static final ConfigKey VOCAB_SIZE = key("vocab-size", "512", "prepare-data --tokenizer=bpe: vocabulary size, 256 bytes + learned merges (> 256)");
+    public static final ConfigKey SEQ_LEN = key("seq-len", "128", "prepare-data (kjv, text): tokens per example window T (>= 1)");
+    public static final ConfigKey HOLDOUT_WINDOWS = key("holdout-windows", "256", "prepare-data (kjv, text): at most this many val and this many test windows (>= 1)");
+    public static final ConfigKey CONTEXT = key("context", "512", "gpt: position-table rows, the seed's max_seq_len (>= the dataset's seq-len); generation crops prompts to the dataset's seq-len");
+    public static final ConfigKey LAYERS = key("layers", "6", "gpt: transformer blocks (>= 1)");
+    public static final ConfigKey HEADS = key("heads", "8", "gpt: attention heads (>= 1, divides width)");
+    public static final ConfigKey WIDTH = key("width", "256", "gpt: model width d_model (>= 1)");
+    public static final ConfigKey FF_WIDTH = key("ff-width", "1024", "gpt: feed-forward width d_ff (>= 1)");
+    public static final ConfigKey PROMPT = key("prompt", "", "generate: text the sampled continuation starts from (may be empty)");
+    public static final ConfigKey MAX_NEW_TOKENS = key("max-new-tokens", "200", "generate: tokens to sample (>= 0)");
+    public static final ConfigKey TEMPERATURE = key("temperature", "1.0", "generate: logits are divided by this before sampling (> 0)");
+    public static final ConfigKey TOP_K = key("top-k", "0", "generate: sample among the k most likely tokens only (>= 0; 0: all)");
+
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
             BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, DROPOUT, PATIENCE, THRESHOLD,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS, RESUME, SKIP_BAD_SHARDS,
-            DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT, FORMAT));
+            DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT, FORMAT,
+            TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS, CONTEXT, LAYERS, HEADS, WIDTH, FF_WIDTH,
+            PROMPT, MAX_NEW_TOKENS, TEMPERATURE, TOP_K));
 
     /** Every key, in declaration order. */
     public static Map<String, ConfigKey> all() {

@@ -14,7 +14,9 @@ public enum Architecture {
     /** Seed section 2: {@link Mlp}. */
     MLP("mlp", "dev.kindling.core.model.Mlp", "2: PyTorch basics + MLP training loop", true, 1),
     /** Seed section 1: the from-scratch NumPy MLP, trained by hand-written backprop in one JVM. */
-    SCRATCH_MLP("scratch-mlp", "dev.kindling.core.scratch.ScratchMlp", "1: MLP from scratch", false, 1);
+    SCRATCH_MLP("scratch-mlp", "dev.kindling.core.scratch.ScratchMlp", "1: MLP from scratch", false, 1),
+    /** Seed section 5: {@link Gpt}. */
+    GPT("gpt", "dev.kindling.core.model.Gpt", "5: The Architecture That Powers Modern AI", true, 1);
 
     private final String cliName;
     private final String className;
@@ -68,6 +70,13 @@ public enum Architecture {
 
     /** Checks that a dataset can feed this architecture, before any work starts. */
     public void checkFits(Manifest m) {
+        if (this == GPT) {
+            if (m.task() != Task.LANGUAGE_MODEL || m.featureShape().length != 1) {
+                throw new ConfigException("data=" + m.name() + ": a " + m.task().id() + " dataset with features " + Arrays.toString(m.featureShape())
+                        + ", but model=gpt is a language model over token windows [T]; prepare one with --dataset=kjv or --dataset=text");
+            }
+            return;
+        }
         if (m.task() != Task.CLASSIFICATION) {
             throw new ConfigException("data=" + m.name() + ": a " + m.task().id() + " dataset, but model=" + cliName
                     + " is a classifier; use a classification dataset or a " + m.task().id() + " model");
@@ -88,6 +97,21 @@ public enum Architecture {
             case MLP -> Mlp.configure(new Mlp.Spec(m.featureWidth(), c.intValue(Keys.HIDDEN, n -> n >= 2 && n % 2 == 0),
                     m.numClasses(), Head.forClasses(m.numClasses(), m.binary()),
                     c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)), defaults);
+            case GPT -> {
+                int seqLen = m.featureShape()[0];
+                int context = c.intValue(Keys.CONTEXT, n -> n >= 1);
+                if (context < seqLen) {
+                    throw new ConfigException("context=" + context + ": must be >= the dataset's seq-len " + seqLen + " (data=" + m.name() + ")");
+                }
+                int width = c.intValue(Keys.WIDTH, n -> n >= 1);
+                int heads = c.intValue(Keys.HEADS, n -> n >= 1);
+                if (width % heads != 0) {
+                    throw new ConfigException("heads=" + heads + ": must divide width=" + width);
+                }
+                yield Gpt.configure(new Gpt.Spec(m.numClasses(), context, c.intValue(Keys.LAYERS, n -> n >= 1), heads, width,
+                        c.intValue(Keys.FF_WIDTH, n -> n >= 1), c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)),
+                        seqLen, m.batchSize(), defaults.withAdamBetas(Gpt.BETA1, Gpt.BETA2));
+            }
             case SCRATCH_MLP -> throw new IllegalStateException("scratch-mlp is built by the scratch trainer");
         };
     }

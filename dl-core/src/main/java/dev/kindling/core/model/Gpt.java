@@ -21,6 +21,8 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 public final class Gpt {
     public static final String INPUT = "tokens";
     public static final String OUTPUT = "gpt";
+    /** The seed's {@code AdamW(betas=(0.9, 0.95))} for the GPT. */
+    public static final double BETA1 = 0.9, BETA2 = 0.95;
 
     /**
      * @param vocabSize V (>= 2)

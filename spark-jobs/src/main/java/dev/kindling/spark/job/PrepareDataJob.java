@@ -1,13 +1,21 @@
 package dev.kindling.spark.job;
 
 import dev.kindling.core.config.Config;
+import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.config.Keys;
 import dev.kindling.core.data.DatasetWriter;
 import dev.kindling.core.data.FashionMnist;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.SeedTasks;
+import dev.kindling.core.data.Task;
 import dev.kindling.core.io.RunDirectory;
+import dev.kindling.core.text.BytePairTokenizer;
+import dev.kindling.core.text.CharTokenizer;
+import dev.kindling.core.text.Kjv;
+import dev.kindling.core.text.TokenWindows;
+import dev.kindling.core.text.Tokenizer;
 import dev.kindling.spark.hdfs.HadoopStorage;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,7 +27,7 @@ import java.util.Map;
  * enough to read on the driver in one pass; the write goes straight to the target file system.
  */
 public final class PrepareDataJob {
-    public static final List<String> SOURCES = List.of("fashion-mnist", "seed-quadrants", "seed-sum");
+    public static final List<String> SOURCES = List.of("fashion-mnist", "seed-quadrants", "seed-sum", "kjv", "text");
 
     public static Manifest run(Config c) throws Exception {
         String source = c.oneOf(Keys.DATASET, SOURCES);
@@ -34,9 +42,29 @@ public final class PrepareDataJob {
                     : FashionMnist.DEBIAN_DIR, seed);
             case "seed-quadrants" -> SeedTasks.quadrants(seed);
             case "seed-sum" -> SeedTasks.sum(seed);
+            case "kjv" -> corpus(c, "kjv", String.join(" ", Kjv.COMMAND), Kjv.read(), seed);
+            case "text" -> {
+                if (!c.has(Keys.SOURCE_PATH)) {
+                    throw new ConfigException("dataset=text: needs --source-path=<URI of a UTF-8 text file>");
+                }
+                String path = storage.qualify(c.string(Keys.SOURCE_PATH));
+                if (!storage.exists(path)) {
+                    throw new ConfigException("source-path=" + path + ": no such file; pass the URI of a UTF-8 text file");
+                }
+                yield corpus(c, "text", path, new String(storage.readAll(path), StandardCharsets.UTF_8), seed);
+            }
             default -> throw new IllegalStateException(source);
         };
         return DatasetWriter.write(storage, out, src.limit(limit), batch, seed);
+    }
+
+    /** A corpus as token windows, with its tokenizer trained on it (TokenWindows). */
+    static DatasetWriter.Source corpus(Config c, String name, String source, String text, long seed) {
+        String kind = c.oneOf(Keys.TOKENIZER, List.of("char", "bpe"));
+        Tokenizer tok = kind.equals("char") ? CharTokenizer.train(text)
+                : BytePairTokenizer.train(text, c.intValue(Keys.VOCAB_SIZE, n -> n > 256));
+        return TokenWindows.source(name, source, text, tok, c.intValue(Keys.SEQ_LEN, n -> n >= 1),
+                c.intValue(Keys.HOLDOUT_WINDOWS, n -> n >= 1), seed);
     }
 
     /** What prepare-data prints: name, splits and fingerprint. */
@@ -46,6 +74,11 @@ public final class PrepareDataJob {
         s.put("splits", m.splits());
         s.put("batch_size", m.batchSize());
         s.put("fingerprint", m.fingerprint());
+        if (m.task() == Task.LANGUAGE_MODEL) {
+            s.put("vocab_size", m.numClasses());
+            s.put("unigram_val_loss", Double.valueOf(m.attribute("unigram_val_loss")));
+            s.put("uniform_loss", Double.valueOf(m.attribute("uniform_loss")));
+        }
         return s;
     }
 
