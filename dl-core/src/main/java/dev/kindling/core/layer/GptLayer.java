@@ -29,7 +29,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * h{i}*      [N, C]       blocks[i] (B, T, C)     N = B * T rows, (batch, time) order
  * lnf*       [N, C]       ln_final
  * output     [B, V, T]    softmax(logits) (B, T, V)   DL4J recurrent layout; the activations
- * score      scalar       F.cross_entropy         mean over B * T tokens, as the seed
+ * score      scalar       F.cross_entropy         mean over B * T tokens, as the seed (see defineLayer)
  * </pre>
  *
  * Dropout: a DL4J SameDiff layer is not told whether it is training, so the graph holds two paths over
@@ -110,7 +110,10 @@ public final class GptLayer extends SameDiffOutputLayer {
         SDVariable target = sd.oneHot(sd.reshape(labels.castTo(DataType.INT), -1L), vocab, 1, 1.0, 0.0, input.dataType()); // [N, V]
         SDVariable nll = logSoftmax(sd, logitsTrain).mul(target).sum(1).neg();            // [N]
         // 0 * mean(input): DL4J asks for dL/d(input); token ids reach the graph only through an integer cast
-        SDVariable loss = nll.mean().add(input.mean().mul(0.0));
+        // DL4J's convention: the layer's loss is the sum over examples; DL4J divides the score and (in the
+        // updater) the gradients by the batch size. Per example the mean over T, so the score is the seed's
+        // F.cross_entropy, the mean over B * T tokens.
+        SDVariable loss = nll.sum().div(t).add(input.mean().mul(0.0));
         loss.markAsLoss();
         return loss;
     }

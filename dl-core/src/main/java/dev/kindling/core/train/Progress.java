@@ -39,9 +39,19 @@ public final class Progress extends BaseTrainingListener implements Serializable
         long now = System.nanoTime();
         if (now - lastLine >= intervalNanos || s == totalSteps) {
             lastLine = now;
-            double lr = model instanceof ComputationGraph g ? g.getLearningRate(g.getLayer(0).conf().getLayer().getLayerName()) : Double.NaN;
+            double lr = model instanceof ComputationGraph g ? learningRate(g, iteration, epoch) : Double.NaN;
             LOG.info(line(s, totalSteps, epoch + 1, score, lr, samples.get(), (now - start) / 1e9));
         }
+    }
+
+    /** The first layer's rate; DL4J's getLearningRate knows only BaseLayers, so SameDiff layers ask their updater. */
+    static double learningRate(ComputationGraph g, int iteration, int epoch) {
+        org.deeplearning4j.nn.conf.layers.Layer first = g.getLayer(0).conf().getLayer();
+        Double lr = g.getLearningRate(first.getLayerName());
+        if (lr == null && first instanceof org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer sd && sd.getUpdater() != null) {
+            return sd.getUpdater().getLearningRate(iteration, epoch);
+        }
+        return lr == null ? Double.NaN : lr;
     }
 
     /** Mean of the per-step training scores since the last call, then resets. */

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindling.core.DoublePrecision;
 import dev.kindling.core.layer.GptLayer;
 import dev.kindling.core.schedule.CosineAnnealing;
+import dev.kindling.core.train.LanguageModelMetrics;
 import java.util.Map;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -98,6 +99,22 @@ class GptTest {
             }
         }
         assertTrue(grad.getRow(5).norm2Number().doubleValue() > 0, "the head's use reaches a row no input token uses");
+    }
+
+    @Test
+    void scoreIsTheMeanTokenCrossEntropyOfTheOutputs() {
+        ComputationGraph g = init(new Gpt.Spec(11, 8, 1, 2, 8, 16, 0.0), 6, NetDefaults.gradientCheck(5));
+        for (INDArray p : g.getLayer(Gpt.OUTPUT).paramTable().values()) {
+            p.addi(Nd4j.randn(p.dataType(), p.shape()));
+        }
+        INDArray x = Nd4j.createFromArray(new double[][] {{1, 2, 3, 4, 5, 6}, {7, 8, 9, 10, 0, 1}, {3, 3, 3, 3, 3, 3}});
+        INDArray y = Nd4j.createFromArray(new double[][] {{2, 3, 4, 5, 6, 7}, {8, 9, 10, 0, 1, 2}, {3, 3, 3, 3, 3, 4}});
+        LanguageModelMetrics m = new LanguageModelMetrics();
+        m.add(g.outputSingle(x), y, null);
+        // DL4J divides a layer's loss by the batch size: the layer sums per-example means, so the score is
+        // F.cross_entropy's mean over all B * T tokens, what validation reports
+        assertEquals(m.loss(), g.score(new DataSet(x, y), false), 1e-9);
+        assertEquals(18, m.tokens());
     }
 
     @Test

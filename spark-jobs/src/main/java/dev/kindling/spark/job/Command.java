@@ -23,6 +23,8 @@ enum Command {
             List.of(Keys.MODEL_PATH, Keys.DATA, Keys.OUT, Keys.FORMAT, Keys.SPLIT, Keys.DIST, Keys.MASTER)),
     PREFLIGHT("preflight", "Check a training config before running it: data, output, Aeron port, shared memory, controller, executor memory.",
             List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.DIST, Keys.MASTER, Keys.AERON_PORT, Keys.CONTROLLER, Keys.NETWORK_MASK)),
+    GENERATE("generate", "Continue a prompt with a saved language model (sampling with temperature and top-k); prints JSON with the text.",
+            List.of(Keys.MODEL_PATH, Keys.PROMPT, Keys.MAX_NEW_TOKENS, Keys.TEMPERATURE, Keys.TOP_K, Keys.SEED)),
     DEMO("demo", "Prepare the model's preset dataset under --out (when absent), train, evaluate, print the metrics.",
             List.of(Keys.MODEL, Keys.DIST, Keys.EPOCHS, Keys.OUT, Keys.MASTER, Keys.SEED));
 

@@ -43,6 +43,7 @@ public final class Kindling {
                 case EVALUATE -> EvaluateJob.run(config);
                 case INFER -> InferJob.run(config);
                 case PREFLIGHT -> PreflightJob.run(config);
+                case GENERATE -> GenerateJob.run(config);
                 case DEMO -> DemoJob.run(config);
             };
             out.println(MetricsJson.line(result));
