@@ -33,7 +33,7 @@ public final class Keys {
     public static final ConfigKey KEEP_CHECKPOINTS = key("keep-checkpoints", "3", "newest checkpoints kept in the run directory (>= 1)");
     public static final ConfigKey RESUME = key("resume", null, "continue the interrupted run whose --out this was, from its newest checkpoint");
     public static final ConfigKey SKIP_BAD_SHARDS = key("skip-bad-shards", "false", "train: leave out shards that fail their checks (checksum, decoding, shape, NaN/Inf) and report them, instead of failing (true | false)");
-    public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | kjv (King James Bible, Debian bible-kjv) | text (a UTF-8 file at --source-path)");
+    public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | kjv (King James Bible, Debian bible-kjv) | text (a UTF-8 file at --source-path) | topics (generated 4-topic sentences for encoder-classifier)");
     public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory; text: the corpus file, any Hadoop URI)");
     public static final ConfigKey LIMIT = key("limit", "0", "prepare-data: keep at most this many examples per split (>= 0), 0 keeps all");
     public static final ConfigKey MODEL_PATH = key("model-path", null, "evaluate, infer: URI of a model.zip written by train (evaluate: several, comma-separated, compares them)");
@@ -43,13 +43,13 @@ public final class Keys {
     // language models (gpt) and text datasets (kjv, text)
     public static final ConfigKey TOKENIZER = key("tokenizer", "char", "prepare-data (kjv, text): char (one id per character) | bpe (byte-level BPE trained on the corpus)");
     public static final ConfigKey VOCAB_SIZE = key("vocab-size", "512", "prepare-data --tokenizer=bpe: vocabulary size, 256 bytes + learned merges (> 256)");
-    public static final ConfigKey SEQ_LEN = key("seq-len", "128", "prepare-data (kjv, text): tokens per example window T (>= 1)");
+    public static final ConfigKey SEQ_LEN = key("seq-len", "128", "prepare-data (kjv, text, topics): tokens per example window T (>= 1; topics: the padded sentence length, >= 4)");
     public static final ConfigKey HOLDOUT_WINDOWS = key("holdout-windows", "256", "prepare-data (kjv, text): at most this many val and this many test windows (>= 1)");
-    public static final ConfigKey CONTEXT = key("context", "512", "gpt: position-table rows, the seed's max_seq_len (>= the dataset's seq-len); generation crops prompts to the dataset's seq-len");
-    public static final ConfigKey LAYERS = key("layers", "6", "gpt: transformer blocks (>= 1)");
-    public static final ConfigKey HEADS = key("heads", "8", "gpt: attention heads (>= 1, divides width)");
-    public static final ConfigKey WIDTH = key("width", "256", "gpt: model width d_model (>= 1)");
-    public static final ConfigKey FF_WIDTH = key("ff-width", "1024", "gpt: feed-forward width d_ff (>= 1)");
+    public static final ConfigKey CONTEXT = key("context", "512", "gpt, encoder-classifier: position-table rows, the seed's max_seq_len (>= the dataset's seq-len); generation crops prompts to the dataset's seq-len");
+    public static final ConfigKey LAYERS = key("layers", "6", "gpt, encoder-classifier: transformer blocks (>= 1)");
+    public static final ConfigKey HEADS = key("heads", "8", "gpt, encoder-classifier: attention heads (>= 1, divides width)");
+    public static final ConfigKey WIDTH = key("width", "256", "gpt, encoder-classifier: model width d_model (>= 1)");
+    public static final ConfigKey FF_WIDTH = key("ff-width", "1024", "gpt, encoder-classifier: feed-forward width d_ff (>= 1)");
     public static final ConfigKey PROMPT = key("prompt", "", "generate: text the sampled continuation starts from (may be empty)");
     public static final ConfigKey MAX_NEW_TOKENS = key("max-new-tokens", "200", "generate: tokens to sample (>= 0)");
     public static final ConfigKey TEMPERATURE = key("temperature", "1.0", "generate: logits are divided by this before sampling (> 0)");

@@ -72,7 +72,7 @@ public final class CausalSelfAttention extends SameDiffLayer {
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> params, SDVariable mask) {
         int t = Math.toIntExact(x.getShape()[2]);
         SDVariable flat = sd.reshape(sd.permute(x, 0, 2, 1), -1L, size);                  // [B, T, C] -> [N, C]
-        SDVariable y = TransformerOps.attention(sd, flat, params.get(QKV), params.get(PROJ), t, heads, causal, 0, 0); // [N, C]
+        SDVariable y = TransformerOps.attention(sd, flat, params.get(QKV), params.get(PROJ), t, heads, causal, 0, 0, null); // [N, C]
         SDVariable out = sd.permute(sd.reshape(y, -1L, t, size), 0, 2, 1);                 // [B, T, C] -> [B, C, T]
         return LayerNorm.halveGradient(sd, out);
     }

@@ -126,18 +126,9 @@ public final class GptLayer extends SameDiffOutputLayer {
 
     /** Blocks, final LayerNorm and tied head: [N, C] embeddings to [N, V] logits. */
     private SDVariable logits(SameDiff sd, SDVariable x, Map<String, SDVariable> p, int t, double drop) {
-        long rows = (long) maxBatch * t;
-        x = TransformerOps.dropout(sd, x, drop, rows, width);
+        x = TransformerOps.dropout(sd, x, drop, (long) maxBatch * t, width);
         for (int i = 0; i < layers; i++) {
-            SDVariable a = TransformerOps.layerNorm(sd, x, p.get(key(i, "ln1g")), p.get(key(i, "ln1b")));
-            x = x.add(
-                    // the seed drops attention weights, not the projection's output
-                    TransformerOps.attention(sd, a, p.get(key(i, "attnqkv")), p.get(key(i, "attnproj")), t, heads, causal, drop, maxBatch));
-            SDVariable f = TransformerOps.layerNorm(sd, x, p.get(key(i, "ln2g")), p.get(key(i, "ln2b")));
-            f = TransformerOps.gelu(sd, f.mmul(p.get(key(i, "ff1w"))).add(p.get(key(i, "ff1b"))));   // [N, F]
-            f = TransformerOps.dropout(sd, f, drop, rows, ffWidth);
-            f = f.mmul(p.get(key(i, "ff2w"))).add(p.get(key(i, "ff2b")));                          // [N, C]
-            x = x.add(TransformerOps.dropout(sd, f, drop, rows, width));
+            x = TransformerOps.block(sd, x, p, "h" + i, t, heads, causal, drop, maxBatch, null);
         }
         x = TransformerOps.layerNorm(sd, x, p.get("lnfg"), p.get("lnfb"));
         return sd.mmul(x, p.get(WTE), false, true, false);                                // [N, C] x [V, C]^T
@@ -154,16 +145,7 @@ public final class GptLayer extends SameDiffOutputLayer {
         params.addWeightParam(WTE, vocab, width);
         params.addWeightParam(WPE, context, width);
         for (int i = 0; i < layers; i++) {
-            params.addWeightParam(key(i, "ln1g"), 1, width);
-            params.addBiasParam(key(i, "ln1b"), 1, width);
-            params.addWeightParam(key(i, "attnqkv"), width, 3L * width);
-            params.addWeightParam(key(i, "attnproj"), width, width);
-            params.addWeightParam(key(i, "ln2g"), 1, width);
-            params.addBiasParam(key(i, "ln2b"), 1, width);
-            params.addWeightParam(key(i, "ff1w"), width, ffWidth);
-            params.addBiasParam(key(i, "ff1b"), 1, ffWidth);
-            params.addWeightParam(key(i, "ff2w"), ffWidth, width);
-            params.addBiasParam(key(i, "ff2b"), 1, width);
+            TransformerOps.defineBlock(params, "h" + i, width, ffWidth);
         }
         params.addWeightParam("lnfg", 1, width);
         params.addBiasParam("lnfb", 1, width);
@@ -172,17 +154,7 @@ public final class GptLayer extends SameDiffOutputLayer {
     /** The seed's {@code _init_weights}: N(0, 0.02) for Linear and Embedding weights, 0 biases; LayerNorm 1 and 0. */
     @Override
     public void initializeParameters(Map<String, INDArray> params) {
-        for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            String k = e.getKey();
-            INDArray a = e.getValue();
-            if (k.endsWith("g")) {
-                a.assign(1.0);
-            } else if (k.endsWith("b")) {
-                a.assign(0.0);
-            } else {
-                a.assign(Nd4j.randn(a.dataType(), a.shape()).muli(INIT_STD));
-            }
-        }
+        TransformerOps.initialize(params);
     }
 
     @Override

@@ -31,10 +31,11 @@ public final class TransformerOps {
      * @param causal  whether position t attends only to positions <= t
      * @param dropout  attention dropout probability (0 disables; training path only)
      * @param maxBatch upper bound of B (sizes the dropout mask)
+     * @param keyBias  [B, 1, 1, T] added to the scores (0 for real keys, {@link #MASKED} for padding), or null
      * @return [N, C]
      */
     public static SDVariable attention(SameDiff sd, SDVariable x, SDVariable wQkv, SDVariable wProj, int t, int heads,
-                                       boolean causal, double dropout, int maxBatch) {
+                                       boolean causal, double dropout, int maxBatch, SDVariable keyBias) {
         long c = wProj.getShape()[0];
         long d = c / heads;
         SDVariable qkv = x.mmul(wQkv);                                                  // [N, 3C]
@@ -45,11 +46,72 @@ public final class TransformerOps {
         if (causal) {
             scores = scores.add(sd.constant(causalMask(t, x.dataType())));             // [B, h, T, T] + [T, T]
         }
+        if (keyBias != null) {
+            scores = scores.add(keyBias);                                               // [B, h, T, T] + [B, 1, 1, T]
+        }
         SDVariable att = dropout(sd, sd.nn.softmax(scores, 3), dropout, maxBatch, heads, t, t); // [B, h, T, T]
         SDVariable y = sd.mmul(att, v);                                                 // [B, h, T, d]
         y = sd.reshape(sd.permute(y, 0, 2, 1, 3), -1L, c);                              // [B, T, h, d] -> [N, C]
         return y.mmul(wProj);                                                           // [N, C]
     }
+
+    /**
+     * The seed's pre-LN {@code TransformerBlock}: {@code x + attn(ln1(x))}, then {@code x + ff(ln2(x))} with
+     * ff = Linear(C, F), GELU, Dropout, Linear(F, C), Dropout. Parameters are read from {@code p} under
+     * {@code prefix} + ln1g, ln1b, attnqkv, attnproj, ln2g, ln2b, ff1w, ff1b, ff2w, ff2b.
+     *
+     * @param x [N, C]
+     * @return [N, C]
+     */
+    public static SDVariable block(SameDiff sd, SDVariable x, java.util.Map<String, SDVariable> p, String prefix, int t, int heads,
+                                   boolean causal, double drop, int maxBatch, SDVariable keyBias) {
+        long rows = (long) maxBatch * t;
+        long c = p.get(prefix + "attnproj").getShape()[0];
+        long f = p.get(prefix + "ff1w").getShape()[1];
+        SDVariable a = layerNorm(sd, x, p.get(prefix + "ln1g"), p.get(prefix + "ln1b"));
+        // the seed drops attention weights, not the projection's output
+        x = x.add(attention(sd, a, p.get(prefix + "attnqkv"), p.get(prefix + "attnproj"), t, heads, causal, drop, maxBatch, keyBias));
+        SDVariable h = layerNorm(sd, x, p.get(prefix + "ln2g"), p.get(prefix + "ln2b"));
+        h = gelu(sd, h.mmul(p.get(prefix + "ff1w")).add(p.get(prefix + "ff1b")));           // [N, F]
+        h = dropout(sd, h, drop, rows, f);
+        h = h.mmul(p.get(prefix + "ff2w")).add(p.get(prefix + "ff2b"));                   // [N, C]
+        return x.add(dropout(sd, h, drop, rows, c));
+    }
+
+    /** Declares one block's parameters (see {@link #block}) under {@code prefix}. */
+    public static void defineBlock(org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams params, String prefix, int width, int ffWidth) {
+        params.addWeightParam(prefix + "ln1g", 1, width);
+        params.addBiasParam(prefix + "ln1b", 1, width);
+        params.addWeightParam(prefix + "attnqkv", width, 3L * width);
+        params.addWeightParam(prefix + "attnproj", width, width);
+        params.addWeightParam(prefix + "ln2g", 1, width);
+        params.addBiasParam(prefix + "ln2b", 1, width);
+        params.addWeightParam(prefix + "ff1w", width, ffWidth);
+        params.addBiasParam(prefix + "ff1b", 1, ffWidth);
+        params.addWeightParam(prefix + "ff2w", ffWidth, width);
+        params.addBiasParam(prefix + "ff2b", 1, width);
+    }
+
+    /**
+     * The seed's {@code _init_weights}: N(0, 0.02) for Linear and Embedding weights, 0 for biases; LayerNorm
+     * gains 1 and biases 0. Keys ending in {@code g} are gains, in {@code b} biases.
+     */
+    public static void initialize(java.util.Map<String, INDArray> params) {
+        for (java.util.Map.Entry<String, INDArray> e : params.entrySet()) {
+            String k = e.getKey();
+            INDArray a = e.getValue();
+            if (k.endsWith("g")) {
+                a.assign(1.0);
+            } else if (k.endsWith("b")) {
+                a.assign(0.0);
+            } else {
+                a.assign(Nd4j.randn(a.dataType(), a.shape()).muli(INIT_STD));
+            }
+        }
+    }
+
+    /** The seed's init: N(0, 0.02). */
+    public static final double INIT_STD = 0.02;
 
     /** [N, C] slice of one of Q, K, V to [B, h, T, d]. */
     private static SDVariable heads(SameDiff sd, SDVariable part, int t, int heads, long d) {

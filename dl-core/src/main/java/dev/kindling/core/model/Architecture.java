@@ -16,7 +16,10 @@ public enum Architecture {
     /** Seed section 1: the from-scratch NumPy MLP, trained by hand-written backprop in one JVM. */
     SCRATCH_MLP("scratch-mlp", "dev.kindling.core.scratch.ScratchMlp", "1: MLP from scratch", false, 1),
     /** Seed section 5: {@link Gpt}. */
-    GPT("gpt", "dev.kindling.core.model.Gpt", "5: The Architecture That Powers Modern AI", true, 1);
+    GPT("gpt", "dev.kindling.core.model.Gpt", "5: The Architecture That Powers Modern AI", true, 1),
+    /** Seed section 5's BERT-style column: {@link EncoderClassifier}. */
+    ENCODER_CLASSIFIER("encoder-classifier", "dev.kindling.core.model.EncoderClassifier", "5: The Architecture That Powers Modern AI (BERT-style)",
+            true, 1);
 
     private final String cliName;
     private final String className;
@@ -77,6 +80,11 @@ public enum Architecture {
             }
             return;
         }
+        if (this == ENCODER_CLASSIFIER && (m.task() != Task.CLASSIFICATION || m.featureShape().length != 1
+                || !m.attributes().containsKey("vocab_size"))) {
+            throw new ConfigException("data=" + m.name() + ": model=encoder-classifier needs a token classification dataset "
+                    + "(features [T] token ids, a vocab_size attribute); prepare one with --dataset=topics");
+        }
         if (m.task() != Task.CLASSIFICATION) {
             throw new ConfigException("data=" + m.name() + ": a " + m.task().id() + " dataset, but model=" + cliName
                     + " is a classifier; use a classification dataset or a " + m.task().id() + " model");
@@ -111,6 +119,18 @@ public enum Architecture {
                 yield Gpt.configure(new Gpt.Spec(m.numClasses(), context, c.intValue(Keys.LAYERS, n -> n >= 1), heads, width,
                         c.intValue(Keys.FF_WIDTH, n -> n >= 1), c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)),
                         seqLen, m.batchSize(), defaults.withAdamBetas(Gpt.BETA1, Gpt.BETA2));
+            }
+            case ENCODER_CLASSIFIER -> {
+                int seqLen = m.featureShape()[0];
+                int width = c.intValue(Keys.WIDTH, n -> n >= 1);
+                int heads = c.intValue(Keys.HEADS, n -> n >= 1);
+                if (width % heads != 0) {
+                    throw new ConfigException("heads=" + heads + ": must divide width=" + width);
+                }
+                int context = Math.max(seqLen, c.intValue(Keys.CONTEXT, n -> n >= 1));
+                yield EncoderClassifier.configure(new EncoderClassifier.Spec(Integer.parseInt(m.attribute("vocab_size")), context,
+                        c.intValue(Keys.LAYERS, n -> n >= 1), heads, width, c.intValue(Keys.FF_WIDTH, n -> n >= 1), m.numClasses(),
+                        c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)), seqLen, m.batchSize(), defaults);
             }
             case SCRATCH_MLP -> throw new IllegalStateException("scratch-mlp is built by the scratch trainer");
         };

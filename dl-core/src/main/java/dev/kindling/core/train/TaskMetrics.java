@@ -38,7 +38,7 @@ public interface TaskMetrics extends Serializable {
         return switch (m.task()) {
             case CLASSIFICATION -> new Classification(m.numClasses(), m.classNames());
             case REGRESSION -> new Regression(m.labelWidth(), "last-value".equals(m.attributes().get("baseline")));
-            case LANGUAGE_MODEL -> new LanguageModel();
+            case LANGUAGE_MODEL -> new LanguageModel(m.attributes().get("unigram_val_loss"));
             case SEQ2SEQ -> throw new UnsupportedOperationException("data=" + m.name() + ": seq2seq evaluation needs greedy decoding, "
                     + "which this build has no decoder for");
         };
@@ -154,6 +154,16 @@ public interface TaskMetrics extends Serializable {
     final class LanguageModel implements TaskMetrics {
         private static final long serialVersionUID = 1L;
         private final LanguageModelMetrics metrics = new LanguageModelMetrics();
+        /** The dataset's unigram baseline in nats per token (manifest attribute {@code unigram_val_loss}), or null. */
+        private final String unigramLoss;
+
+        public LanguageModel() {
+            this(null);
+        }
+
+        public LanguageModel(String unigramLoss) {
+            this.unigramLoss = unigramLoss;
+        }
 
         @Override
         public void add(ComputationGraph net, DataSet batch) {
@@ -181,6 +191,9 @@ public interface TaskMetrics extends Serializable {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("loss", MetricsJson.orNull(loss()));
             m.putAll(metrics.toJson());
+            if (unigramLoss != null) {
+                m.put("baseline_unigram_loss", Double.valueOf(unigramLoss));
+            }
             return m;
         }
     }

@@ -173,7 +173,7 @@ class GptTest {
         Gpt.Spec spec = new Gpt.Spec(11, 8, 2, 2, 8, 16, 0.1);
         ComputationGraph g = init(spec, 8, NetDefaults.adamW(3, DataType.FLOAT, CosineAnnealing.tutorial(), 0.1));
         INDArray x = tokens(DataType.FLOAT, 2, 8, 11, 3);
-        byte[] zip = ModelStore.toBytes(g, Architecture.MLP, Map.of());
+        byte[] zip = ModelStore.toBytes(g, Architecture.GPT, Map.of());
         ModelStore.Loaded back = ModelStore.fromBytes(zip, "memory");
         assertEquals(g.outputSingle(x), back.graph().outputSingle(x));
     }

@@ -14,6 +14,7 @@ import dev.kindling.core.text.CharTokenizer;
 import dev.kindling.core.text.Kjv;
 import dev.kindling.core.text.TokenWindows;
 import dev.kindling.core.text.Tokenizer;
+import dev.kindling.core.text.TopicSentences;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ import java.util.Map;
  * enough to read on the driver in one pass; the write goes straight to the target file system.
  */
 public final class PrepareDataJob {
-    public static final List<String> SOURCES = List.of("fashion-mnist", "seed-quadrants", "seed-sum", "kjv", "text");
+    public static final List<String> SOURCES = List.of("fashion-mnist", "seed-quadrants", "seed-sum", "kjv", "text", "topics");
 
     public static Manifest run(Config c) throws Exception {
         String source = c.oneOf(Keys.DATASET, SOURCES);
@@ -42,6 +43,7 @@ public final class PrepareDataJob {
                     : FashionMnist.DEBIAN_DIR, seed);
             case "seed-quadrants" -> SeedTasks.quadrants(seed);
             case "seed-sum" -> SeedTasks.sum(seed);
+            case "topics" -> TopicSentences.source(c.intValue(Keys.SEQ_LEN, n -> n >= 4), seed);
             case "kjv" -> corpus(c, "kjv", String.join(" ", Kjv.COMMAND), Kjv.read(), seed);
             case "text" -> {
                 if (!c.has(Keys.SOURCE_PATH)) {
