@@ -20,9 +20,9 @@ public final class Keys {
     public static final ConfigKey MIN_LR = key("min-lr", "0", "cosine annealing floor, eta_min (>= 0, < lr)");
     public static final ConfigKey CLIP_NORM = key("clip-norm", "1.0", "clip gradients by their global L2 norm (> 0), 0 disables");
     public static final ConfigKey HIDDEN = key("hidden", "128", "MLP hidden width h; the second layer has h/2 (>= 2, even); RNN/LSTM hidden width H per direction (>= 1)");
-    public static final ConfigKey LAYERS = key("layers", "2", "lstm-classifier, lstm-forecaster: stacked LSTM layers (>= 1)");
+    public static final ConfigKey LAYERS = key("layers", null, "stacked layers (>= 1): LSTM layers of lstm-classifier and lstm-forecaster (unset: the seed's 2), transformer blocks of gpt and encoder-classifier (unset: the seed's 6)");
     public static final ConfigKey EMBED = key("embed", "64", "seq2seq: token embedding width E (>= 1)");
-    public static final ConfigKey DROPOUT = key("dropout", "0.3", "dropout probability after the first hidden layer ([0, 1))");
+    public static final ConfigKey DROPOUT = key("dropout", "0.3", "dropout probability ([0, 1)); mlp: after the first hidden layer; gpt: embeddings, attention weights, feed-forward");
     public static final ConfigKey LABEL_SMOOTHING = key("label-smoothing", null, "cross-entropy label smoothing eps in [0, 1) for small-cnn, vgg-style-cnn and resnet50-transfer (unset: the seed's 0.1)");
     public static final ConfigKey AUGMENT = key("augment", "none", "image training augmentation, fresh per epoch and seeded by (seed, epoch, step): none | seed (crop with padding 4, horizontal flip, colour jitter 0.2, rotation +-10 degrees) | a comma list of crop, flip, jitter, rotate");
     public static final ConfigKey TRANSFER = key("transfer", "frozen", "resnet50-transfer strategy: frozen (backbone frozen, head trained) | finetune (layer4 at 0.1 x lr, layer3 at 0.05 x lr, head at lr; stem, layer1, layer2 fixed)");
@@ -40,21 +40,36 @@ public final class Keys {
     public static final ConfigKey KEEP_CHECKPOINTS = key("keep-checkpoints", "3", "newest checkpoints kept in the run directory (>= 1)");
     public static final ConfigKey RESUME = key("resume", null, "continue the interrupted run whose --out this was, from its newest checkpoint");
     public static final ConfigKey SKIP_BAD_SHARDS = key("skip-bad-shards", "false", "train: leave out shards that fail their checks (checksum, decoding, shape, NaN/Inf) and report them, instead of failing (true | false)");
-    public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse");
-    public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory; cifar10: the directory of data_batch_1..5.bin and test_batch.bin; csv-series: the CSV file URI, series in its last column)");
+    public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse | kjv (King James Bible, Debian bible-kjv) | text (a UTF-8 file at --source-path) | topics (generated 4-topic sentences for encoder-classifier)");
+    public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory; cifar10: the directory of data_batch_1..5.bin and test_batch.bin; csv-series: the CSV file URI, series in its last column; text: the corpus file, any Hadoop URI)");
     public static final ConfigKey WINDOW = key("window", "50", "prepare-data sines, csv-series: past steps a forecaster sees (>= 2)");
     public static final ConfigKey HORIZON = key("horizon", "10", "prepare-data sines, csv-series: future steps a forecaster predicts (>= 1)");
-    public static final ConfigKey PROMPT = key("prompt", null, "generate: the input text (seq2seq: a source string such as digits to reverse)");
     public static final ConfigKey LIMIT = key("limit", "0", "prepare-data: keep at most this many examples per split (>= 0), 0 keeps all");
     public static final ConfigKey MODEL_PATH = key("model-path", null, "evaluate, infer: URI of a model.zip written by train (evaluate: several, comma-separated, compares them)");
     public static final ConfigKey SPLIT = key("split", "test", "evaluate, infer: dataset split to use (train | val | test)");
     public static final ConfigKey FORMAT = key("format", "auto", "infer: input format: auto | shards (a prepared dataset) | csv (header; optional id, label columns) | parquet (a 'features' array column)");
 
+    // language models (gpt) and text datasets (kjv, text)
+    public static final ConfigKey TOKENIZER = key("tokenizer", "char", "prepare-data (kjv, text): char (one id per character) | bpe (byte-level BPE trained on the corpus)");
+    public static final ConfigKey VOCAB_SIZE = key("vocab-size", "512", "prepare-data --tokenizer=bpe: vocabulary size, 256 bytes + learned merges (> 256)");
+    public static final ConfigKey SEQ_LEN = key("seq-len", "128", "prepare-data (kjv, text, topics): tokens per example window T (>= 1; topics: the padded sentence length, >= 4)");
+    public static final ConfigKey HOLDOUT_WINDOWS = key("holdout-windows", "256", "prepare-data (kjv, text): at most this many val and this many test windows (>= 1)");
+    public static final ConfigKey CONTEXT = key("context", "512", "gpt, encoder-classifier: position-table rows, the seed's max_seq_len (>= the dataset's seq-len); generation crops prompts to the dataset's seq-len");
+    public static final ConfigKey HEADS = key("heads", "8", "gpt, encoder-classifier: attention heads (>= 1, divides width)");
+    public static final ConfigKey WIDTH = key("width", "256", "gpt, encoder-classifier: model width d_model (>= 1)");
+    public static final ConfigKey FF_WIDTH = key("ff-width", "1024", "gpt, encoder-classifier: feed-forward width d_ff (>= 1)");
+    public static final ConfigKey PROMPT = key("prompt", "", "generate: the input text; gpt: the text the sampled continuation starts from (may be empty); seq2seq: the source string, e.g. digits to reverse");
+    public static final ConfigKey MAX_NEW_TOKENS = key("max-new-tokens", "200", "generate: tokens to sample (>= 0)");
+    public static final ConfigKey TEMPERATURE = key("temperature", "1.0", "generate: logits are divided by this before sampling (> 0)");
+    public static final ConfigKey TOP_K = key("top-k", "0", "generate: sample among the k most likely tokens only (>= 0; 0: all)");
+
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
             BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, LAYERS, EMBED, DROPOUT, LABEL_SMOOTHING, AUGMENT, TRANSFER, WEIGHTS, PATIENCE, THRESHOLD,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS, RESUME, AUTO_RESUME, SKIP_BAD_SHARDS,
-            DATASET, SOURCE_PATH, WINDOW, HORIZON, PROMPT, LIMIT, MODEL_PATH, SPLIT, FORMAT));
+            DATASET, SOURCE_PATH, WINDOW, HORIZON, LIMIT, MODEL_PATH, SPLIT, FORMAT,
+            TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS, CONTEXT, HEADS, WIDTH, FF_WIDTH,
+            PROMPT, MAX_NEW_TOKENS, TEMPERATURE, TOP_K));
 
     /** Every key, in declaration order. */
     public static Map<String, ConfigKey> all() {

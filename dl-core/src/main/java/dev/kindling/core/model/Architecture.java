@@ -30,7 +30,12 @@ public enum Architecture {
     /** Seed section 4: {@link LstmForecaster}. */
     LSTM_FORECASTER("lstm-forecaster", "dev.kindling.core.model.LstmForecaster", "4: Model Sequences, Time, and Memory", true, 1),
     /** Seed section 4: {@link Seq2Seq}. */
-    SEQ2SEQ("seq2seq", "dev.kindling.core.model.Seq2Seq", "4: Model Sequences, Time, and Memory", true, 1);
+    SEQ2SEQ("seq2seq", "dev.kindling.core.model.Seq2Seq", "4: Model Sequences, Time, and Memory", true, 1),
+    /** Seed section 5: {@link Gpt}. */
+    GPT("gpt", "dev.kindling.core.model.Gpt", "5: The Architecture That Powers Modern AI", true, 1),
+    /** Seed section 5's BERT-style column: {@link EncoderClassifier}. */
+    ENCODER_CLASSIFIER("encoder-classifier", "dev.kindling.core.model.EncoderClassifier", "5: The Architecture That Powers Modern AI (BERT-style)",
+            true, 1);
 
     private final String cliName;
     private final String className;
@@ -104,6 +109,20 @@ public enum Architecture {
                 }
                 return;
             }
+            case GPT -> {
+                if (m.task() != Task.LANGUAGE_MODEL || m.featureShape().length != 1) {
+                    throw new ConfigException("data=" + m.name() + ": a " + m.task().id() + " dataset with features " + Arrays.toString(m.featureShape())
+                            + ", but model=gpt is a language model over token windows [T]; prepare one with --dataset=kjv or --dataset=text");
+                }
+                return;
+            }
+            case ENCODER_CLASSIFIER -> {
+                if (m.task() != Task.CLASSIFICATION || m.featureShape().length != 1 || !m.attributes().containsKey("vocab_size")) {
+                    throw new ConfigException("data=" + m.name() + ": model=encoder-classifier needs a token classification dataset "
+                            + "(features [T] token ids, a vocab_size attribute); prepare one with --dataset=topics");
+                }
+                return;
+            }
             default -> { }
         }
         if (m.task() != Task.CLASSIFICATION) {
@@ -145,6 +164,11 @@ public enum Architecture {
         return this == SMALL_CNN || this == VGG_STYLE_CNN || this == RESNET50_TRANSFER;
     }
 
+    /** --layers, or the architecture's seed value when unset. */
+    private static int layers(Config c, int seedValue) {
+        return c.has(Keys.LAYERS) ? c.intValue(Keys.LAYERS, n -> n >= 1) : seedValue;
+    }
+
     /** --label-smoothing, or the architecture's seed value when unset. */
     private static double labelSmoothing(Config c, double seedValue) {
         return c.has(Keys.LABEL_SMOOTHING) ? c.doubleValue(Keys.LABEL_SMOOTHING, v -> v >= 0 && v < 1) : seedValue;
@@ -163,14 +187,41 @@ public enum Architecture {
                     m.numClasses(), labelSmoothing(c, 0.1)), defaults);
             case RESNET50_TRANSFER -> ResNet50Transfer.configure(ResNet50Transfer.Spec.seed(ImageShape.of(m), m.featureShape().length == 1,
                     m.numClasses(), ResNet50Transfer.Strategy.byName(c.string(Keys.TRANSFER)), labelSmoothing(c, 0.1)), defaults);
+            case GPT -> {
+                int seqLen = m.featureShape()[0];
+                int context = c.intValue(Keys.CONTEXT, n -> n >= 1);
+                if (context < seqLen) {
+                    throw new ConfigException("context=" + context + ": must be >= the dataset's seq-len " + seqLen + " (data=" + m.name() + ")");
+                }
+                int width = c.intValue(Keys.WIDTH, n -> n >= 1);
+                int heads = c.intValue(Keys.HEADS, n -> n >= 1);
+                if (width % heads != 0) {
+                    throw new ConfigException("heads=" + heads + ": must divide width=" + width);
+                }
+                yield Gpt.configure(new Gpt.Spec(m.numClasses(), context, layers(c, 6), heads, width,
+                        c.intValue(Keys.FF_WIDTH, n -> n >= 1), c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)),
+                        seqLen, m.batchSize(), defaults.withAdamBetas(Gpt.BETA1, Gpt.BETA2));
+            }
+            case ENCODER_CLASSIFIER -> {
+                int seqLen = m.featureShape()[0];
+                int width = c.intValue(Keys.WIDTH, n -> n >= 1);
+                int heads = c.intValue(Keys.HEADS, n -> n >= 1);
+                if (width % heads != 0) {
+                    throw new ConfigException("heads=" + heads + ": must divide width=" + width);
+                }
+                int context = Math.max(seqLen, c.intValue(Keys.CONTEXT, n -> n >= 1));
+                yield EncoderClassifier.configure(new EncoderClassifier.Spec(Integer.parseInt(m.attribute("vocab_size")), context,
+                        layers(c, 6), heads, width, c.intValue(Keys.FF_WIDTH, n -> n >= 1), m.numClasses(),
+                        c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)), seqLen, m.batchSize(), defaults);
+            }
             case SCRATCH_MLP -> throw new IllegalStateException("scratch-mlp is built by the scratch trainer");
             case VANILLA_RNN -> VanillaRnn.configure(new VanillaRnn.Spec(m.featureShape()[0], c.intValue(Keys.HIDDEN, n -> n >= 1),
                     m.numClasses(), Head.forClasses(m.numClasses(), m.binary())), defaults);
             case LSTM_CLASSIFIER -> LstmClassifier.configure(new LstmClassifier.Spec(m.featureShape()[0],
-                    c.intValue(Keys.HIDDEN, n -> n >= 1), c.intValue(Keys.LAYERS, n -> n >= 1), m.numClasses(),
+                    c.intValue(Keys.HIDDEN, n -> n >= 1), layers(c, 2), m.numClasses(),
                     Head.forClasses(m.numClasses(), m.binary()), c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1), true), defaults);
             case LSTM_FORECASTER -> LstmForecaster.configure(new LstmForecaster.Spec(m.featureShape()[0],
-                    c.intValue(Keys.HIDDEN, n -> n >= 1), c.intValue(Keys.LAYERS, n -> n >= 1), m.labelWidth()), defaults);
+                    c.intValue(Keys.HIDDEN, n -> n >= 1), layers(c, 2), m.labelWidth()), defaults);
             case SEQ2SEQ -> {
                 TokenLayout layout = TokenLayout.of(m);
                 yield Seq2Seq.configure(new Seq2Seq.Spec(layout.vocabSize(), c.intValue(Keys.EMBED, n -> n >= 1),

@@ -39,10 +39,22 @@ public final class Progress extends BaseTrainingListener implements Serializable
         long now = System.nanoTime();
         if (now - lastLine >= intervalNanos || s == totalSteps) {
             lastLine = now;
-            // the output layer's rate: always trained at the base rate (a first layer may be frozen and have none)
-            Double lr = model instanceof ComputationGraph g ? g.getLearningRate(g.getOutputLayer(0).conf().getLayer().getLayerName()) : null;
-            LOG.info(line(s, totalSteps, epoch + 1, score, lr == null ? Double.NaN : lr, samples.get(), (now - start) / 1e9));
+            double lr = model instanceof ComputationGraph g ? learningRate(g, iteration, epoch) : Double.NaN;
+            LOG.info(line(s, totalSteps, epoch + 1, score, lr, samples.get(), (now - start) / 1e9));
         }
+    }
+
+    /**
+     * The output layer's rate: always trained at the base rate (a first layer may be frozen and have
+     * none). DL4J's getLearningRate knows only BaseLayers, so SameDiff layers ask their updater.
+     */
+    static double learningRate(ComputationGraph g, int iteration, int epoch) {
+        org.deeplearning4j.nn.conf.layers.Layer out = g.getOutputLayer(0).conf().getLayer();
+        Double lr = g.getLearningRate(out.getLayerName());
+        if (lr == null && out instanceof org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer sd && sd.getUpdater() != null) {
+            return sd.getUpdater().getLearningRate(iteration, epoch);
+        }
+        return lr == null ? Double.NaN : lr;
     }
 
     /** Mean of the per-step training scores since the last call, then resets. */

@@ -40,7 +40,7 @@ public interface TaskMetrics extends Serializable {
         return switch (m.task()) {
             case CLASSIFICATION -> new Classification(m.numClasses(), m.classNames());
             case REGRESSION -> new Regression(m.labelWidth(), "last-value".equals(m.attributes().get("baseline")));
-            case LANGUAGE_MODEL -> new LanguageModel();
+            case LANGUAGE_MODEL -> new LanguageModel(m.attributes().get("unigram_val_loss"));
             case SEQ2SEQ -> new Seq2Seq(TokenLayout.of(m));
         };
     }
@@ -155,6 +155,16 @@ public interface TaskMetrics extends Serializable {
     final class LanguageModel implements TaskMetrics {
         private static final long serialVersionUID = 1L;
         private final LanguageModelMetrics metrics = new LanguageModelMetrics();
+        /** The dataset's unigram baseline in nats per token (manifest attribute {@code unigram_val_loss}), or null. */
+        private final String unigramLoss;
+
+        public LanguageModel() {
+            this(null);
+        }
+
+        public LanguageModel(String unigramLoss) {
+            this.unigramLoss = unigramLoss;
+        }
 
         @Override
         public void add(ComputationGraph net, DataSet batch) {
@@ -182,6 +192,9 @@ public interface TaskMetrics extends Serializable {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("loss", MetricsJson.orNull(loss()));
             m.putAll(metrics.toJson());
+            if (unigramLoss != null) {
+                m.put("baseline_unigram_loss", Double.valueOf(unigramLoss));
+            }
             return m;
         }
     }

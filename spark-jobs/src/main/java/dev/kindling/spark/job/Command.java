@@ -9,21 +9,22 @@ import java.util.List;
 /** The commands of {@code scripts/kindling}, each with the keys its {@code --help} lists. */
 enum Command {
     PREPARE_DATA("prepare-data", "Write a dataset as minibatch shards + manifest.json to any Hadoop URI.",
-            List.of(Keys.DATASET, Keys.OUT, Keys.SOURCE_PATH, Keys.BATCH_SIZE, Keys.LIMIT, Keys.SEED, Keys.WINDOW, Keys.HORIZON)),
+            List.of(Keys.DATASET, Keys.OUT, Keys.SOURCE_PATH, Keys.BATCH_SIZE, Keys.LIMIT, Keys.SEED, Keys.WINDOW, Keys.HORIZON,
+                    Keys.TOKENIZER, Keys.VOCAB_SIZE, Keys.SEQ_LEN, Keys.HOLDOUT_WINDOWS)),
     TRAIN("train", "Train a model on a prepared dataset; writes model.zip and metrics.json to --out.",
             List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.EPOCHS, Keys.DIST, Keys.MASTER, Keys.SEED, Keys.LR,
                     Keys.WEIGHT_DECAY, Keys.T_MAX, Keys.MIN_LR, Keys.CLIP_NORM, Keys.HIDDEN, Keys.LAYERS, Keys.EMBED, Keys.DROPOUT, Keys.LABEL_SMOOTHING, Keys.AUGMENT, Keys.TRANSFER, Keys.WEIGHTS, Keys.PATIENCE,
                     Keys.THRESHOLD, Keys.AVERAGING_FREQUENCY, Keys.AERON_PORT, Keys.CONTROLLER, Keys.NETWORK_MASK,
                     Keys.TIMEOUT_MINUTES, Keys.PROGRESS_SECONDS, Keys.CHECKPOINT_EVERY, Keys.KEEP_CHECKPOINTS, Keys.RESUME, Keys.AUTO_RESUME,
-                    Keys.SKIP_BAD_SHARDS)),
+                    Keys.SKIP_BAD_SHARDS, Keys.CONTEXT, Keys.HEADS, Keys.WIDTH, Keys.FF_WIDTH)),
     EVALUATE("evaluate", "Evaluate a saved model on a dataset split; prints metrics JSON as stdout's last line.",
             List.of(Keys.MODEL_PATH, Keys.DATA, Keys.SPLIT, Keys.DIST, Keys.MASTER, Keys.OUT)),
     INFER("infer", "Predict every input row with a saved model; writes Parquet (id, prediction, probabilities, label) to --out.",
             List.of(Keys.MODEL_PATH, Keys.DATA, Keys.OUT, Keys.FORMAT, Keys.SPLIT, Keys.DIST, Keys.MASTER)),
     PREFLIGHT("preflight", "Check a training config before running it: data, output, Aeron port, shared memory, controller, executor memory.",
             List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.DIST, Keys.MASTER, Keys.AERON_PORT, Keys.CONTROLLER, Keys.NETWORK_MASK)),
-    GENERATE("generate", "Run a saved seq2seq model on one prompt (greedy decoding); prints the output as JSON.",
-            List.of(Keys.MODEL_PATH, Keys.PROMPT)),
+    GENERATE("generate", "Run a saved generative model on a prompt: a language model samples a continuation (temperature, top-k); a seq2seq model decodes greedily. Prints JSON.",
+            List.of(Keys.MODEL_PATH, Keys.PROMPT, Keys.MAX_NEW_TOKENS, Keys.TEMPERATURE, Keys.TOP_K, Keys.SEED)),
     DEMO("demo", "Prepare the model's preset dataset under --out (when absent), train, evaluate, print the metrics.",
             List.of(Keys.MODEL, Keys.DIST, Keys.EPOCHS, Keys.OUT, Keys.MASTER, Keys.SEED));
 

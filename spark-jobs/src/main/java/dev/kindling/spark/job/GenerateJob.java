@@ -3,39 +3,95 @@ package dev.kindling.spark.job;
 import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.config.Keys;
-import dev.kindling.core.data.Task;
+import dev.kindling.core.data.Manifest;
+import dev.kindling.core.model.ModelStore;
 import dev.kindling.core.sequence.GreedyDecoder;
 import dev.kindling.core.sequence.TokenLayout;
+import dev.kindling.core.text.Sampler;
+import dev.kindling.core.text.TokenWindows;
+import dev.kindling.core.text.Tokenizer;
 import dev.kindling.spark.hdfs.HadoopStorage;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@code kindling generate --model-path=<zip> --prompt=<text>}: runs a saved generative model on one
- * prompt in this JVM and prints the result as JSON. Dispatches on the task of the dataset the model
- * was trained on: seq2seq models decode greedily ({@link GreedyDecoder}).
+ * {@code kindling generate --model-path=<model.zip> --prompt=... --max-new-tokens=N --temperature=T
+ * --top-k=K --seed=S}: continues a prompt with a saved model, in this JVM (no Spark). What it does
+ * depends on the task the model was trained for: a language model samples ({@link Sampler}) and
+ * decodes with the tokenizer saved in its model.zip; a seq2seq model decodes greedily.
  */
 public final class GenerateJob {
+    private static final Logger LOG = LoggerFactory.getLogger(GenerateJob.class);
+    /** The tokenizer a language model was trained with, beside its manifest in model.zip. */
+    public static final String TOKENIZER_ENTRY = "kindling/tokenizer.txt";
 
     public static Map<String, Object> run(Config c) throws Exception {
         HadoopStorage storage = new HadoopStorage();
-        SavedModel model = SavedModel.read(storage, storage.qualify(c.string(Keys.MODEL_PATH)));
-        String prompt = c.string(Keys.PROMPT);
-        Task task = model.trained().task();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("model", model.loaded().architecture().cliName());
-        out.put("prompt", prompt);
-        if (task == Task.SEQ2SEQ) {
-            out.put("output", seq2seq(model, prompt));
-            out.put("decoding", "greedy");
-            return out;
+        if (!c.has(Keys.MODEL_PATH)) {
+            throw new ConfigException("generate: needs --model-path=<model.zip of a train run>");
         }
-        throw new ConfigException("model-path=" + c.string(Keys.MODEL_PATH) + ": a " + task.id()
-                + " model; generate runs seq2seq models (train one with --model=seq2seq)");
+        String path = storage.qualify(c.string(Keys.MODEL_PATH));
+        SavedModel saved = SavedModel.read(storage, path);
+        Manifest m = saved.trained();
+        return switch (m.task()) {
+            case LANGUAGE_MODEL -> sample(c, path, saved);
+            case SEQ2SEQ -> seq2seq(c, path, saved);
+            default -> throw new ConfigException("model-path=" + path + ": a " + m.task().id()
+                    + " model; generate runs language models (--model=gpt on --dataset=kjv or text) and seq2seq models (--model=seq2seq)");
+        };
     }
 
-    static String seq2seq(SavedModel model, String prompt) {
-        return GreedyDecoder.generate(model.loaded().graph(), TokenLayout.of(model.trained()), prompt);
+    static Map<String, Object> sample(Config c, String path, SavedModel saved) {
+        int maxNew = c.intValue(Keys.MAX_NEW_TOKENS, n -> n >= 0);
+        double temperature = c.doubleValue(Keys.TEMPERATURE, v -> v > 0 && Double.isFinite(v));
+        int topK = c.intValue(Keys.TOP_K, n -> n >= 0);
+        long seed = c.longValue(Keys.SEED, s -> true);
+        Tokenizer tok = tokenizer(saved);
+        String prompt = c.stringOr(Keys.PROMPT, "");
+        int[] promptIds = tok.encode(prompt.isEmpty() ? "\n" : prompt);
+        int seqLen = saved.trained().featureShape()[0];
+        long t0 = System.nanoTime();
+        int[] ids = Sampler.generate(saved.loaded().graph(), promptIds, maxNew, seqLen, temperature, topK, seed);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        String continuation = tok.decode(Arrays.copyOfRange(ids, promptIds.length, ids.length));
+        LOG.info("generate: {} tokens in {}s:\n{}{}", maxNew, String.format("%.1f", seconds), prompt, continuation);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model_path", path);
+        r.put("prompt", prompt);
+        r.put("continuation", continuation);
+        r.put("text", prompt + continuation);
+        r.put("new_tokens", maxNew);
+        r.put("temperature", temperature);
+        r.put("top_k", topK);
+        r.put("seed", seed);
+        r.put("tokens_per_s", seconds > 0 ? maxNew / seconds : null);
+        return r;
+    }
+
+    /** A seq2seq model decodes the prompt greedily ({@link GreedyDecoder}). */
+    static Map<String, Object> seq2seq(Config c, String path, SavedModel saved) {
+        String prompt = c.string(Keys.PROMPT);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("model_path", path);
+        r.put("prompt", prompt);
+        r.put("output", GreedyDecoder.generate(saved.loaded().graph(), TokenLayout.of(saved.trained()), prompt));
+        r.put("decoding", "greedy");
+        return r;
+    }
+
+    /** The model.zip's tokenizer entry, else its manifest's attribute. */
+    static Tokenizer tokenizer(SavedModel saved) {
+        String text = saved.loaded().text(TOKENIZER_ENTRY);
+        return Tokenizer.parse(text != null ? text : saved.trained().attribute(TokenWindows.TOKENIZER));
+    }
+
+    /** The entry TrainJob adds to a language model's model.zip (null for datasets without a tokenizer). */
+    static byte[] tokenizerEntry(Manifest m) {
+        String t = m.attributes().get(TokenWindows.TOKENIZER);
+        return t == null ? null : t.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private GenerateJob() {}

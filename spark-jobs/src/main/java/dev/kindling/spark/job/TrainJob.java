@@ -364,6 +364,10 @@ public final class TrainJob {
         extra.put(ModelStore.CONFIG_ENTRY, config);
         extra.put(ModelStore.PROVENANCE_ENTRY, provenance);
         extra.put(ModelStore.MANIFEST_ENTRY, p.manifest().toJson());
+        byte[] tokenizer = GenerateJob.tokenizerEntry(p.manifest());
+        if (tokenizer != null) {
+            extra.put(GenerateJob.TOKENIZER_ENTRY, tokenizer);
+        }
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("model.zip", ModelStore.toBytes(net, p.arch(), extra));
         files.put("metrics.json", MetricsJson.pretty(metrics));

@@ -1,0 +1,164 @@
+package dev.kindling.core.layer;
+
+import org.nd4j.autodiff.samediff.SDIndex;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The seed's Transformer pieces as SameDiff graph functions, shared by {@link CausalSelfAttention}
+ * and {@link GptLayer}. Activations are kept flat as {@code [N, C]} with {@code N = B * T} rows in
+ * (batch, time) order; attention alone reshapes to heads. Seed: "The Architecture That Powers Modern
+ * AI", classes MultiHeadAttention and TransformerBlock.
+ *
+ * <p>libnd4j's fused {@code dot_product_attention} op (M2.1) takes only a key padding mask, no causal
+ * mask, so the scaled dot product is written out as in the seed (its torch 1.13 version does the same).
+ */
+public final class TransformerOps {
+    /** Added to masked attention scores; exp(-1e9) is 0 in float and double. */
+    static final double MASKED = -1e9;
+
+    /**
+     * Multi-head self-attention, the seed's {@code MultiHeadAttention.forward}.
+     *
+     * @param x       [N, C] with N = B * T
+     * @param wQkv    [C, 3C] fused Q, K, V projection (no bias)
+     * @param wProj   [C, C] output projection (no bias)
+     * @param t       sequence length T
+     * @param heads   head count h (divides C)
+     * @param causal  whether position t attends only to positions <= t
+     * @param dropout  attention dropout probability (0 disables; training path only)
+     * @param maxBatch upper bound of B (sizes the dropout mask)
+     * @param keyBias  [B, 1, 1, T] added to the scores (0 for real keys, {@link #MASKED} for padding), or null
+     * @return [N, C]
+     */
+    public static SDVariable attention(SameDiff sd, SDVariable x, SDVariable wQkv, SDVariable wProj, int t, int heads,
+                                       boolean causal, double dropout, int maxBatch, SDVariable keyBias) {
+        long c = wProj.getShape()[0];
+        long d = c / heads;
+        SDVariable qkv = x.mmul(wQkv);                                                  // [N, 3C]
+        SDVariable q = heads(sd, qkv.get(SDIndex.all(), SDIndex.interval(0L, c)), t, heads, d);          // [B, h, T, d]
+        SDVariable k = heads(sd, qkv.get(SDIndex.all(), SDIndex.interval(c, 2 * c)), t, heads, d);      // [B, h, T, d]
+        SDVariable v = heads(sd, qkv.get(SDIndex.all(), SDIndex.interval(2 * c, 3 * c)), t, heads, d);  // [B, h, T, d]
+        SDVariable scores = sd.mmul(q, k, false, true, false).div(Math.sqrt(d));       // [B, h, T, T]
+        if (causal) {
+            scores = scores.add(sd.constant(causalMask(t, x.dataType())));             // [B, h, T, T] + [T, T]
+        }
+        if (keyBias != null) {
+            scores = scores.add(keyBias);                                               // [B, h, T, T] + [B, 1, 1, T]
+        }
+        SDVariable att = dropout(sd, sd.nn.softmax(scores, 3), dropout, maxBatch, heads, t, t); // [B, h, T, T]
+        SDVariable y = sd.mmul(att, v);                                                 // [B, h, T, d]
+        y = sd.reshape(sd.permute(y, 0, 2, 1, 3), -1L, c);                              // [B, T, h, d] -> [N, C]
+        return y.mmul(wProj);                                                           // [N, C]
+    }
+
+    /**
+     * The seed's pre-LN {@code TransformerBlock}: {@code x + attn(ln1(x))}, then {@code x + ff(ln2(x))} with
+     * ff = Linear(C, F), GELU, Dropout, Linear(F, C), Dropout. Parameters are read from {@code p} under
+     * {@code prefix} + ln1g, ln1b, attnqkv, attnproj, ln2g, ln2b, ff1w, ff1b, ff2w, ff2b.
+     *
+     * @param x [N, C]
+     * @return [N, C]
+     */
+    public static SDVariable block(SameDiff sd, SDVariable x, java.util.Map<String, SDVariable> p, String prefix, int t, int heads,
+                                   boolean causal, double drop, int maxBatch, SDVariable keyBias) {
+        long rows = (long) maxBatch * t;
+        long c = p.get(prefix + "attnproj").getShape()[0];
+        long f = p.get(prefix + "ff1w").getShape()[1];
+        SDVariable a = layerNorm(sd, x, p.get(prefix + "ln1g"), p.get(prefix + "ln1b"));
+        // the seed drops attention weights, not the projection's output
+        x = x.add(attention(sd, a, p.get(prefix + "attnqkv"), p.get(prefix + "attnproj"), t, heads, causal, drop, maxBatch, keyBias));
+        SDVariable h = layerNorm(sd, x, p.get(prefix + "ln2g"), p.get(prefix + "ln2b"));
+        h = gelu(sd, h.mmul(p.get(prefix + "ff1w")).add(p.get(prefix + "ff1b")));           // [N, F]
+        h = dropout(sd, h, drop, rows, f);
+        h = h.mmul(p.get(prefix + "ff2w")).add(p.get(prefix + "ff2b"));                   // [N, C]
+        return x.add(dropout(sd, h, drop, rows, c));
+    }
+
+    /** Declares one block's parameters (see {@link #block}) under {@code prefix}. */
+    public static void defineBlock(org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams params, String prefix, int width, int ffWidth) {
+        params.addWeightParam(prefix + "ln1g", 1, width);
+        params.addBiasParam(prefix + "ln1b", 1, width);
+        params.addWeightParam(prefix + "attnqkv", width, 3L * width);
+        params.addWeightParam(prefix + "attnproj", width, width);
+        params.addWeightParam(prefix + "ln2g", 1, width);
+        params.addBiasParam(prefix + "ln2b", 1, width);
+        params.addWeightParam(prefix + "ff1w", width, ffWidth);
+        params.addBiasParam(prefix + "ff1b", 1, ffWidth);
+        params.addWeightParam(prefix + "ff2w", ffWidth, width);
+        params.addBiasParam(prefix + "ff2b", 1, width);
+    }
+
+    /**
+     * The seed's {@code _init_weights}: N(0, 0.02) for Linear and Embedding weights, 0 for biases; LayerNorm
+     * gains 1 and biases 0. Keys ending in {@code g} are gains, in {@code b} biases.
+     */
+    public static void initialize(java.util.Map<String, INDArray> params) {
+        for (java.util.Map.Entry<String, INDArray> e : params.entrySet()) {
+            String k = e.getKey();
+            INDArray a = e.getValue();
+            if (k.endsWith("g")) {
+                a.assign(1.0);
+            } else if (k.endsWith("b")) {
+                a.assign(0.0);
+            } else {
+                a.assign(Nd4j.randn(a.dataType(), a.shape()).muli(INIT_STD));
+            }
+        }
+    }
+
+    /** The seed's init: N(0, 0.02). */
+    public static final double INIT_STD = 0.02;
+
+    /** [N, C] slice of one of Q, K, V to [B, h, T, d]. */
+    private static SDVariable heads(SameDiff sd, SDVariable part, int t, int heads, long d) {
+        return sd.permute(sd.reshape(part, -1L, t, heads, d), 0, 2, 1, 3);              // [B, T, h, d] -> [B, h, T, d]
+    }
+
+    /** [T, T]: 0 where key position <= query position, {@link #MASKED} above the diagonal. */
+    static INDArray causalMask(int t, DataType type) {
+        INDArray m = Nd4j.zeros(type, t, t);
+        for (int i = 0; i < t; i++) {
+            for (int j = i + 1; j < t; j++) {
+                m.putScalar(i, j, MASKED);
+            }
+        }
+        return m;
+    }
+
+    /** PyTorch's {@code nn.LayerNorm(C)} over axis 1 of [N, C]: biased variance, eps 1e-5. */
+    public static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable gain, SDVariable bias) {
+        SDVariable centered = x.sub(x.mean(true, 1));                                   // [N, C]
+        SDVariable var = centered.mul(centered).mean(true, 1);                          // [N, 1]
+        return centered.div(sd.math().sqrt(var.add(LayerNorm.DEFAULT_EPS))).mul(gain).add(bias); // [N, C]
+    }
+
+    /** PyTorch's exact {@code nn.GELU()}: {@code 0.5 x (1 + erf(x / sqrt 2))}. */
+    public static SDVariable gelu(SameDiff sd, SDVariable x) {
+        return x.mul(0.5).mul(sd.math().erf(x.div(Math.sqrt(2))).add(1.0));
+    }
+
+    /**
+     * Inverted dropout with drop probability {@code p}, as PyTorch's {@code nn.Dropout}: kept values are
+     * scaled by 1/(1-p). The mask is drawn at {@code maxShape} and cut to {@code x}'s (dynamic) shape:
+     * M2.1's random ops with a dynamic shape draw the same mask on every execution, the fixed-shape ones
+     * draw a fresh one. The mask has no floating-point path back to {@code x}, so autodiff treats it as a
+     * constant and gradients flow only through the kept values.
+     *
+     * @param maxShape an upper bound of {@code x}'s shape, axis by axis
+     */
+    public static SDVariable dropout(SameDiff sd, SDVariable x, double p, long... maxShape) {
+        if (p <= 0) {
+            return x;
+        }
+        SDVariable keep = sd.random().bernoulli(1.0 - p, x.dataType(), maxShape);           // maxShape, 1 with prob 1-p
+        SDVariable begin = sd.constant(Nd4j.zeros(DataType.INT, maxShape.length));
+        SDVariable mask = sd.slice(keep, begin, sd.shape(x).castTo(DataType.INT));         // x's shape
+        return x.mul(mask.div(1.0 - p));
+    }
+
+    private TransformerOps() {}
+}
