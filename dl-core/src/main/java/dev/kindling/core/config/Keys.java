@@ -18,6 +18,19 @@ public final class Keys {
     public static final ConfigKey WEIGHT_DECAY = key("weight-decay", "1e-4", "decoupled (AdamW) weight decay coefficient (>= 0)");
     public static final ConfigKey T_MAX = key("t-max", "50", "cosine annealing period in epochs, PyTorch CosineAnnealingLR's T_max (>= 1)");
     public static final ConfigKey MIN_LR = key("min-lr", "0", "cosine annealing floor, eta_min (>= 0, < lr)");
+    public static final ConfigKey OPTIMIZER = key("optimizer", "adamw", "sgd (momentum) | nesterov | adam (L2 weight decay) | adamw (decoupled decay) | lion | muon (hidden dense weights; AdamW for the rest)");
+    public static final ConfigKey MOMENTUM = key("momentum", null, "sgd, nesterov, muon: momentum in [0, 1) (default 0.9; muon 0.95)");
+    public static final ConfigKey BETA1 = key("beta1", null, "adam, adamw, lion: first-moment decay in [0, 1) (default 0.9)");
+    public static final ConfigKey BETA2 = key("beta2", null, "adam, adamw, lion: second-moment decay in [0, 1) (default 0.999; lion 0.99)");
+    public static final ConfigKey SCHEDULE = key("schedule", "cosine", "learning-rate schedule: cosine (per epoch, --t-max, --min-lr) | warmup-cosine (per step: --warmup-steps, --total-steps, --min-lr-ratio) | onecycle (per step: --lr is the peak, --total-steps, --pct-start) | step (per epoch: --step-size, --gamma) | constant");
+    public static final ConfigKey WARMUP_STEPS = key("warmup-steps", "100", "warmup-cosine: optimizer steps of linear warmup (>= 0)");
+    public static final ConfigKey TOTAL_STEPS = key("total-steps", "0", "warmup-cosine, onecycle: optimizer steps the schedule spans (>= 1); 0 derives it from epochs x steps per epoch");
+    public static final ConfigKey MIN_LR_RATIO = key("min-lr-ratio", "0.1", "warmup-cosine: floor of the decay as a fraction of --lr ([0, 1])");
+    public static final ConfigKey PCT_START = key("pct-start", "0.3", "onecycle: fraction of the steps spent rising to --lr ((0, 1))");
+    public static final ConfigKey STEP_SIZE = key("step-size", "30", "step: epochs between learning-rate drops (>= 1)");
+    public static final ConfigKey GAMMA = key("gamma", "0.1", "step: factor applied every --step-size epochs ((0, 1])");
+    public static final ConfigKey ACCUMULATE = key("accumulate", "1", "gradient accumulation: minibatches per optimizer step (>= 1); the Spark masters exchange updates once per K minibatches");
+    public static final ConfigKey EMA_DECAY = key("ema-decay", "0", "exponential moving average of the weights, updated after every optimizer step ([0, 1); 0 disables; the seed uses 0.9999); evaluated and saved as ema-model.zip");
     public static final ConfigKey CLIP_NORM = key("clip-norm", "1.0", "clip gradients by their global L2 norm (> 0), 0 disables");
     public static final ConfigKey HIDDEN = key("hidden", "128", "MLP hidden width h; the second layer has h/2 (>= 2, even)");
     public static final ConfigKey DROPOUT = key("dropout", "0.3", "dropout probability after the first hidden layer ([0, 1))");
@@ -41,7 +54,8 @@ public final class Keys {
     public static final ConfigKey FORMAT = key("format", "auto", "infer: input format: auto | shards (a prepared dataset) | csv (header; optional id, label columns) | parquet (a 'features' array column)");
 
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
-            BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, DROPOUT, PATIENCE, THRESHOLD,
+            BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, OPTIMIZER, MOMENTUM, BETA1, BETA2, SCHEDULE, WARMUP_STEPS,
+            TOTAL_STEPS, MIN_LR_RATIO, PCT_START, STEP_SIZE, GAMMA, ACCUMULATE, EMA_DECAY, CLIP_NORM, HIDDEN, DROPOUT, PATIENCE, THRESHOLD,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS, RESUME, SKIP_BAD_SHARDS,
             DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT, FORMAT));

@@ -11,6 +11,8 @@ import dev.kindling.core.model.Architecture;
 import dev.kindling.core.model.ModelStore;
 import dev.kindling.core.model.NetDefaults;
 import dev.kindling.core.optim.GlobalNormClipping;
+import dev.kindling.core.optim.OptimizerSpec;
+import dev.kindling.core.schedule.LrSchedules;
 import dev.kindling.core.schedule.CosineAnnealing;
 import dev.kindling.core.train.Checkpoints;
 import dev.kindling.core.train.Divergence;
@@ -63,7 +65,17 @@ public final class TrainJob {
     record Plan(Architecture arch, String dist, int epochs, int patience, long seed, CosineAnnealing schedule,
                 double weightDecay, double clipNorm, Duration timeout, int progressSeconds, String data,
                 String out, Manifest manifest, ComputationGraphConfiguration graph, boolean resume, int checkpointEvery,
-                int keepCheckpoints) {
+                int keepCheckpoints, LrSchedules lr, OptimizerSpec optimizer, double emaDecay) {
+
+        /** Optimizer steps per epoch: train shards / --accumulate, rounded up. */
+        long stepsPerEpoch() {
+            return (manifest.split("train").shards() + optimizer.accumulate() - 1) / optimizer.accumulate();
+        }
+
+        /** The learning rate at an epoch's start, for the progress log and metrics history. */
+        double lrAt(int epoch) {
+            return lr.atEpochStart(epoch, stepsPerEpoch());
+        }
 
         /** Where checkpoints live until the run is published as {@link #out}. */
         String staging() {
@@ -124,7 +136,7 @@ public final class TrainJob {
                 Progress progress = new Progress((long) p.epochs() * train.size(), p.progressSeconds());
                 LocalTrainer trainer = new LocalTrainer(net, train, val, loader, p.manifest(), p.seed(), progress, listeners(p, telemetry));
                 try {
-                    outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, p.checkpointEvery(),
+                    outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p::lrAt, state, p.checkpointEvery(),
                             checkpoints);
                 } catch (Divergence d) {
                     throw new IllegalStateException(d.getMessage() + resumeHint(checkpoints, p), d);
@@ -148,7 +160,7 @@ public final class TrainJob {
                     Map<String, Long> aeronBefore = p.dist().equals("shared") ? AeronTraffic.snapshot(sc) : null;
                     long stepsBefore = state.steps; // a resumed run counts only the traffic of its own steps
                     try {
-                        outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, 0,
+                        outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p::lrAt, state, 0,
                                 checkpoints);
                     } catch (Watchdog.TimeoutError e) {
                         throw new IllegalStateException(e.getMessage() + resumeHint(checkpoints, p), e);
@@ -251,11 +263,18 @@ public final class TrainJob {
             }
         }
         arch.checkFits(m);
+        int accumulate = c.intValue(Keys.ACCUMULATE, n -> n >= 1);
+        LrSchedules lrs = LrSchedules.from(c, (m.split("train").shards() + accumulate - 1) / accumulate, epochs);
+        OptimizerSpec optimizer = OptimizerSpec.from(c, lrs.schedule());
+        double emaDecay = c.doubleValue(Keys.EMA_DECAY, v -> v >= 0 && v < 1);
+        if (arch == Architecture.SCRATCH_MLP && (accumulate > 1 || emaDecay > 0 || !optimizer.name().equals("adamw"))) {
+            throw new ConfigException("model=scratch-mlp: its hand-written trainer has its own SGD loop; drop --optimizer, --accumulate and --ema-decay");
+        }
         ComputationGraphConfiguration graph = arch.distributed()
-                ? arch.configure(m, c, NetDefaults.adamW(seed, DataType.FLOAT, schedule, wd)) : null;
+                ? optimizer.finish(arch.configure(m, c, optimizer.defaults(seed, DataType.FLOAT))) : null;
         RunDirectory.checkAbsent(storage, out);
         return new Plan(arch, dist, epochs, patience, seed, schedule, wd, clip, timeout, progress, data, out, m, graph, resume,
-                checkpointEvery, keep);
+                checkpointEvery, keep, lrs, optimizer, emaDecay);
     }
 
     static List<TrainingListener> listeners(Plan p, StepTelemetry telemetry) {
