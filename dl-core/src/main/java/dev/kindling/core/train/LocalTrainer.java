@@ -24,6 +24,8 @@ public final class LocalTrainer implements EpochLoop.Epochs {
     private final Manifest manifest;
     private final long seed;
     private final Progress progress;
+    private Ema ema;
+    private int accumulate = 1;
 
     /**
      * @param loader    reads a shard by its URI
@@ -42,6 +44,16 @@ public final class LocalTrainer implements EpochLoop.Epochs {
         List<TrainingListener> all = new ArrayList<>(listeners);
         all.add(progress);
         net.setListeners(all);
+    }
+
+    /**
+     * Keeps {@code ema} after every optimizer step: every {@code accumulate}-th minibatch, when the
+     * {@code Accumulate} updater has stepped. Returns this.
+     */
+    public LocalTrainer ema(Ema ema, int accumulate) {
+        this.ema = ema;
+        this.accumulate = accumulate;
+        return this;
     }
 
     public EpochLoop.Outcome train(int epochs, int patience, IntToDoubleFunction lrAt) throws Exception {
@@ -66,6 +78,9 @@ public final class LocalTrainer implements EpochLoop.Epochs {
             Nd4j.getRandom().setSeed(stepSeed(seed, epoch, i));
             net.fit(ds);
             Divergence.check(net, net.score(), ds, epoch, i, order.get(i));
+            if (ema != null && net.getIterationCount() % accumulate == 0) {
+                ema.update(net.params());
+            }
             afterStep.stepDone(i + 1);
         }
         return new EpochLoop.EpochFit(progress.takeMeanLoss(), order.size(), samples);

@@ -16,6 +16,7 @@ import dev.kindling.core.schedule.LrSchedules;
 import dev.kindling.core.schedule.CosineAnnealing;
 import dev.kindling.core.train.Checkpoints;
 import dev.kindling.core.train.Divergence;
+import dev.kindling.core.train.Ema;
 import dev.kindling.core.train.EpochLoop;
 import dev.kindling.core.train.Evaluator;
 import dev.kindling.core.train.LocalTrainer;
@@ -57,6 +58,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrainJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+    /** The EMA weights ({@code --ema-decay}) as a complete model beside model.zip. */
+    public static final String EMA_MODEL = "ema-model.zip";
 
     /** @param out the run directory; @param metrics what metrics.json holds */
     public record Result(String out, Map<String, Object> metrics) {}
@@ -97,6 +100,8 @@ public final class TrainJob {
         EpochLoop.Outcome outcome;
         TaskMetrics finalMetrics;
         int workers = 1;
+        Ema ema = null;
+        Map<String, Object> emaFinal = null;
         Map<String, Object> comm = null;
         List<String> steps;
         StepTelemetry telemetry = StepTelemetry.forRun();
@@ -135,6 +140,10 @@ public final class TrainJob {
                 test = checked.usable().get("test");
                 Progress progress = new Progress((long) p.epochs() * train.size(), p.progressSeconds());
                 LocalTrainer trainer = new LocalTrainer(net, train, val, loader, p.manifest(), p.seed(), progress, listeners(p, telemetry));
+                ema = ema(p, net, state);
+                if (ema != null) {
+                    trainer.ema(ema, p.optimizer().accumulate());
+                }
                 try {
                     outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p::lrAt, state, p.checkpointEvery(),
                             checkpoints);
@@ -159,8 +168,10 @@ public final class TrainJob {
                             p.manifest(), p.seed(), p.timeout(), p.progressSeconds(), chunk);
                     Map<String, Long> aeronBefore = p.dist().equals("shared") ? AeronTraffic.snapshot(sc) : null;
                     long stepsBefore = state.steps; // a resumed run counts only the traffic of its own steps
+                    ema = ema(p, net, state);
+                    EpochLoop.Epochs epochs = ema == null ? trainer : withEma(trainer, ema, sparkNet, p.stepsPerEpoch());
                     try {
-                        outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p::lrAt, state, 0,
+                        outcome = EpochLoop.run(sparkNet.getNetwork(), epochs, p.epochs(), p.patience(), p::lrAt, state, 0,
                                 checkpoints);
                     } catch (Watchdog.TimeoutError e) {
                         throw new IllegalStateException(e.getMessage() + resumeHint(checkpoints, p), e);
@@ -176,14 +187,25 @@ public final class TrainJob {
                 }
             }
         }
+        ComputationGraph emaNet = null;
+        if (ema != null) {
+            emaNet = ema.model(net);
+            TaskMetrics emaMetrics = Evaluator.evaluate(emaNet, p.manifest(), test.stream().map(loader).iterator());
+            LOG.info("train: EMA (decay {}) weights: test loss {}", ema.decay(), String.format("%.4f", emaMetrics.loss()));
+            emaFinal = emaMetrics.toJson();
+        }
         double wall = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> metrics = MetricsJson.train(p.arch().cliName(), p.manifest().name(), p.dist(), workers,
                 outcome.history().size(), outcome, wall, finalMetrics.toJson(), comm);
+        if (emaFinal != null) {
+            metrics.put("ema", Map.of("decay", ema.decay(), "final", emaFinal));
+        }
+        metrics.put("optimizer", Map.of("name", p.optimizer().name(), "schedule", p.lr().name(), "accumulate", p.optimizer().accumulate()));
         if (!steps.isEmpty()) {
             metrics.put("telemetry", StepTelemetry.summary(steps));
         }
         metrics.put("data_check", checked.toJson());
-        publish(storage, p, c, net, metrics, steps);
+        publish(storage, p, c, net, metrics, steps, emaNet);
         LOG.info("train: wrote {} (test accuracy {}, loss {})", p.out(), String.format("%.4f", finalMetrics.accuracy()),
                 String.format("%.4f", finalMetrics.loss()));
         return new Result(p.out(), metrics);
@@ -267,6 +289,10 @@ public final class TrainJob {
         LrSchedules lrs = LrSchedules.from(c, (m.split("train").shards() + accumulate - 1) / accumulate, epochs);
         OptimizerSpec optimizer = OptimizerSpec.from(c, lrs.schedule());
         double emaDecay = c.doubleValue(Keys.EMA_DECAY, v -> v >= 0 && v < 1);
+        if (dist.equals("averaging") && accumulate > 1 && c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1) % accumulate != 0) {
+            throw new ConfigException("accumulate=" + accumulate + " with averaging-frequency=" + c.string(Keys.AVERAGING_FREQUENCY)
+                    + ": parameters would be averaged in the middle of an accumulation group; make --averaging-frequency a multiple of --accumulate");
+        }
         if (arch == Architecture.SCRATCH_MLP && (accumulate > 1 || emaDecay > 0 || !optimizer.name().equals("adamw"))) {
             throw new ConfigException("model=scratch-mlp: its hand-written trainer has its own SGD loop; drop --optimizer, --accumulate and --ema-decay");
         }
@@ -307,8 +333,38 @@ public final class TrainJob {
         return master.startsWith("local") ? Math.max(1, sc.defaultParallelism()) : 1;
     }
 
+    /** The run's EMA ({@code --ema-decay}), continuing a resumed one; null when off. */
+    static Ema ema(Plan p, ComputationGraph net, EpochLoop.LoopState state) {
+        if (p.emaDecay() == 0) {
+            return null;
+        }
+        Ema ema = state.ema != null ? new Ema(p.emaDecay(), state.ema) : Ema.of(net, p.emaDecay());
+        state.ema = ema.shadow();
+        return ema;
+    }
+
+    /**
+     * The Spark masters return parameters once per {@code fitPaths}: the EMA moves by an epoch's
+     * optimizer steps at once ({@link Ema#updateAfter}), an approximation of the per-step EMA.
+     */
+    static EpochLoop.Epochs withEma(EpochLoop.Epochs inner, Ema ema, SparkComputationGraph sparkNet, long stepsPerEpoch) {
+        return new EpochLoop.Epochs() {
+            @Override
+            public EpochLoop.EpochFit fit(int epoch, int startStep, EpochLoop.StepHook afterStep) throws Exception {
+                EpochLoop.EpochFit fit = inner.fit(epoch, startStep, afterStep);
+                ema.updateAfter(sparkNet.getNetwork().params(), stepsPerEpoch);
+                return fit;
+            }
+
+            @Override
+            public TaskMetrics validate() throws Exception {
+                return inner.validate();
+            }
+        };
+    }
+
     static void publish(HadoopStorage storage, Plan p, Config c, ComputationGraph net, Map<String, Object> metrics,
-                        List<String> steps) throws java.io.IOException {
+                        List<String> steps, ComputationGraph emaNet) throws java.io.IOException {
         byte[] config = c.toProperties().getBytes(StandardCharsets.UTF_8);
         byte[] provenance = MetricsJson.pretty(Provenance.of(p.manifest(), p.seed(), p.data()));
         Map<String, byte[]> extra = new LinkedHashMap<>();
@@ -317,6 +373,9 @@ public final class TrainJob {
         extra.put(ModelStore.MANIFEST_ENTRY, p.manifest().toJson());
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("model.zip", ModelStore.toBytes(net, p.arch(), extra));
+        if (emaNet != null) {
+            files.put(EMA_MODEL, ModelStore.toBytes(emaNet, p.arch(), extra));
+        }
         files.put("metrics.json", MetricsJson.pretty(metrics));
         files.put("config.properties", config);
         files.put("provenance.json", provenance);
