@@ -46,6 +46,10 @@ public final class Keys {
     public static final ConfigKey KEEP_CHECKPOINTS = key("keep-checkpoints", "3", "newest checkpoints kept in the run directory (>= 1)");
     public static final ConfigKey RESUME = key("resume", null, "continue the interrupted run whose --out this was, from its newest checkpoint");
     public static final ConfigKey SKIP_BAD_SHARDS = key("skip-bad-shards", "false", "train: leave out shards that fail their checks (checksum, decoding, shape, NaN/Inf) and report them, instead of failing (true | false)");
+    public static final ConfigKey LR_START = key("lr-start", "1e-7", "lr-find: first learning rate of the sweep (> 0)");
+    public static final ConfigKey LR_END = key("lr-end", "10", "lr-find: last learning rate of the sweep (> lr-start)");
+    public static final ConfigKey LR_STEPS = key("lr-steps", "100", "lr-find: minibatches of the sweep (>= 2); it stops early once the loss exceeds 4x the best");
+    public static final ConfigKey RUN = key("run", null, "doctor: a train run directory whose metrics.json history the troubleshooting table reads");
     public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum");
     public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory)");
     public static final ConfigKey LIMIT = key("limit", "0", "prepare-data: keep at most this many examples per split (>= 0), 0 keeps all");
@@ -57,7 +61,7 @@ public final class Keys {
             BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, OPTIMIZER, MOMENTUM, BETA1, BETA2, SCHEDULE, WARMUP_STEPS,
             TOTAL_STEPS, MIN_LR_RATIO, PCT_START, STEP_SIZE, GAMMA, ACCUMULATE, EMA_DECAY, CLIP_NORM, HIDDEN, DROPOUT, PATIENCE, THRESHOLD,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
-            KEEP_CHECKPOINTS, RESUME, SKIP_BAD_SHARDS,
+            KEEP_CHECKPOINTS, RESUME, SKIP_BAD_SHARDS, LR_START, LR_END, LR_STEPS, RUN,
             DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT, FORMAT));
 
     /** Every key, in declaration order. */

@@ -23,6 +23,12 @@ enum Command {
             List.of(Keys.MODEL_PATH, Keys.DATA, Keys.OUT, Keys.FORMAT, Keys.SPLIT, Keys.DIST, Keys.MASTER)),
     PREFLIGHT("preflight", "Check a training config before running it: data, output, Aeron port, shared memory, controller, executor memory.",
             List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.DIST, Keys.MASTER, Keys.AERON_PORT, Keys.CONTROLLER, Keys.NETWORK_MASK)),
+    LR_FIND("lr-find", "Learning-rate range test: exponential sweep on a fresh model, writes lr-find.csv/.svg/.json to --out and suggests a rate.",
+            List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.LR_START, Keys.LR_END, Keys.LR_STEPS, Keys.SEED, Keys.OPTIMIZER, Keys.MOMENTUM,
+                    Keys.BETA1, Keys.BETA2, Keys.WEIGHT_DECAY, Keys.HIDDEN, Keys.DROPOUT)),
+    DOCTOR("doctor", "Diagnose a model before training (shape, initial loss, gradients, overfit one batch), a saved model's NaN/Inf, a run's history.",
+            List.of(Keys.MODEL, Keys.DATA, Keys.MODEL_PATH, Keys.RUN, Keys.OUT, Keys.LR, Keys.SEED, Keys.OPTIMIZER, Keys.WEIGHT_DECAY,
+                    Keys.HIDDEN, Keys.DROPOUT)),
     DEMO("demo", "Prepare the model's preset dataset under --out (when absent), train, evaluate, print the metrics.",
             List.of(Keys.MODEL, Keys.DIST, Keys.EPOCHS, Keys.OUT, Keys.MASTER, Keys.SEED));
 

@@ -43,6 +43,8 @@ public final class Kindling {
                 case EVALUATE -> EvaluateJob.run(config);
                 case INFER -> InferJob.run(config);
                 case PREFLIGHT -> PreflightJob.run(config);
+                case LR_FIND -> LrFindJob.run(config);
+                case DOCTOR -> DoctorJob.run(config);
                 case DEMO -> DemoJob.run(config);
             };
             out.println(MetricsJson.line(result));
