@@ -34,6 +34,7 @@ public final class Keys {
     public static final ConfigKey CLIP_NORM = key("clip-norm", "1.0", "clip gradients by their global L2 norm (> 0), 0 disables");
     public static final ConfigKey HIDDEN = key("hidden", "128", "MLP hidden width h; the second layer has h/2 (>= 2, even)");
     public static final ConfigKey DROPOUT = key("dropout", "0.3", "dropout probability after the first hidden layer ([0, 1))");
+    public static final ConfigKey DROPOUT2 = key("dropout2", "0.2", "regularized-mlp: dropout probability after the second hidden block ([0, 1))");
     public static final ConfigKey PATIENCE = key("patience", "10", "early stopping: epochs without a better validation loss before stopping (>= 1), 0 disables");
     public static final ConfigKey THRESHOLD = key("threshold", "1e-3", "shared: initial threshold of the adaptive gradient encoding (> 0)");
     public static final ConfigKey AVERAGING_FREQUENCY = key("averaging-frequency", "5", "averaging: minibatches per worker between parameter averages (>= 1)");
@@ -59,7 +60,7 @@ public final class Keys {
 
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
             BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, OPTIMIZER, MOMENTUM, BETA1, BETA2, SCHEDULE, WARMUP_STEPS,
-            TOTAL_STEPS, MIN_LR_RATIO, PCT_START, STEP_SIZE, GAMMA, ACCUMULATE, EMA_DECAY, CLIP_NORM, HIDDEN, DROPOUT, PATIENCE, THRESHOLD,
+            TOTAL_STEPS, MIN_LR_RATIO, PCT_START, STEP_SIZE, GAMMA, ACCUMULATE, EMA_DECAY, CLIP_NORM, HIDDEN, DROPOUT, DROPOUT2, PATIENCE, THRESHOLD,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS, RESUME, SKIP_BAD_SHARDS, LR_START, LR_END, LR_STEPS, RUN,
             DATASET, SOURCE_PATH, LIMIT, MODEL_PATH, SPLIT, FORMAT));

@@ -141,7 +141,11 @@ public final class Doctor {
                 argmin = i;
             }
         }
-        if (n >= 2 && (last > 2 * min || last > 2 * first)) {
+        double chance = Math.log(classes);
+        if (last > 3 * chance) {
+            out.add(new Finding("exploding", "exploding", String.format("val loss %.4f, far above the untrained baseline ln(%d) = %.3f",
+                    last, classes, chance), EXPLODING));
+        } else if (n >= 2 && (last > 2 * min || last > 2 * first)) {
             out.add(new Finding("exploding", "exploding", String.format("val loss %.4f at the end, %.4f at best (epoch %d)", last, min, argmin + 1), EXPLODING));
         }
         if (n >= 3) {
@@ -168,7 +172,6 @@ public final class Doctor {
             out.add(new Finding("overfitting", "overfitting", String.format("train loss %.4f falling while val loss rose from %.4f (epoch %d) to %.4f",
                     lastTrain, min, argmin + 1, last), OVERFITTING));
         }
-        double chance = Math.log(classes);
         double lastOrVal = Double.isFinite(lastTrain) ? lastTrain : last;
         if (!hasExploding(out) && lastOrVal > 0.5 * chance && last > 0.5 * chance && !contains(out, "overfitting")) {
             out.add(new Finding("underfitting", "underfitting", String.format("train %.4f and val %.4f both above half of ln(%d) = %.3f",

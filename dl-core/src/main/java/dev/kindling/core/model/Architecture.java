@@ -14,7 +14,9 @@ public enum Architecture {
     /** Seed section 2: {@link Mlp}. */
     MLP("mlp", "dev.kindling.core.model.Mlp", "2: PyTorch basics + MLP training loop", true, 1),
     /** Seed section 1: the from-scratch NumPy MLP, trained by hand-written backprop in one JVM. */
-    SCRATCH_MLP("scratch-mlp", "dev.kindling.core.scratch.ScratchMlp", "1: MLP from scratch", false, 1);
+    SCRATCH_MLP("scratch-mlp", "dev.kindling.core.scratch.ScratchMlp", "1: MLP from scratch", false, 1),
+    /** Seed section "The Craft of Getting Models to Actually Train": {@link RegularizedMlp}. */
+    REGULARIZED_MLP("regularized-mlp", "dev.kindling.core.model.RegularizedMlp", "6: the craft of training (RegularizedMLP)", true, 1);
 
     private final String cliName;
     private final String className;
@@ -88,6 +90,9 @@ public enum Architecture {
             case MLP -> Mlp.configure(new Mlp.Spec(m.featureWidth(), c.intValue(Keys.HIDDEN, n -> n >= 2 && n % 2 == 0),
                     m.numClasses(), Head.forClasses(m.numClasses(), m.binary()),
                     c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)), defaults);
+            case REGULARIZED_MLP -> RegularizedMlp.configure(new RegularizedMlp.Spec(m.featureWidth(),
+                    c.intValue(Keys.HIDDEN, n -> n >= 2 && n % 2 == 0), m.numClasses(), Head.forClasses(m.numClasses(), m.binary()),
+                    c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1), c.doubleValue(Keys.DROPOUT2, p -> p >= 0 && p < 1)), defaults);
             case SCRATCH_MLP -> throw new IllegalStateException("scratch-mlp is built by the scratch trainer");
         };
     }

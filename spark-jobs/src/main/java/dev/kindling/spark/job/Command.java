@@ -12,7 +12,7 @@ enum Command {
             List.of(Keys.DATASET, Keys.OUT, Keys.SOURCE_PATH, Keys.BATCH_SIZE, Keys.LIMIT, Keys.SEED)),
     TRAIN("train", "Train a model on a prepared dataset; writes model.zip and metrics.json to --out.",
             List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.EPOCHS, Keys.DIST, Keys.MASTER, Keys.SEED, Keys.LR,
-                    Keys.WEIGHT_DECAY, Keys.T_MAX, Keys.MIN_LR, Keys.CLIP_NORM, Keys.HIDDEN, Keys.DROPOUT, Keys.PATIENCE,
+                    Keys.WEIGHT_DECAY, Keys.T_MAX, Keys.MIN_LR, Keys.CLIP_NORM, Keys.HIDDEN, Keys.DROPOUT, Keys.DROPOUT2, Keys.PATIENCE,
                     Keys.THRESHOLD, Keys.AVERAGING_FREQUENCY, Keys.AERON_PORT, Keys.CONTROLLER, Keys.NETWORK_MASK,
                     Keys.TIMEOUT_MINUTES, Keys.PROGRESS_SECONDS, Keys.CHECKPOINT_EVERY, Keys.KEEP_CHECKPOINTS, Keys.RESUME,
                     Keys.SKIP_BAD_SHARDS, Keys.OPTIMIZER, Keys.MOMENTUM, Keys.BETA1, Keys.BETA2, Keys.SCHEDULE, Keys.WARMUP_STEPS,
@@ -25,10 +25,10 @@ enum Command {
             List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.DIST, Keys.MASTER, Keys.AERON_PORT, Keys.CONTROLLER, Keys.NETWORK_MASK)),
     LR_FIND("lr-find", "Learning-rate range test: exponential sweep on a fresh model, writes lr-find.csv/.svg/.json to --out and suggests a rate.",
             List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.LR_START, Keys.LR_END, Keys.LR_STEPS, Keys.SEED, Keys.OPTIMIZER, Keys.MOMENTUM,
-                    Keys.BETA1, Keys.BETA2, Keys.WEIGHT_DECAY, Keys.HIDDEN, Keys.DROPOUT)),
+                    Keys.BETA1, Keys.BETA2, Keys.WEIGHT_DECAY, Keys.HIDDEN, Keys.DROPOUT, Keys.DROPOUT2)),
     DOCTOR("doctor", "Diagnose a model before training (shape, initial loss, gradients, overfit one batch), a saved model's NaN/Inf, a run's history.",
             List.of(Keys.MODEL, Keys.DATA, Keys.MODEL_PATH, Keys.RUN, Keys.OUT, Keys.LR, Keys.SEED, Keys.OPTIMIZER, Keys.WEIGHT_DECAY,
-                    Keys.HIDDEN, Keys.DROPOUT)),
+                    Keys.HIDDEN, Keys.DROPOUT, Keys.DROPOUT2)),
     DEMO("demo", "Prepare the model's preset dataset under --out (when absent), train, evaluate, print the metrics.",
             List.of(Keys.MODEL, Keys.DIST, Keys.EPOCHS, Keys.OUT, Keys.MASTER, Keys.SEED));
 
