@@ -39,7 +39,7 @@ public final class Progress extends BaseTrainingListener implements Serializable
         long now = System.nanoTime();
         if (now - lastLine >= intervalNanos || s == totalSteps) {
             lastLine = now;
-            double lr = model instanceof ComputationGraph g ? g.getLearningRate(g.getLayer(0).conf().getLayer().getLayerName()) : Double.NaN;
+            double lr = model instanceof ComputationGraph g ? rate(g) : Double.NaN;
             LOG.info(line(s, totalSteps, epoch + 1, score, lr, samples.get(), (now - start) / 1e9));
         }
     }
@@ -50,6 +50,15 @@ public final class Progress extends BaseTrainingListener implements Serializable
         lossSum = 0;
         lossCount = 0;
         return mean;
+    }
+
+    /** The first layer's rate; under gradient accumulation the optimizer step's, not the 0 of the accumulating calls. */
+    static double rate(ComputationGraph g) {
+        org.deeplearning4j.nn.conf.layers.Layer layer = g.getLayer(0).conf().getLayer();
+        if (layer instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b && b.getIUpdater() instanceof dev.kindling.core.optim.Accumulate a) {
+            return a.inner().getLearningRate(g.getIterationCount() / a.k(), g.getEpochCount());
+        }
+        return g.getLearningRate(layer.getLayerName());
     }
 
     public static String line(long step, long total, int epoch, double loss, double lr, long samples, double elapsedSeconds) {
