@@ -18,6 +18,19 @@ public final class Keys {
     public static final ConfigKey WEIGHT_DECAY = key("weight-decay", "1e-4", "decoupled (AdamW) weight decay coefficient (>= 0)");
     public static final ConfigKey T_MAX = key("t-max", "50", "cosine annealing period in epochs, PyTorch CosineAnnealingLR's T_max (>= 1)");
     public static final ConfigKey MIN_LR = key("min-lr", "0", "cosine annealing floor, eta_min (>= 0, < lr)");
+    public static final ConfigKey OPTIMIZER = key("optimizer", "adamw", "sgd (momentum) | nesterov | adam (L2 weight decay) | adamw (decoupled decay) | lion | muon (hidden dense weights; AdamW for the rest)");
+    public static final ConfigKey MOMENTUM = key("momentum", null, "sgd, nesterov, muon: momentum in [0, 1) (default 0.9; muon 0.95)");
+    public static final ConfigKey BETA1 = key("beta1", null, "adam, adamw, lion: first-moment decay in [0, 1) (default 0.9)");
+    public static final ConfigKey BETA2 = key("beta2", null, "adam, adamw, lion: second-moment decay in [0, 1) (default 0.999; lion 0.99)");
+    public static final ConfigKey SCHEDULE = key("schedule", "cosine", "learning-rate schedule: cosine (per epoch, --t-max, --min-lr) | warmup-cosine (per step: --warmup-steps, --total-steps, --min-lr-ratio) | onecycle (per step: --lr is the peak, --total-steps, --pct-start) | step (per epoch: --step-size, --gamma) | constant");
+    public static final ConfigKey WARMUP_STEPS = key("warmup-steps", "100", "warmup-cosine: optimizer steps of linear warmup (>= 0)");
+    public static final ConfigKey TOTAL_STEPS = key("total-steps", "0", "warmup-cosine, onecycle: optimizer steps the schedule spans (>= 1); 0 derives it from epochs x steps per epoch");
+    public static final ConfigKey MIN_LR_RATIO = key("min-lr-ratio", "0.1", "warmup-cosine: floor of the decay as a fraction of --lr ([0, 1])");
+    public static final ConfigKey PCT_START = key("pct-start", "0.3", "onecycle: fraction of the steps spent rising to --lr ((0, 1))");
+    public static final ConfigKey STEP_SIZE = key("step-size", "30", "step: epochs between learning-rate drops (>= 1)");
+    public static final ConfigKey GAMMA = key("gamma", "0.1", "step: factor applied every --step-size epochs ((0, 1])");
+    public static final ConfigKey ACCUMULATE = key("accumulate", "1", "gradient accumulation: minibatches per optimizer step (>= 1); the Spark masters exchange updates once per K minibatches");
+    public static final ConfigKey EMA_DECAY = key("ema-decay", "0", "exponential moving average of the weights, updated after every optimizer step ([0, 1); 0 disables; the seed uses 0.9999); evaluated and saved as ema-model.zip");
     public static final ConfigKey CLIP_NORM = key("clip-norm", "1.0", "clip gradients by their global L2 norm (> 0), 0 disables");
     public static final ConfigKey HIDDEN = key("hidden", "128", "MLP hidden width h; the second layer has h/2 (>= 2, even); RNN/LSTM hidden width H per direction (>= 1)");
     public static final ConfigKey LAYERS = key("layers", null, "stacked layers (>= 1): LSTM layers of lstm-classifier and lstm-forecaster (unset: the seed's 2), transformer blocks of gpt and encoder-classifier (unset: the seed's 6)");
@@ -27,6 +40,7 @@ public final class Keys {
     public static final ConfigKey AUGMENT = key("augment", "none", "image training augmentation, fresh per epoch and seeded by (seed, epoch, step): none | seed (crop with padding 4, horizontal flip, colour jitter 0.2, rotation +-10 degrees) | a comma list of crop, flip, jitter, rotate");
     public static final ConfigKey TRANSFER = key("transfer", "frozen", "resnet50-transfer strategy: frozen (backbone frozen, head trained) | finetune (layer4 at 0.1 x lr, layer3 at 0.05 x lr, head at lr; stem, layer1, layer2 fixed)");
     public static final ConfigKey WEIGHTS = key("weights", null, "resnet50-transfer: URI of a DL4J zip of the zoo's ResNet50 (e.g. resnet50_dl4j_inference.v3.zip) whose backbone weights are loaded; never downloaded; unset: random initialisation");
+    public static final ConfigKey DROPOUT2 = key("dropout2", "0.2", "regularized-mlp: dropout probability after the second hidden block ([0, 1))");
     public static final ConfigKey PATIENCE = key("patience", "10", "early stopping: epochs without a better validation loss before stopping (>= 1), 0 disables");
     public static final ConfigKey THRESHOLD = key("threshold", "1e-3", "shared: initial threshold of the adaptive gradient encoding (> 0)");
     public static final ConfigKey AVERAGING_FREQUENCY = key("averaging-frequency", "5", "averaging: minibatches per worker between parameter averages (>= 1)");
@@ -40,6 +54,10 @@ public final class Keys {
     public static final ConfigKey KEEP_CHECKPOINTS = key("keep-checkpoints", "3", "newest checkpoints kept in the run directory (>= 1)");
     public static final ConfigKey RESUME = key("resume", null, "continue the interrupted run whose --out this was, from its newest checkpoint");
     public static final ConfigKey SKIP_BAD_SHARDS = key("skip-bad-shards", "false", "train: leave out shards that fail their checks (checksum, decoding, shape, NaN/Inf) and report them, instead of failing (true | false)");
+    public static final ConfigKey LR_START = key("lr-start", "1e-7", "lr-find: first learning rate of the sweep (> 0)");
+    public static final ConfigKey LR_END = key("lr-end", "10", "lr-find: last learning rate of the sweep (> lr-start)");
+    public static final ConfigKey LR_STEPS = key("lr-steps", "100", "lr-find: minibatches of the sweep (>= 2); it stops early once the loss exceeds 4x the best");
+    public static final ConfigKey RUN = key("run", null, "doctor: a train run directory whose metrics.json history the troubleshooting table reads");
     public static final ConfigKey DATASET = key("dataset", null, "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse | kjv (King James Bible, Debian bible-kjv) | text (a UTF-8 file at --source-path) | topics (generated 4-topic sentences for encoder-classifier)");
     public static final ConfigKey SOURCE_PATH = key("source-path", null, "where the raw files are (fashion-mnist: the idx .gz directory; cifar10: the directory of data_batch_1..5.bin and test_batch.bin; csv-series: the CSV file URI, series in its last column; text: the corpus file, any Hadoop URI)");
     public static final ConfigKey WINDOW = key("window", "50", "prepare-data sines, csv-series: past steps a forecaster sees (>= 2)");
@@ -64,9 +82,11 @@ public final class Keys {
     public static final ConfigKey TOP_K = key("top-k", "0", "generate: sample among the k most likely tokens only (>= 0; 0: all)");
 
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
-            BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, CLIP_NORM, HIDDEN, LAYERS, EMBED, DROPOUT, LABEL_SMOOTHING, AUGMENT, TRANSFER, WEIGHTS, PATIENCE, THRESHOLD,
+            BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, OPTIMIZER, MOMENTUM, BETA1, BETA2, SCHEDULE, WARMUP_STEPS,
+            TOTAL_STEPS, MIN_LR_RATIO, PCT_START, STEP_SIZE, GAMMA, ACCUMULATE, EMA_DECAY, CLIP_NORM, HIDDEN, LAYERS, EMBED, DROPOUT, DROPOUT2,
+            LABEL_SMOOTHING, AUGMENT, TRANSFER, WEIGHTS, PATIENCE, THRESHOLD,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
-            KEEP_CHECKPOINTS, RESUME, AUTO_RESUME, SKIP_BAD_SHARDS,
+            KEEP_CHECKPOINTS, RESUME, AUTO_RESUME, SKIP_BAD_SHARDS, LR_START, LR_END, LR_STEPS, RUN,
             DATASET, SOURCE_PATH, WINDOW, HORIZON, LIMIT, MODEL_PATH, SPLIT, FORMAT,
             TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS, CONTEXT, HEADS, WIDTH, FF_WIDTH,
             PROMPT, MAX_NEW_TOKENS, TEMPERATURE, TOP_K));

@@ -17,6 +17,8 @@ public enum Architecture {
     MLP("mlp", "dev.kindling.core.model.Mlp", "2: PyTorch basics + MLP training loop", true, 1),
     /** Seed section 1: the from-scratch NumPy MLP, trained by hand-written backprop in one JVM. */
     SCRATCH_MLP("scratch-mlp", "dev.kindling.core.scratch.ScratchMlp", "1: MLP from scratch", false, 1),
+    /** Seed section "The Craft of Getting Models to Actually Train": {@link RegularizedMlp}. */
+    REGULARIZED_MLP("regularized-mlp", "dev.kindling.core.model.RegularizedMlp", "6: the craft of training (RegularizedMLP)", true, 1),
     /** Seed section 3: {@link SmallCnn}, on images ({@code [C, H, W]} or flat with an {@code image} attribute). */
     SMALL_CNN("small-cnn", "dev.kindling.core.model.SmallCnn", "3: Teach Machines to See", true, 1),
     /** Seed section 3's header diagram: {@link VggStyleCnn}. */
@@ -214,6 +216,9 @@ public enum Architecture {
                         layers(c, 6), heads, width, c.intValue(Keys.FF_WIDTH, n -> n >= 1), m.numClasses(),
                         c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)), seqLen, m.batchSize(), defaults);
             }
+            case REGULARIZED_MLP -> RegularizedMlp.configure(new RegularizedMlp.Spec(m.featureWidth(),
+                    c.intValue(Keys.HIDDEN, n -> n >= 2 && n % 2 == 0), m.numClasses(), Head.forClasses(m.numClasses(), m.binary()),
+                    c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1), c.doubleValue(Keys.DROPOUT2, p -> p >= 0 && p < 1)), defaults);
             case SCRATCH_MLP -> throw new IllegalStateException("scratch-mlp is built by the scratch trainer");
             case VANILLA_RNN -> VanillaRnn.configure(new VanillaRnn.Spec(m.featureShape()[0], c.intValue(Keys.HIDDEN, n -> n >= 1),
                     m.numClasses(), Head.forClasses(m.numClasses(), m.binary())), defaults);

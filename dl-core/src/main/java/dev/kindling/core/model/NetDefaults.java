@@ -18,13 +18,20 @@ import org.nd4j.linalg.learning.config.NoOp;
  * @param updater     the optimizer's update rule
  * @param weightDecay decoupled weight decay on every parameter (>= 0; 0 disables); DL4J applies it
  *                    after the updater, scaled by the learning rate: with Adam this is AdamW
+ * @param coupledDecay apply {@code weightDecay} as L2 added to the gradient instead (PyTorch's
+ *                    {@code weight_decay} for SGD and Adam)
  */
-public record NetDefaults(long seed, DataType dataType, IUpdater updater, double weightDecay) {
+public record NetDefaults(long seed, DataType dataType, IUpdater updater, double weightDecay, boolean coupledDecay) {
 
     public NetDefaults {
         if (!(weightDecay >= 0)) {
             throw new IllegalArgumentException("weightDecay=" + weightDecay + ": must be >= 0");
         }
+    }
+
+    /** Decoupled decay (AdamW's kind). */
+    public NetDefaults(long seed, DataType dataType, IUpdater updater, double weightDecay) {
+        this(seed, dataType, updater, weightDecay, false);
     }
 
     /** The seed's optimizer: AdamW with a cosine-annealed learning rate. */
@@ -50,8 +57,11 @@ public record NetDefaults(long seed, DataType dataType, IUpdater updater, double
 
     /** The shared part of every graph configuration. */
     public NeuralNetConfiguration.Builder builder() {
-        return AdamW.decoupledDecay(new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType).updater(updater),
-                weightDecay);
+        NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder().seed(seed).dataType(dataType).updater(updater);
+        if (coupledDecay) {
+            return weightDecay > 0 ? b.l2(weightDecay).l2Bias(weightDecay) : b;
+        }
+        return AdamW.decoupledDecay(b, weightDecay);
     }
 
     /** Every architecture passes its built configuration through here (DL4J M2.1's duplicated decay). */

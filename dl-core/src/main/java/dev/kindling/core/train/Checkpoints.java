@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Checkpoints under {@code <dir>/checkpoints/e<epoch>-s<step>/}: {@code model.zip} (parameters,
  * updater state, iteration and epoch counters), {@code state.json} (the loop's position, history and
- * early-stopping state) and {@code best.bin} (the best parameters so far). Each is written to a
+ * early-stopping state), {@code best.bin} (the best parameters so far) and {@code ema.bin} (the EMA
+ * shadow, with {@code --ema-decay}). Each is written to a
  * temporary directory and renamed, so a checkpoint is complete or absent; the newest {@code keep}
  * are kept.
  */
@@ -30,6 +31,8 @@ public final class Checkpoints implements EpochLoop.Checkpointer {
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     public static final String DIR = "checkpoints";
+    /** The EMA shadow parameters, when the run keeps one. */
+    public static final String EMA_FILE = "ema.bin";
 
     private final Storage storage;
     private final String root;
@@ -63,6 +66,11 @@ public final class Checkpoints implements EpochLoop.Checkpointer {
         if (state.best != null) {
             try (DataOutputStream os = new DataOutputStream(storage.create(storage.child(tmp, "best.bin")))) {
                 Nd4j.write(state.best, os);
+            }
+        }
+        if (state.ema != null) {
+            try (DataOutputStream os = new DataOutputStream(storage.create(storage.child(tmp, EMA_FILE)))) {
+                Nd4j.write(state.ema, os);
             }
         }
         try (OutputStream os = storage.create(storage.child(tmp, "state.json"))) {
@@ -102,6 +110,10 @@ public final class Checkpoints implements EpochLoop.Checkpointer {
             String best = storage.child(dir, "best.bin");
             if (storage.exists(best)) {
                 state.best = Nd4j.read(new DataInputStream(new ByteArrayInputStream(storage.readAll(best))));
+            }
+            String ema = storage.child(dir, EMA_FILE);
+            if (storage.exists(ema)) {
+                state.ema = Nd4j.read(new DataInputStream(new ByteArrayInputStream(storage.readAll(ema))));
             }
             return Optional.of(new Resumed(net, state, name));
         } catch (IOException | RuntimeException e) {

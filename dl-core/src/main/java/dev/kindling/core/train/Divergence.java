@@ -38,7 +38,7 @@ public final class Divergence extends RuntimeException {
     }
 
     /** The first layer with non-finite parameters, else the first with non-finite activations on the batch. */
-    static String locate(ComputationGraph net, DataSet batch) {
+    public static String locate(ComputationGraph net, DataSet batch) {
         for (Layer layer : net.getLayers()) {
             INDArray p = layer.params();
             if (p != null && p.length() > 0 && !finite(p)) {

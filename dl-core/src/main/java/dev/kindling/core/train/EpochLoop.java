@@ -67,6 +67,8 @@ public final class EpochLoop {
         public double fitSeconds;
         /** Early stopping fired: a resumed run has nothing left to train. */
         public boolean stopped;
+        /** The EMA shadow of the parameters ({@code --ema-decay}), or null. */
+        public INDArray ema;
     }
 
     /** A fresh run without checkpoints. */

@@ -26,6 +26,8 @@ public final class LocalTrainer implements EpochLoop.Epochs {
     private final long seed;
     private final Progress progress;
     private final ImageAugmentation augmentation;
+    private Ema ema;
+    private int accumulate = 1;
 
     /**
      * @param loader    reads a shard by its URI
@@ -54,6 +56,16 @@ public final class LocalTrainer implements EpochLoop.Epochs {
         net.setListeners(all);
     }
 
+    /**
+     * Keeps {@code ema} after every optimizer step: every {@code accumulate}-th minibatch, when the
+     * {@code Accumulate} updater has stepped. Returns this.
+     */
+    public LocalTrainer ema(Ema ema, int accumulate) {
+        this.ema = ema;
+        this.accumulate = accumulate;
+        return this;
+    }
+
     public EpochLoop.Outcome train(int epochs, int patience, IntToDoubleFunction lrAt) throws Exception {
         return EpochLoop.run(net, this, epochs, patience, lrAt);
     }
@@ -79,6 +91,9 @@ public final class LocalTrainer implements EpochLoop.Epochs {
             Nd4j.getRandom().setSeed(stepSeed(seed, epoch, i));
             net.fit(ds);
             Divergence.check(net, net.score(), ds, epoch, i, order.get(i));
+            if (ema != null && net.getIterationCount() % accumulate == 0) {
+                ema.update(net.params());
+            }
             afterStep.stepDone(i + 1);
         }
         return new EpochLoop.EpochFit(progress.takeMeanLoss(), order.size(), samples);

@@ -50,6 +50,9 @@ public final class Progress extends BaseTrainingListener implements Serializable
      */
     static double learningRate(ComputationGraph g, int iteration, int epoch) {
         org.deeplearning4j.nn.conf.layers.Layer out = g.getOutputLayer(0).conf().getLayer();
+        if (out instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b && b.getIUpdater() instanceof dev.kindling.core.optim.Accumulate a) {
+            return a.inner().getLearningRate(iteration / a.k(), epoch); // the optimizer step's rate, not the 0 of accumulating calls
+        }
         Double lr = g.getLearningRate(out.getLayerName());
         if (lr == null && out instanceof org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer sd && sd.getUpdater() != null) {
             return sd.getUpdater().getLearningRate(iteration, epoch);

@@ -44,6 +44,8 @@ public final class Kindling {
                 case INFER -> InferJob.run(config);
                 case PREFLIGHT -> PreflightJob.run(config);
                 case GENERATE -> GenerateJob.run(config);
+                case LR_FIND -> LrFindJob.run(config);
+                case DOCTOR -> DoctorJob.run(config);
                 case DEMO -> DemoJob.run(config);
             };
             out.println(MetricsJson.line(result));

@@ -12,9 +12,12 @@ import dev.kindling.core.model.ModelStore;
 import dev.kindling.core.model.NetDefaults;
 import dev.kindling.core.model.ResNet50Transfer;
 import dev.kindling.core.optim.GlobalNormClipping;
+import dev.kindling.core.optim.OptimizerSpec;
+import dev.kindling.core.schedule.LrSchedules;
 import dev.kindling.core.schedule.CosineAnnealing;
 import dev.kindling.core.train.Checkpoints;
 import dev.kindling.core.train.Divergence;
+import dev.kindling.core.train.Ema;
 import dev.kindling.core.train.EpochLoop;
 import dev.kindling.core.train.Evaluator;
 import dev.kindling.core.train.LocalTrainer;
@@ -57,6 +60,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class TrainJob {
     private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+    /** The EMA weights ({@code --ema-decay}) as a complete model beside model.zip. */
+    public static final String EMA_MODEL = "ema-model.zip";
 
     /** @param out the run directory; @param metrics what metrics.json holds */
     public record Result(String out, Map<String, Object> metrics) {}
@@ -65,7 +70,17 @@ public final class TrainJob {
     record Plan(Architecture arch, String dist, int epochs, int patience, long seed, CosineAnnealing schedule,
                 double weightDecay, double clipNorm, Duration timeout, int progressSeconds, String data,
                 String out, Manifest manifest, ComputationGraphConfiguration graph, boolean resume, int checkpointEvery,
-                int keepCheckpoints) {
+                int keepCheckpoints, LrSchedules lr, OptimizerSpec optimizer, double emaDecay) {
+
+        /** Optimizer steps per epoch: train shards / --accumulate, rounded up. */
+        long stepsPerEpoch() {
+            return (manifest.split("train").shards() + optimizer.accumulate() - 1) / optimizer.accumulate();
+        }
+
+        /** The learning rate at an epoch's start, for the progress log and metrics history. */
+        double lrAt(int epoch) {
+            return lr.atEpochStart(epoch, stepsPerEpoch());
+        }
 
         /** Where checkpoints live until the run is published as {@link #out}. */
         String staging() {
@@ -128,6 +143,8 @@ public final class TrainJob {
         EpochLoop.Outcome outcome;
         TaskMetrics finalMetrics;
         int workers = 1;
+        Ema ema = null;
+        Map<String, Object> emaFinal = null;
         Map<String, Object> comm = null;
         List<String> steps;
         StepTelemetry telemetry = StepTelemetry.forRun();
@@ -169,8 +186,12 @@ public final class TrainJob {
                 Progress progress = new Progress((long) p.epochs() * train.size(), p.progressSeconds());
                 LocalTrainer trainer = new LocalTrainer(net, train, val, loader, p.manifest(), p.seed(), progress, listeners(p, telemetry),
                         augmentation);
+                ema = ema(p, net, state);
+                if (ema != null) {
+                    trainer.ema(ema, p.optimizer().accumulate());
+                }
                 try {
-                    outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, p.checkpointEvery(),
+                    outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p::lrAt, state, p.checkpointEvery(),
                             checkpoints);
                 } catch (Divergence d) {
                     throw new IllegalStateException(d.getMessage() + resumeHint(checkpoints, p), d);
@@ -193,8 +214,10 @@ public final class TrainJob {
                             p.manifest(), p.seed(), p.timeout(), p.progressSeconds(), chunk, augmentation);
                     Map<String, Long> aeronBefore = p.dist().equals("shared") ? AeronTraffic.snapshot(sc) : null;
                     long stepsBefore = state.steps; // a resumed run counts only the traffic of its own steps
+                    ema = ema(p, net, state);
+                    EpochLoop.Epochs epochs = ema == null ? trainer : withEma(trainer, ema, sparkNet, p.stepsPerEpoch());
                     try {
-                        outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, 0,
+                        outcome = EpochLoop.run(sparkNet.getNetwork(), epochs, p.epochs(), p.patience(), p::lrAt, state, 0,
                                 checkpoints);
                     } catch (Watchdog.TimeoutError | SparkTrainer.NoProgress | org.apache.spark.SparkException e) {
                         throw new Interrupted(e.getMessage() + resumeHint(checkpoints, p), e, p.out(), checkpoints.newestName().isPresent());
@@ -210,15 +233,26 @@ public final class TrainJob {
                 }
             }
         }
+        ComputationGraph emaNet = null;
+        if (ema != null) {
+            emaNet = ema.model(net);
+            TaskMetrics emaMetrics = Evaluator.evaluate(emaNet, p.manifest(), test.stream().map(loader).iterator());
+            LOG.info("train: EMA (decay {}) weights: test loss {}", ema.decay(), String.format("%.4f", emaMetrics.loss()));
+            emaFinal = emaMetrics.toJson();
+        }
         double wall = (System.nanoTime() - t0) / 1e9;
         Map<String, Object> metrics = MetricsJson.train(p.arch().cliName(), p.manifest().name(), p.dist(), workers,
                 outcome.history().size(), outcome, wall, finalMetrics.toJson(), comm);
+        if (emaFinal != null) {
+            metrics.put("ema", Map.of("decay", ema.decay(), "final", emaFinal));
+        }
+        metrics.put("optimizer", Map.of("name", p.optimizer().name(), "schedule", p.lr().name(), "accumulate", p.optimizer().accumulate()));
         if (!steps.isEmpty()) {
             metrics.put("telemetry", StepTelemetry.summary(steps));
         }
         metrics.put("data_check", checked.toJson());
         metrics.put("auto_resumes", restarts);
-        publish(storage, p, c, net, metrics, steps);
+        publish(storage, p, c, net, metrics, steps, emaNet);
         LOG.info("train: wrote {} (test accuracy {}, loss {})", p.out(), String.format("%.4f", finalMetrics.accuracy()),
                 String.format("%.4f", finalMetrics.loss()));
         return new Result(p.out(), metrics);
@@ -319,11 +353,22 @@ public final class TrainJob {
         if (arch == Architecture.RESNET50_TRANSFER && c.has(Keys.WEIGHTS) && !storage.exists(storage.qualify(c.string(Keys.WEIGHTS)))) {
             throw new ConfigException("weights=" + c.string(Keys.WEIGHTS) + ": not found; pass the URI of a DL4J zip of the zoo's ResNet50 (Kindling never downloads weights), or leave --weights unset for random initialisation");
         }
+        int accumulate = c.intValue(Keys.ACCUMULATE, n -> n >= 1);
+        LrSchedules lrs = LrSchedules.from(c, (m.split("train").shards() + accumulate - 1) / accumulate, epochs);
+        OptimizerSpec optimizer = OptimizerSpec.from(c, lrs.schedule());
+        double emaDecay = c.doubleValue(Keys.EMA_DECAY, v -> v >= 0 && v < 1);
+        if (dist.equals("averaging") && accumulate > 1 && c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1) % accumulate != 0) {
+            throw new ConfigException("accumulate=" + accumulate + " with averaging-frequency=" + c.string(Keys.AVERAGING_FREQUENCY)
+                    + ": parameters would be averaged in the middle of an accumulation group; make --averaging-frequency a multiple of --accumulate");
+        }
+        if (arch == Architecture.SCRATCH_MLP && (accumulate > 1 || emaDecay > 0 || !optimizer.name().equals("adamw"))) {
+            throw new ConfigException("model=scratch-mlp: its hand-written trainer has its own SGD loop; drop --optimizer, --accumulate and --ema-decay");
+        }
         ComputationGraphConfiguration graph = arch.distributed()
-                ? arch.configure(m, c, NetDefaults.adamW(seed, DataType.FLOAT, schedule, wd)) : null;
+                ? optimizer.finish(arch.configure(m, c, optimizer.defaults(seed, DataType.FLOAT))) : null;
         RunDirectory.checkAbsent(storage, out);
         return new Plan(arch, dist, epochs, patience, seed, schedule, wd, clip, timeout, progress, data, out, m, graph, resume,
-                checkpointEvery, keep);
+                checkpointEvery, keep, lrs, optimizer, emaDecay);
     }
 
     static List<TrainingListener> listeners(Plan p, StepTelemetry telemetry) {
@@ -356,8 +401,38 @@ public final class TrainJob {
         return master.startsWith("local") ? Math.max(1, sc.defaultParallelism()) : 1;
     }
 
+    /** The run's EMA ({@code --ema-decay}), continuing a resumed one; null when off. */
+    static Ema ema(Plan p, ComputationGraph net, EpochLoop.LoopState state) {
+        if (p.emaDecay() == 0) {
+            return null;
+        }
+        Ema ema = state.ema != null ? new Ema(p.emaDecay(), state.ema) : Ema.of(net, p.emaDecay());
+        state.ema = ema.shadow();
+        return ema;
+    }
+
+    /**
+     * The Spark masters return parameters once per {@code fitPaths}: the EMA moves by an epoch's
+     * optimizer steps at once ({@link Ema#updateAfter}), an approximation of the per-step EMA.
+     */
+    static EpochLoop.Epochs withEma(EpochLoop.Epochs inner, Ema ema, SparkComputationGraph sparkNet, long stepsPerEpoch) {
+        return new EpochLoop.Epochs() {
+            @Override
+            public EpochLoop.EpochFit fit(int epoch, int startStep, EpochLoop.StepHook afterStep) throws Exception {
+                EpochLoop.EpochFit fit = inner.fit(epoch, startStep, afterStep);
+                ema.updateAfter(sparkNet.getNetwork().params(), stepsPerEpoch);
+                return fit;
+            }
+
+            @Override
+            public TaskMetrics validate() throws Exception {
+                return inner.validate();
+            }
+        };
+    }
+
     static void publish(HadoopStorage storage, Plan p, Config c, ComputationGraph net, Map<String, Object> metrics,
-                        List<String> steps) throws java.io.IOException {
+                        List<String> steps, ComputationGraph emaNet) throws java.io.IOException {
         byte[] config = c.toProperties().getBytes(StandardCharsets.UTF_8);
         byte[] provenance = MetricsJson.pretty(Provenance.of(p.manifest(), p.seed(), p.data()));
         Map<String, byte[]> extra = new LinkedHashMap<>();
@@ -370,6 +445,9 @@ public final class TrainJob {
         }
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("model.zip", ModelStore.toBytes(net, p.arch(), extra));
+        if (emaNet != null) {
+            files.put(EMA_MODEL, ModelStore.toBytes(emaNet, p.arch(), extra));
+        }
         files.put("metrics.json", MetricsJson.pretty(metrics));
         files.put("config.properties", config);
         files.put("provenance.json", provenance);
