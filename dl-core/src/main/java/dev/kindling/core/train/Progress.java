@@ -39,9 +39,20 @@ public final class Progress extends BaseTrainingListener implements Serializable
         long now = System.nanoTime();
         if (now - lastLine >= intervalNanos || s == totalSteps) {
             lastLine = now;
-            double lr = model instanceof ComputationGraph g ? g.getLearningRate(g.getLayer(0).conf().getLayer().getLayerName()) : Double.NaN;
+            double lr = model instanceof ComputationGraph g ? learningRate(g) : Double.NaN;
             LOG.info(line(s, totalSteps, epoch + 1, score, lr, samples.get(), (now - start) / 1e9));
         }
+    }
+
+    /** The first layer's learning rate that DL4J reports (SameDiff layers report none): NaN when no layer does. */
+    static double learningRate(ComputationGraph g) {
+        for (org.deeplearning4j.nn.api.Layer layer : g.getLayers()) {
+            Double lr = g.getLearningRate(layer.conf().getLayer().getLayerName());
+            if (lr != null) {
+                return lr;
+            }
+        }
+        return Double.NaN;
     }
 
     /** Mean of the per-step training scores since the last call, then resets. */
