@@ -97,8 +97,8 @@ public final class EncoderDecoderLstm extends SameDiffLayer {
         // Token ids have no gradient, but DL4J asks SameDiff for this layer's input gradient: give the input an
         // exact zero path to the output (0 * sum) so that gradient exists (zeros).
         // Every op output here must feed the output: M2.1's SameDiff.createGradFunction, given no loss variable,
-        // guesses it from the variables no op consumes (bestGuessLossVariables); with exactly one dangling variable
-        // besides DL4J's external-errors output it takes that one as the loss and never creates the output's grad.
+        // guesses it from the variables no op consumes (bestGuessLossVariables); a single dangling variable (here once:
+        // the unused forget gate of the first encoder step) became the loss, and the output's grad was never created.
         out = out.add(x.sum(true, 1).mul(0.0).reshape(-1, 1, 1));                                  // [B, H, Td]
         return LayerNorm.halveGradient(sd, out); // M2.1's doubled SameDiff-layer gradients; see LayerNorm
     }
