@@ -81,23 +81,31 @@ public final class EncoderDecoderLstm extends SameDiffLayer {
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> p, SDVariable mask) {
+        int width = sourceLength + targetLength;
+        // The embedding lookup as one-hot x table (exact: one 1 per row). M2.1's Gather.doDiff builds a SameDiff while
+        // loop under a fixed sub-function name, so a layer with a gather fails at backprop ("Unable to replace samediff
+        // namespace"); a matmul differentiates plainly. One lookup for source and decoder input: the table is shared.
         SDVariable ids = x.castTo(DataType.INT);                                                    // [B, Ts + Td]
-        SDVariable src = ids.get(SDIndex.all(), SDIndex.interval(0, sourceLength));                 // [B, Ts]
-        SDVariable tgt = ids.get(SDIndex.all(), SDIndex.interval(sourceLength, sourceLength + targetLength)); // [B, Td]
+        SDVariable oneHot = sd.oneHot(ids, vocab, -1, 1.0, 0.0, x.dataType());                      // [B, Ts + Td, V]
+        SDVariable e = oneHot.reshape(-1, vocab).mmul(p.get(EMBED)).reshape(-1, width, embed);      // [B, Ts + Td, E]
+        SDVariable src = e.get(SDIndex.all(), SDIndex.interval(0, sourceLength), SDIndex.all());    // [B, Ts, E]
+        SDVariable tgt = e.get(SDIndex.all(), SDIndex.interval(sourceLength, width), SDIndex.all()); // [B, Td, E]
         SDVariable[] state = run(sd, src, sourceLength, p, "enc", null, null);
         List<SDVariable> outputs = new ArrayList<>();
         run(sd, tgt, targetLength, p, "dec", state, outputs);
         SDVariable out = sd.stack(2, outputs.toArray(new SDVariable[0]));                            // [B, H, Td]
-        // Token ids have no gradient, but DL4J builds this layer's gradient function for its input: give the
-        // input an exact zero path to the output (0 * sum), or M2.1 finds no gradient variable for the output.
+        // Token ids have no gradient, but DL4J asks SameDiff for this layer's input gradient: give the input an
+        // exact zero path to the output (0 * sum) so that gradient exists (zeros).
+        // Every op output here must feed the output: M2.1's SameDiff.createGradFunction, given no loss variable,
+        // guesses it from the variables no op consumes (bestGuessLossVariables); a single dangling variable (here once:
+        // the unused forget gate of the first encoder step) became the loss, and the output's grad was never created.
         out = out.add(x.sum(true, 1).mul(0.0).reshape(-1, 1, 1));                                  // [B, H, Td]
         return LayerNorm.halveGradient(sd, out); // M2.1's doubled SameDiff-layer gradients; see LayerNorm
     }
 
-    /** One LSTM over {@code steps} tokens from (h, c) = {@code state} (zeros when null); returns the final (h, c). */
-    private SDVariable[] run(SameDiff sd, SDVariable tokens, int steps, Map<String, SDVariable> p, String prefix,
+    /** One LSTM over {@code steps} embedded tokens [B, T, E] from (h, c) = {@code state} (zeros when null); returns the final (h, c). */
+    private SDVariable[] run(SameDiff sd, SDVariable e, int steps, Map<String, SDVariable> p, String prefix,
                              SDVariable[] state, List<SDVariable> outputs) {
-        SDVariable e = sd.gather(p.get(EMBED), tokens, 0);                                          // [B, T, E]
         SDVariable xw = e.reshape(-1, embed).mmul(p.get(prefix + "Wx")).add(p.get(prefix + "B"))   // [B*T, 4H]
                 .reshape(-1, steps, 4L * hidden);                                                   // [B, T, 4H]
         SDVariable h = state == null ? null : state[0];
@@ -108,10 +116,12 @@ public final class EncoderDecoderLstm extends SameDiffLayer {
                 z = z.add(h.mmul(p.get(prefix + "Wh")));
             }
             SDVariable i = sd.nn().sigmoid(gate(z, 0));
-            SDVariable f = sd.nn().sigmoid(gate(z, 1));
             SDVariable g = sd.math().tanh(gate(z, 2));
             SDVariable o = sd.nn().sigmoid(gate(z, 3));
-            c = c == null ? i.mul(g) : f.mul(c).add(i.mul(g));                                       // [B, H]
+            // From c = 0 the forget gate multiplies zero: leave it out rather than compute it unused. An op output
+            // nothing consumes is a dangling variable that M2.1's createGradFunction takes for the loss (see
+            // defineLayer), and backprop then fails with "No variable/placeholder with name <output>-grad exists".
+            c = c == null ? i.mul(g) : sd.nn().sigmoid(gate(z, 1)).mul(c).add(i.mul(g));              // [B, H]
             h = o.mul(sd.math().tanh(c));                                                           // [B, H]
             if (outputs != null) {
                 outputs.add(h);

@@ -57,7 +57,16 @@ public final class Progress extends BaseTrainingListener implements Serializable
         if (lr == null && out instanceof org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer sd && sd.getUpdater() != null) {
             return sd.getUpdater().getLearningRate(iteration, epoch);
         }
-        return lr == null ? Double.NaN : lr;
+        if (lr != null) {
+            return lr;
+        }
+        for (org.deeplearning4j.nn.api.Layer layer : g.getLayers()) { // else the first layer that reports one
+            Double any = g.getLearningRate(layer.conf().getLayer().getLayerName());
+            if (any != null) {
+                return any;
+            }
+        }
+        return Double.NaN;
     }
 
     /** Mean of the per-step training scores since the last call, then resets. */

@@ -99,8 +99,6 @@ class Seq2SeqTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("backprop through EncoderDecoderLstm fails in DL4J M2.1: 'No variable/placeholder with name "
-            + "add_13-grad exists' (SameDiff finds no gradient variable for the layer output); open, see the branch report")
     void gradientsMatchFiniteDifferencesWithAndWithoutTheLabelMask() {
         ComputationGraph g = init(Seq2Seq.configure(Seq2Seq.Spec.tiny(), NetDefaults.gradientCheck(4)));
         INDArray x = tokens(2, 6, 5, 4);
