@@ -60,7 +60,7 @@ public interface TaskMetrics extends Serializable {
 
         public Classification(int classes, List<String> classNames) {
             this.metrics = new ClassificationMetrics(classes);
-            this.classNames = List.copyOf(classNames);
+            this.classNames = new java.util.ArrayList<>(classNames); // not List.copyOf: Kryo cannot rebuild an immutable list on the driver
         }
 
         @Override
