@@ -54,6 +54,7 @@ class GptJobTest {
         double unigram = prepared.get("unigram_val_loss").asDouble();
         assertTrue(fin.get("val_loss").asDouble() < 0.5 * unigram, "test loss " + fin + " vs unigram " + unigram);
         assertEquals(Math.exp(fin.get("val_loss").asDouble()), fin.get("perplexity").asDouble(), 1e-6);
+        assertEquals(unigram, fin.get("baseline_unigram_loss").asDouble(), 1e-12);
 
         ModelStore.Loaded model = ModelStore.fromBytes(Files.readAllBytes(Path.of(run, "model.zip")), run);
         Tokenizer tok = Tokenizer.parse(model.text(GenerateJob.TOKENIZER_ENTRY));
