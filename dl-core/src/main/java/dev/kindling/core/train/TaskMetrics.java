@@ -56,11 +56,11 @@ public interface TaskMetrics extends Serializable {
     final class Classification implements TaskMetrics {
         private static final long serialVersionUID = 1L;
         private final ClassificationMetrics metrics;
-        private final List<String> classNames;
+        private final String[] classNames; // an array: Spark returns task results with Kryo, which cannot rebuild List.of()
 
         public Classification(int classes, List<String> classNames) {
             this.metrics = new ClassificationMetrics(classes);
-            this.classNames = List.copyOf(classNames);
+            this.classNames = classNames.toArray(new String[0]);
         }
 
         @Override
@@ -90,7 +90,7 @@ public interface TaskMetrics extends Serializable {
 
         @Override
         public Map<String, Object> toJson() {
-            return metrics.toJson(classNames);
+            return metrics.toJson(List.of(classNames));
         }
     }
 

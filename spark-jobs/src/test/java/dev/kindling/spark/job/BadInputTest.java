@@ -68,7 +68,7 @@ class BadInputTest {
         Cli train = Cli.run("train", "--model=mlp", "--dist=local", "--epochs=1", "--data=" + quadrants, "--out=" + run);
         assertEquals(0, train.exit(), train.err());
         Path out = dir.resolve("o5");
-        assertUsageError(out, "the model was trained on [2] with 4 classes", "evaluate", "--model-path=" + run + "/model.zip",
+        assertUsageError(out, "the model was trained on classification, [2] with 4 classes", "evaluate", "--model-path=" + run + "/model.zip",
                 "--data=" + sum, "--dist=local", "--out=" + out);
     }
 
