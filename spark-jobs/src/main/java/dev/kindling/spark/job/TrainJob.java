@@ -13,6 +13,7 @@ import dev.kindling.core.model.NetDefaults;
 import dev.kindling.core.model.ResNet50Transfer;
 import dev.kindling.core.optim.GlobalNormClipping;
 import dev.kindling.core.schedule.CosineAnnealing;
+import dev.kindling.core.train.BatchNormStatistics;
 import dev.kindling.core.train.Checkpoints;
 import dev.kindling.core.train.Divergence;
 import dev.kindling.core.train.EpochLoop;
@@ -153,7 +154,10 @@ public final class TrainJob {
                     Map<String, Long> aeronBefore = p.dist().equals("shared") ? AeronTraffic.snapshot(sc) : null;
                     long stepsBefore = state.steps; // a resumed run counts only the traffic of its own steps
                     try {
-                        outcome = EpochLoop.run(sparkNet.getNetwork(), trainer, p.epochs(), p.patience(), p.schedule()::valueAt, state, 0,
+                        // shared: BatchNorm statistics travel threshold-encoded and lag; the driver's copy is re-estimated
+                        EpochLoop.Epochs epochs = p.dist().equals("shared") && BatchNormStatistics.present(sparkNet.getNetwork())
+                                ? BatchNormStatistics.recalibratingBeforeValidation(trainer, sparkNet::getNetwork, train, loader, 16) : trainer;
+                        outcome = EpochLoop.run(sparkNet.getNetwork(), epochs, p.epochs(), p.patience(), p.schedule()::valueAt, state, 0,
                                 checkpoints);
                     } catch (Watchdog.TimeoutError e) {
                         throw new IllegalStateException(e.getMessage() + resumeHint(checkpoints, p), e);
