@@ -51,6 +51,12 @@ public final class BatchNormStatistics {
                 }
             }
             n++;
+            // a training-mode forward of a CNN batch is hundreds of MB off-heap: release it now, not at some later GC
+            for (INDArray a : acts.values()) {
+                if (a != ds.getFeatures() && a.closeable()) {
+                    a.close();
+                }
+            }
         }
         if (n == 0) {
             return 0;

@@ -156,7 +156,7 @@ public final class TrainJob {
                     try {
                         // shared: BatchNorm statistics travel threshold-encoded and lag; the driver's copy is re-estimated
                         EpochLoop.Epochs epochs = p.dist().equals("shared") && BatchNormStatistics.present(sparkNet.getNetwork())
-                                ? BatchNormStatistics.recalibratingBeforeValidation(trainer, sparkNet::getNetwork, train, loader, 16) : trainer;
+                                ? BatchNormStatistics.recalibratingBeforeValidation(trainer, sparkNet::getNetwork, train, loader, 8) : trainer;
                         outcome = EpochLoop.run(sparkNet.getNetwork(), epochs, p.epochs(), p.patience(), p.schedule()::valueAt, state, 0,
                                 checkpoints);
                     } catch (Watchdog.TimeoutError e) {
