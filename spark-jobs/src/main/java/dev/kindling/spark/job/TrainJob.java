@@ -15,6 +15,7 @@ import dev.kindling.core.optim.GlobalNormClipping;
 import dev.kindling.core.optim.OptimizerSpec;
 import dev.kindling.core.schedule.LrSchedules;
 import dev.kindling.core.schedule.CosineAnnealing;
+import dev.kindling.core.train.BatchNormStatistics;
 import dev.kindling.core.train.Checkpoints;
 import dev.kindling.core.train.Divergence;
 import dev.kindling.core.train.Ema;
@@ -217,7 +218,10 @@ public final class TrainJob {
                     ema = ema(p, net, state);
                     EpochLoop.Epochs epochs = ema == null ? trainer : withEma(trainer, ema, sparkNet, p.stepsPerEpoch());
                     try {
-                        outcome = EpochLoop.run(sparkNet.getNetwork(), epochs, p.epochs(), p.patience(), p::lrAt, state, 0,
+                        // shared: BatchNorm statistics travel threshold-encoded and lag; the driver's copy is re-estimated
+                        EpochLoop.Epochs fitted = p.dist().equals("shared") && BatchNormStatistics.present(sparkNet.getNetwork())
+                                ? BatchNormStatistics.recalibratingBeforeValidation(epochs, sparkNet::getNetwork, train, loader, 8) : epochs;
+                        outcome = EpochLoop.run(sparkNet.getNetwork(), fitted, p.epochs(), p.patience(), p::lrAt, state, 0,
                                 checkpoints);
                     } catch (Watchdog.TimeoutError | SparkTrainer.NoProgress | org.apache.spark.SparkException e) {
                         throw new Interrupted(e.getMessage() + resumeHint(checkpoints, p), e, p.out(), checkpoints.newestName().isPresent());
