@@ -115,7 +115,7 @@ def peer(env, a, results):
     for row in selected_rows(a):
         data = env.dataset(row.dataset)
         for threads in a.threads:
-            j, t = [], []
+            j, t, jc, tc = [], [], [], []
             jr = []
             for rep in range(a.reps):
                 sides = ["java", "torch"] if rep % 2 == 0 else ["torch", "java"]
@@ -125,16 +125,21 @@ def peer(env, a, results):
                                                f"--warmup={a.warmup}", f"--steps={a.steps}"], threads,
                                      f"peer-{row.name}-t{threads}-kindling-{rep}")
                         j.append(r["steps_per_s"])
+                        jc.append(r["steps_per_cpu_s"])
                         jr.append(r)
                     else:
                         r = env.torch("steps", [row.name, "--warmup", str(a.warmup), "--steps", str(a.steps)], threads,
                                       f"peer-{row.name}-t{threads}-pytorch-{rep}")
                         t.append(r["steps_per_s"])
+                        tc.append(r["steps_per_cpu_s"])
             out.append({"row": row.name, "what": row.what, "threads": threads, "batch": jr[0]["batch"],
                         "params": jr[0]["params"], "flops_per_step": jr[0]["flops_per_step"],
                         "kindling_steps_per_s": spread(j), "pytorch_steps_per_s": spread(t),
                         "ratio": statistics.median(j) / statistics.median(t),
-                        "ratio_per_rep": spread([x / y for x, y in zip(j, t)])})
+                        "ratio_per_rep": spread([x / y for x, y in zip(j, t)]),
+                        "kindling_steps_per_cpu_s": spread(jc), "pytorch_steps_per_cpu_s": spread(tc),
+                        "cpu_ratio": statistics.median(jc) / statistics.median(tc),
+                        "cpu_ratio_per_rep": spread([x / y for x, y in zip(jc, tc)])})
     results["peer"] = out
 
 
@@ -142,20 +147,26 @@ def efficiency(env, a, results):
     threads_list = a.threads
     out = []
     for threads in threads_list:
-        nd, tp = [], []
+        nd, tp, ndc, tpc = [], [], [], []
         for rep in range(a.reps):
-            nd.append(env.java("matmul", [f"--sizes={a.sizes}", "--reps=3"], threads, f"matmul-nd4j-t{threads}-{rep}")["peak_gflops"])
-            tp.append(env.torch("matmul", ["--sizes", a.sizes, "--reps", "3"], threads, f"matmul-torch-t{threads}-{rep}")["peak_gflops"])
-        peak = {"threads": threads, "sizes": a.sizes, "nd4j_gflops": spread(nd), "torch_gflops": spread(tp)}
+            r = env.java("matmul", [f"--sizes={a.sizes}", "--reps=3"], threads, f"matmul-nd4j-t{threads}-{rep}")
+            nd.append(r["peak_gflops"])
+            ndc.append(r["cpu_peak_gflops"])
+            r = env.torch("matmul", ["--sizes", a.sizes, "--reps", "3"], threads, f"matmul-torch-t{threads}-{rep}")
+            tp.append(r["peak_gflops"])
+            tpc.append(r["cpu_peak_gflops"])
+        peak = {"threads": threads, "sizes": a.sizes, "nd4j_gflops": spread(nd), "torch_gflops": spread(tp),
+                "nd4j_gflops_per_cpu_s": spread(ndc), "torch_gflops_per_cpu_s": spread(tpc)}
         rows = []
         for p in results.get("peer", []):
             if p["threads"] != threads:
                 continue
-            kg = p["flops_per_step"] * p["kindling_steps_per_s"]["median"] / 1e9
-            tg = p["flops_per_step"] * p["pytorch_steps_per_s"]["median"] / 1e9
-            rows.append({"row": p["row"], "flops_per_step": p["flops_per_step"], "kindling_gflops": kg,
-                         "kindling_of_peak": kg / peak["nd4j_gflops"]["median"], "pytorch_gflops": tg,
-                         "pytorch_of_peak": tg / peak["torch_gflops"]["median"]})
+            # per CPU-second on both sides (steps and matmuls), so other jobs on the machine cancel out
+            kg = p["flops_per_step"] * p["kindling_steps_per_cpu_s"]["median"] / 1e9
+            tg = p["flops_per_step"] * p["pytorch_steps_per_cpu_s"]["median"] / 1e9
+            rows.append({"row": p["row"], "flops_per_step": p["flops_per_step"], "kindling_gflops_per_cpu_s": kg,
+                         "kindling_of_peak": kg / peak["nd4j_gflops_per_cpu_s"]["median"], "pytorch_gflops_per_cpu_s": tg,
+                         "pytorch_of_peak": tg / peak["torch_gflops_per_cpu_s"]["median"]})
         peak["rows"] = rows
         out.append(peak)
     seed_peak = None
@@ -309,21 +320,26 @@ def table(results):
     L.append("values: median (min-max) over repetitions; ratio = Kindling / PyTorch of the medians")
     if "peer" in results:
         L.append("")
-        L.append("PEER  training steps/s after warm-up, same model, batch and threads")
-        L.append(f"{'row':<13}{'thr':>4}{'batch':>6}{'params':>9}  {'Kindling':>22}  {'PyTorch':>22}  {'ratio':>6}  {'per-rep ratios':>14}")
+        L.append("PEER  training steps after warm-up, same model, batch and threads: per wall second and per CPU-second")
+        L.append(f"{'row':<13}{'thr':>4}{'batch':>6}{'params':>9}  {'Kindling steps/s':>22}  {'PyTorch steps/s':>22}  {'ratio':>6}"
+                 f"  {'Kindling steps/CPU-s':>22}  {'PyTorch steps/CPU-s':>22}  {'ratio':>6}  {'per-rep':>9}")
         for p in results["peer"]:
-            rr = p["ratio_per_rep"]
+            rr = p["cpu_ratio_per_rep"]
             L.append(f"{p['row']:<13}{p['threads']:>4}{p['batch']:>6}{p['params']:>9}  {fmt_s(p['kindling_steps_per_s']):>22}"
-                     f"  {fmt_s(p['pytorch_steps_per_s']):>22}  {p['ratio']:>5.2f}x  {rr['min']:.2f}-{rr['max']:.2f}")
+                     f"  {fmt_s(p['pytorch_steps_per_s']):>22}  {p['ratio']:>5.2f}x"
+                     f"  {fmt_s(p['kindling_steps_per_cpu_s']):>22}  {fmt_s(p['pytorch_steps_per_cpu_s']):>22}  {p['cpu_ratio']:>5.2f}x"
+                     f"  {rr['min']:.2f}-{rr['max']:.2f}")
     if "efficiency" in results:
         L.append("")
-        L.append("EFFICIENCY  counted FLOPs of a training step x steps/s, against each side's fp32 matmul peak on the same threads")
+        L.append("EFFICIENCY  counted FLOPs of a training step x steps per CPU-second, against each side's fp32 matmul peak"
+                 " per CPU-second on the same threads")
         for pk in results["efficiency"]["peaks"]:
-            L.append(f"peak, {pk['threads']} thread(s), N={pk['sizes']}: ND4J {fmt_s(pk['nd4j_gflops'])} GFLOP/s | "
-                     f"torch {fmt_s(pk['torch_gflops'])} GFLOP/s")
+            L.append(f"peak, {pk['threads']} thread(s), N={pk['sizes']}: ND4J {fmt_s(pk['nd4j_gflops_per_cpu_s'])} GFLOP/CPU-s "
+                     f"({fmt_s(pk['nd4j_gflops'])} GFLOP/s wall) | torch {fmt_s(pk['torch_gflops_per_cpu_s'])} GFLOP/CPU-s "
+                     f"({fmt_s(pk['torch_gflops'])} wall)")
             for r in pk["rows"]:
-                L.append(f"  {r['row']:<13} {r['flops_per_step'] / 1e6:8.1f} MFLOP/step  Kindling {r['kindling_gflops']:6.2f} GFLOP/s "
-                         f"= {100 * r['kindling_of_peak']:5.1f}% of ND4J peak | PyTorch {r['pytorch_gflops']:6.2f} GFLOP/s "
+                L.append(f"  {r['row']:<13} {r['flops_per_step'] / 1e6:8.1f} MFLOP/step  Kindling {r['kindling_gflops_per_cpu_s']:6.2f} "
+                         f"= {100 * r['kindling_of_peak']:5.1f}% of ND4J peak | PyTorch {r['pytorch_gflops_per_cpu_s']:6.2f} "
                          f"= {100 * r['pytorch_of_peak']:5.1f}% of torch peak")
         sp = results["efficiency"].get("seed_matmul_peak")
         if sp:
@@ -357,19 +373,20 @@ def table(results):
 
 
 def svg(results, path):
-    """Grouped bars: training samples/s per architecture, Kindling and PyTorch (median, min-max whisker)."""
+    """Grouped bars: training samples per CPU-second per architecture, Kindling and PyTorch (median, min-max whisker)."""
     peer = results.get("peer", [])
     if not peer:
         return
     W, H, left, top, bottom = 640, 320, 70, 40, 70
-    groups = [(f"{p['row']} ({p['threads']}t)", p["kindling_steps_per_s"], p["pytorch_steps_per_s"], p["batch"]) for p in peer]
+    groups = [(f"{p['row']} ({p['threads']}t)", p["kindling_steps_per_cpu_s"], p["pytorch_steps_per_cpu_s"], p["batch"])
+              for p in peer]
     vmax = max(max(k["max"], t["max"]) * b for _, k, t, b in groups) * 1.1
     plot_w, plot_h = W - left - 20, H - top - bottom
     gw = plot_w / len(groups)
     bw = min(60, gw / 3)
     y = lambda v: top + plot_h - plot_h * v / vmax  # noqa: E731
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="11">',
-           f'<text x="{W / 2}" y="18" text-anchor="middle" font-size="13">Training throughput (samples/s, median and min-max), '
+           f'<text x="{W / 2}" y="18" text-anchor="middle" font-size="13">Training throughput (samples per CPU-second, median and min-max), '
            f'{results["date"][:10]}</text>',
            f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="black"/>',
            f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="black"/>']
@@ -384,7 +401,7 @@ def svg(results, path):
             x = x0 + j * bw
             med, lo, hi = s["median"] * b, s["min"] * b, s["max"] * b
             out.append(f'<rect x="{x:.1f}" y="{y(med):.1f}" width="{bw - 4:.1f}" height="{top + plot_h - y(med):.1f}" '
-                       f'fill="{colors[name]}"><title>{name} {label}: {med:.0f} samples/s</title></rect>')
+                       f'fill="{colors[name]}"><title>{name} {label}: {med:.0f} samples per CPU-second</title></rect>')
             cx = x + (bw - 4) / 2
             out.append(f'<line x1="{cx:.1f}" y1="{y(lo):.1f}" x2="{cx:.1f}" y2="{y(hi):.1f}" stroke="black"/>')
             out.append(f'<text x="{cx:.1f}" y="{y(med) - 4:.1f}" text-anchor="middle" font-size="9">{med:.0f}</text>')
@@ -417,7 +434,7 @@ def main():
     sections = set(a.sections.split(","))
     if a.quick:
         a.reps = a.reps or 3
-        a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 30, 200, 1, 2, "1024,2048", 200
+        a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 50, 200, 1, 2, "1024,2048", 200
         a.threads = [int(t) for t in (a.threads or "1").split(",")]
     else:
         a.reps = a.reps or 5
@@ -431,20 +448,19 @@ def main():
                "load_before": round(os.getloadavg()[0], 1),
                "settings": {"reps": a.reps, "warmup": a.warmup, "steps": a.steps, "epochs": a.epochs,
                             "dist_reps": a.dist_reps, "threads": a.threads, "matmul_sizes": a.sizes}}
-    if "peer" in sections:
-        peer(env, a, results)
-    if "eff" in sections:
-        efficiency(env, a, results)
-    if "dist" in sections:
-        dist(env, a, results)
-    if "decode" in sections:
-        decode(env, a, results)
+    os.makedirs(a.out, exist_ok=True)
+    for name, fn in (("peer", peer), ("eff", efficiency), ("dist", dist), ("decode", decode)):
+        if name in sections:
+            fn(env, a, results)
+            with open(os.path.join(a.out, "results.partial.json"), "w") as f:  # what a stopped run had
+                json.dump(results, f, indent=1)
     results["load_after"] = round(os.getloadavg()[0], 1)
     results["wall_s"] = time.time() - t0
     results["table"] = table(results)
-    os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
+    if os.path.exists(os.path.join(a.out, "results.partial.json")):
+        os.remove(os.path.join(a.out, "results.partial.json"))
     svg(results, os.path.join(a.out, "throughput.svg"))
     print(results["table"])
     log(f"wrote {os.path.join(a.out, 'results.json')} and throughput.svg")

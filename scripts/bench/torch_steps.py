@@ -63,6 +63,7 @@ def steps(a):
     for i in range(a.warmup + a.steps):
         if i == a.warmup:
             t0 = time.perf_counter()
+            cpu0 = time.process_time()
             loss_sum, n_samples = 0.0, 0
         xb, yb = next(it)  # the DataLoader's batching and shuffling are part of the seed's loop
         opt.zero_grad()
@@ -73,8 +74,10 @@ def steps(a):
         loss_sum += loss.item()
         n_samples += xb.shape[0]
     seconds = time.perf_counter() - t0
+    cpu_seconds = time.process_time() - cpu0  # every thread of this process
     return {"row": row.name, "params": sum(p.numel() for p in model.parameters()), "steps": a.steps,
-            "samples": n_samples, "seconds": seconds, "steps_per_s": a.steps / seconds,
+            "samples": n_samples, "seconds": seconds, "cpu_seconds": cpu_seconds,
+            "steps_per_s": a.steps / seconds, "steps_per_cpu_s": a.steps / cpu_seconds,
             "samples_per_s": n_samples / seconds, "final_train_loss": loss_sum / a.steps}
 
 
@@ -88,15 +91,19 @@ def matmul(a):
         c = torch.empty(n, n)
         torch.mm(x, y, out=c)  # warm-up
         iters = max(1, int(4e9 / (2.0 * n ** 3)))  # ~4 GFLOP per repetition, as the Java side
-        g = []
+        g, g_cpu = [], []
         for _ in range(a.reps):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for _ in range(iters):
                 torch.mm(x, y, out=c)
             t = (time.perf_counter() - t0) / iters
+            cpu = (time.process_time() - c0) / iters
             g.append(2.0 * n ** 3 / t / 1e9)
+            g_cpu.append(2.0 * n ** 3 / cpu / 1e9)
         out[f"gflops_n{n}"] = statistics.median(g)
+        out[f"cpu_gflops_n{n}"] = statistics.median(g_cpu)
     out["peak_gflops"] = max(v for k, v in out.items() if k.startswith("gflops_"))
+    out["cpu_peak_gflops"] = max(v for k, v in out.items() if k.startswith("cpu_gflops_"))
     return out
 
 

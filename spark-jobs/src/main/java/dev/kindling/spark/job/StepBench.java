@@ -94,8 +94,10 @@ public final class StepBench {
         LocalTrainer timedTrainer = new LocalTrainer(net, timed, List.of(), loader, p.manifest(), p.seed(),
                 new Progress(steps, 3600), TrainJob.listeners(p, StepTelemetry.forRun()));
         long t0 = System.nanoTime();
+        long cpu0 = processCpuNanos();
         var fit = timedTrainer.fit(1, 0, n -> { });
         double seconds = (System.nanoTime() - t0) / 1e9;
+        double cpuSeconds = (processCpuNanos() - cpu0) / 1e9;
         StepTelemetry.drain();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("mode", "steps");
@@ -105,12 +107,23 @@ public final class StepBench {
         m.put("steps", fit.steps());
         m.put("samples", fit.samples());
         m.put("seconds", seconds);
+        m.put("cpu_seconds", cpuSeconds);
         m.put("steps_per_s", fit.steps() / seconds);
+        m.put("steps_per_cpu_s", fit.steps() / cpuSeconds);
         m.put("samples_per_s", fit.samples() / seconds);
         m.put("flops_per_step", flops);
         m.put("gflops", flops * (fit.steps() / seconds) / 1e9);
         m.put("final_train_loss", fit.trainLoss());
         return m;
+    }
+
+    /**
+     * CPU time of this whole JVM (every thread: ND4J, GC, JIT). On a shared machine wall time depends on
+     * what else runs; CPU time per step much less so.
+     */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** {@code n} shard paths starting at {@code from}, wrapping around the split. */
@@ -161,6 +174,7 @@ public final class StepBench {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("mode", "matmul");
         double peak = 0;
+        double cpuPeak = 0; // GFLOP per CPU-second of the process: per core, whatever else runs
         for (String s : sizes.split(",")) {
             int n = Integer.parseInt(s.trim());
             INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
@@ -169,19 +183,26 @@ public final class StepBench {
             a.mmuli(b, c); // warm-up
             int iters = Math.max(1, (int) (4e9 / (2.0 * n * n * n))); // ~4 GFLOP per repetition
             List<Double> g = new ArrayList<>();
+            List<Double> gCpu = new ArrayList<>();
             for (int r = 0; r < reps; r++) {
                 long t0 = System.nanoTime();
+                long cpu0 = processCpuNanos();
                 for (int i = 0; i < iters; i++) {
                     a.mmuli(b, c);
                 }
                 double t = (System.nanoTime() - t0) / 1e9 / iters;
+                double cpu = (processCpuNanos() - cpu0) / 1e9 / iters;
                 g.add(2.0 * n * n * n / t / 1e9);
+                gCpu.add(2.0 * n * n * n / cpu / 1e9);
             }
             double med = median(g);
             m.put("gflops_n" + n, med);
+            m.put("cpu_gflops_n" + n, median(gCpu));
             peak = Math.max(peak, med);
+            cpuPeak = Math.max(cpuPeak, median(gCpu));
         }
         m.put("peak_gflops", peak);
+        m.put("cpu_peak_gflops", cpuPeak);
         return m;
     }
 
