@@ -3,7 +3,6 @@ package dev.kindling.core.data;
 import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.io.InputException;
 import dev.kindling.core.io.Storage;
-import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -53,11 +52,14 @@ public final class Shards {
         return decode(bytes, path);
     }
 
-    /** Decodes a shard's bytes; a truncated or foreign file is an error naming it. */
+    /**
+     * Decodes a shard's bytes with {@link ShardDecoder} (DL4J's format, read in bulk); a truncated or
+     * foreign file is an error naming it.
+     */
     public static DataSet decode(byte[] bytes, String path) {
-        DataSet ds = new DataSet();
+        DataSet ds;
         try {
-            ds.load(new ByteArrayInputStream(bytes));
+            ds = ShardDecoder.decode(bytes);
         } catch (RuntimeException e) {
             throw new InputException("shard=" + path + ": corrupt or truncated (" + bytes.length + " bytes; " + e.getMessage() + "); re-run prepare-data", e);
         }

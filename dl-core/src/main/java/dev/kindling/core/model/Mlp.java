@@ -1,6 +1,6 @@
 package dev.kindling.core.model;
 
-import dev.kindling.core.layer.LayerNorm;
+import dev.kindling.core.layer.DenseLayerNorm;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
@@ -17,7 +17,7 @@ import org.nd4j.linalg.activations.Activation;
  * vertex   DL4J       seed (PyTorch)          note
  * input    [B, d]     x (B, d)
  * fc1      [B, h]     net[0] Linear(d, h)     identity activation
- * ln1      [B, h]     net[1] LayerNorm(h)     eps 1e-5, gain and bias
+ * ln1      [B, h]     net[1] LayerNorm(h)     eps 1e-5, gain and bias ({@link DenseLayerNorm})
  * relu1    [B, h]     net[2] ReLU
  * fc2      [B, h/2]   net[3..5] Dropout, Linear(h, h/2), ReLU   DL4J drops a layer's input
  * output   [B, k]     net[6] Linear(h/2, k)   k = 1 (sigmoid, BCE) or C (softmax, CE)
@@ -75,7 +75,7 @@ public final class Mlp {
                 .setInputTypes(InputType.feedForward(spec.inputs()))
                 .addLayer("fc1", new DenseLayer.Builder().nIn(spec.inputs()).nOut(h).activation(Activation.IDENTITY)
                         .weightInit(pytorchLinear(spec.inputs())).build(), INPUT)
-                .addLayer("ln1", new LayerNorm(h), "fc1")
+                .addLayer("ln1", new DenseLayerNorm(h), "fc1")
                 .addLayer("relu1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "ln1")
                 .addLayer("fc2", fc2.build(), "relu1")
                 .addLayer(OUTPUT, spec.head().outputLayer(h / 2, spec.classes())

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.DoublePrecision;
-import dev.kindling.core.layer.LayerNorm;
+import dev.kindling.core.layer.DenseLayerNorm;
 import dev.kindling.core.schedule.CosineAnnealing;
 import java.util.Map;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
@@ -60,7 +60,7 @@ class MlpTest {
         ComputationGraph g = init(Mlp.Spec.tutorial(), NetDefaults.gradientCheck(1));
         DenseLayer fc2 = (DenseLayer) g.getLayer("fc2").conf().getLayer();
         assertEquals(0.7, ((org.deeplearning4j.nn.conf.dropout.Dropout) fc2.getIDropout()).getP(), 1e-12);
-        assertTrue(g.getLayer("ln1").conf().getLayer() instanceof LayerNorm);
+        assertTrue(g.getLayer("ln1").conf().getLayer() instanceof DenseLayerNorm);
     }
 
     @Test

@@ -1,0 +1,470 @@
+"""Kindling's benchmark (scripts/bench/run.sh calls this; standard library only, torch runs in its own
+process through torch_steps.py). Prints one table and writes bench/results.json and
+bench/throughput.svg. Every comparison runs both sides in this one invocation, alternating, several
+repetitions; the table gives medians, spreads (min-max) and ratios. Nothing here is a stored result.
+
+Sections (--sections, default all):
+  peer    each rows.ROWS entry: Kindling's local training loop vs the seed's PyTorch loop, same model,
+          batch and threads; training steps/s after warm-up; ratio Kindling/PyTorch
+  eff     fp32 matmul peak through ND4J and through torch on the same threads, and each peer row's
+          achieved GFLOP/s (counted FLOPs x steps/s) as a fraction of its own side's peak; plus the
+          seed's own matmul_peak.py as written (2 threads)
+  dist    rows with dist=True: `train` with --dist local, shared and averaging (local[2]) for equal
+          epochs: samples/s, test accuracy, bytes sent vs dense fp32, driver and encode overhead/step
+  decode  shard decoding: DL4J's DataSet.load vs Kindling's ShardDecoder on the same bytes (the
+          before/after of the speed work); with --baseline-jar also `train --dist local` with that
+          older jar vs this one, alternating
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+import rows as rowspec  # noqa: E402
+
+PY = "/usr/bin/python3"  # Debian's interpreter, where python3-torch lives
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def spread(v):
+    return {"median": statistics.median(v), "min": min(v), "max": max(v), "n": len(v), "values": v}
+
+
+def rel_spread(s):
+    return (s["max"] - s["min"]) / s["median"] if s["median"] else float("nan")
+
+
+class Env:
+    def __init__(self, a):
+        self.a = a
+        self.work = os.path.abspath(a.work)
+        os.makedirs(self.work, exist_ok=True)
+        jars = [f for f in os.listdir(os.path.join(ROOT, "spark-jobs", "target"))
+                if re.fullmatch(r"kindling-spark-jobs-.*-all\.jar", f)]
+        if not jars:
+            raise SystemExit("bench: no job jar; run scripts/bench/run.sh (it builds it)")
+        self.jar = os.path.join(ROOT, "spark-jobs", "target", jars[0])
+        self.flags = open(os.path.join(ROOT, "spark-jobs", "target", "jvm.flags")).read().split()
+        self.seq = 0
+
+    def run(self, cmd, env_extra, what, timeout):
+        self.seq += 1
+        logf = os.path.join(self.work, "logs", f"{self.seq:03d}-{what}.log")
+        os.makedirs(os.path.dirname(logf), exist_ok=True)
+        env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", **env_extra)
+        t0 = time.time()
+        with open(logf, "w") as err:
+            p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, env=env, text=True, timeout=timeout)
+        if p.returncode != 0:
+            tail = open(logf).read()[-3000:]
+            raise SystemExit(f"bench: {what} failed (exit {p.returncode}); log {logf}:\n{tail}")
+        last = [l for l in p.stdout.splitlines() if l.startswith("{")]
+        if not last:
+            raise SystemExit(f"bench: {what} printed no JSON line; log {logf}")
+        log(f"{what}: {time.time() - t0:.0f}s")
+        return json.loads(last[-1])
+
+    def java(self, mode, args, threads, what, jar=None, timeout=900):
+        jar = jar or self.jar
+        cmd = ["java", "-Xmx3g", *self.flags, "-cp", jar, "dev.kindling.spark.job.StepBench", mode, *args]
+        return self.run(cmd, {"OMP_NUM_THREADS": str(threads)}, what, timeout)
+
+    def kindling(self, args, what, jar=None, flags=None, timeout=1800):
+        """The launcher's command line, for this jar or an older one (--baseline-jar)."""
+        jar = jar or self.jar
+        cmd = ["java", "-Xmx4g", *(flags or self.flags), "-cp", jar, "org.apache.spark.deploy.SparkSubmit",
+               "--master", "local[2]", "--deploy-mode", "client",
+               "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1",
+               "--conf", "spark.ui.enabled=false", "--class", "dev.kindling.spark.job.Kindling", jar, *args]
+        return self.run(cmd, {"OMP_NUM_THREADS": "1"}, what, timeout)
+
+    def torch(self, mode, args, threads, what, timeout=900):
+        cmd = [PY, os.path.join(HERE, "torch_steps.py"), mode, *args, "--threads", str(threads),
+               "--seed-dir", self.a.seed_dir]
+        return self.run(cmd, {}, what, timeout)
+
+    def dataset(self, source):
+        out = os.path.join(self.work, "data", source)
+        if not os.path.exists(os.path.join(out, "manifest.json")):
+            log(f"preparing {source} at {out}")
+            self.kindling(["prepare-data", f"--dataset={source}", f"--out={out}"], f"prepare-{source}")
+        return out
+
+
+def flags(d):
+    return [f"--{k}={v}" for k, v in d.items()]
+
+
+def peer(env, a, results):
+    out = []
+    for row in selected_rows(a):
+        data = env.dataset(row.dataset)
+        for threads in a.threads:
+            j, t, jc, tc = [], [], [], []
+            jr = []
+            for rep in range(a.reps):
+                sides = ["java", "torch"] if rep % 2 == 0 else ["torch", "java"]
+                for side in sides:
+                    if side == "java":
+                        r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train),
+                                               f"--warmup={a.warmup}", f"--steps={a.steps}"], threads,
+                                     f"peer-{row.name}-t{threads}-kindling-{rep}")
+                        j.append(r["steps_per_s"])
+                        jc.append(r["steps_per_cpu_s"])
+                        jr.append(r)
+                    else:
+                        r = env.torch("steps", [row.name, "--warmup", str(a.warmup), "--steps", str(a.steps)], threads,
+                                      f"peer-{row.name}-t{threads}-pytorch-{rep}")
+                        t.append(r["steps_per_s"])
+                        tc.append(r["steps_per_cpu_s"])
+            out.append({"row": row.name, "what": row.what, "threads": threads, "batch": jr[0]["batch"],
+                        "params": jr[0]["params"], "flops_per_step": jr[0]["flops_per_step"],
+                        "kindling_steps_per_s": spread(j), "pytorch_steps_per_s": spread(t),
+                        "ratio": statistics.median(j) / statistics.median(t),
+                        "ratio_per_rep": spread([x / y for x, y in zip(j, t)]),
+                        "kindling_steps_per_cpu_s": spread(jc), "pytorch_steps_per_cpu_s": spread(tc),
+                        "cpu_ratio": statistics.median(jc) / statistics.median(tc),
+                        "cpu_ratio_per_rep": spread([x / y for x, y in zip(jc, tc)])})
+    results["peer"] = out
+
+
+def efficiency(env, a, results):
+    threads_list = a.threads
+    out = []
+    for threads in threads_list:
+        nd, tp, ndc, tpc = [], [], [], []
+        for rep in range(a.reps):
+            r = env.java("matmul", [f"--sizes={a.sizes}", "--reps=3"], threads, f"matmul-nd4j-t{threads}-{rep}")
+            nd.append(r["peak_gflops"])
+            ndc.append(r["cpu_peak_gflops"])
+            r = env.torch("matmul", ["--sizes", a.sizes, "--reps", "3"], threads, f"matmul-torch-t{threads}-{rep}")
+            tp.append(r["peak_gflops"])
+            tpc.append(r["cpu_peak_gflops"])
+        peak = {"threads": threads, "sizes": a.sizes, "nd4j_gflops": spread(nd), "torch_gflops": spread(tp),
+                "nd4j_gflops_per_cpu_s": spread(ndc), "torch_gflops_per_cpu_s": spread(tpc)}
+        rows = []
+        for p in results.get("peer", []):
+            if p["threads"] != threads:
+                continue
+            # per CPU-second on both sides (steps and matmuls), so other jobs on the machine cancel out
+            kg = p["flops_per_step"] * p["kindling_steps_per_cpu_s"]["median"] / 1e9
+            tg = p["flops_per_step"] * p["pytorch_steps_per_cpu_s"]["median"] / 1e9
+            rows.append({"row": p["row"], "flops_per_step": p["flops_per_step"], "kindling_gflops_per_cpu_s": kg,
+                         "kindling_of_peak": kg / peak["nd4j_gflops_per_cpu_s"]["median"], "pytorch_gflops_per_cpu_s": tg,
+                         "pytorch_of_peak": tg / peak["torch_gflops_per_cpu_s"]["median"]})
+        peak["rows"] = rows
+        out.append(peak)
+    seed_peak = None
+    script = os.path.join(a.seed_dir, "matmul_peak.py")
+    if os.path.exists(script):
+        p = subprocess.run([PY, script], cwd=a.seed_dir, capture_output=True, text=True, timeout=600)
+        line = [l for l in p.stdout.splitlines() if l.startswith("RESULT ")]
+        if p.returncode == 0 and line:
+            seed_peak = dict(kv.split("=", 1) for kv in line[-1].split()[1:])
+            log(f"seed matmul_peak.py: {seed_peak.get('peak_gflops')} GFLOP/s on {seed_peak.get('threads')} threads")
+    results["efficiency"] = {"peaks": out, "seed_matmul_peak": seed_peak}
+
+
+def free_udp_port():
+    for _ in range(50):
+        port = random.randint(41000, 49000)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise SystemExit("bench: no free UDP port in 41000-49000")
+
+
+def dist(env, a, results):
+    out = []
+    for row in [r for r in selected_rows(a) if r.dist]:
+        data = env.dataset(row.dataset)
+        epochs = row.dist_epochs or a.epochs
+        runs = {d: [] for d in ("local", "shared", "averaging")}
+        for rep in range(a.dist_reps):
+            for d in runs:
+                run_dir = os.path.join(env.work, "runs", f"{row.name}-{d}-{rep}")
+                shutil.rmtree(run_dir, ignore_errors=True)
+                shutil.rmtree(run_dir + ".partial", ignore_errors=True)
+                extra = [f"--aeron-port={free_udp_port()}"] if d != "local" else []
+                m = env.kindling(["train", f"--model={row.model}", f"--data={data}", f"--out={run_dir}", f"--dist={d}",
+                                  f"--epochs={epochs}", "--patience=0", *flags(row.train), *extra], f"dist-{row.name}-{d}-{rep}")
+                runs[d].append(m)
+        summary = {"row": row.name, "epochs": epochs, "dists": {}}
+        local_update = statistics.median([r["telemetry"]["median_update_ms"] for r in runs["local"] if r.get("telemetry")] or [float("nan")])
+        for d, ms in runs.items():
+            fit_s = [sum(h["seconds"] for h in m["history"]) for m in ms]
+            row_d = {"workers": ms[0]["workers"], "steps": ms[0]["steps"],
+                     "samples_per_s": spread([m["samples_per_s"] for m in ms]),
+                     "test_accuracy": spread([m["final"]["accuracy"] for m in ms])}
+            tel = [m.get("telemetry") for m in ms if m.get("telemetry")]
+            if tel:
+                step_ms = statistics.median([t["median_step_ms"] for t in tel])
+                upd_ms = statistics.median([t["median_update_ms"] for t in tel])
+                # wall time each worker spends per step (epochs incl. validation) minus its own step time
+                per_step = statistics.median([fs * m["workers"] / m["steps"] * 1000 for fs, m in zip(fit_s, ms)])
+                row_d.update({"median_step_ms": step_ms, "median_update_ms": upd_ms,
+                              "wall_ms_per_step_per_worker": per_step,
+                              "driver_overhead_ms_per_step": per_step - step_ms,
+                              "encode_overhead_ms_per_step": upd_ms - local_update})
+            comm = [m.get("comm") for m in ms if m.get("comm")]
+            if comm:
+                row_d["bytes_sent"] = statistics.median([c["bytes_sent"] for c in comm])
+                row_d["dense_bytes"] = statistics.median([c["dense_bytes"] for c in comm])
+                row_d["compression"] = spread([c["compression"] for c in comm if c["compression"]])
+            summary["dists"][d] = row_d
+        loc = summary["dists"]["local"]["samples_per_s"]["median"]
+        for d in ("shared", "averaging"):
+            summary["dists"][d]["samples_per_s_vs_local"] = summary["dists"][d]["samples_per_s"]["median"] / loc
+        out.append(summary)
+    results["dist"] = out
+
+
+def decode(env, a, results):
+    fashion = env.dataset("fashion-mnist")
+    r = env.java("decode", [f"--data={fashion}", f"--shards={a.decode_shards}", f"--reps={a.reps}"], 1, "decode")
+    d = {"shards": r["shards"], "rows": r["rows"], "bytes_per_shard": r["bytes_per_shard"],
+         "dl4j_rows_per_s": spread(r["dl4j_rows_per_s"]), "kindling_rows_per_s": spread(r["kindling_rows_per_s"])}
+    d["speedup"] = d["kindling_rows_per_s"]["median"] / d["dl4j_rows_per_s"]["median"]
+    results["decode"] = d
+    if a.baseline_jar:
+        base_flags = os.path.join(os.path.dirname(a.baseline_jar), "jvm.flags")
+        bflags = open(base_flags).read().split() if os.path.exists(base_flags) else env.flags
+        row = [r for r in selected_rows(a) if r.dist][0]
+        sides = {"before": [], "after": []}
+        for rep in range(a.dist_reps):
+            for which in ("before", "after"):
+                run_dir = os.path.join(env.work, "runs", f"baseline-{which}-{rep}")
+                shutil.rmtree(run_dir, ignore_errors=True)
+                m = env.kindling(["train", f"--model={row.model}", f"--data={fashion}", f"--out={run_dir}", "--dist=local",
+                                  f"--epochs={a.epochs}", "--patience=0", *flags(row.train)], f"baseline-{which}-{rep}",
+                                 jar=a.baseline_jar if which == "before" else None,
+                                 flags=bflags if which == "before" else None)
+                sides[which].append({"samples_per_s": m["samples_per_s"], "wall_s": m["wall_s"]})
+        results["before_after"] = {"baseline_jar": a.baseline_jar, "row": row.name, "epochs": a.epochs,
+                                   "before_samples_per_s": spread([x["samples_per_s"] for x in sides["before"]]),
+                                   "after_samples_per_s": spread([x["samples_per_s"] for x in sides["after"]]),
+                                   "before_wall_s": spread([x["wall_s"] for x in sides["before"]]),
+                                   "after_wall_s": spread([x["wall_s"] for x in sides["after"]])}
+
+
+def selected_rows(a):
+    return [rowspec.by_name(n) for n in a.rows] if a.rows else rowspec.ROWS
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+
+    def cmd(c):
+        try:
+            p = subprocess.run(c, capture_output=True, text=True, timeout=60)
+            return (p.stdout + p.stderr).strip()
+        except (OSError, subprocess.TimeoutExpired):
+            return "unavailable"
+
+    torch_v = cmd([PY, "-c", "import torch, numpy; print(torch.__version__, numpy.__version__)"]).split()
+    pom = open(os.path.join(ROOT, "pom.xml")).read()
+
+    def prop(n):
+        m = re.search(f"<{n}>([^<]+)</{n}>", pom)
+        return m.group(1) if m else "?"
+
+    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+            "java": cmd(["java", "-version"]).splitlines()[0],
+            "dl4j": prop("dl4j.version"), "dl4j_spark": prop("dl4j.spark.version"), "spark": prop("spark.version"),
+            "python": platform.python_version(), "torch": torch_v[0] if torch_v else "?",
+            "numpy": torch_v[1] if len(torch_v) > 1 else "?",
+            "kindling_commit": cmd(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]),
+            "kindling_dirty": bool(cmd(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]))}
+
+
+# ---- output -------------------------------------------------------------------------------------------
+
+def fmt_s(s, f="{:.1f}"):
+    return f"{f.format(s['median'])} ({f.format(s['min'])}-{f.format(s['max'])})"
+
+
+def table(results):
+    L = []
+    m = results["machine"]
+    L.append(f"Kindling benchmark {results['date']} | {m['cpu']} | {m['cores']} cores | load avg "
+             f"{results['load_before']} -> {results['load_after']} | {results['mode']} | {results['wall_s']:.0f}s")
+    L.append(f"java: {m['java']} | DL4J {m['dl4j']} | Spark {m['spark']} | torch {m['torch']} | commit {m['kindling_commit']}"
+             + (" (dirty)" if m["kindling_dirty"] else ""))
+    L.append("values: median (min-max) over repetitions; ratio = Kindling / PyTorch of the medians")
+    if "peer" in results:
+        L.append("")
+        L.append("PEER  training steps after warm-up, same model, batch and threads: per wall second and per CPU-second")
+        L.append(f"{'row':<13}{'thr':>4}{'batch':>6}{'params':>9}  {'Kindling steps/s':>22}  {'PyTorch steps/s':>22}  {'ratio':>6}"
+                 f"  {'Kindling steps/CPU-s':>22}  {'PyTorch steps/CPU-s':>22}  {'ratio':>6}  {'per-rep':>9}")
+        for p in results["peer"]:
+            rr = p["cpu_ratio_per_rep"]
+            L.append(f"{p['row']:<13}{p['threads']:>4}{p['batch']:>6}{p['params']:>9}  {fmt_s(p['kindling_steps_per_s']):>22}"
+                     f"  {fmt_s(p['pytorch_steps_per_s']):>22}  {p['ratio']:>5.2f}x"
+                     f"  {fmt_s(p['kindling_steps_per_cpu_s']):>22}  {fmt_s(p['pytorch_steps_per_cpu_s']):>22}  {p['cpu_ratio']:>5.2f}x"
+                     f"  {rr['min']:.2f}-{rr['max']:.2f}")
+    if "efficiency" in results:
+        L.append("")
+        L.append("EFFICIENCY  counted FLOPs of a training step x steps per CPU-second, against each side's fp32 matmul peak"
+                 " per CPU-second on the same threads")
+        for pk in results["efficiency"]["peaks"]:
+            L.append(f"peak, {pk['threads']} thread(s), N={pk['sizes']}: ND4J {fmt_s(pk['nd4j_gflops_per_cpu_s'])} GFLOP/CPU-s "
+                     f"({fmt_s(pk['nd4j_gflops'])} GFLOP/s wall) | torch {fmt_s(pk['torch_gflops_per_cpu_s'])} GFLOP/CPU-s "
+                     f"({fmt_s(pk['torch_gflops'])} wall)")
+            for r in pk["rows"]:
+                L.append(f"  {r['row']:<13} {r['flops_per_step'] / 1e6:8.1f} MFLOP/step  Kindling {r['kindling_gflops_per_cpu_s']:6.2f} "
+                         f"= {100 * r['kindling_of_peak']:5.1f}% of ND4J peak | PyTorch {r['pytorch_gflops_per_cpu_s']:6.2f} "
+                         f"= {100 * r['pytorch_of_peak']:5.1f}% of torch peak")
+        sp = results["efficiency"].get("seed_matmul_peak")
+        if sp:
+            L.append(f"seed matmul_peak.py as written: {float(sp['peak_gflops']):.1f} GFLOP/s on {sp['threads']} threads ({sp.get('blas', '?')})")
+    if "dist" in results:
+        L.append("")
+        L.append("DISTRIBUTION  `train` for equal epochs on local[2] (local: one JVM, one thread)")
+        L.append(f"{'row':<13}{'dist':<10}{'samples/s':>24}{'vs local':>9}{'test acc':>24}{'compress':>10}"
+                 f"{'step ms':>8}{'drv ms/st':>10}{'enc ms/st':>10}")
+        for s in results["dist"]:
+            for d, r in s["dists"].items():
+                comp = f"{r['compression']['median']:.0f}x" if "compression" in r else "-"
+                vs = f"{r['samples_per_s_vs_local']:.2f}x" if "samples_per_s_vs_local" in r else "1.00x"
+                L.append(f"{s['row'] + ' e' + str(s['epochs']):<13}{d:<10}{fmt_s(r['samples_per_s'], '{:.0f}'):>24}{vs:>9}"
+                         f"{fmt_s(r['test_accuracy'], '{:.4f}'):>24}{comp:>10}"
+                         f"{r.get('median_step_ms', float('nan')):>8.2f}{r.get('driver_overhead_ms_per_step', float('nan')):>10.2f}"
+                         f"{r.get('encode_overhead_ms_per_step', float('nan')):>10.2f}")
+    if "decode" in results:
+        d = results["decode"]
+        L.append("")
+        L.append("SPEED WORK  before/after")
+        L.append(f"shard decode ({d['shards']} Fashion-MNIST shards of {d['bytes_per_shard']} bytes): DL4J DataSet.load "
+                 f"{fmt_s(d['dl4j_rows_per_s'], '{:.0f}')} rows/s -> ShardDecoder {fmt_s(d['kindling_rows_per_s'], '{:.0f}')} rows/s "
+                 f"= {d['speedup']:.1f}x")
+        if "before_after" in results:
+            b = results["before_after"]
+            L.append(f"train --dist=local {b['row']} {b['epochs']} epoch(s): samples/s {fmt_s(b['before_samples_per_s'], '{:.0f}')} "
+                     f"(baseline jar) -> {fmt_s(b['after_samples_per_s'], '{:.0f}')}; wall s {fmt_s(b['before_wall_s'])} -> "
+                     f"{fmt_s(b['after_wall_s'])}")
+    return "\n".join(L)
+
+
+def svg(results, path):
+    """Grouped bars: training samples per CPU-second per architecture, Kindling and PyTorch (median, min-max whisker)."""
+    peer = results.get("peer", [])
+    if not peer:
+        return
+    W, H, left, top, bottom = 640, 320, 70, 40, 70
+    groups = [(f"{p['row']} ({p['threads']}t)", p["kindling_steps_per_cpu_s"], p["pytorch_steps_per_cpu_s"], p["batch"])
+              for p in peer]
+    vmax = max(max(k["max"], t["max"]) * b for _, k, t, b in groups) * 1.1
+    plot_w, plot_h = W - left - 20, H - top - bottom
+    gw = plot_w / len(groups)
+    bw = min(60, gw / 3)
+    y = lambda v: top + plot_h - plot_h * v / vmax  # noqa: E731
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="11">',
+           f'<text x="{W / 2}" y="18" text-anchor="middle" font-size="13">Training throughput (samples per CPU-second, median and min-max), '
+           f'{results["date"][:10]}</text>',
+           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="black"/>',
+           f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="black"/>']
+    for i in range(5):
+        v = vmax * i / 4
+        out.append(f'<text x="{left - 5}" y="{y(v) + 4:.1f}" text-anchor="end">{v:.0f}</text>')
+        out.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{left + plot_w}" y2="{y(v):.1f}" stroke="#ddd"/>')
+    colors = {"Kindling": "#d9480f", "PyTorch": "#1c7ed6"}
+    for gi, (label, k, t, b) in enumerate(groups):
+        x0 = left + gi * gw + (gw - 2 * bw) / 2
+        for j, (name, s) in enumerate((("Kindling", k), ("PyTorch", t))):
+            x = x0 + j * bw
+            med, lo, hi = s["median"] * b, s["min"] * b, s["max"] * b
+            out.append(f'<rect x="{x:.1f}" y="{y(med):.1f}" width="{bw - 4:.1f}" height="{top + plot_h - y(med):.1f}" '
+                       f'fill="{colors[name]}"><title>{name} {label}: {med:.0f} samples per CPU-second</title></rect>')
+            cx = x + (bw - 4) / 2
+            out.append(f'<line x1="{cx:.1f}" y1="{y(lo):.1f}" x2="{cx:.1f}" y2="{y(hi):.1f}" stroke="black"/>')
+            out.append(f'<text x="{cx:.1f}" y="{y(med) - 4:.1f}" text-anchor="middle" font-size="9">{med:.0f}</text>')
+        out.append(f'<text x="{x0 + bw:.1f}" y="{top + plot_h + 16}" text-anchor="middle">{label}</text>')
+        ratio = k["median"] / t["median"]
+        out.append(f'<text x="{x0 + bw:.1f}" y="{top + plot_h + 30}" text-anchor="middle" fill="#555">{ratio:.2f}x</text>')
+    lx = left + 10
+    for j, (name, c) in enumerate(colors.items()):
+        out.append(f'<rect x="{lx + j * 90}" y="{H - 22}" width="12" height="12" fill="{c}"/>')
+        out.append(f'<text x="{lx + j * 90 + 16}" y="{H - 12}">{name}</text>')
+    out.append(f'<text x="{W - 10}" y="{H - 12}" text-anchor="end" fill="#555">ratio = Kindling / PyTorch</text>')
+    out.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions and steps, one epoch (under 15 min on 2 cores)")
+    ap.add_argument("--sections", default="peer,eff,dist,decode")
+    ap.add_argument("--rows", default="", help="comma-separated row names (default: all of rows.ROWS)")
+    ap.add_argument("--threads", default="", help="comma-separated thread counts (default 1; full mode 1,2)")
+    ap.add_argument("--reps", type=int)
+    ap.add_argument("--baseline-jar", default="", help="an older job jar for before/after `train --dist=local` rows")
+    ap.add_argument("--work", default=os.path.join(ROOT, "runs", "bench"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "bench"))
+    ap.add_argument("--seed-dir", default=os.path.abspath(os.path.join(ROOT, "..", "shared", "seed", "pytorch")))
+    a = ap.parse_args()
+    a.rows = [r for r in a.rows.split(",") if r]
+    sections = set(a.sections.split(","))
+    if a.quick:
+        a.reps = a.reps or 3
+        a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 50, 200, 1, 2, "1024,2048", 200
+        a.threads = [int(t) for t in (a.threads or "1").split(",")]
+    else:
+        a.reps = a.reps or 5
+        a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 50, 400, 3, 3, "1024,2048,4096", 400
+        a.threads = [int(t) for t in (a.threads or "1,2").split(",")]
+    a.seed_dir = os.path.abspath(a.seed_dir)
+    env = Env(a)
+    t0 = time.time()
+    results = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+               "mode": "quick" if a.quick else "full", "machine": machine(),
+               "load_before": round(os.getloadavg()[0], 1),
+               "settings": {"reps": a.reps, "warmup": a.warmup, "steps": a.steps, "epochs": a.epochs,
+                            "dist_reps": a.dist_reps, "threads": a.threads, "matmul_sizes": a.sizes}}
+    os.makedirs(a.out, exist_ok=True)
+    for name, fn in (("peer", peer), ("eff", efficiency), ("dist", dist), ("decode", decode)):
+        if name in sections:
+            fn(env, a, results)
+            with open(os.path.join(a.out, "results.partial.json"), "w") as f:  # what a stopped run had
+                json.dump(results, f, indent=1)
+    results["load_after"] = round(os.getloadavg()[0], 1)
+    results["wall_s"] = time.time() - t0
+    results["table"] = table(results)
+    with open(os.path.join(a.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    if os.path.exists(os.path.join(a.out, "results.partial.json")):
+        os.remove(os.path.join(a.out, "results.partial.json"))
+    svg(results, os.path.join(a.out, "throughput.svg"))
+    print(results["table"])
+    log(f"wrote {os.path.join(a.out, 'results.json')} and throughput.svg")
+
+
+if __name__ == "__main__":
+    main()

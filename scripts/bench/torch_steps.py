@@ -1,0 +1,111 @@
+"""PyTorch's side of scripts/bench/run.sh (run with Debian's /usr/bin/python3 and python3-torch).
+
+  torch_steps.py steps ROW --threads T --warmup W --steps S [--seed-dir DIR]
+      the seed's training loop (zero_grad, forward, loss, backward, clip_grad_norm_, step, loss.item())
+      on the row's model and DataLoader: W warm-up steps, then S timed steps
+  torch_steps.py matmul --threads T --sizes 1024,2048 --reps R
+      fp32 torch.mm GFLOP/s (median of R repetitions per size), as the seed's matmul_peak.py measures
+
+Prints one JSON line on stdout.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=["steps", "matmul"])
+    ap.add_argument("row", nargs="?")
+    ap.add_argument("--threads", type=int, required=True)
+    ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--steps", type=int, default=200)
+    ap.add_argument("--sizes", default="1024,2048")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--seed-dir", default=os.path.join(HERE, "..", "..", "..", "shared", "seed", "pytorch"))
+    a = ap.parse_args()
+    # before torch (and its BLAS) loads, as the seed's common.py does
+    os.environ["OMP_NUM_THREADS"] = str(a.threads)
+    os.environ["OPENBLAS_NUM_THREADS"] = str(a.threads)
+    import torch
+    torch.set_num_threads(a.threads)
+    out = {"mode": a.mode, "threads": torch.get_num_threads(), "torch": torch.__version__}
+    if a.mode == "steps":
+        out.update(steps(a))
+    else:
+        out.update(matmul(a))
+    print(json.dumps(out), flush=True)
+
+
+def steps(a):
+    import torch
+    sys.path.insert(0, HERE)
+    import rows
+    row = rows.by_name(a.row)
+    side = row.torch(os.path.abspath(a.seed_dir))
+    model, crit, opt = side.model, side.criterion, side.optimizer
+    model.train()
+
+    def batches():
+        while True:
+            for xb, yb in side.loader:
+                yield xb, yb
+
+    it = batches()
+    loss_sum = 0.0
+    n_samples = 0
+    t0 = None
+    for i in range(a.warmup + a.steps):
+        if i == a.warmup:
+            t0 = time.perf_counter()
+            cpu0 = time.process_time()
+            loss_sum, n_samples = 0.0, 0
+        xb, yb = next(it)  # the DataLoader's batching and shuffling are part of the seed's loop
+        opt.zero_grad()
+        loss = crit(model(xb), yb)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), side.clip_norm)
+        opt.step()
+        loss_sum += loss.item()
+        n_samples += xb.shape[0]
+    seconds = time.perf_counter() - t0
+    cpu_seconds = time.process_time() - cpu0  # every thread of this process
+    return {"row": row.name, "params": sum(p.numel() for p in model.parameters()), "steps": a.steps,
+            "samples": n_samples, "seconds": seconds, "cpu_seconds": cpu_seconds,
+            "steps_per_s": a.steps / seconds, "steps_per_cpu_s": a.steps / cpu_seconds,
+            "samples_per_s": n_samples / seconds, "final_train_loss": loss_sum / a.steps}
+
+
+def matmul(a):
+    import torch
+    torch.manual_seed(0)
+    out = {}
+    for n in [int(s) for s in a.sizes.split(",")]:
+        x = torch.rand(n, n)
+        y = torch.rand(n, n)
+        c = torch.empty(n, n)
+        torch.mm(x, y, out=c)  # warm-up
+        iters = max(1, int(4e9 / (2.0 * n ** 3)))  # ~4 GFLOP per repetition, as the Java side
+        g, g_cpu = [], []
+        for _ in range(a.reps):
+            t0, c0 = time.perf_counter(), time.process_time()
+            for _ in range(iters):
+                torch.mm(x, y, out=c)
+            t = (time.perf_counter() - t0) / iters
+            cpu = (time.process_time() - c0) / iters
+            g.append(2.0 * n ** 3 / t / 1e9)
+            g_cpu.append(2.0 * n ** 3 / cpu / 1e9)
+        out[f"gflops_n{n}"] = statistics.median(g)
+        out[f"cpu_gflops_n{n}"] = statistics.median(g_cpu)
+    out["peak_gflops"] = max(v for k, v in out.items() if k.startswith("gflops_"))
+    out["cpu_peak_gflops"] = max(v for k, v in out.items() if k.startswith("cpu_gflops_"))
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+package dev.kindling.spark.job;
+
+import dev.kindling.core.config.Config;
+import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.config.Keys;
+import dev.kindling.core.data.ShardDecoder;
+import dev.kindling.core.data.Shards;
+import dev.kindling.core.train.LocalTrainer;
+import dev.kindling.core.train.MetricsJson;
+import dev.kindling.core.train.Progress;
+import dev.kindling.core.train.StepTelemetry;
+import dev.kindling.spark.hdfs.HadoopStorage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The Java side of {@code scripts/bench/run.sh}; not a user command and not a test (speed claims are
+ * measured here, never asserted in tests). Each mode prints one JSON line on stdout:
+ * <ul>
+ *   <li>{@code steps --model=.. --data=.. [train keys] --warmup=W --steps=S}: Kindling's own local
+ *   training loop ({@link LocalTrainer} on the graph and listeners {@code train} builds, reading its
+ *   shards through {@link Shards#load}) for W steps, then S timed steps; steps/s and counted FLOPs.</li>
+ *   <li>{@code matmul --sizes=1024,2048 --reps=3}: fp32 {@code mmul} GFLOP/s through ND4J, the
+ *   machine's peak on this JVM's threads ({@code OMP_NUM_THREADS}).</li>
+ *   <li>{@code decode --data=.. --shards=N --reps=R}: DL4J's {@code DataSet.load} against
+ *   {@link ShardDecoder} on the same shard bytes, alternating; rows/s of each.</li>
+ * </ul>
+ */
+public final class StepBench {
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            throw new ConfigException("usage: StepBench steps|matmul|decode [--key=value ...]");
+        }
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            int eq = a.indexOf('=');
+            if (!a.startsWith("--") || eq < 0) {
+                throw new ConfigException("argument=" + a + ": expected --key=value");
+            }
+            flags.put(a.substring(2, eq), a.substring(eq + 1));
+        }
+        Map<String, Object> out = switch (args[0]) {
+            case "steps" -> steps(flags);
+            case "matmul" -> matmul(flags);
+            case "decode" -> decode(flags);
+            default -> throw new ConfigException("mode=" + args[0] + ": expected steps, matmul or decode");
+        };
+        out.put("threads", Nd4j.getEnvironment().maxThreads());
+        out.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+        System.out.println(MetricsJson.line(out));
+        System.exit(0); // ND4J's and Spark's non-daemon threads would keep the JVM alive
+    }
+
+    private static int take(Map<String, String> flags, String key, int fallback) {
+        String v = flags.remove(key);
+        return v == null ? fallback : Integer.parseInt(v);
+    }
+
+    static Map<String, Object> steps(Map<String, String> flags) throws Exception {
+        int warmup = take(flags, "warmup", 50);
+        int steps = take(flags, "steps", 200);
+        HadoopStorage storage = new HadoopStorage();
+        java.nio.file.Path tmp = Files.createTempDirectory("kindling-bench");
+        flags.put(Keys.OUT.name(), tmp.resolve("run").toString());
+        flags.put(Keys.DIST.name(), "local");
+        Config c = Config.builder().apply(flags, "on the bench command line").build();
+        TrainJob.Plan p = TrainJob.plan(c, storage);
+        ComputationGraph net = new ComputationGraph(p.graph());
+        net.init();
+        List<String> train = Shards.paths(storage, p.data(), p.manifest(), "train", null);
+        Function<String, DataSet> loader = path -> Shards.load(storage, path);
+        // warm-up and timed steps each walk their own shards: the timed ones are read from storage
+        // (the OS cache) and decoded inside the loop, as in `train --dist=local`
+        List<String> warm = cycle(train, 0, warmup);
+        List<String> timed = cycle(train, warmup, steps);
+        long flops = flopsPerStep(net, loader.apply(train.get(0)));
+        LocalTrainer warmTrainer = new LocalTrainer(net, warm, List.of(), loader, p.manifest(), p.seed(),
+                new Progress(warmup, 3600), TrainJob.listeners(p, StepTelemetry.forRun()));
+        warmTrainer.fit(0, 0, n -> { });
+        LocalTrainer timedTrainer = new LocalTrainer(net, timed, List.of(), loader, p.manifest(), p.seed(),
+                new Progress(steps, 3600), TrainJob.listeners(p, StepTelemetry.forRun()));
+        long t0 = System.nanoTime();
+        long cpu0 = processCpuNanos();
+        var fit = timedTrainer.fit(1, 0, n -> { });
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double cpuSeconds = (processCpuNanos() - cpu0) / 1e9;
+        StepTelemetry.drain();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", "steps");
+        m.put("model", p.arch().cliName());
+        m.put("params", net.numParams());
+        m.put("batch", p.manifest().batchSize());
+        m.put("steps", fit.steps());
+        m.put("samples", fit.samples());
+        m.put("seconds", seconds);
+        m.put("cpu_seconds", cpuSeconds);
+        m.put("steps_per_s", fit.steps() / seconds);
+        m.put("steps_per_cpu_s", fit.steps() / cpuSeconds);
+        m.put("samples_per_s", fit.samples() / seconds);
+        m.put("flops_per_step", flops);
+        m.put("gflops", flops * (fit.steps() / seconds) / 1e9);
+        m.put("final_train_loss", fit.trainLoss());
+        return m;
+    }
+
+    /**
+     * CPU time of this whole JVM (every thread: ND4J, GC, JIT). On a shared machine wall time depends on
+     * what else runs; CPU time per step much less so.
+     */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** {@code n} shard paths starting at {@code from}, wrapping around the split. */
+    private static List<String> cycle(List<String> paths, int from, int n) {
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(paths.get((from + i) % paths.size()));
+        }
+        return out;
+    }
+
+    /**
+     * Counted FLOPs of one training step on a full minibatch: every matrix-shaped weight (DL4J's
+     * {@code W}, {@code RW}, or any parameter with no dimension of 1; biases and LayerNorm gains are
+     * left out) is used in three matmuls (forward, input gradient, weight gradient) of 2 FLOPs per
+     * multiply-add, once per example and output position (time steps, pixels):
+     * {@code 6 x batch x sum(weights x positions)}. For a transformer this is the usual
+     * 6 x parameters x tokens; attention's T^2 terms and elementwise work are not counted.
+     */
+    static long flopsPerStep(ComputationGraph net, DataSet example) {
+        Map<String, INDArray> acts = net.feedForward(new INDArray[] {example.getFeatures()}, false);
+        long batch = example.getFeatures().size(0);
+        long perExample = 0;
+        for (Layer layer : net.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
+            INDArray act = acts.get(name);
+            long positions = 1;
+            if (act != null) {
+                for (int d = 2; d < act.rank(); d++) {
+                    positions *= act.size(d);
+                }
+            }
+            for (Map.Entry<String, INDArray> e : layer.paramTable().entrySet()) {
+                long[] shape = e.getValue().shape();
+                boolean matrix = e.getKey().equals("W") || e.getKey().equals("RW")
+                        || (!e.getKey().startsWith("b") && shape.length >= 2 && java.util.Arrays.stream(shape).allMatch(s -> s > 1));
+                if (matrix) {
+                    perExample += e.getValue().length() * positions;
+                }
+            }
+        }
+        return 6 * batch * perExample;
+    }
+
+    static Map<String, Object> matmul(Map<String, String> flags) {
+        int reps = take(flags, "reps", 3);
+        String sizes = flags.getOrDefault("sizes", "1024,2048");
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", "matmul");
+        double peak = 0;
+        double cpuPeak = 0; // GFLOP per CPU-second of the process: per core, whatever else runs
+        for (String s : sizes.split(",")) {
+            int n = Integer.parseInt(s.trim());
+            INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+            INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+            INDArray c = Nd4j.create(DataType.FLOAT, n, n);
+            a.mmuli(b, c); // warm-up
+            int iters = Math.max(1, (int) (4e9 / (2.0 * n * n * n))); // ~4 GFLOP per repetition
+            List<Double> g = new ArrayList<>();
+            List<Double> gCpu = new ArrayList<>();
+            for (int r = 0; r < reps; r++) {
+                long t0 = System.nanoTime();
+                long cpu0 = processCpuNanos();
+                for (int i = 0; i < iters; i++) {
+                    a.mmuli(b, c);
+                }
+                double t = (System.nanoTime() - t0) / 1e9 / iters;
+                double cpu = (processCpuNanos() - cpu0) / 1e9 / iters;
+                g.add(2.0 * n * n * n / t / 1e9);
+                gCpu.add(2.0 * n * n * n / cpu / 1e9);
+            }
+            double med = median(g);
+            m.put("gflops_n" + n, med);
+            m.put("cpu_gflops_n" + n, median(gCpu));
+            peak = Math.max(peak, med);
+            cpuPeak = Math.max(cpuPeak, median(gCpu));
+        }
+        m.put("peak_gflops", peak);
+        m.put("cpu_peak_gflops", cpuPeak);
+        return m;
+    }
+
+    static Map<String, Object> decode(Map<String, String> flags) throws IOException {
+        int shards = take(flags, "shards", 100);
+        int reps = take(flags, "reps", 3);
+        String data = flags.get("data");
+        if (data == null) {
+            throw new ConfigException("data: required (a prepared dataset)");
+        }
+        HadoopStorage storage = new HadoopStorage();
+        String uri = storage.qualify(data);
+        var manifest = Shards.manifest(storage, uri);
+        List<byte[]> bytes = new ArrayList<>();
+        long rows = 0;
+        for (String path : cycle(Shards.paths(storage, uri, manifest, "train", null), 0, shards)) {
+            byte[] b = storage.readAll(path);
+            bytes.add(b);
+            rows += ShardDecoder.decode(b).numExamples();
+        }
+        Map<String, List<Double>> rates = new HashMap<>();
+        for (int r = 0; r <= reps; r++) { // repetition 0 warms both up and is not reported
+            for (String which : List.of("dl4j", "kindling")) {
+                long t0 = System.nanoTime();
+                long n = 0;
+                for (byte[] b : bytes) {
+                    n += (which.equals("dl4j") ? ShardDecoder.dl4j(b) : ShardDecoder.decode(b)).numExamples();
+                }
+                double s = (System.nanoTime() - t0) / 1e9;
+                if (r > 0) {
+                    rates.computeIfAbsent(which, k -> new ArrayList<>()).add(n / s);
+                }
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", "decode");
+        m.put("shards", shards);
+        m.put("rows", rows);
+        m.put("bytes_per_shard", bytes.get(0).length);
+        m.put("dl4j_rows_per_s", rates.get("dl4j"));
+        m.put("kindling_rows_per_s", rates.get("kindling"));
+        return m;
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        s.sort(Double::compare);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    private StepBench() {}
+}
