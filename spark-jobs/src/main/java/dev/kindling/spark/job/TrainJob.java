@@ -271,10 +271,7 @@ public final class TrainJob {
             LOG.warn("train: no --weights: the ResNet50 backbone starts from random initialisation (nothing is downloaded; pass --weights=<DL4J zip of the zoo's ResNet50> for pretrained weights)");
             return;
         }
-        String weights = storage.qualify(c.string(Keys.WEIGHTS));
-        if (!storage.exists(weights)) {
-            throw new ConfigException("weights=" + weights + ": not found; pass the URI of a DL4J zip of the zoo's ResNet50 (Kindling never downloads weights), or leave --weights unset for random initialisation");
-        }
+        String weights = storage.qualify(c.string(Keys.WEIGHTS)); // plan() checked that it exists
         ResNet50Transfer.loadBackbone(net, storage.readAll(weights), weights);
         LOG.info("train: loaded the ResNet50 backbone from {}", weights);
     }
