@@ -351,17 +351,19 @@ def table(results):
     if "dist" in results:
         L.append("")
         L.append("DISTRIBUTION  `train` for equal epochs on local[2] (local: one JVM, one thread)")
-        L.append(f"{'row':<13}{'dist':<10}{'samples/s':>24}{'vs local':>9}{'test acc':>24}{'compress':>10}"
+        L.append(f"{'row':<13}{'dist':<10}{'samples/s':>24}{'vs local':>9}{'test acc':>24}{'sent B':>8}{'compress':>10}"
                  f"{'step ms':>8}{'drv ms/st':>10}{'enc ms/st':>10}")
         for s in results["dist"]:
             for d, r in s["dists"].items():
-                comp = (f"{r['compression']['median']:.0f}x" if "compression" in r
-                        else f"0 B" if r.get("bytes_sent") == 0 else "-")
+                comp = f"{r['compression']['median']:.0f}x" if "compression" in r else "-"
+                sent = f"{r['bytes_sent']:.0f}" if "bytes_sent" in r else "-"
                 vs = f"{r['samples_per_s_vs_local']:.2f}x" if "samples_per_s_vs_local" in r else "1.00x"
                 L.append(f"{s['row'] + ' e' + str(s['epochs']):<13}{d:<10}{fmt_s(r['samples_per_s'], '{:.0f}'):>24}{vs:>9}"
-                         f"{fmt_s(r['test_accuracy'], '{:.4f}'):>24}{comp:>10}"
+                         f"{fmt_s(r['test_accuracy'], '{:.4f}'):>24}{sent:>8}{comp:>10}"
                          f"{r.get('median_step_ms', float('nan')):>8.2f}{r.get('driver_overhead_ms_per_step', float('nan')):>10.2f}"
                          f"{r.get('encode_overhead_ms_per_step', float('nan')):>10.2f}")
+        L.append("on local[N] every worker lives in the driver JVM: no gradient crosses Aeron, bytes sent are control traffic"
+                 " at most, and compression needs executors in separate JVMs (a standalone cluster)")
     if "decode" in results:
         d = results["decode"]
         L.append("")
