@@ -230,7 +230,9 @@ def dist(env, a, results):
             if comm:
                 row_d["bytes_sent"] = statistics.median([c["bytes_sent"] for c in comm])
                 row_d["dense_bytes"] = statistics.median([c["dense_bytes"] for c in comm])
-                row_d["compression"] = spread([c["compression"] for c in comm if c["compression"]])
+                ratios = [c["compression"] for c in comm if c["compression"]]
+                if ratios:  # null when nothing crossed between JVMs: local[N] keeps every worker in one JVM
+                    row_d["compression"] = spread(ratios)
             summary["dists"][d] = row_d
         loc = summary["dists"]["local"]["samples_per_s"]["median"]
         for d in ("shared", "averaging"):
@@ -315,6 +317,8 @@ def table(results):
     m = results["machine"]
     L.append(f"Kindling benchmark {results['date']} | {m['cpu']} | {m['cores']} cores | load avg "
              f"{results['load_before']} -> {results['load_after']} | {results['mode']} | {results['wall_s']:.0f}s")
+    if results.get("resumed_from"):
+        L.append(f"(sections before the interruption were measured from {results['resumed_from']})")
     L.append(f"java: {m['java']} | DL4J {m['dl4j']} | Spark {m['spark']} | torch {m['torch']} | commit {m['kindling_commit']}"
              + (" (dirty)" if m["kindling_dirty"] else ""))
     L.append("values: median (min-max) over repetitions; ratio = Kindling / PyTorch of the medians")
@@ -347,16 +351,19 @@ def table(results):
     if "dist" in results:
         L.append("")
         L.append("DISTRIBUTION  `train` for equal epochs on local[2] (local: one JVM, one thread)")
-        L.append(f"{'row':<13}{'dist':<10}{'samples/s':>24}{'vs local':>9}{'test acc':>24}{'compress':>10}"
+        L.append(f"{'row':<13}{'dist':<10}{'samples/s':>24}{'vs local':>9}{'test acc':>24}{'sent B':>8}{'compress':>10}"
                  f"{'step ms':>8}{'drv ms/st':>10}{'enc ms/st':>10}")
         for s in results["dist"]:
             for d, r in s["dists"].items():
                 comp = f"{r['compression']['median']:.0f}x" if "compression" in r else "-"
+                sent = f"{r['bytes_sent']:.0f}" if "bytes_sent" in r else "-"
                 vs = f"{r['samples_per_s_vs_local']:.2f}x" if "samples_per_s_vs_local" in r else "1.00x"
                 L.append(f"{s['row'] + ' e' + str(s['epochs']):<13}{d:<10}{fmt_s(r['samples_per_s'], '{:.0f}'):>24}{vs:>9}"
-                         f"{fmt_s(r['test_accuracy'], '{:.4f}'):>24}{comp:>10}"
+                         f"{fmt_s(r['test_accuracy'], '{:.4f}'):>24}{sent:>8}{comp:>10}"
                          f"{r.get('median_step_ms', float('nan')):>8.2f}{r.get('driver_overhead_ms_per_step', float('nan')):>10.2f}"
                          f"{r.get('encode_overhead_ms_per_step', float('nan')):>10.2f}")
+        L.append("on local[N] every worker lives in the driver JVM: no gradient crosses Aeron, bytes sent are control traffic"
+                 " at most, and compression needs executors in separate JVMs (a standalone cluster)")
     if "decode" in results:
         d = results["decode"]
         L.append("")
@@ -426,6 +433,8 @@ def main():
     ap.add_argument("--threads", default="", help="comma-separated thread counts (default 1; full mode 1,2)")
     ap.add_argument("--reps", type=int)
     ap.add_argument("--baseline-jar", default="", help="an older job jar for before/after `train --dist=local` rows")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the sections an interrupted run saved in <out>/results.partial.json and run the rest")
     ap.add_argument("--work", default=os.path.join(ROOT, "runs", "bench"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench"))
     ap.add_argument("--seed-dir", default=os.path.abspath(os.path.join(ROOT, "..", "shared", "seed", "pytorch")))
@@ -449,8 +458,15 @@ def main():
                "settings": {"reps": a.reps, "warmup": a.warmup, "steps": a.steps, "epochs": a.epochs,
                             "dist_reps": a.dist_reps, "threads": a.threads, "matmul_sizes": a.sizes}}
     os.makedirs(a.out, exist_ok=True)
+    partial = os.path.join(a.out, "results.partial.json")
+    if a.resume and os.path.exists(partial):
+        saved = json.load(open(partial))
+        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "dist", "decode", "before_after")})
+        results["resumed_from"] = saved["date"]
+        log(f"resuming {saved['date']}: keeping {', '.join(k for k in ('peer', 'efficiency', 'dist', 'decode') if k in saved)}")
     for name, fn in (("peer", peer), ("eff", efficiency), ("dist", dist), ("decode", decode)):
-        if name in sections:
+        key = {"eff": "efficiency"}.get(name, name)
+        if name in sections and key not in results:
             fn(env, a, results)
             with open(os.path.join(a.out, "results.partial.json"), "w") as f:  # what a stopped run had
                 json.dump(results, f, indent=1)

@@ -64,6 +64,15 @@ public final class Mlp {
     }
 
     public static ComputationGraphConfiguration configure(Spec spec, NetDefaults defaults) {
+        return configure(spec, defaults, false);
+    }
+
+    /**
+     * @param sameDiffLayerNorm use the SameDiff {@link dev.kindling.core.layer.LayerNorm} for ln1 (the
+     *                          same function and parameters, several times slower): only for the
+     *                          benchmark's before/after row
+     */
+    public static ComputationGraphConfiguration configure(Spec spec, NetDefaults defaults, boolean sameDiffLayerNorm) {
         int h = spec.hidden();
         DenseLayer.Builder fc2 = new DenseLayer.Builder().nIn(h).nOut(h / 2).activation(Activation.RELU)
                 .weightInit(pytorchLinear(h));
@@ -75,7 +84,7 @@ public final class Mlp {
                 .setInputTypes(InputType.feedForward(spec.inputs()))
                 .addLayer("fc1", new DenseLayer.Builder().nIn(spec.inputs()).nOut(h).activation(Activation.IDENTITY)
                         .weightInit(pytorchLinear(spec.inputs())).build(), INPUT)
-                .addLayer("ln1", new DenseLayerNorm(h), "fc1")
+                .addLayer("ln1", sameDiffLayerNorm ? new dev.kindling.core.layer.LayerNorm(h) : new DenseLayerNorm(h), "fc1")
                 .addLayer("relu1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "ln1")
                 .addLayer("fc2", fc2.build(), "relu1")
                 .addLayer(OUTPUT, spec.head().outputLayer(h / 2, spec.classes())

@@ -73,13 +73,22 @@ public final class StepBench {
     static Map<String, Object> steps(Map<String, String> flags) throws Exception {
         int warmup = take(flags, "warmup", 50);
         int steps = take(flags, "steps", 200);
+        boolean sameDiffLayerNorm = "samediff".equals(flags.remove("layer-norm"));
         HadoopStorage storage = new HadoopStorage();
         java.nio.file.Path tmp = Files.createTempDirectory("kindling-bench");
         flags.put(Keys.OUT.name(), tmp.resolve("run").toString());
         flags.put(Keys.DIST.name(), "local");
         Config c = Config.builder().apply(flags, "on the bench command line").build();
         TrainJob.Plan p = TrainJob.plan(c, storage);
-        ComputationGraph net = new ComputationGraph(p.graph());
+        var graph = p.graph();
+        if (sameDiffLayerNorm) { // the before of the DenseLayerNorm change, same function and parameters
+            var m = p.manifest();
+            graph = dev.kindling.core.model.Mlp.configure(new dev.kindling.core.model.Mlp.Spec(m.featureWidth(),
+                    c.intValue(Keys.HIDDEN, n -> n >= 2), m.numClasses(), dev.kindling.core.model.Head.forClasses(m.numClasses(), m.binary()),
+                    c.doubleValue(Keys.DROPOUT, v -> v >= 0 && v < 1)),
+                    dev.kindling.core.model.NetDefaults.adamW(p.seed(), DataType.FLOAT, p.schedule(), p.weightDecay()), true);
+        }
+        ComputationGraph net = new ComputationGraph(graph);
         net.init();
         List<String> train = Shards.paths(storage, p.data(), p.manifest(), "train", null);
         Function<String, DataSet> loader = path -> Shards.load(storage, path);
@@ -101,7 +110,7 @@ public final class StepBench {
         StepTelemetry.drain();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("mode", "steps");
-        m.put("model", p.arch().cliName());
+        m.put("model", p.arch().cliName() + (sameDiffLayerNorm ? " (SameDiff LayerNorm)" : ""));
         m.put("params", net.numParams());
         m.put("batch", p.manifest().batchSize());
         m.put("steps", fit.steps());
