@@ -93,6 +93,24 @@ wait "$loss_pid" || { tail -n 30 "$tmp/loss.log" >&2; exit 1; }
 check_accuracy "$(tail -n 1 "$tmp/loss.out")" 0.85
 say "cluster: executor loss: $(grep -c "Lost executor" "$tmp/loss.log") executor lost, auto-resumed $(tail -n 1 "$tmp/loss.out" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["auto_resumes"])') time(s): $(grep -o "epoch [0-9]* ran [0-9]* minibatches but the driver.s parameters did not change\|epoch [0-9]* did not finish" "$tmp/loss.log" | head -n 2 | tr '\n' ';')"
+say "cluster: driver loss: kill -9 the driver after epoch 2, resubmit with --resume; the run must continue and finish"
+dargs=(train --model=mlp --master="$master" --dist=shared --epochs=4 --patience=0 --timeout-minutes=2
+  --aeron-port="$AERON_DRIVER_PORT" --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/driver-loss")
+scripts/kindling "${dargs[@]}" >/dev/null 2>"$tmp/driver-kill.log" &
+driver_pid=$!  # the launcher execs the driver JVM
+for _ in $(seq 1 900); do grep -q "epoch=2/4" "$tmp/driver-kill.log" && break; sleep 0.2; done
+grep -q "epoch=2/4" "$tmp/driver-kill.log" || { say "the driver never finished epoch 2"; tail -n 30 "$tmp/driver-kill.log" >&2; exit 1; }
+kill -9 "$driver_pid"
+wait "$driver_pid" 2>/dev/null || true
+for _ in $(seq 1 300); do  # its executors exit when the driver is gone; their Aeron ports must be free again
+  left=$(for w in "$KINDLING_CLUSTER_DIR"/pids/worker-*.pid; do pgrep -P "$(cat "$w")" -f CoarseGrainedExecutorBackend; done || true)
+  [[ -z "$left" ]] && break; sleep 0.2
+done
+resumed=$(scripts/kindling "${dargs[@]}" --resume="$hdfs/runs/driver-loss" 2>"$tmp/driver-resume.log" | tail -n 1) \
+  || { tail -n 30 "$tmp/driver-resume.log" >&2; exit 1; }
+check_accuracy "$resumed" 0.85
+say "cluster: driver loss: $(grep -o "resuming from checkpoint e[0-9]*-s[0-9]*" "$tmp/driver-resume.log"); $(python3 -c \
+  'import json,sys; print(len(json.loads(sys.argv[1])["history"]), "epochs in the history")' "$resumed")"
 rows=$(scripts/kindling infer --master="$master" --model-path="$hdfs/runs/shared/model.zip" --data="$hdfs/datasets/seed-sum" \
   --out="$hdfs/predictions/seed-sum" 2>"$tmp/cluster-infer.log" | tail -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["rows_out"])')
 [[ "$rows" == 200 ]] || { say "infer on the cluster wrote $rows rows, expected 200"; exit 1; }
@@ -110,6 +128,6 @@ tests = failed = 0
 for f in glob.glob("*/target/surefire-reports/TEST-*.xml"):
     r = ET.parse(f).getroot()
     tests += int(r.get("tests")); failed += int(r.get("failures")) + int(r.get("errors"))
-launcher_checks = 11
+launcher_checks = 12
 print("%d passed, %d failed" % (tests - failed + launcher_checks, failed))
 PY
