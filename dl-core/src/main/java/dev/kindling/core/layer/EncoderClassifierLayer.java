@@ -4,7 +4,6 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -29,8 +28,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * Dropout acts on the loss path only, as in {@link GptLayer}.
  */
 public final class EncoderClassifierLayer extends SameDiffOutputLayer {
-    public static final String WTE = "wte";
-    public static final String WPE = "wpe";
+    public static final String WTE = TransformerOps.WTE;
+    public static final String WPE = TransformerOps.WPE;
     public static final int PAD = 0;
 
     @JsonProperty private int vocab;
@@ -63,15 +62,9 @@ public final class EncoderClassifierLayer extends SameDiffOutputLayer {
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable input, SDVariable labels, Map<String, SDVariable> p) {
         int t = Math.toIntExact(input.getShape()[1]);
-        if (t > context) {
-            throw new IllegalArgumentException("sequence length T=" + t + ": must be <= context=" + context);
-        }
-        SDVariable ids = input.castTo(DataType.INT);                                      // [B, T]
-        SDVariable real = sd.neq(ids, PAD).castTo(input.dataType());                      // [B, T] 1 = token, 0 = padding
+        SDVariable x0 = TransformerOps.embed(sd, input, p, vocab, context, width);        // [N, C]
+        SDVariable real = sd.neq(input.castTo(DataType.INT), PAD).castTo(input.dataType()); // [B, T] 1 = token, 0 = padding
         SDVariable keyBias = sd.reshape(real.sub(1.0).mul(-TransformerOps.MASKED), -1L, 1, 1, t); // [B, 1, 1, T]
-        SDVariable tok = sd.oneHot(sd.reshape(ids, -1L), vocab, 1, 1.0, 0.0, input.dataType()).mmul(p.get(WTE)); // [N, C]
-        SDVariable pos = t == context ? p.get(WPE) : p.get(WPE).get(SDIndex.interval(0, t)); // [T, C]
-        SDVariable x0 = sd.reshape(sd.reshape(tok, -1L, t, width).add(pos), -1L, width);  // [N, C]
 
         SDVariable logitsEval = logits(sd, x0, p, t, 0, keyBias, real);                   // [B, K]
         SDVariable logitsTrain = dropout > 0 ? logits(sd, x0, p, t, dropout, keyBias, real) : logitsEval;
@@ -84,11 +77,7 @@ public final class EncoderClassifierLayer extends SameDiffOutputLayer {
     }
 
     private SDVariable logits(SameDiff sd, SDVariable x, Map<String, SDVariable> p, int t, double drop, SDVariable keyBias, SDVariable real) {
-        x = TransformerOps.dropout(sd, x, drop, (long) maxBatch * t, width);
-        for (int i = 0; i < layers; i++) {
-            x = TransformerOps.block(sd, x, p, "h" + i, t, heads, false, drop, maxBatch, keyBias);
-        }
-        x = TransformerOps.layerNorm(sd, x, p.get("lnfg"), p.get("lnfb"));                // [N, C]
+        x = TransformerOps.body(sd, x, p, layers, t, heads, false, drop, maxBatch, width, keyBias); // [N, C]
         SDVariable h = sd.reshape(x, -1L, t, width);                                      // [B, T, C]
         SDVariable m = sd.reshape(real, -1L, t, 1);                                       // [B, T, 1]
         SDVariable pooled = h.mul(m).sum(1).div(real.sum(true, 1));                       // [B, C] / [B, 1]
@@ -103,13 +92,7 @@ public final class EncoderClassifierLayer extends SameDiffOutputLayer {
     @Override
     public void defineParameters(SDLayerParams params) {
         params.clear();
-        params.addWeightParam(WTE, vocab, width);
-        params.addWeightParam(WPE, context, width);
-        for (int i = 0; i < layers; i++) {
-            TransformerOps.defineBlock(params, "h" + i, width, ffWidth);
-        }
-        params.addWeightParam("lnfg", 1, width);
-        params.addBiasParam("lnfb", 1, width);
+        TransformerOps.defineBody(params, vocab, context, layers, width, ffWidth);
         params.addWeightParam("headw", width, classes);
         params.addBiasParam("headb", 1, classes);
     }

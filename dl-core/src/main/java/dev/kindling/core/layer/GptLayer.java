@@ -4,7 +4,6 @@ import java.util.Map;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
-import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -40,8 +39,8 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * path, so unlike {@link LayerNorm} no halving is needed (the gradient check proves it).
  */
 public final class GptLayer extends SameDiffOutputLayer {
-    public static final String WTE = "wte";
-    public static final String WPE = "wpe";
+    public static final String WTE = TransformerOps.WTE;
+    public static final String WPE = TransformerOps.WPE;
     public static final double INIT_STD = 0.02;
 
     @JsonProperty private int vocab;
@@ -91,15 +90,7 @@ public final class GptLayer extends SameDiffOutputLayer {
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable input, SDVariable labels, Map<String, SDVariable> p) {
         int t = Math.toIntExact(input.getShape()[1]);
-        if (t > context) {
-            throw new IllegalArgumentException("sequence length T=" + t + ": must be <= context=" + context);
-        }
-        // embedding lookups as one-hot products: M2.1's Gather gradient builds a loop that fails in a layer graph
-        SDVariable ids = sd.reshape(input.castTo(DataType.INT), -1L);                     // [N]
-        SDVariable tok = sd.oneHot(ids, vocab, 1, 1.0, 0.0, input.dataType()).mmul(p.get(WTE)); // [N, V] x [V, C]
-        SDVariable pos = t == context ? p.get(WPE) : p.get(WPE).get(SDIndex.interval(0, t));    // [T, C]
-        SDVariable x0 = sd.reshape(tok, -1L, t, width).add(pos);                          // [B, T, C] + [T, C]
-        SDVariable flat0 = sd.reshape(x0, -1L, width);                                    // [N, C]
+        SDVariable flat0 = TransformerOps.embed(sd, input, p, vocab, context, width);     // [N, C]
 
         SDVariable logitsEval = logits(sd, flat0, p, t, 0);                               // [N, V]
         SDVariable logitsTrain = dropout > 0 ? logits(sd, flat0, p, t, dropout) : logitsEval;
@@ -126,11 +117,7 @@ public final class GptLayer extends SameDiffOutputLayer {
 
     /** Blocks, final LayerNorm and tied head: [N, C] embeddings to [N, V] logits. */
     private SDVariable logits(SameDiff sd, SDVariable x, Map<String, SDVariable> p, int t, double drop) {
-        x = TransformerOps.dropout(sd, x, drop, (long) maxBatch * t, width);
-        for (int i = 0; i < layers; i++) {
-            x = TransformerOps.block(sd, x, p, "h" + i, t, heads, causal, drop, maxBatch, null);
-        }
-        x = TransformerOps.layerNorm(sd, x, p.get("lnfg"), p.get("lnfb"));
+        x = TransformerOps.body(sd, x, p, layers, t, heads, causal, drop, maxBatch, width, null);
         return sd.mmul(x, p.get(WTE), false, true, false);                                // [N, C] x [V, C]^T
     }
 
@@ -142,13 +129,7 @@ public final class GptLayer extends SameDiffOutputLayer {
     @Override
     public void defineParameters(SDLayerParams params) {
         params.clear();
-        params.addWeightParam(WTE, vocab, width);
-        params.addWeightParam(WPE, context, width);
-        for (int i = 0; i < layers; i++) {
-            TransformerOps.defineBlock(params, "h" + i, width, ffWidth);
-        }
-        params.addWeightParam("lnfg", 1, width);
-        params.addBiasParam("lnfb", 1, width);
+        TransformerOps.defineBody(params, vocab, context, layers, width, ffWidth);
     }
 
     /** The seed's {@code _init_weights}: N(0, 0.02) for Linear and Embedding weights, 0 biases; LayerNorm 1 and 0. */

@@ -92,6 +92,47 @@ public final class TransformerOps {
         params.addBiasParam(prefix + "ff2b", 1, width);
     }
 
+    /** Token and position embedding tables, shared by every transformer body. */
+    public static final String WTE = "wte";
+    public static final String WPE = "wpe";
+
+    /**
+     * Token ids {@code [B, T]} to token plus position embeddings {@code [N, C]} (N = B x T). Lookups are
+     * one-hot products: M2.1's Gather gradient builds a loop that fails in a layer graph.
+     */
+    public static SDVariable embed(SameDiff sd, SDVariable input, java.util.Map<String, SDVariable> p, int vocab, int context, int width) {
+        int t = Math.toIntExact(input.getShape()[1]);
+        if (t > context) {
+            throw new IllegalArgumentException("sequence length T=" + t + ": must be <= context=" + context);
+        }
+        SDVariable ids = sd.reshape(input.castTo(DataType.INT), -1L);                     // [N]
+        SDVariable tok = sd.oneHot(ids, vocab, 1, 1.0, 0.0, input.dataType()).mmul(p.get(WTE)); // [N, V] x [V, C]
+        SDVariable pos = t == context ? p.get(WPE) : p.get(WPE).get(SDIndex.interval(0, t));    // [T, C]
+        return sd.reshape(sd.reshape(tok, -1L, t, width).add(pos), -1L, width);           // ([B, T, C] + [T, C]) as [N, C]
+    }
+
+    /** Embedding dropout, the pre-LN blocks and the final LayerNorm: {@code [N, C]} to {@code [N, C]}. */
+    public static SDVariable body(SameDiff sd, SDVariable x, java.util.Map<String, SDVariable> p, int layers, int t, int heads,
+                                  boolean causal, double drop, int maxBatch, int width, SDVariable keyBiasOrNull) {
+        x = dropout(sd, x, drop, (long) maxBatch * t, width);
+        for (int i = 0; i < layers; i++) {
+            x = block(sd, x, p, "h" + i, t, heads, causal, drop, maxBatch, keyBiasOrNull);
+        }
+        return layerNorm(sd, x, p.get("lnfg"), p.get("lnfb"));
+    }
+
+    /** The body's parameters, in saved order: embeddings, blocks, final LayerNorm. */
+    public static void defineBody(org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams params, int vocab, int context, int layers,
+                                  int width, int ffWidth) {
+        params.addWeightParam(WTE, vocab, width);
+        params.addWeightParam(WPE, context, width);
+        for (int i = 0; i < layers; i++) {
+            defineBlock(params, "h" + i, width, ffWidth);
+        }
+        params.addWeightParam("lnfg", 1, width);
+        params.addBiasParam("lnfb", 1, width);
+    }
+
     /**
      * The seed's {@code _init_weights}: N(0, 0.02) for Linear and Embedding weights, 0 for biases; LayerNorm
      * gains 1 and biases 0. Keys ending in {@code g} are gains, in {@code b} biases.
