@@ -31,6 +31,7 @@ public final class Keys {
     public static final ConfigKey GAMMA = key("gamma", "0.1", "step: factor applied every --step-size epochs ((0, 1])");
     public static final ConfigKey ACCUMULATE = key("accumulate", "1", "gradient accumulation: minibatches per optimizer step (>= 1); the Spark masters exchange updates once per K minibatches");
     public static final ConfigKey EMA_DECAY = key("ema-decay", "0", "exponential moving average of the weights, updated after every optimizer step ([0, 1); 0 disables; the seed uses 0.9999); evaluated and saved as ema-model.zip");
+    public static final ConfigKey PRECISION = key("precision", "fp32", "compute precision of the dense and convolution layers: fp32 | fp16 (dynamic loss scaling from 2^16; overflowing steps skipped) | bf16; master weights and optimizer state stay fp32");
     public static final ConfigKey CLIP_NORM = key("clip-norm", "1.0", "clip gradients by their global L2 norm (> 0), 0 disables");
     public static final ConfigKey HIDDEN = key("hidden", "128", "MLP hidden width h; the second layer has h/2 (>= 2, even); RNN/LSTM hidden width H per direction (>= 1)");
     public static final ConfigKey LAYERS = key("layers", null, "stacked layers (>= 1): LSTM layers of lstm-classifier and lstm-forecaster (unset: the seed's 2), transformer blocks of gpt and encoder-classifier (unset: the seed's 6)");
@@ -47,6 +48,7 @@ public final class Keys {
     public static final ConfigKey AERON_PORT = key("aeron-port", "40123", "shared: UDP port of this JVM's Aeron transport (1024-65535); executors on one host need distinct ports");
     public static final ConfigKey CONTROLLER = key("controller", "127.0.0.1", "shared: address of the driver's Aeron controller, reachable from every executor");
     public static final ConfigKey NETWORK_MASK = key("network-mask", "127.0.0.0/8", "shared: network mask executors use to pick their Aeron address");
+    public static final ConfigKey MAX_TRAIN_MINUTES = key("max-train-minutes", "0", "time budget of a train run in minutes (>= 0, fractions allowed; 0: none): no epoch is started that would end past it, judged by the mean epoch so far");
     public static final ConfigKey TIMEOUT_MINUTES = key("timeout-minutes", "30", "watchdog: fail a distributed training epoch that runs longer than this many minutes (> 0, fractions allowed)");
     public static final ConfigKey AUTO_RESUME = key("auto-resume", "0", "distributed train: after a watchdog timeout, an epoch that changed nothing, or a failed Spark job, restart from the newest checkpoint at most this many times (>= 0)");
     public static final ConfigKey PROGRESS_SECONDS = key("progress-seconds", "10", "seconds between driver progress lines (>= 1)");
@@ -83,9 +85,9 @@ public final class Keys {
 
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
             BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, OPTIMIZER, MOMENTUM, BETA1, BETA2, SCHEDULE, WARMUP_STEPS,
-            TOTAL_STEPS, MIN_LR_RATIO, PCT_START, STEP_SIZE, GAMMA, ACCUMULATE, EMA_DECAY, CLIP_NORM, HIDDEN, LAYERS, EMBED, DROPOUT, DROPOUT2,
+            TOTAL_STEPS, MIN_LR_RATIO, PCT_START, STEP_SIZE, GAMMA, ACCUMULATE, EMA_DECAY, PRECISION, CLIP_NORM, HIDDEN, LAYERS, EMBED, DROPOUT, DROPOUT2,
             LABEL_SMOOTHING, AUGMENT, TRANSFER, WEIGHTS, PATIENCE, THRESHOLD,
-            AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
+            AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, MAX_TRAIN_MINUTES, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS, RESUME, AUTO_RESUME, SKIP_BAD_SHARDS, LR_START, LR_END, LR_STEPS, RUN,
             DATASET, SOURCE_PATH, WINDOW, HORIZON, LIMIT, MODEL_PATH, SPLIT, FORMAT,
             TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS, CONTEXT, HEADS, WIDTH, FF_WIDTH,

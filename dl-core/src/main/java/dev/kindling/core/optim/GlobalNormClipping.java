@@ -61,7 +61,7 @@ public final class GlobalNormClipping extends BaseTrainingListener implements ja
 
     @Override
     public void onGradientCalculation(Model model) {
-        List<INDArray> parts = clippable(model);
+        List<INDArray> parts = lossGradients(model);
         double sumSquares = 0;
         for (INDArray p : parts) {
             double n = p.norm2Number().doubleValue();
@@ -77,8 +77,11 @@ public final class GlobalNormClipping extends BaseTrainingListener implements ja
         }
     }
 
-    /** The per-variable gradient views (of the flattened gradient) that the updater divides by the batch size. */
-    private static List<INDArray> clippable(Model model) {
+    /**
+     * The per-variable gradient views (of the flattened gradient) that the updater divides by the batch
+     * size: the loss gradient, without pseudo-gradients such as BatchNorm's running statistics.
+     */
+    public static List<INDArray> lossGradients(Model model) {
         Gradient gradient = model.gradient();
         List<INDArray> out = new ArrayList<>();
         for (Map.Entry<String, INDArray> e : gradient.gradientForVariable().entrySet()) {

@@ -83,6 +83,15 @@ public final class EpochLoop {
      */
     public static Outcome run(ComputationGraph net, Epochs epochs, int maxEpochs, int patience, IntToDoubleFunction lrAt,
                               LoopState state, int checkpointEvery, Checkpointer checkpointer) throws Exception {
+        return run(net, epochs, maxEpochs, patience, lrAt, state, checkpointEvery, checkpointer, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * @param budgetSeconds wall-clock budget of this call (training and validation): no epoch is
+     *                      started that the mean epoch length so far says would end past it
+     */
+    public static Outcome run(ComputationGraph net, Epochs epochs, int maxEpochs, int patience, IntToDoubleFunction lrAt,
+                              LoopState state, int checkpointEvery, Checkpointer checkpointer, double budgetSeconds) throws Exception {
         long start = System.nanoTime();
         int firstEpoch = state.epoch;
         for (int epoch = state.epoch; epoch < maxEpochs && !state.stopped; epoch++) {
@@ -119,6 +128,12 @@ public final class EpochLoop {
             } else if (patience > 0 && ++state.sinceBest >= patience) {
                 LOG.info("early stopping at epoch {}: val_loss has not improved on {} (epoch {}) for {} epochs",
                         epoch + 1, fmt(state.bestLoss), state.bestEpoch + 1, patience);
+                stop = true;
+            }
+            double perEpoch = elapsed / (epoch + 1 - firstEpoch);
+            if (!stop && epoch + 1 < maxEpochs && elapsed + perEpoch > budgetSeconds) {
+                LOG.info("time budget: stopping after epoch {} ({} of {} used; another epoch takes about {})", epoch + 1,
+                        Progress.duration(elapsed), Progress.duration(budgetSeconds), Progress.duration(perEpoch));
                 stop = true;
             }
             state.epoch = epoch + 1;

@@ -1,5 +1,7 @@
 package dev.kindling.core.train;
 
+import dev.kindling.core.precision.DynamicLossScale;
+import dev.kindling.core.precision.LossScaling;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +18,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * the points DL4J's listener callbacks expose: {@code forward} runs from the previous step's end to the
  * forward pass's end (so it includes waiting for the minibatch), {@code backward} to the end of
  * back-propagation, {@code update} to the step's end (gradient hooks such as clipping, the updater,
- * and in the shared master the threshold encoding and sending of the update).
+ * and in the shared master the threshold encoding and sending of the update). With fp16 each record
+ * also carries the loss scale after the step and whether the step was skipped ({@link LossScaling}).
  *
  * <p>Records go to a queue in the JVM that trained; {@link #drain()} takes them (a Spark job drains
  * the executors' queues). The shared master keeps its executor-side listeners across epochs, so a
@@ -26,7 +29,8 @@ public final class StepTelemetry extends BaseTrainingListener implements Seriali
     private static final long serialVersionUID = 1L;
     private static final ConcurrentLinkedQueue<String> RECORDS = new ConcurrentLinkedQueue<>();
     /** CSV columns of every record. */
-    public static final String HEADER = "worker,epoch,iteration,samples,step_ms,forward_ms,backward_ms,update_ms";
+    public static final String HEADER = "worker,epoch,iteration,samples,step_ms,forward_ms,backward_ms,update_ms,loss_scale,skipped";
+    private static final int TIMING_COLUMNS = 8;
 
     private final String worker;
     private transient ThreadLocal<long[]> marks; // [previous end, forward end, backward end]
@@ -65,8 +69,10 @@ public final class StepTelemetry extends BaseTrainingListener implements Seriali
             // a thread's first step has no previous end: its step and forward times are left empty
             boolean first = m[0] <= 0 || m[0] > m[1];
             String who = worker + "/" + Thread.currentThread().getName();
+            DynamicLossScale scale = LossScaling.stateOf(model);
             RECORDS.add(who + "," + epoch + "," + iteration + "," + model.batchSize() + "," + (first ? "" : ms(now - m[0])) + ","
-                    + (first ? "" : ms(m[1] - m[0])) + "," + ms(m[2] - m[1]) + "," + ms(now - m[2]));
+                    + (first ? "" : ms(m[1] - m[0])) + "," + ms(m[2] - m[1]) + "," + ms(now - m[2]) + ","
+                    + (scale == null ? "," : scale.scale() + "," + (scale.lastSkipped() ? 1 : 0)));
         }
         m[0] = now;
     }
@@ -96,7 +102,7 @@ public final class StepTelemetry extends BaseTrainingListener implements Seriali
         m.put("steps", records.size());
         m.put("worker_threads", records.stream().map(r -> r.substring(0, r.indexOf(','))).distinct().count());
         String[] cols = HEADER.split(",");
-        for (int c = 4; c < cols.length; c++) {
+        for (int c = 4; c < TIMING_COLUMNS; c++) {
             int col = c;
             double[] v = records.stream().map(r -> r.split(",", -1)[col]).filter(x -> !x.isEmpty())
                     .mapToDouble(Double::parseDouble).sorted().toArray();
@@ -104,6 +110,12 @@ public final class StepTelemetry extends BaseTrainingListener implements Seriali
             if (c == 4) {
                 m.put("p90_step_ms", quantile(v, 0.9));
             }
+        }
+        List<String[]> scaled = records.stream().map(r -> r.split(",", -1)).filter(r -> !r[TIMING_COLUMNS].isEmpty()).toList();
+        if (!scaled.isEmpty()) { // fp16: the loss-scaling counters
+            m.put("skipped_steps", scaled.stream().filter(r -> r[TIMING_COLUMNS + 1].equals("1")).count());
+            m.put("min_loss_scale", scaled.stream().mapToDouble(r -> Double.parseDouble(r[TIMING_COLUMNS])).min().orElseThrow());
+            m.put("last_loss_scale", Double.parseDouble(scaled.get(scaled.size() - 1)[TIMING_COLUMNS]));
         }
         return m;
     }

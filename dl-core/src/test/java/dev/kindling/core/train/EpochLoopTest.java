@@ -20,6 +20,7 @@ class EpochLoopTest {
         private final ComputationGraph net;
         private final double[] valLosses;
         private int epoch;
+        long sleepMillis;
         final List<Integer> epochCounts = new ArrayList<>();
 
         Scripted(ComputationGraph net, double... valLosses) {
@@ -28,7 +29,8 @@ class EpochLoopTest {
         }
 
         @Override
-        public EpochLoop.EpochFit fit(int e, int startStep, EpochLoop.StepHook afterStep) {
+        public EpochLoop.EpochFit fit(int e, int startStep, EpochLoop.StepHook afterStep) throws InterruptedException {
+            Thread.sleep(sleepMillis);
             epoch = e;
             epochCounts.add(net.getConfiguration().getEpochCount());
             net.setParams(Nd4j.valueArrayOf(net.params().shape(), e, net.params().dataType()));
@@ -64,6 +66,22 @@ class EpochLoopTest {
         assertEquals(1.0, params.maxNumber().doubleValue(), 0.0);
         assertEquals(List.of(0, 1, 2, 3), s.epochCounts);
         assertEquals(40, o.steps());
+    }
+
+    @Test
+    void aTimeBudgetStopsBeforeAnEpochThatWouldEndPastIt() throws Exception {
+        ComputationGraph g = net();
+        Scripted s = new Scripted(g, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1);
+        s.sleepMillis = 300;
+        long t0 = System.nanoTime();
+        EpochLoop.Outcome o = EpochLoop.run(g, s, 10, 0, e -> 1e-3, new EpochLoop.LoopState(), 0, (n, st) -> { }, 1.0);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        // epochs of ~0.3 s in a 1 s budget: after the third, another would end at ~1.2 s
+        assertTrue(o.history().size() >= 2 && o.history().size() <= 3, "epochs run: " + o.history().size());
+        assertTrue(o.stoppedEarly());
+        assertTrue(seconds < 1.0 + 0.3, "the budget held: " + seconds + " s");
+        EpochLoop.Outcome unlimited = EpochLoop.run(g, new Scripted(g, 1, 2, 3), 3, 0, e -> 1e-3);
+        assertEquals(3, unlimited.history().size());
     }
 
     @Test

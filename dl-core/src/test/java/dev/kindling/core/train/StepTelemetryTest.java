@@ -42,6 +42,18 @@ class StepTelemetryTest {
     }
 
     @Test
+    void lossScalingCountersAreSummarisedWhenRecordsCarryThem() {
+        List<String> fp32 = List.of("w/t,0,0,8,,,1.0,1.0,,", "w/t,0,1,8,3.0,1.0,1.0,1.0,,");
+        assertTrue(!StepTelemetry.summary(fp32).containsKey("skipped_steps"), "fp32 records have no loss scale");
+        List<String> fp16 = List.of("w/a,0,0,8,,,1.0,1.0,32768.0,1", "w/a,0,1,8,3.0,1.0,1.0,1.0,32768.0,0",
+                "w/b,0,0,8,,,1.0,1.0,16384.0,1");
+        Map<String, Object> s = StepTelemetry.summary(fp16);
+        assertEquals(2L, s.get("skipped_steps"));
+        assertEquals(16384.0, s.get("min_loss_scale"));
+        assertEquals(3, s.get("steps"));
+    }
+
+    @Test
     void quantilesOfKnownValues() {
         double[] v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
         assertEquals(6.0, StepTelemetry.quantile(v, 0.5));

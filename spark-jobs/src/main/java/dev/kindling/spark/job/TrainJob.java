@@ -12,6 +12,10 @@ import dev.kindling.core.model.ModelStore;
 import dev.kindling.core.model.NetDefaults;
 import dev.kindling.core.model.ResNet50Transfer;
 import dev.kindling.core.optim.GlobalNormClipping;
+import dev.kindling.core.precision.HalfPrecision;
+import dev.kindling.core.precision.LossScaling;
+import dev.kindling.core.precision.MixedPrecision;
+import dev.kindling.core.precision.Precision;
 import dev.kindling.core.optim.OptimizerSpec;
 import dev.kindling.core.schedule.LrSchedules;
 import dev.kindling.core.schedule.CosineAnnealing;
@@ -71,7 +75,8 @@ public final class TrainJob {
     record Plan(Architecture arch, String dist, int epochs, int patience, long seed, CosineAnnealing schedule,
                 double weightDecay, double clipNorm, Duration timeout, int progressSeconds, String data,
                 String out, Manifest manifest, ComputationGraphConfiguration graph, boolean resume, int checkpointEvery,
-                int keepCheckpoints, LrSchedules lr, OptimizerSpec optimizer, double emaDecay) {
+                int keepCheckpoints, LrSchedules lr, OptimizerSpec optimizer, double emaDecay, Precision precision,
+                double budgetSeconds) {
 
         /** Optimizer steps per epoch: train shards / --accumulate, rounded up. */
         long stepsPerEpoch() {
@@ -193,7 +198,7 @@ public final class TrainJob {
                 }
                 try {
                     outcome = EpochLoop.run(net, trainer, p.epochs(), p.patience(), p::lrAt, state, p.checkpointEvery(),
-                            checkpoints);
+                            checkpoints, p.budgetSeconds());
                 } catch (Divergence d) {
                     throw new IllegalStateException(d.getMessage() + resumeHint(checkpoints, p), d);
                 }
@@ -222,7 +227,7 @@ public final class TrainJob {
                         EpochLoop.Epochs fitted = p.dist().equals("shared") && BatchNormStatistics.present(sparkNet.getNetwork())
                                 ? BatchNormStatistics.recalibratingBeforeValidation(epochs, sparkNet::getNetwork, train, loader, 8) : epochs;
                         outcome = EpochLoop.run(sparkNet.getNetwork(), fitted, p.epochs(), p.patience(), p::lrAt, state, 0,
-                                checkpoints);
+                                checkpoints, p.budgetSeconds());
                     } catch (Watchdog.TimeoutError | SparkTrainer.NoProgress | org.apache.spark.SparkException e) {
                         throw new Interrupted(e.getMessage() + resumeHint(checkpoints, p), e, p.out(), checkpoints.newestName().isPresent());
                     }
@@ -251,6 +256,7 @@ public final class TrainJob {
             metrics.put("ema", Map.of("decay", ema.decay(), "final", emaFinal));
         }
         metrics.put("optimizer", Map.of("name", p.optimizer().name(), "schedule", p.lr().name(), "accumulate", p.optimizer().accumulate()));
+        metrics.put("precision", p.precision().cliName());
         if (!steps.isEmpty()) {
             metrics.put("telemetry", StepTelemetry.summary(steps));
         }
@@ -365,15 +371,37 @@ public final class TrainJob {
         if (arch == Architecture.SCRATCH_MLP && (accumulate > 1 || emaDecay > 0 || !optimizer.name().equals("adamw"))) {
             throw new ConfigException("model=scratch-mlp: its hand-written trainer has its own SGD loop; drop --optimizer, --accumulate and --ema-decay");
         }
+        double budgetMinutes = c.doubleValue(Keys.MAX_TRAIN_MINUTES, v -> v >= 0 && v <= 1e6);
+        double budget = budgetMinutes == 0 ? Double.POSITIVE_INFINITY : 60 * budgetMinutes;
+        Precision precision = Precision.byName(c.oneOf(Keys.PRECISION, Precision.names()));
+        if (arch == Architecture.SCRATCH_MLP && precision != Precision.FP32) {
+            throw new ConfigException("model=scratch-mlp: its hand-written trainer computes in DOUBLE; drop --precision");
+        }
         ComputationGraphConfiguration graph = arch.distributed()
                 ? optimizer.finish(arch.configure(m, c, optimizer.defaults(seed, DataType.FLOAT))) : null;
+        if (graph != null) {
+            try {
+                List<String> half = MixedPrecision.apply(graph, precision, arch.cliName());
+                if (!half.isEmpty()) {
+                    LOG.info("train: precision {}: layers {} compute in {} ({}), master weights and optimizer state in fp32{}",
+                            precision.cliName(), half, precision.compute(), HalfPrecision.nativeKernels() ? "ND4J's half-precision kernels"
+                                    : "values rounded to it, fp32 arithmetic: the CPU backend has no half-precision BLAS",
+                            precision.lossScaling() ? "; dynamic loss scaling from 2^16" : "");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
+        }
         RunDirectory.checkAbsent(storage, out);
         return new Plan(arch, dist, epochs, patience, seed, schedule, wd, clip, timeout, progress, data, out, m, graph, resume,
-                checkpointEvery, keep, lrs, optimizer, emaDecay);
+                checkpointEvery, keep, lrs, optimizer, emaDecay, precision, budget);
     }
 
     static List<TrainingListener> listeners(Plan p, StepTelemetry telemetry) {
         List<TrainingListener> l = new ArrayList<>();
+        if (p.precision().lossScaling()) {
+            l.add(new LossScaling()); // before clipping: an overflowing step is skipped, not clipped
+        }
         if (p.clipNorm() > 0) {
             l.add(new GlobalNormClipping(p.clipNorm()));
         }

@@ -1,0 +1,254 @@
+package dev.kindling.core.precision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.core.model.Head;
+import dev.kindling.core.model.Mlp;
+import dev.kindling.core.model.NetDefaults;
+import dev.kindling.core.model.SmallCnn;
+import dev.kindling.core.optim.AdamW;
+import dev.kindling.core.optim.GlobalNormClipping;
+import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+class MixedPrecisionTest {
+    static final long SEED = 11;
+
+    static ComputationGraphConfiguration mlp(Precision precision) {
+        ComputationGraphConfiguration conf = Mlp.configure(new Mlp.Spec(16, 32, 3, Head.SOFTMAX, 0.0),
+                new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 1e-4));
+        MixedPrecision.apply(conf, precision, "mlp");
+        return conf;
+    }
+
+    static ComputationGraph net(ComputationGraphConfiguration conf) {
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        net.setListeners(new LossScaling(), new GlobalNormClipping(1.0));
+        return net;
+    }
+
+    /** Three Gaussian blobs in 16 dimensions: learnable in a few dozen steps. */
+    static DataSet blobs(int n, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray x = Nd4j.randn(DataType.FLOAT, n, 16);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, n, 3);
+        for (int i = 0; i < n; i++) {
+            int c = i % 3;
+            y.putScalar(i, c, 1);
+            x.getRow(i).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(c * 4, c * 4 + 4)).addi(2.0);
+        }
+        return new DataSet(x, y);
+    }
+
+    @Test
+    void denseAndConvolutionLayersAreWrappedAndEverythingElseStaysFp32() {
+        assertEquals(List.of(), MixedPrecision.apply(mlp(Precision.FP32), Precision.FP32, "mlp"));
+        ComputationGraphConfiguration mlp = Mlp.configure(new Mlp.Spec(16, 32, 3, Head.SOFTMAX, 0.0),
+                new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 1e-4));
+        assertEquals(List.of("fc1", "fc2"), MixedPrecision.apply(mlp, Precision.FP16, "mlp").stream().sorted().toList());
+        ComputationGraphConfiguration cnn = SmallCnn.configure(SmallCnn.Spec.tiny(),
+                new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-3)), 0));
+        List<String> wrapped = MixedPrecision.apply(cnn, Precision.BF16, "small-cnn");
+        assertTrue(wrapped.stream().anyMatch(n -> n.endsWith("_conv")) && wrapped.contains("fc1"), wrapped.toString());
+        ComputationGraph net = net(mlp);
+        assertEquals(DataType.FLOAT, net.params().dataType());
+        assertEquals(DataType.FLOAT, net.getUpdater().getStateViewArray().dataType());
+    }
+
+    @Test
+    void fp16OutputsAndGradientsAreCloseToFp32() {
+        ComputationGraph fp32 = net(mlp(Precision.FP32));
+        ComputationGraph fp16 = net(mlp(Precision.FP16));
+        fp16.params().assign(fp32.params());
+        DataSet d = blobs(24, 3);
+        INDArray a = fp32.outputSingle(d.getFeatures());
+        INDArray b = fp16.outputSingle(d.getFeatures());
+        assertTrue(a.sub(b).amaxNumber().doubleValue() < 5e-3, "fp16 outputs differ from fp32 by " + a.sub(b).amaxNumber());
+        for (ComputationGraph g : List.of(fp32, fp16)) {
+            g.setInputs(d.getFeatures());
+            g.setLabels(d.getLabels());
+            g.computeGradientAndScore();
+        }
+        INDArray g32 = fp32.gradient().gradient();
+        INDArray g16 = fp16.gradient().gradient();
+        double rel = g32.sub(g16).norm2Number().doubleValue() / g32.norm2Number().doubleValue();
+        assertTrue(rel < 1e-2, "relative gradient difference " + rel);
+        assertEquals(DataType.FLOAT, g16.dataType());
+    }
+
+    @Test
+    void anOverflowSkipsTheStepAndHalvesTheScale() {
+        ComputationGraphConfiguration conf = Mlp.configure(new Mlp.Spec(16, 32, 3, Head.SOFTMAX, 0.0),
+                new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 1e-4));
+        double huge = Math.pow(2, 40); // the scaled gradient of any example exceeds fp16's 65504
+        MixedPrecision.apply(conf, Precision.FP16, "mlp", huge);
+        ComputationGraph net = net(conf);
+        DataSet d = blobs(24, 5);
+        INDArray params = net.params().dup();
+        INDArray updaterState = net.getUpdater().getStateViewArray().dup();
+        net.fit(d);
+        DynamicLossScale state = LossScaling.stateOf(net);
+        assertEquals(params, net.params(), "a skipped step leaves the parameters bit-identical");
+        assertEquals(updaterState, net.getUpdater().getStateViewArray(), "and the updater state");
+        assertEquals(1, state.skipped());
+        assertTrue(state.lastSkipped());
+        assertEquals(huge / 2, state.scale());
+        LossScaling.halfLayers(net).forEach(l -> assertEquals(huge / 2, l.lossScale()));
+        int fits = 1;
+        while (state.lastSkipped()) {
+            net.fit(d);
+            fits++;
+        }
+        assertNotEquals(params, net.params(), "the first clean step moves the parameters");
+        assertEquals(fits - 1, state.skipped(), "every step before it was skipped");
+        assertEquals(huge / Math.pow(2, fits - 1), state.scale(), "and halved the scale");
+        assertTrue(state.scale() >= 1024 && state.scale() <= Math.pow(2, 24), "it settles where fp16 holds the gradients: " + state.scale());
+    }
+
+    @Test
+    void fp16AndBf16TrainLikeFp32() {
+        DataSet train = blobs(96, 7);
+        DataSet test = blobs(48, 8);
+        double[] losses = new double[3];
+        Precision[] ps = {Precision.FP32, Precision.FP16, Precision.BF16};
+        for (int i = 0; i < ps.length; i++) {
+            ComputationGraph net = net(mlp(ps[i]));
+            for (int step = 0; step < 40; step++) {
+                net.fit(train);
+            }
+            losses[i] = net.score(test);
+        }
+        assertTrue(losses[0] < 0.2, "fp32 learns the blobs: " + losses[0]);
+        assertTrue(Math.abs(losses[1] - losses[0]) < 0.02 + 0.02 * losses[0], "fp16 " + losses[1] + " vs fp32 " + losses[0]);
+        assertTrue(Math.abs(losses[2] - losses[0]) < 0.05 + 0.05 * losses[0], "bf16 " + losses[2] + " vs fp32 " + losses[0]);
+    }
+
+    @Test
+    void smallCnnInFp16AndBf16MatchesFp32() {
+        SmallCnn.Spec spec = new SmallCnn.Spec(new dev.kindling.core.data.ImageShape(1, 12, 12), false, new int[] {4, 8, 8, 8, 16}, 8, 3,
+                0.0, 0.1);
+        Nd4j.getRandom().setSeed(13);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 16, 1, 12, 12);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 16, 3);
+        for (int i = 0; i < 16; i++) {
+            y.putScalar(i, i % 3, 1);
+            x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(4 * (i % 3), 4 * (i % 3) + 4)).addi(1.0); // a learnable band
+        }
+        DataSet d = new DataSet(x, y);
+        ComputationGraph fp32 = null;
+        INDArray start = null;
+        INDArray g32 = null;
+        double trained32 = Double.NaN;
+        for (Precision p : Precision.values()) {
+            ComputationGraphConfiguration conf = SmallCnn.configure(spec,
+                    new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 5e-4));
+            MixedPrecision.apply(conf, p, "small-cnn");
+            ComputationGraph net = net(conf);
+            if (start == null) {
+                start = net.params().dup();
+            }
+            net.params().assign(start);
+            net.setInputs(x);
+            net.setLabels(y);
+            net.computeGradientAndScore();
+            INDArray g = net.gradient().gradient().dup();
+            for (int i = 0; i < 10; i++) {
+                net.fit(d);
+            }
+            double trained = net.score(d, true); // training mode: batch statistics, as the steps saw them
+            if (p == Precision.FP32) {
+                g32 = g;
+                trained32 = trained;
+                assertTrue(trained < 0.9, "fp32 fits the batch: " + trained);
+                continue;
+            }
+            double rel = g32.sub(g).norm2Number().doubleValue() / g32.norm2Number().doubleValue();
+            double tolerance = p == Precision.FP16 ? 5e-2 : 2e-1; // bf16 keeps 8 bits of mantissa, fp16 11; BatchNorm amplifies
+            assertTrue(rel < tolerance, p + ": relative gradient difference " + rel);
+            DynamicLossScale state = LossScaling.stateOf(net);
+            assertTrue(Math.abs(trained - trained32) < 0.05 + 0.05 * trained32, p + ": loss after 10 steps " + trained + " vs fp32 "
+                    + trained32 + (state == null ? "" : " (skipped " + state.skipped() + ", scale " + state.scale() + ")"));
+        }
+    }
+
+    @Test
+    void nativeHalfKernelsAndCpuRoundingAgree() {
+        ComputationGraph emulated = net(mlp(Precision.FP16));
+        assertEquals(DataType.FLOAT, LossScaling.halfLayers(emulated).get(0).arithmetic(), "the CPU backend rounds, fp32 arithmetic");
+        ComputationGraph nativeHalf;
+        System.setProperty("kindling.half.native", "true");
+        try {
+            nativeHalf = net(mlp(Precision.FP16));
+        } finally {
+            System.clearProperty("kindling.half.native");
+        }
+        assertEquals(DataType.HALF, LossScaling.halfLayers(nativeHalf).get(0).arithmetic(), "the GPU path: ND4J's HALF kernels");
+        nativeHalf.params().assign(emulated.params());
+        DataSet d = blobs(12, 4);
+        INDArray a = emulated.outputSingle(d.getFeatures());
+        INDArray b = nativeHalf.outputSingle(d.getFeatures());
+        assertTrue(a.sub(b).amaxNumber().doubleValue() < 5e-3, "outputs differ by " + a.sub(b).amaxNumber());
+        for (ComputationGraph g : List.of(emulated, nativeHalf)) {
+            g.setInputs(d.getFeatures());
+            g.setLabels(d.getLabels());
+            g.computeGradientAndScore();
+        }
+        INDArray ge = emulated.gradient().gradient();
+        double rel = ge.sub(nativeHalf.gradient().gradient()).norm2Number().doubleValue() / ge.norm2Number().doubleValue();
+        assertTrue(rel < 1e-2, "relative gradient difference " + rel);
+    }
+
+    @Test
+    void configurationAndModelRoundTrip() throws Exception {
+        ComputationGraphConfiguration conf = mlp(Precision.FP16);
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
+        assertEquals(conf, back);
+        ComputationGraph net = net(conf);
+        net.fit(blobs(24, 9));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        org.deeplearning4j.util.ModelSerializer.writeModel(net, bytes, true);
+        ComputationGraph loaded = org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()), true);
+        INDArray x = blobs(6, 10).getFeatures();
+        assertEquals(net.outputSingle(x), loaded.outputSingle(x));
+        assertEquals(2, LossScaling.halfLayers(loaded).size());
+    }
+
+    @Test
+    void theScaleGrowsAfter2000CleanStepsAndGivesUpAfter64Overflows() {
+        DynamicLossScale s = new DynamicLossScale(DynamicLossScale.INITIAL);
+        for (int i = 0; i < DynamicLossScale.GROWTH_INTERVAL - 1; i++) {
+            assertFalse(s.record(true));
+        }
+        assertEquals(65536.0, s.scale());
+        s.record(true);
+        assertEquals(131072.0, s.scale());
+        assertTrue(s.record(false));
+        assertEquals(65536.0, s.scale());
+        assertEquals(0, s.cleanSteps());
+        for (int i = 1; i < DynamicLossScale.MAX_CONSECUTIVE_SKIPS - 1; i++) {
+            s.record(false);
+        }
+        assertThrows(DynamicLossScale.NotFinite.class, () -> s.record(false));
+    }
+
+    @Test
+    void aModelWithoutDenseOrConvolutionLayersIsRejectedByName() {
+        ComputationGraphConfiguration conf = dev.kindling.core.model.Gpt.configure(dev.kindling.core.model.Gpt.Spec.tiny(), 6, 4,
+                new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-3)), 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MixedPrecision.apply(conf, Precision.FP16, "gpt"));
+        assertTrue(e.getMessage().contains("gpt") && e.getMessage().contains("--precision=fp32"), e.getMessage());
+    }
+}
