@@ -71,20 +71,23 @@ class MixedPrecisionTest {
         ComputationGraph fp32 = net(mlp(Precision.FP32));
         ComputationGraph fp16 = net(mlp(Precision.FP16));
         fp16.params().assign(fp32.params());
-        DataSet d = blobs(24, 3);
-        INDArray a = fp32.outputSingle(d.getFeatures());
-        INDArray b = fp16.outputSingle(d.getFeatures());
-        assertTrue(a.sub(b).amaxNumber().doubleValue() < 5e-3, "fp16 outputs differ from fp32 by " + a.sub(b).amaxNumber());
-        for (ComputationGraph g : List.of(fp32, fp16)) {
+        assertAgree(fp32, fp16, blobs(24, 3));
+        assertEquals(DataType.FLOAT, fp16.gradient().gradient().dataType());
+    }
+
+    /** Same outputs within 5e-3 and the same gradient within 1% (relative L2) on {@code d}. */
+    static void assertAgree(ComputationGraph reference, ComputationGraph other, DataSet d) {
+        INDArray a = reference.outputSingle(d.getFeatures());
+        INDArray b = other.outputSingle(d.getFeatures());
+        assertTrue(a.sub(b).amaxNumber().doubleValue() < 5e-3, "outputs differ by " + a.sub(b).amaxNumber());
+        for (ComputationGraph g : List.of(reference, other)) {
             g.setInputs(d.getFeatures());
             g.setLabels(d.getLabels());
             g.computeGradientAndScore();
         }
-        INDArray g32 = fp32.gradient().gradient();
-        INDArray g16 = fp16.gradient().gradient();
-        double rel = g32.sub(g16).norm2Number().doubleValue() / g32.norm2Number().doubleValue();
+        INDArray ga = reference.gradient().gradient();
+        double rel = ga.sub(other.gradient().gradient()).norm2Number().doubleValue() / ga.norm2Number().doubleValue();
         assertTrue(rel < 1e-2, "relative gradient difference " + rel);
-        assertEquals(DataType.FLOAT, g16.dataType());
     }
 
     @Test
@@ -196,18 +199,7 @@ class MixedPrecisionTest {
         }
         assertEquals(DataType.HALF, LossScaling.halfLayers(nativeHalf).get(0).arithmetic(), "the GPU path: ND4J's HALF kernels");
         nativeHalf.params().assign(emulated.params());
-        DataSet d = blobs(12, 4);
-        INDArray a = emulated.outputSingle(d.getFeatures());
-        INDArray b = nativeHalf.outputSingle(d.getFeatures());
-        assertTrue(a.sub(b).amaxNumber().doubleValue() < 5e-3, "outputs differ by " + a.sub(b).amaxNumber());
-        for (ComputationGraph g : List.of(emulated, nativeHalf)) {
-            g.setInputs(d.getFeatures());
-            g.setLabels(d.getLabels());
-            g.computeGradientAndScore();
-        }
-        INDArray ge = emulated.gradient().gradient();
-        double rel = ge.sub(nativeHalf.gradient().gradient()).norm2Number().doubleValue() / ge.norm2Number().doubleValue();
-        assertTrue(rel < 1e-2, "relative gradient difference " + rel);
+        assertAgree(emulated, nativeHalf, blobs(12, 4));
     }
 
     @Test

@@ -15,7 +15,7 @@ enum Command {
             List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.EPOCHS, Keys.DIST, Keys.MASTER, Keys.SEED, Keys.LR,
                     Keys.WEIGHT_DECAY, Keys.T_MAX, Keys.MIN_LR, Keys.CLIP_NORM, Keys.HIDDEN, Keys.LAYERS, Keys.EMBED, Keys.DROPOUT, Keys.DROPOUT2,
                     Keys.LABEL_SMOOTHING, Keys.AUGMENT, Keys.TRANSFER, Keys.WEIGHTS, Keys.PATIENCE,
-                    Keys.THRESHOLD, Keys.AVERAGING_FREQUENCY, Keys.AERON_PORT, Keys.CONTROLLER, Keys.NETWORK_MASK,
+                    Keys.THRESHOLD, Keys.MAX_UPDATE_DENSITY, Keys.AVERAGING_FREQUENCY, Keys.AERON_PORT, Keys.CONTROLLER, Keys.NETWORK_MASK,
                     Keys.MAX_TRAIN_MINUTES, Keys.TIMEOUT_MINUTES, Keys.PROGRESS_SECONDS, Keys.CHECKPOINT_EVERY, Keys.KEEP_CHECKPOINTS, Keys.RESUME, Keys.AUTO_RESUME,
                     Keys.SKIP_BAD_SHARDS, Keys.CONTEXT, Keys.HEADS, Keys.WIDTH, Keys.FF_WIDTH,
                     Keys.OPTIMIZER, Keys.MOMENTUM, Keys.BETA1, Keys.BETA2, Keys.SCHEDULE, Keys.WARMUP_STEPS,

@@ -47,7 +47,7 @@ public final class Masters {
         }
         checkAeronProperties();
         return new SharedTrainingMaster.Builder(voidConfiguration(c), batchSize)
-                .thresholdAlgorithm(new AdaptiveThresholdAlgorithm(c.doubleValue(Keys.THRESHOLD, t -> t > 0)))
+                .thresholdAlgorithm(thresholdAlgorithm(c))
                 .batchSizePerWorker(batchSize)
                 .workersPerNode(workersPerNode)
                 .workerPrefetchNumBatches(2)
@@ -57,6 +57,16 @@ public final class Masters {
                 .rngSeed(seed)
                 .collectTrainingStats(false)
                 .build();
+    }
+
+    /**
+     * DL4J's adaptive threshold from --threshold (start) and --max-update-density (DL4J's maximum
+     * target sparsity; its minimum, 1e-4, is kept below it).
+     */
+    static AdaptiveThresholdAlgorithm thresholdAlgorithm(Config c) {
+        double max = c.doubleValue(Keys.MAX_UPDATE_DENSITY, d -> d > 0 && d <= 1);
+        return new AdaptiveThresholdAlgorithm(c.doubleValue(Keys.THRESHOLD, t -> t > 0),
+                Math.min(AdaptiveThresholdAlgorithm.DEFAULT_MIN_SPARSITY_TARGET, max), max, AdaptiveThresholdAlgorithm.DEFAULT_DECAY_RATE);
     }
 
     /** Per-JVM ports and the controller port set after build(): DL4J M2's builder does not set it. */
