@@ -12,14 +12,12 @@ import java.io.File;
 import java.nio.file.Path;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,7 +26,6 @@ import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** The plain-DL4J LayerNorm computes what the SameDiff {@link LayerNorm} computes, forward and backward. */
@@ -38,20 +35,7 @@ class DenseLayerNormTest {
 
     /** in(4) -> fc1 Dense(5, tanh) -> ln1 -> out Output(3, softmax). */
     private static ComputationGraph tinyNet(Layer layerNorm) {
-        ComputationGraph net = new ComputationGraph(new NeuralNetConfiguration.Builder()
-                .seed(SEED)
-                .dataType(DataType.DOUBLE)
-                .updater(new NoOp())
-                .weightInit(WeightInit.XAVIER)
-                .graphBuilder()
-                .addInputs("in")
-                .addLayer("fc1", new DenseLayer.Builder().nIn(4).nOut(5).activation(Activation.TANH).build(), "in")
-                .addLayer("ln1", layerNorm, "fc1")
-                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).build(), "ln1")
-                .setOutputs("out")
-                .setInputTypes(InputType.feedForward(4))
-                .build());
+        ComputationGraph net = new ComputationGraph(LayerNormTest.tinyGraph(layerNorm));
         net.init();
         return net;
     }

@@ -32,7 +32,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 class LayerNormTest {
     private static final long SEED = 12345;
     /** in(4) -> fc1 Dense(5, tanh) -> ln1 LayerNorm -> out Output(3, softmax). */
-    private static ComputationGraphConfiguration tinyGraph(LayerNorm layerNorm) {
+    static ComputationGraphConfiguration tinyGraph(org.deeplearning4j.nn.conf.layers.Layer layerNorm) {
         return new NeuralNetConfiguration.Builder()
                 .seed(SEED)
                 .dataType(DataType.DOUBLE)
