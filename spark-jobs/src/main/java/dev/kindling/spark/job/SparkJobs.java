@@ -32,11 +32,16 @@ public final class SparkJobs {
                 .setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
                 .setIfMissing("spark.ui.enabled", "false")
                 .setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
-        // the Aeron options are required, so they are added to whatever options the cluster sets
-        String options = conf.get("spark.executor.extraJavaOptions", "");
-        if (!options.contains(Masters.AERON_UNBLOCK_PROPERTY)) {
-            conf.set("spark.executor.extraJavaOptions", (options + " " + Masters.executorJavaOptions()).trim());
+        // the Aeron options are required and the native helpers wanted, so each is added to whatever
+        // options the cluster sets unless it sets that property itself
+        StringBuilder options = new StringBuilder(conf.get("spark.executor.extraJavaOptions", ""));
+        for (String option : Masters.executorJavaOptions().split(" ")) {
+            String property = option.substring(0, option.indexOf('=') + 1);
+            if (!options.toString().contains(property)) {
+                options.append(options.length() == 0 ? "" : " ").append(option);
+            }
         }
+        conf.set("spark.executor.extraJavaOptions", options.toString());
         return conf;
     }
 

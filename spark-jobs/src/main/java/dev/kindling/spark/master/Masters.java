@@ -3,6 +3,7 @@ package dev.kindling.spark.master;
 import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.config.Keys;
+import dev.kindling.core.model.NativeHelpers;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -23,9 +24,13 @@ public final class Masters {
     /** The embedded media driver otherwise leaves its directory in /dev/shm when the JVM exits. */
     public static final String AERON_DELETE_DIR_PROPERTY = "aeron.dir.delete.on.shutdown";
 
-    /** What every JVM that trains with the shared master needs, as JVM options for executors. */
+    /**
+     * What every executor JVM needs, as JVM options: the shared master's Aeron settings and DL4J's
+     * native (oneDNN) layer helpers.
+     */
     public static String executorJavaOptions() {
-        return "-D" + AERON_UNBLOCK_PROPERTY + "=" + AERON_UNBLOCK_NANOS + " -D" + AERON_DELETE_DIR_PROPERTY + "=true";
+        return "-D" + AERON_UNBLOCK_PROPERTY + "=" + AERON_UNBLOCK_NANOS + " -D" + AERON_DELETE_DIR_PROPERTY + "=true "
+                + NativeHelpers.jvmOption();
     }
 
     /**

@@ -1,0 +1,27 @@
+package dev.kindling.core.model;
+
+import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
+
+/**
+ * DL4J's native layer helpers: with the CPU backend, oneDNN kernels for convolution, batch norm,
+ * pooling and local response normalisation instead of DL4J's own im2col path. DL4J 1.0.0-M2.1 disables
+ * them by default and, even when enabled, cannot see that libnd4j has oneDNN (fixed by the
+ * {@code org.nd4j.nativeblas.Nd4jCpu} class in this module). Kindling enables them in every JVM it
+ * starts; {@code NativeHelpersTest} checks their outputs and gradients against DL4J's built-in layers.
+ */
+public final class NativeHelpers {
+    /** DL4J's switch, read whenever a layer is instantiated; M2.1's default is "true" (disabled). */
+    public static final String DISABLE_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
+
+    private NativeHelpers() {}
+
+    /** The JVM option that enables the helpers, for executors and child JVMs. */
+    public static String jvmOption() {
+        return "-D" + DISABLE_PROPERTY + "=false";
+    }
+
+    /** True when layers instantiated now in this JVM get oneDNN helpers. */
+    public static boolean active() {
+        return !Boolean.parseBoolean(System.getProperty(DISABLE_PROPERTY, "true")) && BaseMKLDNNHelper.mklDnnEnabled();
+    }
+}

@@ -1,0 +1,89 @@
+package dev.kindling.core.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.core.data.ImageShape;
+import dev.kindling.core.schedule.CosineAnnealing;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
+import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * DL4J's oneDNN layer helpers, enabled by Kindling's JVM flags (surefire runs with them), are really
+ * used, and compute what DL4J's built-in layers compute.
+ */
+class NativeHelpersTest {
+
+    private static ComputationGraph smallCnn(boolean helpers) {
+        String before = System.getProperty(NativeHelpers.DISABLE_PROPERTY);
+        System.setProperty(NativeHelpers.DISABLE_PROPERTY, Boolean.toString(!helpers));
+        try {
+            NetDefaults d = NetDefaults.adamW(5, DataType.FLOAT, CosineAnnealing.tutorial(), 5e-4);
+            ComputationGraph g = new ComputationGraph(
+                    SmallCnn.configure(SmallCnn.Spec.seed(new ImageShape(1, 12, 12), true, 4, 0.0, 0.1), d));
+            g.init();
+            return g;
+        } finally {
+            if (before == null) {
+                System.clearProperty(NativeHelpers.DISABLE_PROPERTY);
+            } else {
+                System.setProperty(NativeHelpers.DISABLE_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void kindlingsJvmFlagsGiveConvolutionBatchNormAndPoolingTheirOneDnnHelpers() {
+        assertTrue(NativeHelpers.active(), "run with " + NativeHelpers.jvmOption() + " (Kindling's JVM flags)");
+        ComputationGraph g = smallCnn(true);
+        assertInstanceOf(MKLDNNConvHelper.class, g.getLayer("block1_conv").getHelper());
+        assertInstanceOf(MKLDNNBatchNormHelper.class, g.getLayer("block1_bn").getHelper());
+        assertInstanceOf(MKLDNNSubsamplingHelper.class, g.getLayer("pool1").getHelper());
+        assertNull(smallCnn(false).getLayer("block1_conv").getHelper());
+    }
+
+    @Test
+    void oneDnnOutputsAndGradientsEqualDl4jsOwnLayers() {
+        ComputationGraph native_ = smallCnn(true);
+        ComputationGraph builtIn = smallCnn(false);
+        builtIn.setParams(native_.params().dup());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 6, 144).subi(0.5);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 6, 4);
+        for (int i = 0; i < 6; i++) {
+            y.putScalar(i, i % 4, 1);
+        }
+        // inference (running statistics) and training mode (batch statistics)
+        assertClose(builtIn.outputSingle(false, x), native_.outputSingle(false, x), 1e-4, "inference output");
+        assertClose(builtIn.outputSingle(true, x), native_.outputSingle(true, x), 1e-4, "training output");
+
+        native_.setInputs(x);
+        native_.setLabels(y);
+        native_.computeGradientAndScore();
+        builtIn.setInputs(x);
+        builtIn.setLabels(y);
+        builtIn.computeGradientAndScore();
+        assertEquals(builtIn.score(), native_.score(), 1e-5);
+        Map<String, INDArray> expected = builtIn.gradient().gradientForVariable();
+        Map<String, INDArray> actual = native_.gradient().gradientForVariable();
+        assertEquals(expected.keySet(), actual.keySet());
+        for (String p : expected.keySet()) {
+            assertClose(expected.get(p), actual.get(p), 1e-3, "gradient of " + p);
+        }
+    }
+
+    /** Largest absolute difference relative to the largest magnitude of the expected values. */
+    private static void assertClose(INDArray expected, INDArray actual, double tolerance, String what) {
+        double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
+        double diff = expected.sub(actual).amaxNumber().doubleValue();
+        assertTrue(diff / scale <= tolerance, what + ": max |diff| " + diff + " against max |value| " + scale);
+    }
+}
