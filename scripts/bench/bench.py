@@ -79,9 +79,9 @@ class Env:
         log(f"{what}: {time.time() - t0:.0f}s")
         return json.loads(last[-1])
 
-    def java(self, mode, args, threads, what, jar=None, timeout=900):
+    def java(self, mode, args, threads, what, jar=None, timeout=900, jvm_extra=()):
         jar = jar or self.jar
-        cmd = ["java", "-Xmx3g", *self.flags, "-cp", jar, "dev.kindling.spark.job.StepBench", mode, *args]
+        cmd = ["java", "-Xmx3g", *self.flags, *jvm_extra, "-cp", jar, "dev.kindling.spark.job.StepBench", mode, *args]
         return self.run(cmd, {"OMP_NUM_THREADS": str(threads)}, what, timeout)
 
     def kindling(self, args, what, jar=None, flags=None, timeout=1800):
@@ -98,11 +98,12 @@ class Env:
                "--seed-dir", self.a.seed_dir]
         return self.run(cmd, {}, what, timeout)
 
-    def dataset(self, source):
-        out = os.path.join(self.work, "data", source)
+    def dataset(self, row):
+        out = os.path.join(self.work, "data", row.data_name())
         if not os.path.exists(os.path.join(out, "manifest.json")):
-            log(f"preparing {source} at {out}")
-            self.kindling(["prepare-data", f"--dataset={source}", f"--out={out}"], f"prepare-{source}")
+            log(f"preparing {row.data_name()} at {out}")
+            self.kindling(["prepare-data", f"--dataset={row.dataset}", f"--out={out}", *flags(row.prepare)],
+                          f"prepare-{row.data_name()}")
         return out
 
 
@@ -113,7 +114,8 @@ def flags(d):
 def peer(env, a, results):
     out = []
     for row in selected_rows(a):
-        data = env.dataset(row.dataset)
+        data = env.dataset(row)
+        warmup, steps = (a.warmup, a.steps) if row.steps is None else (row.steps[0] * a.step_scale, row.steps[1] * a.step_scale)
         for threads in a.threads:
             j, t, jc, tc = [], [], [], []
             jr = []
@@ -122,17 +124,17 @@ def peer(env, a, results):
                 for side in sides:
                     if side == "java":
                         r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train),
-                                               f"--warmup={a.warmup}", f"--steps={a.steps}"], threads,
+                                               f"--warmup={warmup}", f"--steps={steps}"], threads,
                                      f"peer-{row.name}-t{threads}-kindling-{rep}")
                         j.append(r["steps_per_s"])
                         jc.append(r["steps_per_cpu_s"])
                         jr.append(r)
                     else:
-                        r = env.torch("steps", [row.name, "--warmup", str(a.warmup), "--steps", str(a.steps)], threads,
+                        r = env.torch("steps", [row.name, "--warmup", str(warmup), "--steps", str(steps)], threads,
                                       f"peer-{row.name}-t{threads}-pytorch-{rep}")
                         t.append(r["steps_per_s"])
                         tc.append(r["steps_per_cpu_s"])
-            out.append({"row": row.name, "what": row.what, "threads": threads, "batch": jr[0]["batch"],
+            out.append({"row": row.name, "what": row.what, "threads": threads, "batch": jr[0]["batch"], "steps": steps,
                         "params": jr[0]["params"], "flops_per_step": jr[0]["flops_per_step"],
                         "kindling_steps_per_s": spread(j), "pytorch_steps_per_s": spread(t),
                         "ratio": statistics.median(j) / statistics.median(t),
@@ -197,7 +199,7 @@ def free_udp_port():
 def dist(env, a, results):
     out = []
     for row in [r for r in selected_rows(a) if r.dist]:
-        data = env.dataset(row.dataset)
+        data = env.dataset(row)
         epochs = row.dist_epochs or a.epochs
         runs = {d: [] for d in ("local", "shared", "averaging")}
         for rep in range(a.dist_reps):
@@ -242,12 +244,13 @@ def dist(env, a, results):
 
 
 def decode(env, a, results):
-    fashion = env.dataset("fashion-mnist")
+    fashion = env.dataset(rowspec.by_name("mlp-fashion"))
     r = env.java("decode", [f"--data={fashion}", f"--shards={a.decode_shards}", f"--reps={a.reps}"], 1, "decode")
     d = {"shards": r["shards"], "rows": r["rows"], "bytes_per_shard": r["bytes_per_shard"],
          "dl4j_rows_per_s": spread(r["dl4j_rows_per_s"]), "kindling_rows_per_s": spread(r["kindling_rows_per_s"])}
     d["speedup"] = d["kindling_rows_per_s"]["median"] / d["dl4j_rows_per_s"]["median"]
     results["decode"] = d
+    helpers(env, a, results)
     if a.baseline_jar:
         base_flags = os.path.join(os.path.dirname(a.baseline_jar), "jvm.flags")
         bflags = open(base_flags).read().split() if os.path.exists(base_flags) else env.flags
@@ -267,6 +270,23 @@ def decode(env, a, results):
                                    "after_samples_per_s": spread([x["samples_per_s"] for x in sides["after"]]),
                                    "before_wall_s": spread([x["wall_s"] for x in sides["before"]]),
                                    "after_wall_s": spread([x["wall_s"] for x in sides["after"]])}
+
+
+def helpers(env, a, results):
+    """SmallCNN steps with DL4J's native (oneDNN) layer helpers disabled (DL4J M2.1's default: its own
+    im2col convolution) and enabled (Kindling's default), alternating, one thread."""
+    row = rowspec.by_name("small-cnn")
+    data = env.dataset(row)
+    warmup, steps = row.steps[0] * a.step_scale, row.steps[1] * a.step_scale
+    sides = {"off": [], "on": []}
+    for rep in range(a.reps):
+        for which in (("off", "on") if rep % 2 == 0 else ("on", "off")):
+            r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train), f"--warmup={warmup}",
+                                   f"--steps={steps}"], 1, f"helpers-{which}-{rep}",
+                         jvm_extra=[f"-Dorg.eclipse.deeplearning4j.helpers.disable={'true' if which == 'off' else 'false'}"])
+            sides[which].append(r["steps_per_cpu_s"])
+    results["helpers"] = {"row": row.name, "off_steps_per_cpu_s": spread(sides["off"]), "on_steps_per_cpu_s": spread(sides["on"]),
+                          "speedup": statistics.median(sides["on"]) / statistics.median(sides["off"])}
 
 
 def selected_rows(a):
@@ -371,6 +391,10 @@ def table(results):
         L.append(f"shard decode ({d['shards']} Fashion-MNIST shards of {d['bytes_per_shard']} bytes): DL4J DataSet.load "
                  f"{fmt_s(d['dl4j_rows_per_s'], '{:.0f}')} rows/s -> ShardDecoder {fmt_s(d['kindling_rows_per_s'], '{:.0f}')} rows/s "
                  f"= {d['speedup']:.1f}x")
+        if "helpers" in results:
+            h = results["helpers"]
+            L.append(f"{h['row']} steps/CPU-s, 1 thread: DL4J's layers {fmt_s(h['off_steps_per_cpu_s'], '{:.2f}')} -> oneDNN helpers "
+                     f"{fmt_s(h['on_steps_per_cpu_s'], '{:.2f}')} = {h['speedup']:.1f}x")
         if "before_after" in results:
             b = results["before_after"]
             L.append(f"train --dist=local {b['row']} {b['epochs']} epoch(s): samples/s {fmt_s(b['before_samples_per_s'], '{:.0f}')} "
@@ -444,10 +468,12 @@ def main():
     if a.quick:
         a.reps = a.reps or 3
         a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 50, 200, 1, 2, "1024,2048", 200
+        a.step_scale = 1
         a.threads = [int(t) for t in (a.threads or "1").split(",")]
     else:
         a.reps = a.reps or 5
         a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 50, 400, 3, 3, "1024,2048,4096", 400
+        a.step_scale = 2
         a.threads = [int(t) for t in (a.threads or "1,2").split(",")]
     a.seed_dir = os.path.abspath(a.seed_dir)
     env = Env(a)
@@ -461,7 +487,7 @@ def main():
     partial = os.path.join(a.out, "results.partial.json")
     if a.resume and os.path.exists(partial):
         saved = json.load(open(partial))
-        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "dist", "decode", "before_after")})
+        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "dist", "decode", "helpers", "before_after")})
         results["resumed_from"] = saved["date"]
         log(f"resuming {saved['date']}: keeping {', '.join(k for k in ('peer', 'efficiency', 'dist', 'decode') if k in saved)}")
     for name, fn in (("peer", peer), ("eff", efficiency), ("dist", dist), ("decode", decode)):

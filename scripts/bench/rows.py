@@ -10,7 +10,7 @@ To add an architecture: write `torch_<name>(seed_dir)` returning `TorchSide(...)
 `Row(...)` to ROWS. `dist=True` also runs it in the distribution rows.
 """
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict, Optional, Tuple
 
 FASHION_MEAN, FASHION_STD = 0.2860, 0.3530  # prepare-data's normalisation of Fashion-MNIST
 
@@ -35,6 +35,12 @@ class Row:
     prepare: Dict[str, str] = field(default_factory=dict)
     dist: bool = False  # also a distribution row (--dist local / shared / averaging)
     dist_epochs: Optional[int] = None
+    # (warm-up, timed) steps for rows whose steps take seconds: the --quick budget; doubled in full mode
+    steps: Optional[Tuple[int, int]] = None
+
+    def data_name(self):
+        """Directory of its prepared dataset: the source, plus the prepare keys when there are any."""
+        return self.dataset + "".join(f"-{k}{v}" for k, v in sorted(self.prepare.items()))
 
 
 def _seed_module(seed_dir, name):
@@ -82,6 +88,67 @@ def torch_mlp_fashion(seed_dir):
                      _adamw(model), 1.0)
 
 
+def torch_small_cnn(seed_dir):
+    """Seed section 3's SmallCNN(10, in_ch=1) on Fashion-MNIST as Kindling's small-cnn trains it: the
+    normalised training images in batches of 64 (shuffled), label-smoothed (0.1) cross-entropy,
+    AdamW(1e-3, wd 5e-4), clip 1.0 (the seed's recipe without augmentation)."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+    seed = _seed_module(seed_dir, "cnn")
+    import common
+    torch.manual_seed(42)
+    model = seed.SmallCNN(num_classes=10, in_ch=1)
+    xtr, ytr, _, _ = common.load_fashion_mnist()
+    x = (torch.from_numpy(xtr[:55000].copy()).float().unsqueeze(1) / 255.0 - FASHION_MEAN) / FASHION_STD
+    y = torch.from_numpy(ytr[:55000].copy())
+    return TorchSide(model, DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True),
+                     torch.nn.CrossEntropyLoss(label_smoothing=0.1), _adamw(model, 1e-3, 5e-4), 1.0)
+
+
+def torch_lstm_classifier(seed_dir):
+    """Seed section 4's LSTMClassifier(16, 128, 2 layers, 2 classes, dropout 0.3, bidirectional) on
+    Kindling's seq-classify task (50 steps of 16 N(0,1) features, channel 0 shifted by +-0.5 with the
+    class), 4,000 sequences in batches of 64 (shuffled), cross-entropy, AdamW(3e-3, wd 1e-4), clip 1.0."""
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+    seed = _seed_module(seed_dir, "rnn")
+    torch.manual_seed(42)
+    model = seed.LSTMClassifier(16, 128, 2, 2, dropout=0.3, bidirectional=True)
+    y = torch.randint(0, 2, (4000,))
+    x = torch.randn(4000, 50, 16)
+    x[:, :, 0] += (y.float() - 0.5).unsqueeze(1)
+    return TorchSide(model, DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True), torch.nn.CrossEntropyLoss(),
+                     _adamw(model, 3e-3, 1e-4), 1.0)
+
+
+def torch_gpt(seed_dir):
+    """Seed section 5's GPT at the seed's size (d_model 256, 8 heads, 6 layers, d_ff 1024, positions
+    512, dropout 0.1, tied head) on the character-level KJV, batches of 16 random 128-character windows
+    (the seed's get_batch), cross-entropy over every position, AdamW(3e-4, betas 0.9/0.95, wd 0.1), clip 1.0."""
+    import torch
+    seed = _seed_module(seed_dir, "gpt")
+    import common
+    text = common.load_kjv_text()
+    chars = sorted(set(text))
+    stoi = {c: i for i, c in enumerate(chars)}
+    data = torch.tensor([stoi[c] for c in text], dtype=torch.long)
+    torch.manual_seed(42)
+    model = seed.GPT(vocab_size=len(chars), d_model=256, n_heads=8, n_layers=6, d_ff=1024, max_seq_len=512, dropout=0.1)
+    gen = torch.Generator().manual_seed(42)
+
+    class Windows:
+        def __iter__(self):
+            while True:
+                ix = torch.randint(len(data) - 129, (16,), generator=gen)
+                yield (torch.stack([data[i:i + 128] for i in ix]), torch.stack([data[i + 1:i + 129] for i in ix]))
+
+    def criterion(logits, targets):
+        return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-4, betas=(0.9, 0.95), weight_decay=0.1)
+    return TorchSide(model, Windows(), criterion, opt, 1.0)
+
+
 _SEED2 = {"lr": "1e-3", "weight-decay": "1e-4", "t-max": "50", "clip-norm": "1.0", "dropout": "0.3"}
 
 ROWS = [
@@ -89,6 +156,18 @@ ROWS = [
         "seed 2: MLP(20,128,1) on its sum task, BCE, batch 64"),
     Row("mlp-fashion", "mlp", "fashion-mnist", dict(_SEED2, hidden="256"), torch_mlp_fashion,
         "MLP(784,256,10) on Fashion-MNIST, batch 64 (mlp preset)", dist=True),
+    Row("small-cnn", "small-cnn", "fashion-mnist",
+        {"lr": "1e-3", "weight-decay": "5e-4", "clip-norm": "1.0", "dropout": "0.4", "label-smoothing": "0.1"},
+        torch_small_cnn, "seed 3: SmallCNN(10, in_ch=1) on Fashion-MNIST 1x28x28, batch 64", steps=(5, 20)),
+    Row("lstm-classifier", "lstm-classifier", "seq-classify",
+        {"lr": "3e-3", "weight-decay": "1e-4", "clip-norm": "1.0", "dropout": "0.3", "hidden": "128", "layers": "2"},
+        torch_lstm_classifier, "seed 4: BiLSTM(16,128,2 layers) on 50x16 sequences, batch 64", steps=(5, 30)),
+    Row("gpt", "gpt", "kjv",
+        {"width": "256", "heads": "8", "layers": "6", "ff-width": "1024", "context": "512", "dropout": "0.1",
+         "optimizer": "adamw", "lr": "3e-4", "beta1": "0.9", "beta2": "0.95", "weight-decay": "0.1", "clip-norm": "1.0"},
+        torch_gpt, "seed 5: GPT 256x6 (8 heads, d_ff 1024) on KJV chars, batch 16 x 128 tokens",
+        prepare={"tokenizer": "char", "seq-len": "128", "batch-size": "16", "limit": "320", "holdout-windows": "32"},
+        steps=(2, 8)),
 ]
 
 

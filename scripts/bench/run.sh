@@ -23,6 +23,10 @@ if [[ ! -d /usr/share/datasets/fashion-mnist ]]; then
   sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
   $sudo apt-get install -y -qq dataset-fashion-mnist >&2 || { $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq dataset-fashion-mnist >&2; }
 fi
+if ! command -v bible >/dev/null; then  # the gpt rows' corpus, for both sides
+  sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
+  $sudo apt-get install -y -qq bible-kjv bible-kjv-text >&2 || { $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq bible-kjv bible-kjv-text >&2; }
+fi
 # the launcher builds the shaded jar when it is missing or older than the sources
 "$root/scripts/kindling" --help >/dev/null
 exec "$py" "$root/scripts/bench/bench.py" "$@"

@@ -45,6 +45,7 @@ public final class Keys {
     public static final ConfigKey PATIENCE = key("patience", "10", "early stopping: epochs without a better validation loss before stopping (>= 1), 0 disables");
     public static final ConfigKey THRESHOLD = key("threshold", "1e-3", "shared: initial threshold of the adaptive gradient encoding (> 0)");
     public static final ConfigKey MAX_UPDATE_DENSITY = key("max-update-density", "1e-2", "shared: largest fraction of the parameters one encoded update may carry ((0, 1]; DL4J's maximum target sparsity): the adaptive threshold rises when more would be sent; higher learns more per step for dense updates such as Adam's, at more bytes");
+    public static final ConfigKey RESIDUAL_CLIP = key("residual-clip", "5", "shared: every 5 steps the encoding's residual (update not yet sent) is clipped to this multiple of the threshold (>= 1, DL4J's default 5), 0 never clips: no update mass is dropped");
     public static final ConfigKey AVERAGING_FREQUENCY = key("averaging-frequency", "5", "averaging: minibatches per worker between parameter averages (>= 1)");
     public static final ConfigKey AERON_PORT = key("aeron-port", "40123", "shared: UDP port of this JVM's Aeron transport (1024-65535); executors on one host need distinct ports");
     public static final ConfigKey CONTROLLER = key("controller", "127.0.0.1", "shared: address of the driver's Aeron controller, reachable from every executor");
@@ -87,7 +88,7 @@ public final class Keys {
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
             BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, OPTIMIZER, MOMENTUM, BETA1, BETA2, SCHEDULE, WARMUP_STEPS,
             TOTAL_STEPS, MIN_LR_RATIO, PCT_START, STEP_SIZE, GAMMA, ACCUMULATE, EMA_DECAY, PRECISION, CLIP_NORM, HIDDEN, LAYERS, EMBED, DROPOUT, DROPOUT2,
-            LABEL_SMOOTHING, AUGMENT, TRANSFER, WEIGHTS, PATIENCE, THRESHOLD, MAX_UPDATE_DENSITY,
+            LABEL_SMOOTHING, AUGMENT, TRANSFER, WEIGHTS, PATIENCE, THRESHOLD, MAX_UPDATE_DENSITY, RESIDUAL_CLIP,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, MAX_TRAIN_MINUTES, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS, RESUME, AUTO_RESUME, SKIP_BAD_SHARDS, LR_START, LR_END, LR_STEPS, RUN,
             DATASET, SOURCE_PATH, WINDOW, HORIZON, LIMIT, MODEL_PATH, SPLIT, FORMAT,

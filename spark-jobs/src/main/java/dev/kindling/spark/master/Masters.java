@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.ResidualPostProcessor;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.residual.NoOpResidualPostProcessor;
+import org.deeplearning4j.optimize.solvers.accumulation.encoding.residual.ResidualClippingPostProcessor;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
 import org.deeplearning4j.spark.api.TrainingMaster;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
@@ -53,6 +56,7 @@ public final class Masters {
         checkAeronProperties();
         return new SharedTrainingMaster.Builder(voidConfiguration(c), batchSize)
                 .thresholdAlgorithm(thresholdAlgorithm(c))
+                .residualPostProcessor(residualPostProcessor(c))
                 .batchSizePerWorker(batchSize)
                 .workersPerNode(workersPerNode)
                 .workerPrefetchNumBatches(2)
@@ -72,6 +76,15 @@ public final class Masters {
         double max = c.doubleValue(Keys.MAX_UPDATE_DENSITY, d -> d > 0 && d <= 1);
         return new AdaptiveThresholdAlgorithm(c.doubleValue(Keys.THRESHOLD, t -> t > 0),
                 Math.min(AdaptiveThresholdAlgorithm.DEFAULT_MIN_SPARSITY_TARGET, max), max, AdaptiveThresholdAlgorithm.DEFAULT_DECAY_RATE);
+    }
+
+    /**
+     * DL4J clips the residual to 5 x threshold every 5 steps: the part of a dense (Adam) update the
+     * sparse encoding could not send yet is dropped. --residual-clip=0 keeps all of it.
+     */
+    static ResidualPostProcessor residualPostProcessor(Config c) {
+        double multiple = c.doubleValue(Keys.RESIDUAL_CLIP, m -> m == 0 || m >= 1);
+        return multiple == 0 ? new NoOpResidualPostProcessor() : new ResidualClippingPostProcessor(multiple, 5);
     }
 
     /** Per-JVM ports and the controller port set after build(): DL4J M2's builder does not set it. */

@@ -1,5 +1,6 @@
 package dev.kindling.spark.master;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,8 @@ import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.config.Keys;
 import org.deeplearning4j.optimize.solvers.accumulation.encoding.threshold.AdaptiveThresholdAlgorithm;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 class MastersTest {
 
@@ -26,6 +29,25 @@ class MastersTest {
             ConfigException e = assertThrows(ConfigException.class,
                     () -> Masters.thresholdAlgorithm(Config.defaults().with(Keys.MAX_UPDATE_DENSITY, bad)));
             assertTrue(e.getMessage().contains("max-update-density"), e.getMessage());
+        }
+    }
+
+    @Test
+    void residualClipIsDl4jsClippingByDefaultAndZeroKeepsTheWholeResidual() {
+        float[] residual = {0.9f, -2f, 0.3f};
+        INDArray clipped = Nd4j.createFromArray(residual);
+        Masters.residualPostProcessor(Config.defaults()).processResidual(5, 0, 0.1, clipped);
+        assertArrayEquals(new float[] {0.5f, -0.5f, 0.3f}, clipped.toFloatVector(), 1e-6f, "5 x threshold 0.1, every 5 steps");
+        INDArray kept = Nd4j.createFromArray(residual);
+        Masters.residualPostProcessor(Config.defaults().with(Keys.RESIDUAL_CLIP, "0")).processResidual(5, 0, 0.1, kept);
+        assertArrayEquals(residual, kept.toFloatVector());
+        INDArray wider = Nd4j.createFromArray(residual);
+        Masters.residualPostProcessor(Config.defaults().with(Keys.RESIDUAL_CLIP, "10")).processResidual(5, 0, 0.1, wider);
+        assertArrayEquals(new float[] {0.9f, -1f, 0.3f}, wider.toFloatVector(), 1e-6f);
+        for (String bad : new String[] {"0.5", "-1", "x"}) {
+            ConfigException e = assertThrows(ConfigException.class,
+                    () -> Masters.residualPostProcessor(Config.defaults().with(Keys.RESIDUAL_CLIP, bad)));
+            assertTrue(e.getMessage().contains("residual-clip"), e.getMessage());
         }
     }
 }
