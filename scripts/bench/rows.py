@@ -142,7 +142,8 @@ def torch_gpt(seed_dir):
                 ix = torch.randint(len(data) - 129, (16,), generator=gen)
                 yield (torch.stack([data[i:i + 128] for i in ix]), torch.stack([data[i + 1:i + 129] for i in ix]))
 
-    def criterion(logits, targets):
+    def criterion(output, targets):  # the seed's GPT returns (logits, loss); the loss is computed here
+        logits = output[0]
         return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
 
     opt = torch.optim.AdamW(model.parameters(), lr=3e-4, betas=(0.9, 0.95), weight_decay=0.1)

@@ -3,7 +3,7 @@
 # Kindling side by side with the seed's PyTorch programs (same model, batch and threads), with its own
 # distribution modes, and against the machine's matmul peak; prints one table and writes
 # bench/results.json and bench/throughput.svg. --quick finishes in under 15 minutes on 2 cores.
-# Installs Debian's python3-torch (apt) when missing; builds the job jar when it is stale.
+# Installs Debian's python3-torch and python3-torchvision (apt; the seed's cnn.py imports torchvision) when missing; builds the job jar when it is stale.
 # Speed claims live here and in BENCHMARKS.md, never in tests: the machines are shared and noisy.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -11,13 +11,13 @@ py=/usr/bin/python3  # Debian's interpreter: python3-torch is installed for it, 
 
 for a in "$@"; do [[ "$a" == -h || "$a" == --help ]] && exec "$py" "$root/scripts/bench/bench.py" --help; done
 
-if ! "$py" -c 'import torch, numpy' 2>/dev/null; then
-  echo "bench: installing Debian's python3-torch (apt-get install python3-torch python3-numpy libopenblas0-pthread)..." >&2
+if ! "$py" -c 'import torch, torchvision, numpy' 2>/dev/null; then
+  echo "bench: installing Debian's python3-torch (apt-get install python3-torch python3-torchvision python3-numpy libopenblas0-pthread)..." >&2
   sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
   $sudo apt-get update -qq >&2
   # libopenblas0-pthread: without it libtorch falls back to the reference BLAS (~15x slower matmul)
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    python3-torch python3-numpy libopenblas0-pthread >&2
+    python3-torch python3-torchvision python3-numpy libopenblas0-pthread >&2
 fi
 if [[ ! -d /usr/share/datasets/fashion-mnist ]]; then
   sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
