@@ -39,17 +39,23 @@ class ResNet50TransferJobTest {
         Files.write(file, bytes);
     }
 
-    @Test
-    void frozenAndFineTunedStrategiesTrainAndEvaluateEndToEnd(@TempDir Path dir) throws Exception {
+    /** {@code perFile} images in each of the six files, prepared in minibatches of 16; the dataset's URI. */
+    private static String prepared(Path dir, int perFile) throws Exception {
         Path source = Files.createDirectories(dir.resolve("images"));
-        Random rng = new Random(3);
+        Random rng = new Random(perFile);
         for (String f : Cifar10.TRAIN_FILES) {
-            writeImages(source.resolve(f), 16, rng);
+            writeImages(source.resolve(f), perFile, rng);
         }
-        writeImages(source.resolve(Cifar10.TEST_FILE), 16, rng);
+        writeImages(source.resolve(Cifar10.TEST_FILE), perFile, rng);
         String data = dir.resolve("data").toString();
         Cli prep = Cli.run("prepare-data", "--dataset=cifar10", "--source-path=" + source, "--batch-size=16", "--out=" + data);
         assertEquals(0, prep.exit(), prep.err());
+        return data;
+    }
+
+    @Test
+    void frozenAndFineTunedStrategiesTrainAndEvaluateEndToEnd(@TempDir Path dir) throws Exception {
+        String data = prepared(dir, 16);
 
         String frozen = dir.resolve("frozen").toString();
         Cli a = Cli.run("train", "--model=resnet50-transfer", "--data=" + data, "--out=" + frozen, "--transfer=frozen",
@@ -81,14 +87,7 @@ class ResNet50TransferJobTest {
 
     @Test
     void missingWeightsAreNamedAndNeverDownloaded(@TempDir Path dir) throws Exception {
-        Path source = Files.createDirectories(dir.resolve("images"));
-        Random rng = new Random(4);
-        for (String f : Cifar10.TRAIN_FILES) {
-            writeImages(source.resolve(f), 4, rng);
-        }
-        writeImages(source.resolve(Cifar10.TEST_FILE), 4, rng);
-        String data = dir.resolve("data").toString();
-        assertEquals(0, Cli.run("prepare-data", "--dataset=cifar10", "--source-path=" + source, "--out=" + data).exit());
+        String data = prepared(dir, 4);
         Path run = dir.resolve("run");
         Cli r = Cli.run("train", "--model=resnet50-transfer", "--data=" + data, "--out=" + run, "--dist=local",
                 "--weights=" + dir.resolve("resnet50_dl4j_inference.v3.zip"));
