@@ -111,11 +111,16 @@ def flags(d):
     return [f"--{k}={v}" for k, v in d.items()]
 
 
+def row_steps(row, a):
+    """(warm-up, timed) steps of a row: its own counts (scaled in full mode) or the run's."""
+    return (a.warmup, a.steps) if row.steps is None else (row.steps[0] * a.step_scale, row.steps[1] * a.step_scale)
+
+
 def peer(env, a, results):
     out = []
     for row in selected_rows(a):
         data = env.dataset(row)
-        warmup, steps = (a.warmup, a.steps) if row.steps is None else (row.steps[0] * a.step_scale, row.steps[1] * a.step_scale)
+        warmup, steps = row_steps(row, a)
         for threads in a.threads:
             j, t, jc, tc = [], [], [], []
             jr = []
@@ -277,7 +282,7 @@ def helpers(env, a, results):
     im2col convolution) and enabled (Kindling's default), alternating, one thread."""
     row = rowspec.by_name("small-cnn")
     data = env.dataset(row)
-    warmup, steps = row.steps[0] * a.step_scale, row.steps[1] * a.step_scale
+    warmup, steps = row_steps(row, a)
     sides = {"off": [], "on": []}
     for rep in range(a.reps):
         for which in (("off", "on") if rep % 2 == 0 else ("on", "off")):
