@@ -255,7 +255,7 @@ def decode(env, a, results):
          "dl4j_rows_per_s": spread(r["dl4j_rows_per_s"]), "kindling_rows_per_s": spread(r["kindling_rows_per_s"])}
     d["speedup"] = d["kindling_rows_per_s"]["median"] / d["dl4j_rows_per_s"]["median"]
     results["decode"] = d
-    helpers(env, a, results)
+    flag_ab(env, a, results)
     if a.baseline_jar:
         base_flags = os.path.join(os.path.dirname(a.baseline_jar), "jvm.flags")
         bflags = open(base_flags).read().split() if os.path.exists(base_flags) else env.flags
@@ -277,21 +277,32 @@ def decode(env, a, results):
                                    "after_wall_s": spread([x["wall_s"] for x in sides["after"]])}
 
 
-def helpers(env, a, results):
-    """SmallCNN steps with DL4J's native (oneDNN) layer helpers disabled (DL4J M2.1's default: its own
-    im2col convolution) and enabled (Kindling's default), alternating, one thread."""
-    row = rowspec.by_name("small-cnn")
-    data = env.dataset(row)
-    warmup, steps = row_steps(row, a)
-    sides = {"off": [], "on": []}
-    for rep in range(a.reps):
-        for which in (("off", "on") if rep % 2 == 0 else ("on", "off")):
-            r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train), f"--warmup={warmup}",
-                                   f"--steps={steps}"], 1, f"helpers-{which}-{rep}",
-                         jvm_extra=[f"-Dorg.eclipse.deeplearning4j.helpers.disable={'true' if which == 'off' else 'false'}"])
-            sides[which].append(r["steps_per_cpu_s"])
-    results["helpers"] = {"row": row.name, "off_steps_per_cpu_s": spread(sides["off"]), "on_steps_per_cpu_s": spread(sides["on"]),
-                          "speedup": statistics.median(sides["on"]) / statistics.median(sides["off"])}
+# Speed work that is a JVM option: (key, bench row, what the option changes, before, after). Same jar,
+# alternating, one thread; steps/CPU-s.
+FLAG_AB = [
+    ("helpers", "small-cnn", "DL4J's layers -> oneDNN helpers",
+     "-Dorg.eclipse.deeplearning4j.helpers.disable=true", "-Dorg.eclipse.deeplearning4j.helpers.disable=false"),
+    ("javacpp_check", "mlp-seed", "JavaCPP memory check on each allocation -> off",
+     "-Dorg.bytedeco.javacpp.maxphysicalbytes=8G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=0"),
+]
+
+
+def flag_ab(env, a, results):
+    """Each FLAG_AB row: the row's steps with the option's before and after values."""
+    for key, name, what, before, after in FLAG_AB:
+        row = rowspec.by_name(name)
+        data = env.dataset(row)
+        warmup, steps = row_steps(row, a)
+        sides = {"before": [], "after": []}
+        for rep in range(a.reps):
+            for which in (("before", "after") if rep % 2 == 0 else ("after", "before")):
+                r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train), f"--warmup={warmup}",
+                                       f"--steps={steps}"], 1, f"{key}-{which}-{rep}",
+                             jvm_extra=[before if which == "before" else after])
+                sides[which].append(r["steps_per_cpu_s"])
+        results[key] = {"row": row.name, "what": what, "before": before, "after": after,
+                        "before_steps_per_cpu_s": spread(sides["before"]), "after_steps_per_cpu_s": spread(sides["after"]),
+                        "speedup": statistics.median(sides["after"]) / statistics.median(sides["before"])}
 
 
 def selected_rows(a):
@@ -396,10 +407,11 @@ def table(results):
         L.append(f"shard decode ({d['shards']} Fashion-MNIST shards of {d['bytes_per_shard']} bytes): DL4J DataSet.load "
                  f"{fmt_s(d['dl4j_rows_per_s'], '{:.0f}')} rows/s -> ShardDecoder {fmt_s(d['kindling_rows_per_s'], '{:.0f}')} rows/s "
                  f"= {d['speedup']:.1f}x")
-        if "helpers" in results:
-            h = results["helpers"]
-            L.append(f"{h['row']} steps/CPU-s, 1 thread: DL4J's layers {fmt_s(h['off_steps_per_cpu_s'], '{:.2f}')} -> oneDNN helpers "
-                     f"{fmt_s(h['on_steps_per_cpu_s'], '{:.2f}')} = {h['speedup']:.1f}x")
+        for key, *_ in FLAG_AB:
+            if key in results:
+                h = results[key]
+                L.append(f"{h['row']} steps/CPU-s, 1 thread, {h['what']}: {fmt_s(h['before_steps_per_cpu_s'], '{:.2f}')} -> "
+                         f"{fmt_s(h['after_steps_per_cpu_s'], '{:.2f}')} = {h['speedup']:.2f}x")
         if "before_after" in results:
             b = results["before_after"]
             L.append(f"train --dist=local {b['row']} {b['epochs']} epoch(s): samples/s {fmt_s(b['before_samples_per_s'], '{:.0f}')} "
@@ -492,7 +504,7 @@ def main():
     partial = os.path.join(a.out, "results.partial.json")
     if a.resume and os.path.exists(partial):
         saved = json.load(open(partial))
-        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "dist", "decode", "helpers", "before_after")})
+        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "dist", "decode", "before_after", *(f[0] for f in FLAG_AB))})
         results["resumed_from"] = saved["date"]
         log(f"resuming {saved['date']}: keeping {', '.join(k for k in ('peer', 'efficiency', 'dist', 'decode') if k in saved)}")
     for name, fn in (("peer", peer), ("eff", efficiency), ("dist", dist), ("decode", decode)):

@@ -42,8 +42,15 @@ class NativeHelpersTest {
     }
 
     @Test
+    void kindlingsJvmFlagsTurnOffJavaCppsPerAllocationMemoryCheck() {
+        assertEquals(0, org.bytedeco.javacpp.Pointer.maxPhysicalBytes(),
+                "run with " + NativeHelpers.jvmOptions() + " (Kindling's JVM flags): JavaCPP reads the resident size on every allocation");
+        assertTrue(org.bytedeco.javacpp.Pointer.maxBytes() > 0, "off-heap memory stays bounded by maxbytes");
+    }
+
+    @Test
     void kindlingsJvmFlagsGiveConvolutionBatchNormAndPoolingTheirOneDnnHelpers() {
-        assertTrue(NativeHelpers.active(), "run with " + NativeHelpers.jvmOption() + " (Kindling's JVM flags)");
+        assertTrue(NativeHelpers.active(), "run with " + NativeHelpers.jvmOptions() + " (Kindling's JVM flags)");
         ComputationGraph g = smallCnn(true);
         assertInstanceOf(MKLDNNConvHelper.class, g.getLayer("block1_conv").getHelper());
         assertInstanceOf(MKLDNNBatchNormHelper.class, g.getLayer("block1_bn").getHelper());

@@ -28,12 +28,12 @@ public final class Masters {
     public static final String AERON_DELETE_DIR_PROPERTY = "aeron.dir.delete.on.shutdown";
 
     /**
-     * What every executor JVM needs, as JVM options: the shared master's Aeron settings and DL4J's
-     * native (oneDNN) layer helpers.
+     * What every executor JVM needs, as JVM options: the shared master's Aeron settings, DL4J's
+     * native (oneDNN) layer helpers and JavaCPP without its per-allocation memory check.
      */
     public static String executorJavaOptions() {
         return "-D" + AERON_UNBLOCK_PROPERTY + "=" + AERON_UNBLOCK_NANOS + " -D" + AERON_DELETE_DIR_PROPERTY + "=true "
-                + NativeHelpers.jvmOption();
+                + NativeHelpers.jvmOptions();
     }
 
     /**
