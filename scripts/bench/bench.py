@@ -248,6 +248,42 @@ def dist(env, a, results):
     results["dist"] = out
 
 
+def cluster(env, a, results):
+    """The distribution row's shared master on the real local cluster (scripts/local-cluster.sh: Spark
+    standalone, two workers of one core whose executors are JVMs of their own), so that encoded updates
+    cross Aeron between JVMs and bytes sent against dense fp32 (compression) are measured. The data is
+    read from the local file system (every JVM is on this host). The cluster is started and stopped here."""
+    row = [r for r in selected_rows(a) if r.dist][0]
+    data = env.dataset(row)
+    script = os.path.join(ROOT, "scripts", "local-cluster.sh")
+    conf = subprocess.run(["bash", "-c", f'KINDLING_ROOT={ROOT}; source {ROOT}/cluster-configs/cluster.env; '
+                           'echo "$KINDLING_CLUSTER_HOST $SPARK_MASTER_PORT $AERON_DRIVER_PORT $SPARK_WORKERS"'],
+                          capture_output=True, text=True, check=True).stdout.split()
+    master, aeron, workers = f"spark://{conf[0]}:{conf[1]}", conf[2], int(conf[3])
+    subprocess.run([script, "up"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+    runs = []
+    try:
+        for rep in range(a.dist_reps):
+            run_dir = os.path.join(env.work, "runs", f"{row.name}-cluster-shared-{rep}")
+            shutil.rmtree(run_dir, ignore_errors=True)
+            runs.append(env.run([os.path.join(ROOT, "scripts", "kindling"), "train", f"--model={row.model}", f"--data={data}",
+                                 f"--out={run_dir}", "--dist=shared", f"--master={master}", f"--aeron-port={aeron}",
+                                 f"--epochs={row.dist_epochs or a.epochs}", "--patience=0", *flags(row.train)],
+                                {"OMP_NUM_THREADS": "1"}, f"cluster-{row.name}-shared-{rep}", 1800))
+    finally:
+        subprocess.run([script, "down"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+    c = {"row": row.name, "master": master, "executors": workers, "epochs": row.dist_epochs or a.epochs,
+         "samples_per_s": spread([m["samples_per_s"] for m in runs]),
+         "test_accuracy": spread([m["final"]["accuracy"] for m in runs]),
+         "bytes_sent": statistics.median([m["comm"]["bytes_sent"] for m in runs]),
+         "dense_bytes": statistics.median([m["comm"]["dense_bytes"] for m in runs]),
+         "compression": spread([m["comm"]["compression"] for m in runs if m["comm"]["compression"]] or [float("nan")])}
+    local = [s for s in results.get("dist", []) if s["row"] == row.name]
+    if local:
+        c["samples_per_s_vs_local"] = c["samples_per_s"]["median"] / local[0]["dists"]["local"]["samples_per_s"]["median"]
+    results["cluster"] = c
+
+
 def decode(env, a, results):
     fashion = env.dataset(rowspec.by_name("mlp-fashion"))
     r = env.java("decode", [f"--data={fashion}", f"--shards={a.decode_shards}", f"--reps={a.reps}"], 1, "decode")
@@ -400,6 +436,13 @@ def table(results):
                          f"{r.get('encode_overhead_ms_per_step', float('nan')):>10.2f}")
         L.append("on local[N] every worker lives in the driver JVM: no gradient crosses Aeron, bytes sent are control traffic"
                  " at most, and compression needs executors in separate JVMs (a standalone cluster)")
+    if "cluster" in results:
+        c = results["cluster"]
+        vs = f" ({c['samples_per_s_vs_local']:.2f}x local)" if "samples_per_s_vs_local" in c else ""
+        L.append(f"{c['row'] + ' e' + str(c['epochs'])} shared on {c['master']} ({c['executors']} executor JVMs, 1 core each): "
+                 f"samples/s {fmt_s(c['samples_per_s'], '{:.0f}')}{vs}, test acc {fmt_s(c['test_accuracy'], '{:.4f}')}, "
+                 f"Aeron sent {c['bytes_sent']:.0f} B against dense fp32 {c['dense_bytes']:.0f} B = compression "
+                 f"{fmt_s(c['compression'], '{:.0f}')}x")
     if "decode" in results:
         d = results["decode"]
         L.append("")
@@ -469,7 +512,7 @@ def svg(results, path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions and steps, one epoch (under 15 min on 2 cores)")
-    ap.add_argument("--sections", default="peer,eff,dist,decode")
+    ap.add_argument("--sections", default="peer,eff,dist,cluster,decode")
     ap.add_argument("--rows", default="", help="comma-separated row names (default: all of rows.ROWS)")
     ap.add_argument("--threads", default="", help="comma-separated thread counts (default 1; full mode 1,2)")
     ap.add_argument("--reps", type=int)
@@ -504,10 +547,10 @@ def main():
     partial = os.path.join(a.out, "results.partial.json")
     if a.resume and os.path.exists(partial):
         saved = json.load(open(partial))
-        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "dist", "decode", "before_after", *(f[0] for f in FLAG_AB))})
+        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "dist", "cluster", "decode", "before_after", *(f[0] for f in FLAG_AB))})
         results["resumed_from"] = saved["date"]
-        log(f"resuming {saved['date']}: keeping {', '.join(k for k in ('peer', 'efficiency', 'dist', 'decode') if k in saved)}")
-    for name, fn in (("peer", peer), ("eff", efficiency), ("dist", dist), ("decode", decode)):
+        log(f"resuming {saved['date']}: keeping {', '.join(k for k in ('peer', 'efficiency', 'dist', 'cluster', 'decode') if k in saved)}")
+    for name, fn in (("peer", peer), ("eff", efficiency), ("dist", dist), ("cluster", cluster), ("decode", decode)):
         key = {"eff": "efficiency"}.get(name, name)
         if name in sections and key not in results:
             fn(env, a, results)
