@@ -328,9 +328,7 @@ public final class TrainJob {
         if (!arch.distributed() && !dist.equals("local")) {
             throw new ConfigException("model=" + arch.cliName() + " trains in one JVM only: pass --dist=local");
         }
-        if (!dist.equals("local")) {
-            c.intValue(Keys.AERON_PORT, n -> n >= 1024 && n <= 65535);
-        }
+        Masters.checkKeys(c, dist);
         int checkpointEvery = c.intValue(Keys.CHECKPOINT_EVERY, n -> n >= 0);
         int keep = c.intValue(Keys.KEEP_CHECKPOINTS, n -> n >= 1);
         boolean resume = c.has(Keys.RESUME);

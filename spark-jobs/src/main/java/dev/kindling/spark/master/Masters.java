@@ -37,6 +37,21 @@ public final class Masters {
     }
 
     /**
+     * Range-checks the keys {@link #build} reads for {@code dist} (shared: Aeron port, threshold, update
+     * density, residual clipping; averaging: frequency), so that a bad value is named before Spark
+     * starts and the shards are checked, not minutes later when the master is built.
+     */
+    public static void checkKeys(Config c, String dist) {
+        if (dist.equals("shared")) {
+            aeronPort(c);
+            thresholdAlgorithm(c);
+            residualPostProcessor(c);
+        } else if (dist.equals("averaging")) {
+            c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1);
+        }
+    }
+
+    /**
      * @param workers        Spark task slots (executors x cores)
      * @param workersPerNode model replicas per executor JVM (shared master)
      */

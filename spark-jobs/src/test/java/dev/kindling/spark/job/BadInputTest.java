@@ -2,8 +2,13 @@ package dev.kindling.spark.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.core.config.Config;
+import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.config.Keys;
+import dev.kindling.spark.hdfs.HadoopStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -106,6 +111,21 @@ class BadInputTest {
             assertUsageError(out, "aeron-port=" + blocker.getLocalPort() + ": UDP port on 127.0.0.1 is in use", "train", "--data=" + sum,
                     "--out=" + out, "--dist=shared", "--aeron-port=" + blocker.getLocalPort());
         }
+    }
+
+    @Test
+    void sharedMasterKeysOutOfRangeAreNamedAtTheStart() {
+        Path out = dir.resolve("o12");
+        assertUsageError(out, "residual-clip", "train", "--data=" + sum, "--out=" + out, "--dist=shared", "--residual-clip=0.5");
+        assertUsageError(out, "max-update-density", "train", "--data=" + sum, "--out=" + out, "--dist=shared", "--max-update-density=2");
+        assertUsageError(out, "averaging-frequency", "train", "--data=" + sum, "--out=" + out, "--dist=averaging", "--averaging-frequency=0");
+        // named by the plan, which runs before any Spark context or shard check
+        Config c = Config.builder().set(Keys.DATA, sum)
+                .set(Keys.OUT, out.toString()).set(Keys.DIST, "shared")
+                .set(Keys.RESIDUAL_CLIP, "0.5").build();
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TrainJob.plan(c, new HadoopStorage()));
+        assertTrue(e.getMessage().contains("residual-clip"), e.getMessage());
     }
 
     @Test
