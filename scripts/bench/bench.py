@@ -252,7 +252,8 @@ def cluster(env, a, results):
     """The distribution row's shared master on the real local cluster (scripts/local-cluster.sh: Spark
     standalone, two workers of one core whose executors are JVMs of their own), so that encoded updates
     cross Aeron between JVMs and bytes sent against dense fp32 (compression) are measured. The data is
-    read from the local file system (every JVM is on this host). The cluster is started and stopped here."""
+    read from the local file system (every JVM is on this host). The section starts the cluster and stops it
+    afterwards, unless it was already running."""
     row = [r for r in selected_rows(a) if r.dist][0]
     data = env.dataset(row)
     script = os.path.join(ROOT, "scripts", "local-cluster.sh")
@@ -260,6 +261,7 @@ def cluster(env, a, results):
                            'echo "$KINDLING_CLUSTER_HOST $SPARK_MASTER_PORT $AERON_DRIVER_PORT $SPARK_WORKERS"'],
                           capture_output=True, text=True, check=True).stdout.split()
     master, aeron, workers = f"spark://{conf[0]}:{conf[1]}", conf[2], int(conf[3])
+    was_up = subprocess.run([script, "status"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
     subprocess.run([script, "up"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
     runs = []
     try:
@@ -271,7 +273,8 @@ def cluster(env, a, results):
                                  f"--epochs={row.dist_epochs or a.epochs}", "--patience=0", *flags(row.train)],
                                 {"OMP_NUM_THREADS": "1"}, f"cluster-{row.name}-shared-{rep}", 1800))
     finally:
-        subprocess.run([script, "down"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
+        if not was_up:
+            subprocess.run([script, "down"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
     c = {"row": row.name, "master": master, "executors": workers, "epochs": row.dist_epochs or a.epochs,
          "samples_per_s": spread([m["samples_per_s"] for m in runs]),
          "test_accuracy": spread([m["final"]["accuracy"] for m in runs]),
