@@ -11,22 +11,18 @@ py=/usr/bin/python3  # Debian's interpreter: python3-torch is installed for it, 
 
 for a in "$@"; do [[ "$a" == -h || "$a" == --help ]] && exec "$py" "$root/scripts/bench/bench.py" --help; done
 
+sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
+apt_install() { # <apt-get install arguments...>: installs, refreshing the package lists once if that fails
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >&2 ||
+    { $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >&2; }
+}
 if ! "$py" -c 'import torch, torchvision, numpy' 2>/dev/null; then
   echo "bench: installing Debian's python3-torch (apt-get install python3-torch python3-torchvision python3-numpy libopenblas0-pthread)..." >&2
-  sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
-  $sudo apt-get update -qq >&2
   # libopenblas0-pthread: without it libtorch falls back to the reference BLAS (~15x slower matmul)
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-    python3-torch python3-torchvision python3-numpy libopenblas0-pthread >&2
+  apt_install --no-install-recommends python3-torch python3-torchvision python3-numpy libopenblas0-pthread
 fi
-if [[ ! -d /usr/share/datasets/fashion-mnist ]]; then
-  sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
-  $sudo apt-get install -y -qq dataset-fashion-mnist >&2 || { $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq dataset-fashion-mnist >&2; }
-fi
-if ! command -v bible >/dev/null; then  # the gpt rows' corpus, for both sides
-  sudo=""; [[ $(id -u) -ne 0 ]] && sudo=sudo
-  $sudo apt-get install -y -qq bible-kjv bible-kjv-text >&2 || { $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq bible-kjv bible-kjv-text >&2; }
-fi
+[[ -d /usr/share/datasets/fashion-mnist ]] || apt_install dataset-fashion-mnist
+command -v bible >/dev/null || apt_install bible-kjv bible-kjv-text  # the gpt rows' corpus, for both sides
 # the launcher builds the shaded jar when it is missing or older than the sources
 "$root/scripts/kindling" --help >/dev/null
 exec "$py" "$root/scripts/bench/bench.py" "$@"

@@ -215,7 +215,7 @@ public final class TrainJob {
                     SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net,
                             Masters.build(c, p.manifest().batchSize(), workers, workersPerNode(sc)));
                     sparkNet.setListeners(listeners(p, telemetry));
-                    int chunk = p.dist().equals("averaging") ? workers * c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1) : 0;
+                    int chunk = p.dist().equals("averaging") ? workers * Masters.averagingFrequency(c) : 0;
                     SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
                             p.manifest(), p.seed(), p.timeout(), p.progressSeconds(), chunk, augmentation);
                     Map<String, Long> aeronBefore = p.dist().equals("shared") ? AeronTraffic.snapshot(sc) : null;
@@ -362,7 +362,7 @@ public final class TrainJob {
         LrSchedules lrs = LrSchedules.from(c, (m.split("train").shards() + accumulate - 1) / accumulate, epochs);
         OptimizerSpec optimizer = OptimizerSpec.from(c, lrs.schedule());
         double emaDecay = c.doubleValue(Keys.EMA_DECAY, v -> v >= 0 && v < 1);
-        if (dist.equals("averaging") && accumulate > 1 && c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1) % accumulate != 0) {
+        if (dist.equals("averaging") && accumulate > 1 && Masters.averagingFrequency(c) % accumulate != 0) {
             throw new ConfigException("accumulate=" + accumulate + " with averaging-frequency=" + c.string(Keys.AVERAGING_FREQUENCY)
                     + ": parameters would be averaged in the middle of an accumulation group; make --averaging-frequency a multiple of --accumulate");
         }

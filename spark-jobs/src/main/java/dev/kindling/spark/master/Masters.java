@@ -47,8 +47,13 @@ public final class Masters {
             thresholdAlgorithm(c);
             residualPostProcessor(c);
         } else if (dist.equals("averaging")) {
-            c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1);
+            averagingFrequency(c);
         }
+    }
+
+    /** --averaging-frequency: minibatches per worker between parameter averages (>= 1). */
+    public static int averagingFrequency(Config c) {
+        return c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1);
     }
 
     /**
@@ -62,7 +67,7 @@ public final class Masters {
             // the worker count must be given: M2 derives it from a MultiLayerNetwork and fails for graphs
             return new ParameterAveragingTrainingMaster.Builder(workers, batchSize)
                     .batchSizePerWorker(batchSize)
-                    .averagingFrequency(c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1))
+                    .averagingFrequency(averagingFrequency(c))
                     .workerPrefetchNumBatches(0)
                     .rngSeed(seed)
                     .collectTrainingStats(false)
