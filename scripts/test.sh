@@ -75,6 +75,20 @@ print("test: cluster: Aeron sent %d bytes, dense fp32 %d (compression %.1fx); %d
       % (c["bytes_sent"], c["dense_bytes"], c["compression"], t["steps"], t["worker_threads"], t["median_step_ms"]), file=sys.stderr)
 sys.exit(0 if c["bytes_sent"] > 0 and c["compression"] > 1 and t["steps"] == m["steps"] else 1)
 PY
+say "cluster: Kindling's dense all-reduce (--encoding=dense) between the 2 executor JVMs, from HDFS"
+dense=$(scripts/kindling train --model=mlp --master="$master" --dist=shared --encoding=dense --epochs=6 --timeout-minutes=5 \
+  --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/dense" 2>"$tmp/cluster-dense.log" | tail -n 1) \
+  || { tail -n 30 "$tmp/cluster-dense.log" >&2; exit 1; }
+check_accuracy "$dense" 0.9
+python3 - "$dense" <<'PY'
+import json, sys
+m = json.loads(sys.argv[1])
+c = m["comm"]
+print("test: cluster dense: Aeron sent %d bytes, dense fp32 %d (%.2fx), %.1f s in the all-reduce"
+      % (c["bytes_sent"], c["dense_bytes"], c["compression"], c["allreduce_s"]), file=sys.stderr)
+# two workers each send half a gradient twice per round: one fp32 gradient per minibatch crosses the executors
+sys.exit(0 if c["encoding"] == "dense" and 0.9 < c["compression"] <= 1.0 else 1)
+PY
 joined=$(cat "$KINDLING_CLUSTER_DIR"/worker-*/app-*/*/stderr | grep -c "Adding UDP connection" || true)
 say "cluster: executors opened $joined Aeron connections"
 ((joined >= 4)) || { say "expected each of 2 executors to connect to the driver and its peer over Aeron"; exit 1; }

@@ -201,19 +201,24 @@ def free_udp_port():
     raise SystemExit("bench: no free UDP port in 41000-49000")
 
 
+# name in the table -> train's flags; "shared" is DL4J's threshold encoding, "dense" Kindling's all-reduce
+DISTS = {"local": ["--dist=local"], "shared": ["--dist=shared", "--encoding=threshold"],
+         "dense": ["--dist=shared", "--encoding=dense"], "averaging": ["--dist=averaging"]}
+
+
 def dist(env, a, results):
     out = []
     for row in [r for r in selected_rows(a) if r.dist]:
         data = env.dataset(row)
         epochs = row.dist_epochs or a.epochs
-        runs = {d: [] for d in ("local", "shared", "averaging")}
+        runs = {d: [] for d in DISTS}
         for rep in range(a.dist_reps):
             for d in runs:
                 run_dir = os.path.join(env.work, "runs", f"{row.name}-{d}-{rep}")
                 shutil.rmtree(run_dir, ignore_errors=True)
                 shutil.rmtree(run_dir + ".partial", ignore_errors=True)
                 extra = [f"--aeron-port={free_udp_port()}"] if d != "local" else []
-                m = env.kindling(["train", f"--model={row.model}", f"--data={data}", f"--out={run_dir}", f"--dist={d}",
+                m = env.kindling(["train", f"--model={row.model}", f"--data={data}", f"--out={run_dir}", *DISTS[d],
                                   f"--epochs={epochs}", "--patience=0", *flags(row.train), *extra], f"dist-{row.name}-{d}-{rep}")
                 runs[d].append(m)
         summary = {"row": row.name, "epochs": epochs, "dists": {}}
@@ -242,7 +247,7 @@ def dist(env, a, results):
                     row_d["compression"] = spread(ratios)
             summary["dists"][d] = row_d
         loc = summary["dists"]["local"]["samples_per_s"]["median"]
-        for d in ("shared", "averaging"):
+        for d in [d for d in DISTS if d != "local"]:
             summary["dists"][d]["samples_per_s_vs_local"] = summary["dists"][d]["samples_per_s"]["median"] / loc
         out.append(summary)
     results["dist"] = out
@@ -263,27 +268,30 @@ def cluster(env, a, results):
     master, aeron, workers = f"spark://{conf[0]}:{conf[1]}", conf[2], int(conf[3])
     was_up = subprocess.run([script, "status"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
     subprocess.run([script, "up"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
-    runs = []
+    runs = {"shared": [], "dense": []}
     try:
         for rep in range(a.dist_reps):
-            run_dir = os.path.join(env.work, "runs", f"{row.name}-cluster-shared-{rep}")
-            shutil.rmtree(run_dir, ignore_errors=True)
-            runs.append(env.run([os.path.join(ROOT, "scripts", "kindling"), "train", f"--model={row.model}", f"--data={data}",
-                                 f"--out={run_dir}", "--dist=shared", f"--master={master}", f"--aeron-port={aeron}",
-                                 f"--epochs={row.dist_epochs or a.epochs}", "--patience=0", *flags(row.train)],
-                                {"OMP_NUM_THREADS": "1"}, f"cluster-{row.name}-shared-{rep}", 1800))
+            for d in runs:
+                run_dir = os.path.join(env.work, "runs", f"{row.name}-cluster-{d}-{rep}")
+                shutil.rmtree(run_dir, ignore_errors=True)
+                runs[d].append(env.run([os.path.join(ROOT, "scripts", "kindling"), "train", f"--model={row.model}", f"--data={data}",
+                                        f"--out={run_dir}", *DISTS[d], f"--master={master}", f"--aeron-port={aeron}",
+                                        f"--epochs={row.dist_epochs or a.epochs}", "--patience=0", *flags(row.train)],
+                                       {"OMP_NUM_THREADS": "1"}, f"cluster-{row.name}-{d}-{rep}", 1800))
     finally:
         if not was_up:
             subprocess.run([script, "down"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
-    c = {"row": row.name, "master": master, "executors": workers, "epochs": row.dist_epochs or a.epochs,
-         "samples_per_s": spread([m["samples_per_s"] for m in runs]),
-         "test_accuracy": spread([m["final"]["accuracy"] for m in runs]),
-         "bytes_sent": statistics.median([m["comm"]["bytes_sent"] for m in runs]),
-         "dense_bytes": statistics.median([m["comm"]["dense_bytes"] for m in runs]),
-         "compression": spread([m["comm"]["compression"] for m in runs if m["comm"]["compression"]] or [float("nan")])}
     local = [s for s in results.get("dist", []) if s["row"] == row.name]
-    if local:
-        c["samples_per_s_vs_local"] = c["samples_per_s"]["median"] / local[0]["dists"]["local"]["samples_per_s"]["median"]
+    c = {"row": row.name, "master": master, "executors": workers, "epochs": row.dist_epochs or a.epochs, "encodings": {}}
+    for d, ms in runs.items():
+        e = {"samples_per_s": spread([m["samples_per_s"] for m in ms]),
+             "test_accuracy": spread([m["final"]["accuracy"] for m in ms]),
+             "bytes_sent": statistics.median([m["comm"]["bytes_sent"] for m in ms]),
+             "dense_bytes": statistics.median([m["comm"]["dense_bytes"] for m in ms]),
+             "compression": spread([m["comm"]["compression"] for m in ms if m["comm"]["compression"]] or [float("nan")])}
+        if local:
+            e["samples_per_s_vs_local"] = e["samples_per_s"]["median"] / local[0]["dists"]["local"]["samples_per_s"]["median"]
+        c["encodings"][d] = e
     results["cluster"] = c
 
 
@@ -437,15 +445,17 @@ def table(results):
                          f"{fmt_s(r['test_accuracy'], '{:.4f}'):>24}{sent:>8}{comp:>10}"
                          f"{r.get('median_step_ms', float('nan')):>8.2f}{r.get('driver_overhead_ms_per_step', float('nan')):>10.2f}"
                          f"{r.get('encode_overhead_ms_per_step', float('nan')):>10.2f}")
-        L.append("on local[N] every worker lives in the driver JVM: no gradient crosses Aeron, bytes sent are control traffic"
-                 " at most, and compression needs executors in separate JVMs (a standalone cluster)")
+        L.append("shared: DL4J's threshold encoding; dense: Kindling's all-reduce (--encoding=dense). On local[N] every worker lives"
+                 " in the driver JVM: DL4J's encoded updates do not cross Aeron (bytes sent are control traffic at most; its"
+                 " compression needs executors in separate JVMs, the cluster rows), the dense all-reduce's do (UDP loopback)")
     if "cluster" in results:
         c = results["cluster"]
-        vs = f" ({c['samples_per_s_vs_local']:.2f}x local)" if "samples_per_s_vs_local" in c else ""
-        L.append(f"{c['row'] + ' e' + str(c['epochs'])} shared on {c['master']} ({c['executors']} executor JVMs, 1 core each): "
-                 f"samples/s {fmt_s(c['samples_per_s'], '{:.0f}')}{vs}, test acc {fmt_s(c['test_accuracy'], '{:.4f}')}, "
-                 f"Aeron sent {c['bytes_sent']:.0f} B against dense fp32 {c['dense_bytes']:.0f} B = compression "
-                 f"{fmt_s(c['compression'], '{:.0f}')}x")
+        for d, e in c.get("encodings", {"shared": c}).items():  # results.json before the dense rows: one encoding
+            vs = f" ({e['samples_per_s_vs_local']:.2f}x local)" if "samples_per_s_vs_local" in e else ""
+            L.append(f"{c['row'] + ' e' + str(c['epochs'])} {d} on {c['master']} ({c['executors']} executor JVMs, 1 core each): "
+                     f"samples/s {fmt_s(e['samples_per_s'], '{:.0f}')}{vs}, test acc {fmt_s(e['test_accuracy'], '{:.4f}')}, "
+                     f"Aeron sent {e['bytes_sent']:.0f} B against dense fp32 {e['dense_bytes']:.0f} B = compression "
+                     f"{fmt_s(e['compression'], '{:.1f}')}x")
     if "decode" in results:
         d = results["decode"]
         L.append("")

@@ -43,6 +43,8 @@ public final class Keys {
     public static final ConfigKey WEIGHTS = key("weights", null, "resnet50-transfer: URI of a DL4J zip of the zoo's ResNet50 (e.g. resnet50_dl4j_inference.v3.zip) whose backbone weights are loaded; never downloaded; unset: random initialisation");
     public static final ConfigKey DROPOUT2 = key("dropout2", "0.2", "regularized-mlp: dropout probability after the second hidden block ([0, 1))");
     public static final ConfigKey PATIENCE = key("patience", "10", "early stopping: epochs without a better validation loss before stopping (>= 1), 0 disables");
+    public static final ConfigKey ENCODING = key("encoding", "auto", "shared: how the workers share gradients: threshold (DL4J's shared master: each replica's optimizer update sent as sparse +-threshold steps; 30-130x fewer bytes than dense fp32, some accuracy lost) | dense (Kindling's all-reduce over Aeron: every step the fp32 gradients are summed before the optimizer, exactly one step on all workers' minibatches together; no compression) | auto (dense for gpt and encoder-classifier, whose training the threshold encoding measurably harms; threshold otherwise)");
+    public static final ConfigKey PEER_TIMEOUT_SECONDS = key("peer-timeout-seconds", "120", "shared, dense encoding: a worker that hears nothing from a peer for this long (connecting or in a step) fails the epoch, naming the peer (>= 1)");
     public static final ConfigKey THRESHOLD = key("threshold", "1e-3", "shared: initial threshold of the adaptive gradient encoding (> 0)");
     public static final ConfigKey MAX_UPDATE_DENSITY = key("max-update-density", "1e-2", "shared: largest fraction of the parameters one encoded update may carry ((0, 1]; DL4J's maximum target sparsity): the adaptive threshold rises when more would be sent; higher learns more per step for dense updates such as Adam's, at more bytes");
     public static final ConfigKey RESIDUAL_CLIP = key("residual-clip", "5", "shared: every 5 steps the encoding's residual (update not yet sent) is clipped to this multiple of the threshold (>= 1, DL4J's default 5), 0 never clips: no update mass is dropped");
@@ -88,7 +90,7 @@ public final class Keys {
     private static final Map<String, ConfigKey> ALL = index(List.of(MASTER, MODEL, DATA, OUT, EPOCHS, DIST, SEED,
             BATCH_SIZE, LR, WEIGHT_DECAY, T_MAX, MIN_LR, OPTIMIZER, MOMENTUM, BETA1, BETA2, SCHEDULE, WARMUP_STEPS,
             TOTAL_STEPS, MIN_LR_RATIO, PCT_START, STEP_SIZE, GAMMA, ACCUMULATE, EMA_DECAY, PRECISION, CLIP_NORM, HIDDEN, LAYERS, EMBED, DROPOUT, DROPOUT2,
-            LABEL_SMOOTHING, AUGMENT, TRANSFER, WEIGHTS, PATIENCE, THRESHOLD, MAX_UPDATE_DENSITY, RESIDUAL_CLIP,
+            LABEL_SMOOTHING, AUGMENT, TRANSFER, WEIGHTS, PATIENCE, ENCODING, PEER_TIMEOUT_SECONDS, THRESHOLD, MAX_UPDATE_DENSITY, RESIDUAL_CLIP,
             AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, MAX_TRAIN_MINUTES, TIMEOUT_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY,
             KEEP_CHECKPOINTS, RESUME, AUTO_RESUME, SKIP_BAD_SHARDS, LR_START, LR_END, LR_STEPS, RUN,
             DATASET, SOURCE_PATH, WINDOW, HORIZON, LIMIT, MODEL_PATH, SPLIT, FORMAT,

@@ -82,13 +82,21 @@ public final class GlobalNormClipping extends BaseTrainingListener implements ja
      * size: the loss gradient, without pseudo-gradients such as BatchNorm's running statistics.
      */
     public static List<INDArray> lossGradients(Model model) {
+        return gradientViews(model, true);
+    }
+
+    /**
+     * The per-variable gradient views the updater divides by the batch size ({@code divided}), or
+     * those it does not (pseudo-gradients such as BatchNorm's running statistics).
+     */
+    public static List<INDArray> gradientViews(Model model, boolean divided) {
         Gradient gradient = model.gradient();
         List<INDArray> out = new ArrayList<>();
         for (Map.Entry<String, INDArray> e : gradient.gradientForVariable().entrySet()) {
             String key = e.getKey();
             int sep = key.lastIndexOf('_');
             Layer layer = sep < 0 ? null : layerFor(model, key.substring(0, sep));
-            if (layer == null || layer.updaterDivideByMinibatch(key.substring(sep + 1))) {
+            if ((layer == null || layer.updaterDivideByMinibatch(key.substring(sep + 1))) == divided) {
                 out.add(e.getValue());
             }
         }

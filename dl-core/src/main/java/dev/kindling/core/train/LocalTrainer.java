@@ -99,7 +99,8 @@ public final class LocalTrainer implements EpochLoop.Epochs {
         return new EpochLoop.EpochFit(progress.takeMeanLoss(), order.size(), samples);
     }
 
-    static long stepSeed(long seed, int epoch, int step) {
+    /** ND4J's random seed for a step: dropout masks follow (seed, epoch, step), not the run's history. */
+    public static long stepSeed(long seed, int epoch, int step) {
         return seed * 1_000_003L + (long) epoch * 1_000_000L + step;
     }
 

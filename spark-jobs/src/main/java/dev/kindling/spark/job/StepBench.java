@@ -10,6 +10,7 @@ import dev.kindling.core.train.MetricsJson;
 import dev.kindling.core.train.Progress;
 import dev.kindling.core.train.StepTelemetry;
 import dev.kindling.spark.hdfs.HadoopStorage;
+import dev.kindling.spark.master.AeronAllReduce;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -36,13 +37,16 @@ import org.nd4j.linalg.factory.Nd4j;
  *   machine's peak on this JVM's threads ({@code OMP_NUM_THREADS}).</li>
  *   <li>{@code decode --data=.. --shards=N --reps=R}: DL4J's {@code DataSet.load} against
  *   {@link ShardDecoder} on the same shard bytes, alternating; rows/s of each.</li>
+ *   <li>{@code allreduce --floats=N --workers=W --warmup=C --calls=C}: {@link AeronAllReduce} of an
+ *   N-float vector among W threads of this JVM over Aeron UDP loopback; ms per call (the dense
+ *   encoding's communication per step, without the compute it overlaps nothing with).</li>
  * </ul>
  */
 public final class StepBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            throw new ConfigException("usage: StepBench steps|matmul|decode [--key=value ...]");
+            throw new ConfigException("usage: StepBench steps|matmul|decode|allreduce [--key=value ...]");
         }
         Map<String, String> flags = new LinkedHashMap<>();
         for (int i = 1; i < args.length; i++) {
@@ -57,7 +61,8 @@ public final class StepBench {
             case "steps" -> steps(flags);
             case "matmul" -> matmul(flags);
             case "decode" -> decode(flags);
-            default -> throw new ConfigException("mode=" + args[0] + ": expected steps, matmul or decode");
+            case "allreduce" -> allReduce(flags);
+            default -> throw new ConfigException("mode=" + args[0] + ": expected steps, matmul, decode or allreduce");
         };
         out.put("threads", Nd4j.getEnvironment().maxThreads());
         out.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
@@ -68,6 +73,58 @@ public final class StepBench {
     private static int take(Map<String, String> flags, String key, int fallback) {
         String v = flags.remove(key);
         return v == null ? fallback : Integer.parseInt(v);
+    }
+
+    static Map<String, Object> allReduce(Map<String, String> flags) throws Exception {
+        int floats = take(flags, "floats", 4_882_688);
+        int workers = take(flags, "workers", 2);
+        int warmup = take(flags, "warmup", 3);
+        int calls = take(flags, "calls", 20);
+        String[] slots = new String[workers];
+        java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(workers);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
+        List<java.util.concurrent.Future<double[]>> results = new ArrayList<>();
+        for (int rank = 0; rank < workers; rank++) {
+            int r = rank;
+            results.add(pool.submit(() -> {
+                AeronAllReduce.Rendezvous exchange = mine -> {
+                    slots[r] = mine;
+                    try {
+                        barrier.await();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return slots.clone();
+                };
+                INDArray v = Nd4j.rand(DataType.FLOAT, floats);
+                try (AeronAllReduce ar = AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange, java.time.Duration.ofSeconds(60), () -> false)) {
+                    for (int i = 0; i < warmup; i++) {
+                        ar.reduce(v, 1, 0);
+                    }
+                    long bytes0 = ar.bytesSent();
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < calls; i++) {
+                        ar.reduce(v, 1, 0);
+                    }
+                    return new double[] {(System.nanoTime() - t0) / 1e9, ar.bytesSent() - bytes0};
+                }
+            }));
+        }
+        double seconds = 0;
+        double bytes = 0;
+        for (java.util.concurrent.Future<double[]> f : results) {
+            double[] r = f.get();
+            seconds = Math.max(seconds, r[0]);
+            bytes += r[1];
+        }
+        pool.shutdownNow();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("floats", floats);
+        out.put("workers", workers);
+        out.put("calls", calls);
+        out.put("ms_per_call", 1000 * seconds / calls);
+        out.put("mb_per_s_per_worker", bytes / workers / seconds / 1e6);
+        return out;
     }
 
     static Map<String, Object> steps(Map<String, String> flags) throws Exception {

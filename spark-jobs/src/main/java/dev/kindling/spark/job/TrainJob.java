@@ -34,6 +34,7 @@ import dev.kindling.core.train.TaskMetrics;
 import dev.kindling.core.vision.ImageAugmentation;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.master.AeronTraffic;
+import dev.kindling.spark.master.AllReduceTrainer;
 import dev.kindling.spark.master.DistributedEvaluation;
 import dev.kindling.spark.master.Masters;
 import dev.kindling.spark.master.Preflight;
@@ -48,6 +49,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -76,7 +78,7 @@ public final class TrainJob {
                 double weightDecay, double clipNorm, Duration timeout, int progressSeconds, String data,
                 String out, Manifest manifest, ComputationGraphConfiguration graph, boolean resume, int checkpointEvery,
                 int keepCheckpoints, LrSchedules lr, OptimizerSpec optimizer, double emaDecay, Precision precision,
-                double budgetSeconds) {
+                double budgetSeconds, String encoding) {
 
         /** Optimizer steps per epoch: train shards / --accumulate, rounded up. */
         long stepsPerEpoch() {
@@ -86,6 +88,12 @@ public final class TrainJob {
         /** The learning rate at an epoch's start, for the progress log and metrics history. */
         double lrAt(int epoch) {
             return lr.atEpochStart(epoch, stepsPerEpoch());
+        }
+
+        /** The same with the dense master on {@code workers}: an optimizer step per round of one shard per worker. */
+        double lrAt(int epoch, int workers) {
+            long rounds = (manifest.split("train").shards() + workers - 1) / workers;
+            return lr.atEpochStart(epoch, (rounds + optimizer.accumulate() - 1) / optimizer.accumulate());
         }
 
         /** Where checkpoints live until the run is published as {@link #out}. */
@@ -212,21 +220,35 @@ public final class TrainJob {
                     test = checked.usable().get("test");
                     workers = SparkJobs.workers(sc);
                     Preflight.require(PreflightJob.checks(sc, c, net.numParams()));
-                    SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net,
-                            Masters.build(c, p.manifest().batchSize(), workers, workersPerNode(sc)));
-                    sparkNet.setListeners(listeners(p, telemetry));
-                    int chunk = p.dist().equals("averaging") ? workers * Masters.averagingFrequency(c) : 0;
-                    SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
-                            p.manifest(), p.seed(), p.timeout(), p.progressSeconds(), chunk, augmentation);
-                    Map<String, Long> aeronBefore = p.dist().equals("shared") ? AeronTraffic.snapshot(sc) : null;
+                    boolean shared = p.dist().equals("shared");
+                    boolean dense = shared && p.encoding().equals("dense");
+                    Map<String, Long> aeronBefore = shared ? AeronTraffic.snapshot(sc) : null;
                     long stepsBefore = state.steps; // a resumed run counts only the traffic of its own steps
+                    SparkComputationGraph sparkNet = null;
+                    EpochLoop.Epochs trainer;
+                    Supplier<ComputationGraph> current;
+                    if (dense) {
+                        ComputationGraph driverNet = net;
+                        trainer = new AllReduceTrainer(sc, net, train, val, p.manifest(), storage, listeners(p, telemetry), p.seed(),
+                                augmentation, workers, Masters.peerTimeout(c), p.timeout(), p.progressSeconds(), p.progressSeconds());
+                        current = () -> driverNet;
+                    } else {
+                        sparkNet = new SparkComputationGraph(sc, net, Masters.build(c, p.manifest().batchSize(), workers, workersPerNode(sc)));
+                        sparkNet.setListeners(listeners(p, telemetry));
+                        int chunk = p.dist().equals("averaging") ? workers * Masters.averagingFrequency(c) : 0;
+                        trainer = new SparkTrainer(sc, sparkNet, train, val, p.manifest().split("train").examples(),
+                                p.manifest(), p.seed(), p.timeout(), p.progressSeconds(), chunk, augmentation);
+                        current = sparkNet::getNetwork;
+                    }
                     ema = ema(p, net, state);
-                    EpochLoop.Epochs epochs = ema == null ? trainer : withEma(trainer, ema, sparkNet, p.stepsPerEpoch());
+                    EpochLoop.Epochs epochs = ema == null ? trainer : withEma(trainer, ema, current, p.stepsPerEpoch());
                     try {
-                        // shared: BatchNorm statistics travel threshold-encoded and lag; the driver's copy is re-estimated
-                        EpochLoop.Epochs fitted = p.dist().equals("shared") && BatchNormStatistics.present(sparkNet.getNetwork())
-                                ? BatchNormStatistics.recalibratingBeforeValidation(epochs, sparkNet::getNetwork, train, loader, 8) : epochs;
-                        outcome = EpochLoop.run(sparkNet.getNetwork(), fitted, p.epochs(), p.patience(), p::lrAt, state, 0,
+                        // threshold-shared: BatchNorm statistics travel encoded and lag; the driver's copy is re-estimated
+                        EpochLoop.Epochs fitted = shared && !dense && BatchNormStatistics.present(current.get())
+                                ? BatchNormStatistics.recalibratingBeforeValidation(epochs, current, train, loader, 8) : epochs;
+                        int replicas = workers;
+                        outcome = EpochLoop.run(current.get(), fitted, p.epochs(), p.patience(),
+                                dense ? e -> p.lrAt(e, replicas) : p::lrAt, state, 0,
                                 checkpoints, p.budgetSeconds());
                     } catch (Watchdog.TimeoutError | SparkTrainer.NoProgress | org.apache.spark.SparkException e) {
                         throw new Interrupted(e.getMessage() + resumeHint(checkpoints, p), e, p.out(), checkpoints.newestName().isPresent());
@@ -234,11 +256,17 @@ public final class TrainJob {
                     if (aeronBefore != null) {
                         comm = comm(AeronTraffic.sentBetween(aeronBefore, AeronTraffic.snapshot(sc)), net.numParams(),
                                 outcome.steps() - stepsBefore);
+                        comm.put("encoding", p.encoding());
+                        if (trainer instanceof AllReduceTrainer dt) {
+                            comm.put("allreduce_s", dt.reduceSeconds());
+                        }
                     }
                     steps = telemetry.ownRecords(Telemetry.drain(sc));
-                    net = sparkNet.getNetwork();
+                    net = current.get();
                     finalMetrics = DistributedEvaluation.evaluate(sc, net, test, p.manifest());
-                    sparkNet.getTrainingMaster().deleteTempFiles(sc);
+                    if (sparkNet != null) {
+                        sparkNet.getTrainingMaster().deleteTempFiles(sc);
+                    }
                 }
             }
         }
@@ -392,7 +420,8 @@ public final class TrainJob {
         }
         RunDirectory.checkAbsent(storage, out);
         return new Plan(arch, dist, epochs, patience, seed, schedule, wd, clip, timeout, progress, data, out, m, graph, resume,
-                checkpointEvery, keep, lrs, optimizer, emaDecay, precision, budget);
+                checkpointEvery, keep, lrs, optimizer, emaDecay, precision, budget,
+                dist.equals("shared") ? Masters.encoding(c, arch) : "none");
     }
 
     static List<TrainingListener> listeners(Plan p, StepTelemetry telemetry) {
@@ -442,12 +471,12 @@ public final class TrainJob {
      * The Spark masters return parameters once per {@code fitPaths}: the EMA moves by an epoch's
      * optimizer steps at once ({@link Ema#updateAfter}), an approximation of the per-step EMA.
      */
-    static EpochLoop.Epochs withEma(EpochLoop.Epochs inner, Ema ema, SparkComputationGraph sparkNet, long stepsPerEpoch) {
+    static EpochLoop.Epochs withEma(EpochLoop.Epochs inner, Ema ema, Supplier<ComputationGraph> net, long stepsPerEpoch) {
         return new EpochLoop.Epochs() {
             @Override
             public EpochLoop.EpochFit fit(int epoch, int startStep, EpochLoop.StepHook afterStep) throws Exception {
                 EpochLoop.EpochFit fit = inner.fit(epoch, startStep, afterStep);
-                ema.updateAfter(sparkNet.getNetwork().params(), stepsPerEpoch);
+                ema.updateAfter(net.get().params(), stepsPerEpoch);
                 return fit;
             }
 

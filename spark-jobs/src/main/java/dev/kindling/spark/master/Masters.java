@@ -3,6 +3,7 @@ package dev.kindling.spark.master;
 import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.config.Keys;
+import dev.kindling.core.model.Architecture;
 import dev.kindling.core.model.NativeHelpers;
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -43,12 +44,27 @@ public final class Masters {
      */
     public static void checkKeys(Config c, String dist) {
         if (dist.equals("shared")) {
+            c.oneOf(Keys.ENCODING, ENCODINGS);
+            peerTimeout(c);
             aeronPort(c);
             thresholdAlgorithm(c);
             residualPostProcessor(c);
         } else if (dist.equals("averaging")) {
             averagingFrequency(c);
         }
+    }
+
+    static final java.util.List<String> ENCODINGS = java.util.List.of("auto", "threshold", "dense");
+
+    /** --encoding resolved for {@code arch}: threshold (DL4J's shared master) or dense ({@link AllReduceTrainer}). */
+    public static String encoding(Config c, Architecture arch) {
+        String e = c.oneOf(Keys.ENCODING, ENCODINGS);
+        return e.equals("auto") ? (arch.denseSharing() ? "dense" : "threshold") : e;
+    }
+
+    /** --peer-timeout-seconds: how long a dense-encoding worker waits for a silent peer. */
+    public static java.time.Duration peerTimeout(Config c) {
+        return java.time.Duration.ofSeconds(c.intValue(Keys.PEER_TIMEOUT_SECONDS, n -> n >= 1));
     }
 
     /** --averaging-frequency: minibatches per worker between parameter averages (>= 1). */

@@ -56,6 +56,19 @@ class GptJobTest {
         assertEquals(Math.exp(fin.get("val_loss").asDouble()), fin.get("perplexity").asDouble(), 1e-6);
         assertEquals(unigram, fin.get("baseline_unigram_loss").asDouble(), 1e-12);
 
+        // --dist=shared: --encoding=auto picks Kindling's all-reduce for the GPT (two replicas, half the steps per epoch)
+        String shared = dir.resolve("shared").toString();
+        Cli dense = Cli.run("train", "--model=gpt", "--data=" + data, "--out=" + shared, "--dist=shared", "--master=local[2]",
+                "--aeron-port=" + Cli.freeUdpPort(), "--epochs=4", "--width=32", "--heads=2", "--layers=1", "--ff-width=64",
+                "--context=32", "--dropout=0.1", "--lr=3e-3", "--weight-decay=0.1", "--t-max=4", "--patience=0", "--timeout-minutes=4");
+        assertEquals(0, dense.exit(), dense.err());
+        JsonNode dm = JSON.readTree(Files.readString(Path.of(shared, "metrics.json")));
+        JsonNode comm = dm.get("comm");
+        assertEquals("dense", comm.get("encoding").asText(), comm.toString());
+        assertTrue(comm.get("compression").asDouble() > 0.9 && comm.get("compression").asDouble() <= 1.0,
+                "fp32 gradients plus message headers: " + comm);
+        assertTrue(dm.get("final").get("val_loss").asDouble() < 0.5 * unigram, "shared test loss " + dm.get("final"));
+
         ModelStore.Loaded model = ModelStore.fromBytes(Files.readAllBytes(Path.of(run, "model.zip")), run);
         Tokenizer tok = Tokenizer.parse(model.text(GenerateJob.TOKENIZER_ENTRY));
         assertEquals(300, tok.vocabSize());

@@ -1,0 +1,434 @@
+package dev.kindling.spark.master;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.aeron.logbuffer.Header;
+import java.io.File;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * A synchronous all-reduce of one fp32 vector among {@code size} workers over Aeron UDP: each worker
+ * owns one contiguous chunk; in the reduce-scatter phase every worker sends chunk {@code j} of its
+ * vector to worker {@code j}, which sums the {@code size} contributions in rank order; in the
+ * all-gather phase every owner sends its summed chunk to all others. Every worker sends and receives
+ * {@code 2 (size - 1) / size} of the vector per call, and every worker ends with bit-identical sums
+ * (one worker computed each chunk's sum, in a fixed order).
+ *
+ * <p>Each worker also contributes a sample count and a loss sum with its vector, so that the caller
+ * can form the mean over every worker's examples. Nothing waits forever: a peer that sends nothing
+ * for {@code stall} fails the call with the peer's rank and address; a cancelled Spark task stops
+ * the wait. Messages carry the vector in the platform's byte order (all workers of one job run on
+ * one architecture).
+ */
+public final class AeronAllReduce implements AutoCloseable {
+    /** Exchanges one string per worker, in rank order (Spark's {@code BarrierTaskContext.allGather}). */
+    @FunctionalInterface
+    public interface Rendezvous {
+        String[] allGather(String mine);
+    }
+
+    /** What every worker contributed to the last {@link #reduce}: examples and the loss summed over them. */
+    public record Totals(double samples, double lossSum) {}
+
+    static final int STREAM_ID = 0x4b44;
+    static final int HEADER_BYTES = 48;
+    /** Floats per message (64 KiB): Aeron fragments and reassembles them. */
+    static final int PIECE_FLOATS = 16 * 1024;
+    private static final int REDUCE_SCATTER = 0;
+    private static final int ALL_GATHER = 1;
+    private static final String[] PHASES = {"reduce-scatter", "all-gather"};
+
+    private final int rank;
+    private final int size;
+    private final long length;
+    private final String[] endpoints;
+    private final Subscription subscription;
+    private final ExclusivePublication[] publications;
+    private final FragmentAssembler assembler = new FragmentAssembler(this::onMessage);
+    private final Duration stall;
+    private final BooleanSupplier cancelled;
+    private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 200_000);
+    private final INDArray work;
+    private final UnsafeBuffer workBytes;
+    /** Row r: worker r's contribution to this worker's chunk. */
+    private final INDArray contributions;
+    private final UnsafeBuffer contributionBytes;
+    private final UnsafeBuffer header = new UnsafeBuffer(new byte[HEADER_BYTES]);
+    /** Floats received per phase and sender since the start (cumulative over calls). */
+    private final long[][] received;
+    private final double[] peerSamples;
+    private final double[] peerLoss;
+    private long calls;
+    private long bytesSent;
+    private long reduceNanos;
+    private RuntimeException protocolError;
+
+    private AeronAllReduce(int rank, int size, long length, String[] endpoints, Subscription subscription,
+                           ExclusivePublication[] publications, Duration stall, BooleanSupplier cancelled) {
+        this.rank = rank;
+        this.size = size;
+        this.length = length;
+        this.endpoints = endpoints;
+        this.subscription = subscription;
+        this.publications = publications;
+        this.stall = stall;
+        this.cancelled = cancelled;
+        this.work = Nd4j.create(DataType.FLOAT, length);
+        this.workBytes = wrap(work);
+        this.contributions = Nd4j.create(DataType.FLOAT, size, Math.max(1, chunkLength(rank)));
+        this.contributionBytes = wrap(contributions);
+        this.received = new long[2][size];
+        this.peerSamples = new double[size];
+        this.peerLoss = new double[size];
+    }
+
+    /**
+     * Joins the all-reduce: subscribes on an ephemeral UDP port of {@code host}, exchanges endpoints
+     * through {@code rendezvous}, connects to every peer and waits (up to {@code stall}) until every
+     * peer has connected back.
+     *
+     * @param length floats per vector, the same on every worker
+     */
+    public static AeronAllReduce open(int rank, int size, long length, String host, Rendezvous rendezvous, Duration stall,
+                                      BooleanSupplier cancelled) {
+        if (size < 1 || rank < 0 || rank >= size) {
+            throw new IllegalArgumentException("rank " + rank + " of " + size + " workers");
+        }
+        if (length < size || length > Integer.MAX_VALUE / 4) {
+            throw new IllegalArgumentException("all-reduce of " + length + " floats among " + size + " workers: supports "
+                    + size + " to " + Integer.MAX_VALUE / 4 + " floats");
+        }
+        Aeron aeron = Node.aeron();
+        Subscription sub = aeron.addSubscription("aeron:udp?endpoint=" + host + ":0", STREAM_ID);
+        ExclusivePublication[] pubs = new ExclusivePublication[size];
+        try {
+            String mine = host + ":" + boundPort(sub, host, stall);
+            String[] endpoints = rendezvous.allGather(mine);
+            if (endpoints.length != size || !endpoints[rank].equals(mine)) {
+                throw new IllegalStateException("all-reduce rendezvous returned " + List.of(endpoints) + " for worker " + rank + " at " + mine);
+            }
+            for (int peer = 0; peer < size; peer++) {
+                if (peer != rank) {
+                    pubs[peer] = aeron.addExclusivePublication("aeron:udp?endpoint=" + endpoints[peer], STREAM_ID);
+                }
+            }
+            AeronAllReduce ar = new AeronAllReduce(rank, size, length, endpoints, sub, pubs, stall, cancelled);
+            ar.awaitConnected();
+            return ar;
+        } catch (RuntimeException e) {
+            closeAll(sub, pubs);
+            throw e;
+        }
+    }
+
+    private static int boundPort(Subscription sub, String host, Duration stall) {
+        long deadline = System.nanoTime() + stall.toNanos();
+        IdleStrategy wait = new BackoffIdleStrategy(1, 1, 1_000_000, 10_000_000);
+        while (true) {
+            for (String address : sub.localSocketAddresses()) {
+                int colon = address.lastIndexOf(':');
+                int port = Integer.parseInt(address.substring(colon + 1));
+                if (port != 0) {
+                    return port;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("all-reduce: could not bind a UDP port on " + host + " within " + stall.toSeconds()
+                        + " s; check that the executor's address " + host + " is local to it (SPARK_LOCAL_IP)");
+            }
+            wait.idle(0);
+        }
+    }
+
+    private void awaitConnected() {
+        long deadline = System.nanoTime() + stall.toNanos();
+        while (true) {
+            List<String> missing = new ArrayList<>();
+            for (int peer = 0; peer < size; peer++) {
+                if (peer != rank && !publications[peer].isConnected()) {
+                    missing.add("worker " + peer + " at " + endpoints[peer]);
+                }
+            }
+            if (missing.isEmpty() && subscription.imageCount() >= size - 1) {
+                return;
+            }
+            checkCancelled();
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("all-reduce: worker " + rank + " at " + endpoints[rank] + " could not connect within "
+                        + stall.toSeconds() + " s to " + (missing.isEmpty() ? "its peers (" + subscription.imageCount() + " of " + (size - 1)
+                        + " connected back)" : String.join(", ", missing)) + "; UDP between the executors must be open (ephemeral ports)");
+            }
+            subscription.poll(assembler, 16);
+            idle.idle(0);
+        }
+    }
+
+    long chunkStart(int worker) {
+        return worker * length / size;
+    }
+
+    int chunkLength(int worker) {
+        return (int) (chunkStart(worker + 1) - chunkStart(worker));
+    }
+
+    /**
+     * Replaces {@code vector} on every worker by the sum of every worker's {@code vector} and returns
+     * every worker's {@code samples} and {@code lossSum} added up. Every worker must call it the same number of times with vectors of the same length.
+     */
+    public Totals reduce(INDArray vector, double samples, double lossSum) {
+        if (vector.length() != length) {
+            throw new IllegalArgumentException("all-reduce of " + vector.length() + " floats; opened for " + length);
+        }
+        long t0 = System.nanoTime();
+        work.assign(vector.reshape(length));
+        peerSamples[rank] = samples;
+        peerLoss[rank] = lossSum;
+        for (int k = 1; k < size; k++) {
+            int peer = (rank + k) % size;
+            send(peer, REDUCE_SCATTER, chunkStart(peer), chunkLength(peer), samples, lossSum);
+        }
+        await(REDUCE_SCATTER);
+        Totals totals = sumOwnChunk();
+        for (int k = 1; k < size; k++) {
+            send((rank + k) % size, ALL_GATHER, chunkStart(rank), chunkLength(rank), 0, 0);
+        }
+        await(ALL_GATHER);
+        calls++;
+        vector.reshape(length).assign(work);
+        reduceNanos += System.nanoTime() - t0;
+        return totals;
+    }
+
+    /** Sums the contributions to this worker's chunk in rank order, into its chunk of {@code work}. */
+    private Totals sumOwnChunk() {
+        int n = chunkLength(rank);
+        double samples = 0;
+        double loss = 0;
+        if (n > 0) {
+            INDArray own = work.get(NDArrayIndex.interval(chunkStart(rank), chunkStart(rank) + n));
+            INDArray sum = null;
+            for (int r = 0; r < size; r++) {
+                INDArray part = r == rank ? own : contributions.getRow(r);
+                sum = sum == null ? part.dup() : sum.addi(part);
+            }
+            own.assign(sum);
+        }
+        for (int r = 0; r < size; r++) {
+            samples += peerSamples[r];
+            loss += peerLoss[r];
+        }
+        return new Totals(samples, loss);
+    }
+
+    private void send(int peer, int phase, long start, int count, double samples, double lossSum) {
+        for (int done = 0; done < count; done += PIECE_FLOATS) {
+            int n = Math.min(PIECE_FLOATS, count - done);
+            header.putLong(0, calls, ByteOrder.LITTLE_ENDIAN);
+            header.putInt(8, phase, ByteOrder.LITTLE_ENDIAN);
+            header.putInt(12, rank, ByteOrder.LITTLE_ENDIAN);
+            header.putLong(16, start + done, ByteOrder.LITTLE_ENDIAN);
+            header.putInt(24, n, ByteOrder.LITTLE_ENDIAN);
+            header.putDouble(32, samples, ByteOrder.LITTLE_ENDIAN);
+            header.putDouble(40, lossSum, ByteOrder.LITTLE_ENDIAN);
+            offer(peer, phase, start + done, n);
+        }
+    }
+
+    private void offer(int peer, int phase, long index, int n) {
+        ExclusivePublication pub = publications[peer];
+        long stalledSince = System.nanoTime();
+        while (true) {
+            long result = pub.offer(header, 0, HEADER_BYTES, workBytes, (int) (index * 4), n * 4);
+            if (result > 0) {
+                bytesSent += HEADER_BYTES + n * 4L;
+                idle.reset();
+                return;
+            }
+            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED) {
+                throw new IllegalStateException("all-reduce: the publication to worker " + peer + " at " + endpoints[peer] + " is closed");
+            }
+            // keep draining what the peers send, or two workers sending to each other would wait forever
+            if (subscription.poll(assembler, 16) > 0) {
+                stalledSince = System.nanoTime();
+            }
+            throwProtocolError();
+            checkCancelled();
+            if (System.nanoTime() - stalledSince > stall.toNanos()) {
+                throw stalled("sending the " + PHASES[phase] + " to worker " + peer + " at " + endpoints[peer]
+                        + (result == Publication.NOT_CONNECTED ? " (not connected: it stopped)" : " (back-pressured: it stopped reading)"));
+            }
+            idle.idle(0);
+        }
+    }
+
+    private void onMessage(DirectBuffer buf, int offset, int len, Header h) {
+        long call = buf.getLong(offset, ByteOrder.LITTLE_ENDIAN);
+        int phase = buf.getInt(offset + 8, ByteOrder.LITTLE_ENDIAN);
+        int from = buf.getInt(offset + 12, ByteOrder.LITTLE_ENDIAN);
+        long index = buf.getLong(offset + 16, ByteOrder.LITTLE_ENDIAN);
+        int n = buf.getInt(offset + 24, ByteOrder.LITTLE_ENDIAN);
+        // a peer may be one call ahead in the reduce-scatter, never further, and never in the all-gather
+        boolean expected = phase == REDUCE_SCATTER ? call == calls || call == calls + 1 : call == calls;
+        if (!expected || from < 0 || from >= size || from == rank || len != HEADER_BYTES + n * 4) {
+            protocolError = new IllegalStateException("all-reduce: worker " + rank + " at call " + calls + " got a message of call " + call
+                    + " phase " + phase + " from worker " + from + " (" + len + " bytes): workers are out of step");
+            return;
+        }
+        if (phase == REDUCE_SCATTER) {
+            long at = (long) from * contributions.size(1) + (index - chunkStart(rank));
+            contributionBytes.putBytes((int) (at * 4), buf, offset + HEADER_BYTES, n * 4);
+            peerSamples[from] = buf.getDouble(offset + 32, ByteOrder.LITTLE_ENDIAN);
+            peerLoss[from] = buf.getDouble(offset + 40, ByteOrder.LITTLE_ENDIAN);
+        } else {
+            workBytes.putBytes((int) (index * 4), buf, offset + HEADER_BYTES, n * 4);
+        }
+        received[phase][from] += n;
+    }
+
+    private void await(int phase) {
+        long stalledSince = System.nanoTime();
+        while (true) {
+            List<Integer> missing = missing(phase);
+            if (missing.isEmpty()) {
+                return;
+            }
+            if (subscription.poll(assembler, 64) > 0) {
+                stalledSince = System.nanoTime();
+                idle.reset();
+                continue;
+            }
+            throwProtocolError();
+            checkCancelled();
+            if (System.nanoTime() - stalledSince > stall.toNanos()) {
+                List<String> who = new ArrayList<>();
+                for (int peer : missing) {
+                    who.add("worker " + peer + " at " + endpoints[peer]);
+                }
+                throw stalled("waiting for the " + PHASES[phase] + " from " + String.join(", ", who));
+            }
+            idle.idle(0);
+        }
+    }
+
+    /** Peers whose floats of the current call's {@code phase} have not all arrived. */
+    private List<Integer> missing(int phase) {
+        List<Integer> out = new ArrayList<>();
+        for (int peer = 0; peer < size; peer++) {
+            if (peer == rank) {
+                continue;
+            }
+            long perCall = phase == REDUCE_SCATTER ? chunkLength(rank) : chunkLength(peer);
+            if (received[phase][peer] < (calls + 1) * perCall) {
+                out.add(peer);
+            }
+        }
+        return out;
+    }
+
+    private IllegalStateException stalled(String what) {
+        return new IllegalStateException("all-reduce: worker " + rank + " at " + endpoints[rank] + ", step " + (calls + 1) + ": nothing for "
+                + stall.toSeconds() + " s " + what + "; a peer died or is stuck (see its executor log), or UDP between executors is blocked");
+    }
+
+    private void throwProtocolError() {
+        if (protocolError != null) {
+            throw protocolError;
+        }
+    }
+
+    private void checkCancelled() {
+        if (cancelled.getAsBoolean()) {
+            throw new IllegalStateException("all-reduce: worker " + rank + " cancelled at step " + (calls + 1));
+        }
+    }
+
+    /** Bytes this worker offered to its peers (headers included). */
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    /** Seconds spent in {@link #reduce}, waiting for the slowest peer included. */
+    public double reduceSeconds() {
+        return reduceNanos / 1e9;
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public void close() {
+        closeAll(subscription, publications);
+    }
+
+    private static void closeAll(Subscription sub, ExclusivePublication[] pubs) {
+        for (ExclusivePublication p : pubs) {
+            if (p != null) {
+                p.close();
+            }
+        }
+        sub.close();
+    }
+
+    private static UnsafeBuffer wrap(INDArray a) {
+        if (a.data().dataType() != DataType.FLOAT || a.offset() != 0 || a.data().length() != a.length()) {
+            throw new IllegalArgumentException("needs a fresh contiguous fp32 array");
+        }
+        return new UnsafeBuffer(a.data().addressPointer().address(), (int) (a.length() * 4));
+    }
+
+    /**
+     * One embedded media driver and client per JVM, started on first use: its own directory (named
+     * aeron-*, so {@link AeronTraffic} counts its bytes) deleted at exit, one shared thread that backs
+     * off to sleeping when idle, so that it does not take a core from training.
+     */
+    static final class Node {
+        private static Aeron aeron;
+
+        static synchronized Aeron aeron() {
+            if (aeron == null) {
+                File base = AeronTraffic.SHM.isDirectory() ? AeronTraffic.SHM : new File(System.getProperty("java.io.tmpdir"));
+                String dir = new File(base, "aeron-kindling-allreduce-" + ProcessHandle.current().pid() + "-"
+                        + UUID.randomUUID().toString().substring(0, 8)).getPath();
+                MediaDriver driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
+                        .aeronDirectoryName(dir)
+                        .threadingMode(ThreadingMode.SHARED)
+                        .sharedIdleStrategy(new BackoffIdleStrategy(10, 20, 1_000, 1_000_000))
+                        .publicationTermBufferLength(4 * 1024 * 1024)
+                        .dirDeleteOnStart(true)
+                        .dirDeleteOnShutdown(true));
+                Aeron client = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    client.close();
+                    driver.close();
+                }, "kindling-allreduce-aeron-shutdown"));
+                aeron = client;
+            }
+            return aeron;
+        }
+
+        private Node() {}
+    }
+}

@@ -1,0 +1,145 @@
+package dev.kindling.spark.master;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The all-reduce over real Aeron UDP between threads of this JVM, each one worker. */
+class AeronAllReduceTest {
+
+    /** Endpoints exchanged like Spark's allGather: every worker gets all, in rank order. */
+    static final class Exchange {
+        private final String[] slots;
+        private final CyclicBarrier barrier;
+
+        Exchange(int size) {
+            slots = new String[size];
+            barrier = new CyclicBarrier(size);
+        }
+
+        AeronAllReduce.Rendezvous as(int rank) {
+            return mine -> {
+                slots[rank] = mine;
+                try {
+                    barrier.await(30, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return slots.clone();
+            };
+        }
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void everyWorkerEndsWithTheSameSumOfAllVectorsCallAfterCall() throws Exception {
+        int size = 3;
+        int length = 100_003; // several 16K-float messages per chunk, chunks of unequal length
+        int calls = 3;
+        float[][][] inputs = new float[calls][size][length];
+        Random random = new Random(7);
+        for (float[][] call : inputs) {
+            for (float[] v : call) {
+                for (int i = 0; i < length; i++) {
+                    v[i] = (float) random.nextGaussian();
+                }
+            }
+        }
+        Exchange exchange = new Exchange(size);
+        ExecutorService pool = Executors.newFixedThreadPool(size);
+        try {
+            List<Future<List<float[]>>> results = new ArrayList<>();
+            for (int rank = 0; rank < size; rank++) {
+                int r = rank;
+                results.add(pool.submit(() -> {
+                    List<float[]> out = new ArrayList<>();
+                    try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, "127.0.0.1", exchange.as(r), Duration.ofSeconds(30), () -> false)) {
+                        for (int call = 0; call < calls; call++) {
+                            var v = Nd4j.createFromArray(inputs[call][r]);
+                            AeronAllReduce.Totals t = ar.reduce(v, 10 + r, 0.5 * (r + 1));
+                            assertEquals(10 + 11 + 12, t.samples(), 0.0);
+                            assertEquals(0.5 + 1.0 + 1.5, t.lossSum(), 1e-12);
+                            out.add(v.toFloatVector());
+                        }
+                        assertEquals(calls * expectedBytesPerCall(r, size, length), ar.bytesSent(),
+                                "each worker sends the other workers' chunks once and its own chunk to each of them");
+                    }
+                    return out;
+                }));
+            }
+            List<List<float[]>> got = new ArrayList<>();
+            for (Future<List<float[]>> f : results) {
+                got.add(f.get(90, TimeUnit.SECONDS));
+            }
+            for (int call = 0; call < calls; call++) {
+                float[] expected = new float[length];
+                for (int i = 0; i < length; i++) {
+                    float s = inputs[call][0][i]; // summed in rank order, in float, as the chunk's owner does
+                    for (int r = 1; r < size; r++) {
+                        s += inputs[call][r][i];
+                    }
+                    expected[i] = s;
+                }
+                for (int rank = 0; rank < size; rank++) {
+                    assertArrayEquals(expected, got.get(rank).get(call), "call " + call + ", worker " + rank + ": bit-identical sums");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Chunk j is [j L / size, (j + 1) L / size); every message carries at most PIECE_FLOATS floats. */
+    static long expectedBytesPerCall(int rank, int size, long length) {
+        long bytes = 0;
+        for (int j = 0; j < size; j++) {
+            long chunk = (j + 1) * length / size - j * length / size;
+            long own = (rank + 1) * length / size - rank * length / size;
+            if (j != rank) {
+                for (long n : new long[] {chunk, own}) { // reduce-scatter: chunk j to j; all-gather: own chunk to j
+                    long messages = (n + AeronAllReduce.PIECE_FLOATS - 1) / AeronAllReduce.PIECE_FLOATS;
+                    bytes += 4 * n + messages * AeronAllReduce.HEADER_BYTES;
+                }
+            }
+        }
+        return bytes;
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void aPeerThatStopsSendingFailsTheStepNamingIt() throws Exception {
+        Exchange exchange = new Exchange(2);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            // worker 1 joins, then never takes part in a step
+            Future<AeronAllReduce> silent = pool.submit(() -> AeronAllReduce.open(1, 2, 1000, "127.0.0.1", exchange.as(1), Duration.ofSeconds(30), () -> false));
+            Future<String> failure = pool.submit(() -> {
+                try (AeronAllReduce ar = AeronAllReduce.open(0, 2, 1000, "127.0.0.1", exchange.as(0), Duration.ofSeconds(2), () -> false)) {
+                    long t0 = System.nanoTime();
+                    IllegalStateException e = assertThrows(IllegalStateException.class, () -> ar.reduce(Nd4j.ones(1000), 1, 0));
+                    assertTrue(System.nanoTime() - t0 < 20_000_000_000L, "fails after the 2 s stall, not never");
+                    return e.getMessage();
+                }
+            });
+            String message = failure.get(60, TimeUnit.SECONDS);
+            silent.get(10, TimeUnit.SECONDS).close();
+            assertTrue(message.contains("worker 1 at 127.0.0.1:") && message.contains("nothing for 2 s"), message);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

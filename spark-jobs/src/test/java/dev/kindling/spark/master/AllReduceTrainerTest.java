@@ -1,0 +1,112 @@
+package dev.kindling.spark.master;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.core.config.Config;
+import dev.kindling.core.config.Keys;
+import dev.kindling.core.data.DatasetWriter;
+import dev.kindling.core.data.Manifest;
+import dev.kindling.core.data.SeedTasks;
+import dev.kindling.core.data.Shards;
+import dev.kindling.core.model.Architecture;
+import dev.kindling.core.optim.GlobalNormClipping;
+import dev.kindling.core.optim.OptimizerSpec;
+import dev.kindling.core.schedule.LrSchedules;
+import dev.kindling.core.train.EpochLoop;
+import dev.kindling.spark.hdfs.HadoopStorage;
+import dev.kindling.spark.job.SparkJobs;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * The dense master on local[2] is data-parallel SGD done exactly: after an epoch the driver holds
+ * what one JVM gets by fitting, round by round, the two workers' minibatches merged into one
+ * (gradient clipping included, which must see the summed gradient to agree).
+ */
+class AllReduceTrainerTest {
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void anEpochOnTwoWorkersEqualsOneJvmFittingEachRoundsMinibatchesTogether(@TempDir Path dir) throws Exception {
+        HadoopStorage storage = new HadoopStorage();
+        String data = storage.qualify(dir.resolve("sum").toString());
+        Manifest m = DatasetWriter.write(storage, data, SeedTasks.sum(5), 64, 5);
+        List<String> train = Shards.paths(storage, data, m, "train", null);
+        assertEquals(1, train.size() % 2, "an odd shard count: the epoch is padded to whole rounds");
+        Config c = Config.builder().set(Keys.DIST, "shared").set(Keys.MASTER, "local[2]").set(Keys.OPTIMIZER, "sgd")
+                .set(Keys.MOMENTUM, "0.9").set(Keys.LR, "0.05").set(Keys.DROPOUT, "0").build();
+        OptimizerSpec spec = OptimizerSpec.from(c, LrSchedules.from(c, train.size(), 1).schedule());
+        ComputationGraphConfiguration conf = spec.finish(Architecture.MLP.configure(m, c, spec.defaults(5, DataType.FLOAT)));
+        ComputationGraph distributed = new ComputationGraph(conf.clone());
+        distributed.init();
+        ComputationGraph reference = new ComputationGraph(conf.clone());
+        reference.init();
+        INDArray start = distributed.params().dup();
+        assertEquals(start, reference.params());
+
+        List<String> order = AllReduceTrainer.order(train, 5, 0, 2);
+        EpochLoop.EpochFit fit;
+        try (JavaSparkContext sc = SparkJobs.context(c, "dense")) {
+            List<TrainingListener> clip = List.of(new GlobalNormClipping(0.5));
+            AllReduceTrainer trainer = new AllReduceTrainer(sc, distributed, train, train, m, storage, clip, 5, null, 2,
+                    Duration.ofSeconds(60), Duration.ofMinutes(3), 60, 60);
+            distributed.getConfiguration().setEpochCount(0);
+            fit = trainer.fit(0, 0, done -> { });
+            assertTrue(trainer.bytesSent() > 0, "the workers exchanged gradients");
+        }
+
+        reference.setListeners(new GlobalNormClipping(0.5));
+        double samples = 0;
+        for (int round = 0; round < order.size() / 2; round++) {
+            DataSet both = DataSet.merge(List.of(Shards.load(storage, order.get(2 * round)), Shards.load(storage, order.get(2 * round + 1))));
+            samples += both.numExamples();
+            reference.fit(both);
+        }
+        assertEquals(order.size() / 2, distributed.getConfiguration().getIterationCount(), "one optimizer step per round");
+        assertEquals(order.size(), fit.steps());
+        assertEquals(samples, fit.samples(), 0.0);
+        assertNotEquals(start, distributed.params(), "training moved the driver's parameters");
+        double gap = distributed.params().sub(reference.params()).amaxNumber().doubleValue();
+        double moved = reference.params().sub(start).amaxNumber().doubleValue();
+        assertTrue(gap < 1e-5 * Math.max(1, moved) && moved > 1e-2, "max |dense - merged reference| " + gap + " (parameters moved by up to " + moved + ")");
+        assertEquals(reference.getUpdater().getStateViewArray().sub(distributed.getUpdater().getStateViewArray()).amaxNumber().doubleValue(), 0.0,
+                1e-5, "the optimizer state came back to the driver");
+    }
+
+    @Test
+    void aReplicaFurtherFromTheMeanThanRoundingFailsTheEpochNamingIt() {
+        AllReduceTrainer.Worker.Result first = result(0, 1.5e-8);
+        assertEquals(first, AllReduceTrainer.check(List.of(first, result(1, 1.5e-8)), 2, 0), "rounding passes");
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> AllReduceTrainer.check(List.of(first, result(1, 3e-3)), 2, 4));
+        assertTrue(e.getMessage().startsWith("epoch 5: replica 1's parameters are 0.003 from the replicas' mean"), e.getMessage());
+        assertThrowsMessage("1 of 2 workers reported", () -> AllReduceTrainer.check(List.of(first), 2, 0));
+    }
+
+    private static void assertThrowsMessage(String part, org.junit.jupiter.api.function.Executable call) {
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, call);
+        assertTrue(e.getMessage().contains(part), e.getMessage());
+    }
+
+    private static AllReduceTrainer.Worker.Result result(int rank, double deviation) {
+        AllReduceTrainer.Worker.Result r = new AllReduceTrainer.Worker.Result();
+        r.rank = rank;
+        r.deviation = deviation;
+        r.scale = 2.0;
+        return r;
+    }
+}
