@@ -86,8 +86,9 @@ m = json.loads(sys.argv[1])
 c = m["comm"]
 print("test: cluster dense: Aeron sent %d bytes, dense fp32 %d (%.2fx), %.1f s in the all-reduce"
       % (c["bytes_sent"], c["dense_bytes"], c["compression"], c["allreduce_s"]), file=sys.stderr)
-# two workers each send half a gradient twice per round: one fp32 gradient per minibatch crosses the executors
-sys.exit(0 if c["encoding"] == "dense" and 0.9 < c["compression"] <= 1.0 else 1)
+# two workers each send half a gradient twice per round: one fp32 gradient per minibatch crosses the executors,
+# plus one parameter all-reduce per epoch (13 rounds here) and message headers
+sys.exit(0 if c["encoding"] == "dense" and 0.8 < c["compression"] <= 1.0 else 1)
 PY
 joined=$(cat "$KINDLING_CLUSTER_DIR"/worker-*/app-*/*/stderr | grep -c "Adding UDP connection" || true)
 say "cluster: executors opened $joined Aeron connections"

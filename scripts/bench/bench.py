@@ -251,6 +251,11 @@ def dist(env, a, results):
             summary["dists"][d]["samples_per_s_vs_local"] = summary["dists"][d]["samples_per_s"]["median"] / loc
         out.append(summary)
     results["dist"] = out
+    # the dense encoding's communication alone, for the seed-size GPT's gradient (4,882,688 floats)
+    ar = [env.java("allreduce", ["--floats=4882688", "--workers=2", "--calls=10"], 1, f"allreduce-{rep}") for rep in range(a.dist_reps)]
+    results["allreduce"] = {"floats": ar[0]["floats"], "workers": ar[0]["workers"],
+                            "ms_per_call": spread([r["ms_per_call"] for r in ar]),
+                            "mb_per_s_per_worker": spread([r["mb_per_s_per_worker"] for r in ar])}
 
 
 def cluster(env, a, results):
@@ -445,6 +450,11 @@ def table(results):
                          f"{fmt_s(r['test_accuracy'], '{:.4f}'):>24}{sent:>8}{comp:>10}"
                          f"{r.get('median_step_ms', float('nan')):>8.2f}{r.get('driver_overhead_ms_per_step', float('nan')):>10.2f}"
                          f"{r.get('encode_overhead_ms_per_step', float('nan')):>10.2f}")
+        if "allreduce" in results:
+            r = results["allreduce"]
+            L.append(f"dense all-reduce alone, {r['floats']} floats (the seed-size GPT's gradient) among {r['workers']} workers of one JVM"
+                     f" over Aeron UDP loopback: {fmt_s(r['ms_per_call'], '{:.1f}')} ms per step,"
+                     f" {fmt_s(r['mb_per_s_per_worker'], '{:.0f}')} MB/s sent per worker")
         L.append("shared: DL4J's threshold encoding; dense: Kindling's all-reduce (--encoding=dense). On local[N] every worker lives"
                  " in the driver JVM: DL4J's encoded updates do not cross Aeron (bytes sent are control traffic at most; its"
                  " compression needs executors in separate JVMs, the cluster rows), the dense all-reduce's do (UDP loopback)")
@@ -560,7 +570,7 @@ def main():
     partial = os.path.join(a.out, "results.partial.json")
     if a.resume and os.path.exists(partial):
         saved = json.load(open(partial))
-        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "dist", "cluster", "decode", "before_after", *(f[0] for f in FLAG_AB))})
+        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "dist", "allreduce", "cluster", "decode", "before_after", *(f[0] for f in FLAG_AB))})
         results["resumed_from"] = saved["date"]
         log(f"resuming {saved['date']}: keeping {', '.join(k for k in ('peer', 'efficiency', 'dist', 'cluster', 'decode') if k in saved)}")
     for name, fn in (("peer", peer), ("eff", efficiency), ("dist", dist), ("cluster", cluster), ("decode", decode)):

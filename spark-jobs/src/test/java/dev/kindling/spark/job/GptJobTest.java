@@ -65,8 +65,8 @@ class GptJobTest {
         JsonNode dm = JSON.readTree(Files.readString(Path.of(shared, "metrics.json")));
         JsonNode comm = dm.get("comm");
         assertEquals("dense", comm.get("encoding").asText(), comm.toString());
-        assertTrue(comm.get("compression").asDouble() > 0.9 && comm.get("compression").asDouble() <= 1.0,
-                "fp32 gradients plus message headers: " + comm);
+        assertTrue(comm.get("compression").asDouble() > 0.8 && comm.get("compression").asDouble() <= 1.0,
+                "fp32 gradients, message headers and one parameter all-reduce per epoch: " + comm);
         assertTrue(dm.get("final").get("val_loss").asDouble() < 0.5 * unigram, "shared test loss " + dm.get("final"));
 
         ModelStore.Loaded model = ModelStore.fromBytes(Files.readAllBytes(Path.of(run, "model.zip")), run);
