@@ -41,6 +41,13 @@ def log(msg):
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
 
+def human_bytes(n):
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= size:
+            return f"{n / size:.3g}{unit}"
+    return f"{n:.0f}"
+
+
 def spread(v):
     return {"median": statistics.median(v), "min": min(v), "max": max(v), "n": len(v), "values": v}
 
@@ -443,8 +450,8 @@ def table(results):
                  f"{'step ms':>8}{'drv ms/st':>10}{'enc ms/st':>10}")
         for s in results["dist"]:
             for d, r in s["dists"].items():
-                comp = f"{r['compression']['median']:.0f}x" if "compression" in r else "-"
-                sent = f"{r['bytes_sent']:.0f}" if "bytes_sent" in r else "-"
+                comp = f"{r['compression']['median']:.3g}x" if "compression" in r else "-"
+                sent = human_bytes(r["bytes_sent"]) if "bytes_sent" in r else "-"
                 vs = f"{r['samples_per_s_vs_local']:.2f}x" if "samples_per_s_vs_local" in r else "1.00x"
                 L.append(f"{s['row'] + ' e' + str(s['epochs']):<13}{d:<10}{fmt_s(r['samples_per_s'], '{:.0f}'):>24}{vs:>9}"
                          f"{fmt_s(r['test_accuracy'], '{:.4f}'):>24}{sent:>8}{comp:>10}"

@@ -140,10 +140,11 @@ public final class AeronAllReduce implements AutoCloseable {
     }
 
     /**
-     * The UDP channel to a peer. Between JVMs of one host (loopback) Aeron's frames can be as large as
-     * a UDP datagram: measured here ({@code StepBench allreduce}, 2 workers, 4.88M floats), 122 ms per
-     * call with Aeron's default 1,408-byte MTU, 53 ms with 8 KiB, 40 ms with 32 KiB, 43 ms with 64 KiB. Across hosts the default stays (it fits an Ethernet
-     * frame; larger frames would be IP-fragmented).
+     * The UDP channel to a peer. To a loopback address (local[N], or executors bound to 127.0.0.1)
+     * Aeron's frames can be as large as a UDP datagram: measured here ({@code StepBench allreduce},
+     * 2 workers, 4.88M floats), 122 ms per call with Aeron's default 1,408-byte MTU, 53 ms with
+     * 8 KiB, 40 ms with 32 KiB, 43 ms with 64 KiB. To other addresses the default stays (it fits an
+     * Ethernet frame; larger frames would be IP-fragmented).
      */
     static String channel(String endpoint) {
         String host = endpoint.substring(0, endpoint.lastIndexOf(':'));
