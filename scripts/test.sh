@@ -108,6 +108,18 @@ wait "$loss_pid" || { tail -n 30 "$tmp/loss.log" >&2; exit 1; }
 check_accuracy "$(tail -n 1 "$tmp/loss.out")" 0.85
 say "cluster: executor loss: $(grep -c "Lost executor" "$tmp/loss.log") executor lost, auto-resumed $(tail -n 1 "$tmp/loss.out" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["auto_resumes"])') time(s): $(grep -o "epoch [0-9]* ran [0-9]* minibatches but the driver.s parameters did not change\|epoch [0-9]* did not finish" "$tmp/loss.log" | head -n 2 | tr '\n' ';')"
+say "cluster: executor loss with the dense all-reduce: the barrier stage fails at once, --auto-resume continues"
+scripts/kindling train --model=mlp --master="$master" --dist=shared --encoding=dense --epochs=6 --patience=0 --timeout-minutes=1 \
+  --auto-resume=2 --peer-timeout-seconds=20 --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/dense-loss" \
+  >"$tmp/dense-loss.out" 2>"$tmp/dense-loss.log" &
+loss_pid=$!
+for _ in $(seq 1 900); do grep -q "epoch=1/6" "$tmp/dense-loss.log" && break; sleep 0.2; done
+victim=$(pgrep -P "$(cat "$KINDLING_CLUSTER_DIR/pids/worker-1.pid")" -f CoarseGrainedExecutorBackend | head -n 1 || true)
+[[ -n "$victim" ]] || { say "no executor of worker-1 to kill"; kill "$loss_pid"; exit 1; }
+kill -9 "$victim"
+wait "$loss_pid" || { tail -n 30 "$tmp/dense-loss.log" >&2; exit 1; }
+check_accuracy "$(tail -n 1 "$tmp/dense-loss.out")" 0.85
+say "cluster: dense executor loss: auto-resumed $(tail -n 1 "$tmp/dense-loss.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["auto_resumes"])') time(s)"
 say "cluster: driver loss: kill -9 the driver after epoch 2, resubmit with --resume; the run must continue and finish"
 dargs=(train --model=mlp --master="$master" --dist=shared --epochs=4 --patience=0 --timeout-minutes=2
   --aeron-port="$AERON_DRIVER_PORT" --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/driver-loss")

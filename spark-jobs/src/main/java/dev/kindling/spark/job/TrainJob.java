@@ -82,18 +82,22 @@ public final class TrainJob {
 
         /** Optimizer steps per epoch: train shards / --accumulate, rounded up. */
         long stepsPerEpoch() {
-            return (manifest.split("train").shards() + optimizer.accumulate() - 1) / optimizer.accumulate();
+            return stepsPerEpoch(1);
+        }
+
+        /** The same with the dense master on {@code workers}: an optimizer step per round of one shard per worker. */
+        long stepsPerEpoch(int workers) {
+            long rounds = (manifest.split("train").shards() + workers - 1) / workers;
+            return (rounds + optimizer.accumulate() - 1) / optimizer.accumulate();
         }
 
         /** The learning rate at an epoch's start, for the progress log and metrics history. */
         double lrAt(int epoch) {
-            return lr.atEpochStart(epoch, stepsPerEpoch());
+            return lrAt(epoch, 1);
         }
 
-        /** The same with the dense master on {@code workers}: an optimizer step per round of one shard per worker. */
         double lrAt(int epoch, int workers) {
-            long rounds = (manifest.split("train").shards() + workers - 1) / workers;
-            return lr.atEpochStart(epoch, (rounds + optimizer.accumulate() - 1) / optimizer.accumulate());
+            return lr.atEpochStart(epoch, stepsPerEpoch(workers));
         }
 
         /** Where checkpoints live until the run is published as {@link #out}. */
@@ -240,15 +244,14 @@ public final class TrainJob {
                                 p.manifest(), p.seed(), p.timeout(), p.progressSeconds(), chunk, augmentation);
                         current = sparkNet::getNetwork;
                     }
+                    int replicas = dense ? workers : 1; // optimizer steps per epoch count rounds with the dense master
                     ema = ema(p, net, state);
-                    EpochLoop.Epochs epochs = ema == null ? trainer : withEma(trainer, ema, current, p.stepsPerEpoch());
+                    EpochLoop.Epochs epochs = ema == null ? trainer : withEma(trainer, ema, current, p.stepsPerEpoch(replicas));
                     try {
                         // threshold-shared: BatchNorm statistics travel encoded and lag; the driver's copy is re-estimated
                         EpochLoop.Epochs fitted = shared && !dense && BatchNormStatistics.present(current.get())
                                 ? BatchNormStatistics.recalibratingBeforeValidation(epochs, current, train, loader, 8) : epochs;
-                        int replicas = workers;
-                        outcome = EpochLoop.run(current.get(), fitted, p.epochs(), p.patience(),
-                                dense ? e -> p.lrAt(e, replicas) : p::lrAt, state, 0,
+                        outcome = EpochLoop.run(current.get(), fitted, p.epochs(), p.patience(), e -> p.lrAt(e, replicas), state, 0,
                                 checkpoints, p.budgetSeconds());
                     } catch (Watchdog.TimeoutError | SparkTrainer.NoProgress | org.apache.spark.SparkException e) {
                         throw new Interrupted(e.getMessage() + resumeHint(checkpoints, p), e, p.out(), checkpoints.newestName().isPresent());

@@ -119,6 +119,9 @@ class BadInputTest {
         assertUsageError(out, "residual-clip", "train", "--data=" + sum, "--out=" + out, "--dist=shared", "--residual-clip=0.5");
         assertUsageError(out, "max-update-density", "train", "--data=" + sum, "--out=" + out, "--dist=shared", "--max-update-density=2");
         assertUsageError(out, "averaging-frequency", "train", "--data=" + sum, "--out=" + out, "--dist=averaging", "--averaging-frequency=0");
+        assertUsageError(out, "encoding", "train", "--data=" + sum, "--out=" + out, "--dist=shared", "--encoding=sparse");
+        assertUsageError(out, "peer-timeout-seconds", "train", "--data=" + sum, "--out=" + out, "--dist=shared", "--encoding=dense",
+                "--peer-timeout-seconds=0");
         // named by the plan, which runs before any Spark context or shard check
         Config c = Config.builder().set(Keys.DATA, sum)
                 .set(Keys.OUT, out.toString()).set(Keys.DIST, "shared")
