@@ -95,16 +95,22 @@ say "cluster: executors opened $joined Aeron connections"
 ((joined >= 4)) || { say "expected each of 2 executors to connect to the driver and its peer over Aeron"; exit 1; }
 check_accuracy "$(scripts/kindling evaluate --master="$master" --model-path="$hdfs/runs/shared/model.zip" \
   --data="$hdfs/datasets/seed-sum" 2>"$tmp/cluster-eval.log" | tail -n 1)" 0.9
+# kill_executor_after <log> <line> <pid>: once the run's <log> has <line>, kill -9 worker-1's executor JVM,
+# then wait for the run (pid) and fail the tests if it failed
+kill_executor_after() {
+  for _ in $(seq 1 900); do grep -q "$2" "$1" && break; sleep 0.2; done
+  local victim
+  victim=$(pgrep -P "$(cat "$KINDLING_CLUSTER_DIR/pids/worker-1.pid")" -f CoarseGrainedExecutorBackend | head -n 1 || true)
+  [[ -n "$victim" ]] || { say "no executor of worker-1 to kill"; kill "$3"; exit 1; }
+  kill -9 "$victim"
+  wait "$3" || { tail -n 30 "$1" >&2; exit 1; }
+}
 say "cluster: executor loss: kill -9 one executor JVM after epoch 1; the run must finish (--auto-resume)"
 scripts/kindling train --model=mlp --master="$master" --dist=shared --epochs=4 --patience=0 --timeout-minutes=1 --auto-resume=2 \
   --aeron-port="$AERON_DRIVER_PORT" --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/executor-loss" \
   >"$tmp/loss.out" 2>"$tmp/loss.log" &
 loss_pid=$!
-for _ in $(seq 1 900); do grep -q "epoch=1/4" "$tmp/loss.log" && break; sleep 0.2; done
-victim=$(pgrep -P "$(cat "$KINDLING_CLUSTER_DIR/pids/worker-1.pid")" -f CoarseGrainedExecutorBackend | head -n 1 || true)
-[[ -n "$victim" ]] || { say "no executor of worker-1 to kill"; kill "$loss_pid"; exit 1; }
-kill -9 "$victim"
-wait "$loss_pid" || { tail -n 30 "$tmp/loss.log" >&2; exit 1; }
+kill_executor_after "$tmp/loss.log" "epoch=1/4" "$loss_pid"
 check_accuracy "$(tail -n 1 "$tmp/loss.out")" 0.85
 say "cluster: executor loss: $(grep -c "Lost executor" "$tmp/loss.log") executor lost, auto-resumed $(tail -n 1 "$tmp/loss.out" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["auto_resumes"])') time(s): $(grep -o "epoch [0-9]* ran [0-9]* minibatches but the driver.s parameters did not change\|epoch [0-9]* did not finish" "$tmp/loss.log" | head -n 2 | tr '\n' ';')"
@@ -113,11 +119,7 @@ scripts/kindling train --model=mlp --master="$master" --dist=shared --encoding=d
   --auto-resume=2 --peer-timeout-seconds=20 --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/dense-loss" \
   >"$tmp/dense-loss.out" 2>"$tmp/dense-loss.log" &
 loss_pid=$!
-for _ in $(seq 1 900); do grep -q "epoch=1/6" "$tmp/dense-loss.log" && break; sleep 0.2; done
-victim=$(pgrep -P "$(cat "$KINDLING_CLUSTER_DIR/pids/worker-1.pid")" -f CoarseGrainedExecutorBackend | head -n 1 || true)
-[[ -n "$victim" ]] || { say "no executor of worker-1 to kill"; kill "$loss_pid"; exit 1; }
-kill -9 "$victim"
-wait "$loss_pid" || { tail -n 30 "$tmp/dense-loss.log" >&2; exit 1; }
+kill_executor_after "$tmp/dense-loss.log" "epoch=1/6" "$loss_pid"
 check_accuracy "$(tail -n 1 "$tmp/dense-loss.out")" 0.85
 say "cluster: dense executor loss: auto-resumed $(tail -n 1 "$tmp/dense-loss.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["auto_resumes"])') time(s)"
 say "cluster: driver loss: kill -9 the driver after epoch 2, resubmit with --resume; the run must continue and finish"
