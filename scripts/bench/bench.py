@@ -266,9 +266,10 @@ def dist(env, a, results):
 
 
 def cluster(env, a, results):
-    """The distribution row's shared master on the real local cluster (scripts/local-cluster.sh: Spark
-    standalone, two workers of one core whose executors are JVMs of their own), so that encoded updates
-    cross Aeron between JVMs and bytes sent against dense fp32 (compression) are measured. The data is
+    """The distribution row's shared master, with both encodings (DL4J's threshold, Kindling's dense), on the
+    real local cluster (scripts/local-cluster.sh: Spark standalone, two workers of one core whose executors
+    are JVMs of their own), so that updates cross Aeron between JVMs and bytes sent against dense fp32
+    (compression) are measured. The data is
     read from the local file system (every JVM is on this host). The section starts the cluster and stops it
     afterwards, unless it was already running."""
     row = [r for r in selected_rows(a) if r.dist][0]

@@ -80,24 +80,14 @@ public final class StepBench {
         int workers = take(flags, "workers", 2);
         int warmup = take(flags, "warmup", 3);
         int calls = take(flags, "calls", 20);
-        String[] slots = new String[workers];
-        java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(workers);
+        AeronAllReduce.InProcess exchange = new AeronAllReduce.InProcess(workers);
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
         List<java.util.concurrent.Future<double[]>> results = new ArrayList<>();
         for (int rank = 0; rank < workers; rank++) {
             int r = rank;
             results.add(pool.submit(() -> {
-                AeronAllReduce.Rendezvous exchange = mine -> {
-                    slots[r] = mine;
-                    try {
-                        barrier.await();
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                    return slots.clone();
-                };
                 INDArray v = Nd4j.rand(DataType.FLOAT, floats);
-                try (AeronAllReduce ar = AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange, java.time.Duration.ofSeconds(60), () -> false)) {
+                try (AeronAllReduce ar = AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), java.time.Duration.ofSeconds(60), () -> false)) {
                     for (int i = 0; i < warmup; i++) {
                         ar.reduce(v, 1, 0);
                     }

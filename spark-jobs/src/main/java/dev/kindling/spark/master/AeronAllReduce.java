@@ -45,6 +45,32 @@ public final class AeronAllReduce implements AutoCloseable {
         String[] allGather(String mine);
     }
 
+    /**
+     * The rendezvous of {@code size} workers that are threads of one JVM (the benchmark's and the
+     * tests'): each {@link Rendezvous#allGather} waits for all, up to a minute.
+     */
+    public static final class InProcess {
+        private final String[] slots;
+        private final java.util.concurrent.CyclicBarrier barrier;
+
+        public InProcess(int size) {
+            slots = new String[size];
+            barrier = new java.util.concurrent.CyclicBarrier(size);
+        }
+
+        public Rendezvous as(int rank) {
+            return mine -> {
+                slots[rank] = mine;
+                try {
+                    barrier.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException("all-reduce rendezvous in this JVM: " + e, e);
+                }
+                return slots.clone();
+            };
+        }
+    }
+
     /** What every worker contributed to the last {@link #reduce}: examples and the loss summed over them. */
     public record Totals(double samples, double lossSum) {}
 
@@ -325,11 +351,7 @@ public final class AeronAllReduce implements AutoCloseable {
 
     private void await(int phase) {
         long stalledSince = System.nanoTime();
-        while (true) {
-            List<Integer> missing = missing(phase);
-            if (missing.isEmpty()) {
-                return;
-            }
+        while (!arrived(phase)) {
             if (subscription.poll(assembler, 64) > 0) {
                 stalledSince = System.nanoTime();
                 idle.reset();
@@ -339,8 +361,10 @@ public final class AeronAllReduce implements AutoCloseable {
             checkCancelled();
             if (System.nanoTime() - stalledSince > stall.toNanos()) {
                 List<String> who = new ArrayList<>();
-                for (int peer : missing) {
-                    who.add("worker " + peer + " at " + endpoints[peer]);
+                for (int peer = 0; peer < size; peer++) {
+                    if (!arrived(phase, peer)) {
+                        who.add("worker " + peer + " at " + endpoints[peer]);
+                    }
                 }
                 throw stalled("waiting for the " + PHASES[phase] + " from " + String.join(", ", who));
             }
@@ -348,19 +372,19 @@ public final class AeronAllReduce implements AutoCloseable {
         }
     }
 
-    /** Peers whose floats of the current call's {@code phase} have not all arrived. */
-    private List<Integer> missing(int phase) {
-        List<Integer> out = new ArrayList<>();
+    /** Whether every peer's floats of the current call's {@code phase} have arrived (polled in a spin: no allocation). */
+    private boolean arrived(int phase) {
         for (int peer = 0; peer < size; peer++) {
-            if (peer == rank) {
-                continue;
-            }
-            long perCall = phase == REDUCE_SCATTER ? chunkLength(rank) : chunkLength(peer);
-            if (received[phase][peer] < (calls + 1) * perCall) {
-                out.add(peer);
+            if (!arrived(phase, peer)) {
+                return false;
             }
         }
-        return out;
+        return true;
+    }
+
+    private boolean arrived(int phase, int peer) {
+        long perCall = phase == REDUCE_SCATTER ? chunkLength(rank) : chunkLength(peer);
+        return peer == rank || received[phase][peer] >= (calls + 1) * perCall;
     }
 
     private IllegalStateException stalled(String what) {
@@ -388,14 +412,6 @@ public final class AeronAllReduce implements AutoCloseable {
     /** Seconds spent in {@link #reduce}, waiting for the slowest peer included. */
     public double reduceSeconds() {
         return reduceNanos / 1e9;
-    }
-
-    public int rank() {
-        return rank;
-    }
-
-    public int size() {
-        return size;
     }
 
     @Override

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -20,29 +19,6 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /** The all-reduce over real Aeron UDP between threads of this JVM, each one worker. */
 class AeronAllReduceTest {
-
-    /** Endpoints exchanged like Spark's allGather: every worker gets all, in rank order. */
-    static final class Exchange {
-        private final String[] slots;
-        private final CyclicBarrier barrier;
-
-        Exchange(int size) {
-            slots = new String[size];
-            barrier = new CyclicBarrier(size);
-        }
-
-        AeronAllReduce.Rendezvous as(int rank) {
-            return mine -> {
-                slots[rank] = mine;
-                try {
-                    barrier.await(30, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-                return slots.clone();
-            };
-        }
-    }
 
     @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
@@ -59,7 +35,7 @@ class AeronAllReduceTest {
                 }
             }
         }
-        Exchange exchange = new Exchange(size);
+        AeronAllReduce.InProcess exchange = new AeronAllReduce.InProcess(size);
         ExecutorService pool = Executors.newFixedThreadPool(size);
         try {
             List<Future<List<float[]>>> results = new ArrayList<>();
@@ -122,7 +98,7 @@ class AeronAllReduceTest {
     @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void aPeerThatStopsSendingFailsTheStepNamingIt() throws Exception {
-        Exchange exchange = new Exchange(2);
+        AeronAllReduce.InProcess exchange = new AeronAllReduce.InProcess(2);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             // worker 1 joins, then never takes part in a step
