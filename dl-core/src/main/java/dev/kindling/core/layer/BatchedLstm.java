@@ -1,0 +1,288 @@
+package dev.kindling.core.layer;
+
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.Collection;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.params.LSTMParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.same.TimesOneMinus;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * DL4J's {@link LSTM} (same configuration keys, parameter shapes, initialisation and JSON) computed the
+ * way cuDNN and PyTorch's CPU kernel do: the input projection of all time steps is one matrix product
+ * before the loop, the weight gradients and the input gradient are one matrix product each after it,
+ * and each time step does only the recurrent product and the gate arithmetic in place on preallocated
+ * arrays. DL4J's own LSTM builds a dozen new arrays per step in Java and runs the forward pass twice per
+ * training step; at the seed's sizes this layer makes the whole training step several times faster
+ * (BENCHMARKS.md, SPEED WORK). Same function: outputs at masked steps are zeroed and their output
+ * gradient dropped, as DL4J's LSTM does; the state runs on through masked steps.
+ *
+ * <pre>
+ * param  shape        gate blocks (columns)
+ * W      [nIn, 4H]    [i, f, o, g]: input, forget, output gate (sigmoid), candidate g (tanh)
+ * RW     [H, 4H]      DL4J's LSTM orders them [g, f, o, i]; the forget block is the second in
+ * b      [1, 4H]      both, so DL4J's forget-gate bias initialisation applies unchanged
+ * </pre>
+ * c_t = f * c_{t-1} + i * g, h_t = o * tanh(c_t), h_0 = c_0 = 0. Full sequences only:
+ * {@code rnnTimeStep} and truncated BPTT fail with a message. Only DL4J's default activations (tanh,
+ * sigmoid gates).
+ */
+public final class BatchedLstm extends LSTM {
+    private static final long serialVersionUID = 1L;
+
+    /** For JSON. */
+    public BatchedLstm() {
+    }
+
+    /** The batched twin of a built DL4J {@code LSTM} configuration: every field copied. */
+    public static BatchedLstm of(LSTM lstm) {
+        if (!(lstm.getActivationFn() instanceof ActivationTanH) || !(lstm.getGateActivationFn() instanceof ActivationSigmoid)) {
+            throw new IllegalArgumentException("BatchedLstm: activation=" + lstm.getActivationFn() + ", gate activation="
+                    + lstm.getGateActivationFn() + ": only tanh with sigmoid gates; use DL4J's LSTM for others");
+        }
+        BatchedLstm batched = new BatchedLstm();
+        for (Class<?> c = LSTM.class; c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (!Modifier.isStatic(f.getModifiers())) {
+                    f.setAccessible(true);
+                    try {
+                        f.set(batched, f.get(lstm));
+                    } catch (IllegalAccessException e) {
+                        throw new IllegalStateException("BatchedLstm: cannot copy LSTM field " + f.getName(), e);
+                    }
+                }
+            }
+        }
+        return batched;
+    }
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
+                             INDArray paramsView, boolean initializeParams, DataType networkDataType) {
+        Impl layer = new Impl(conf, networkDataType);
+        layer.setListeners(listeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(paramsView);
+        layer.setParamTable(initializer().init(conf, paramsView, initializeParams));
+        layer.setConf(conf);
+        return layer;
+    }
+
+    /** The forward pass's arrays, time-major: what backprop needs. */
+    private record Forward(INDArray x, INDArray gates, INDArray cells, INDArray tanhCells, INDArray hidden) {
+        // x [T*B, nIn] (row t*B + b); gates [T, B, 4H] after the nonlinearities; cells [T+1, B, H] with
+        // cells[0] = c_0 = 0; tanhCells [T, B, H]; hidden [T+1, B, H] with hidden[0] = h_0 = 0
+    }
+
+    /** The layer: DL4J's LSTM with forward and backprop replaced. */
+    static final class Impl extends org.deeplearning4j.nn.layers.recurrent.LSTM {
+        private static final String W = LSTMParamInitializer.INPUT_WEIGHT_KEY;
+        private static final String RW = LSTMParamInitializer.RECURRENT_WEIGHT_KEY;
+        private static final String B = LSTMParamInitializer.BIAS_KEY;
+
+        /** The last training-mode forward pass and its input, for the backprop that follows it. */
+        private Forward cached;
+        private INDArray cachedInput;
+
+        Impl(NeuralNetConfiguration conf, DataType dataType) {
+            super(conf, dataType);
+        }
+
+        private boolean nwc() {
+            return layerConf().getRnnDataFormat() == RNNFormat.NWC;
+        }
+
+        /** Permutation from the layer's [B, C, T] (or [B, T, C]) to time-major [T, B, C]. */
+        private int[] toTimeMajor() {
+            return nwc() ? new int[]{1, 0, 2} : new int[]{2, 0, 1};
+        }
+
+        /** Permutation from time-major [T, B, C] back to the layer's format. */
+        private int[] fromTimeMajor() {
+            return nwc() ? new int[]{1, 0, 2} : new int[]{1, 2, 0};
+        }
+
+        private static INDArray step(INDArray timeMajor, long t) {
+            return timeMajor.get(NDArrayIndex.point(t), NDArrayIndex.all(), NDArrayIndex.all());
+        }
+
+        private static INDArray cols(INDArray a, long from, long to) {
+            return a.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to));
+        }
+
+        private Forward forward(boolean training, LayerWorkspaceMgr mgr, ArrayType memory) {
+            long b = input.size(0);
+            long t = input.size(nwc() ? 1 : 2);
+            long nIn = input.size(nwc() ? 2 : 1);
+            long h = layerConf().getNOut();
+            DataType type = input.dataType();
+            INDArray w = getParamWithNoise(W, training, mgr);
+            INDArray rw = getParamWithNoise(RW, training, mgr);
+            INDArray bias = getParamWithNoise(B, training, mgr);
+
+            INDArray x = mgr.dup(memory, input.permute(toTimeMajor()), 'c').reshape(t * b, nIn);
+            INDArray z = mgr.createUninitialized(memory, type, new long[]{t * b, 4 * h}, 'c');
+            x.mmul(w, z).addiRowVector(bias);                              // every step's input projection
+            INDArray gates = z.reshape(t, b, 4 * h);
+            INDArray cells = mgr.create(memory, type, new long[]{t + 1, b, h}, 'c');
+            INDArray tanhCells = mgr.createUninitialized(memory, type, new long[]{t, b, h}, 'c');
+            INDArray hidden = mgr.create(memory, type, new long[]{t + 1, b, h}, 'c');
+            INDArray scratch = mgr.createUninitialized(memory, type, new long[]{b, h}, 'c');
+            for (long s = 0; s < t; s++) {
+                INDArray a = step(gates, s);                                 // [B, 4H]
+                Nd4j.gemm(step(hidden, s), rw, a, false, false, 1.0, 1.0);  // += h_{s-1} RW
+                INDArray sig = cols(a, 0, 3 * h);
+                Nd4j.exec(new Sigmoid(sig, sig));
+                INDArray g = cols(a, 3 * h, 4 * h);
+                Nd4j.exec(new Tanh(g, g));
+                INDArray c = step(cells, s + 1);
+                cols(a, h, 2 * h).mul(step(cells, s), c);                   // f * c_{s-1}
+                c.addi(cols(a, 0, h).mul(g, scratch));                      // + i * g
+                INDArray tc = step(tanhCells, s);
+                Nd4j.exec(new Tanh(c, tc));
+                cols(a, 2 * h, 3 * h).mul(tc, step(hidden, s + 1));        // h = o * tanh(c)
+            }
+            return new Forward(x, gates, cells, tanhCells, hidden);
+        }
+
+        /** [B, T] mask as a broadcastable [B, 1, T] (or [B, T, 1]) array. */
+        private INDArray mask(INDArray like) {
+            return maskArray.castTo(like.dataType()).reshape(nwc()
+                    ? new long[]{like.size(0), like.size(1), 1} : new long[]{like.size(0), 1, like.size(2)});
+        }
+
+        @Override
+        public INDArray activate(INDArray input, boolean training, LayerWorkspaceMgr mgr) {
+            setInput(input, mgr);
+            return activate(training, mgr);
+        }
+
+        @Override
+        public INDArray activate(boolean training, LayerWorkspaceMgr mgr) {
+            assertInputSet(false);
+            checkRank();
+            applyDropOutIfNecessary(training, mgr);
+            // in training the pass is kept for backprop: in the activations workspace, which DL4J keeps
+            // open until backprop is done
+            Forward f = forward(training, mgr, training ? ArrayType.ACTIVATIONS : ArrayType.FF_WORKING_MEM);
+            cached = training ? f : null;
+            cachedInput = training ? input : null;
+            long t = f.hidden().size(0) - 1;
+            INDArray hs = f.hidden().get(NDArrayIndex.interval(1, t + 1), NDArrayIndex.all(), NDArrayIndex.all());
+            INDArray out = mgr.dup(ArrayType.ACTIVATIONS, hs.permute(fromTimeMajor()), 'c');
+            if (maskArray != null) {
+                out.muli(mask(out));
+            }
+            return out;
+        }
+
+        @Override
+        public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
+            assertInputSet(true);
+            checkRank();
+            applyDropOutIfNecessary(true, mgr);
+            ArrayType memory = ArrayType.BP_WORKING_MEM;
+            Forward f = cached != null && cachedInput == input ? cached : forward(true, mgr, memory);
+            cached = null;
+            cachedInput = null;
+            long t = f.gates().size(0);
+            long b = f.gates().size(1);
+            long h = layerConf().getNOut();
+            DataType type = input.dataType();
+            INDArray w = getParamWithNoise(W, true, mgr);
+            INDArray rw = getParamWithNoise(RW, true, mgr);
+
+            INDArray eps = maskArray == null ? epsilon : epsilon.mul(mask(epsilon));
+            INDArray dh = mgr.dup(memory, eps.permute(toTimeMajor()), 'c');  // [T, B, H]: dL/dh_s, grows by the recurrence
+            INDArray dz = mgr.createUninitialized(memory, type, new long[]{t, b, 4 * h}, 'c');
+            INDArray dc = mgr.create(memory, type, new long[]{b, h}, 'c');     // dL/dc_s carried back
+            INDArray scratch = mgr.createUninitialized(memory, type, new long[]{b, 3 * h}, 'c');
+            INDArray tanhScratch = cols(scratch, 0, h);
+            for (long s = t - 1; s >= 0; s--) {
+                INDArray a = step(f.gates(), s);
+                INDArray i = cols(a, 0, h), fg = cols(a, h, 2 * h), o = cols(a, 2 * h, 3 * h), g = cols(a, 3 * h, 4 * h);
+                INDArray tc = step(f.tanhCells(), s);
+                INDArray dhs = step(dh, s);
+                INDArray d = step(dz, s);
+                INDArray di = cols(d, 0, h), df = cols(d, h, 2 * h), dO = cols(d, 2 * h, 3 * h), dg = cols(d, 3 * h, 4 * h);
+                dhs.mul(tc, dO);                                            // dL/do
+                tc.mul(tc, tanhScratch).rsubi(1.0).muli(o).muli(dhs);       // dh * o * (1 - tanh^2 c)
+                dc.addi(tanhScratch);                                       // dL/dc_s
+                dc.mul(g, di);                                              // dL/di
+                dc.mul(i, dg);                                              // dL/dg
+                dc.mul(step(f.cells(), s), df);                             // dL/df
+                dc.muli(fg);                                                // dL/dc_{s-1}
+                INDArray sig = cols(a, 0, 3 * h);
+                Nd4j.exec(new TimesOneMinus(sig, scratch));                  // sigmoid' = s (1 - s)
+                cols(d, 0, 3 * h).muli(scratch);
+                g.mul(g, tanhScratch).rsubi(1.0);                            // tanh' = 1 - g^2
+                dg.muli(tanhScratch);
+                if (s > 0) {
+                    Nd4j.gemm(d, rw, step(dh, s - 1), false, true, 1.0, 1.0);  // dL/dh_{s-1} += dz RW^T
+                }
+            }
+            INDArray dzFlat = dz.reshape(t * b, 4 * h);
+            INDArray hPrev = f.hidden().get(NDArrayIndex.interval(0, t), NDArrayIndex.all(), NDArrayIndex.all())
+                    .reshape(t * b, h);
+            gradientViews.get(W).assign(f.x().transpose().mmul(dzFlat));
+            gradientViews.get(RW).assign(hPrev.transpose().mmul(dzFlat));
+            gradientViews.get(B).assign(dzFlat.sum(true, 0));
+            INDArray dx = dzFlat.mmul(w.transpose()).reshape(t, b, input.size(nwc() ? 2 : 1));
+            INDArray inputGradient = mgr.dup(ArrayType.ACTIVATION_GRAD, dx.permute(fromTimeMajor()), 'c');
+
+            Gradient gradient = new DefaultGradient();
+            gradient.gradientForVariable().put(W, gradientViews.get(W));
+            gradient.gradientForVariable().put(RW, gradientViews.get(RW));
+            gradient.gradientForVariable().put(B, gradientViews.get(B));
+            weightNoiseParams.clear();
+            return new Pair<>(gradient, backpropDropOutIfPresent(inputGradient));
+        }
+
+        private void checkRank() {
+            if (input.rank() != 3) {
+                throw new IllegalStateException("BatchedLstm '" + layerConf().getLayerName() + "': input shape "
+                        + Arrays.toString(input.shape()) + ": must be rank 3 [batch, features, time]");
+            }
+        }
+
+        @Override
+        public Pair<Gradient, INDArray> tbpttBackpropGradient(INDArray epsilon, int length, LayerWorkspaceMgr mgr) {
+            throw unsupported("truncated BPTT");
+        }
+
+        @Override
+        public INDArray rnnTimeStep(INDArray input, LayerWorkspaceMgr mgr) {
+            throw unsupported("rnnTimeStep");
+        }
+
+        @Override
+        public INDArray rnnActivateUsingStoredState(INDArray input, boolean training, boolean storeLast,
+                                                    LayerWorkspaceMgr mgr) {
+            throw unsupported("stored-state activation");
+        }
+
+        private UnsupportedOperationException unsupported(String what) {
+            return new UnsupportedOperationException("BatchedLstm '" + layerConf().getLayerName() + "': " + what
+                    + " is not supported (full sequences only); build the model with DL4J's LSTM for it");
+        }
+    }
+}
