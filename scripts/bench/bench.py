@@ -558,12 +558,12 @@ def main():
     sections = set(a.sections.split(","))
     if a.quick:
         a.reps = a.reps or 3
-        a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 50, 200, 1, 2, "1024,2048", 200
+        a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 1000, 500, 1, 2, "1024,2048", 200
         a.step_scale = 1
         a.threads = [int(t) for t in (a.threads or "1").split(",")]
     else:
         a.reps = a.reps or 5
-        a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 50, 400, 3, 3, "1024,2048,4096", 400
+        a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 2000, 1000, 3, 3, "1024,2048,4096", 400
         a.step_scale = 2
         a.threads = [int(t) for t in (a.threads or "1,2").split(",")]
     a.seed_dir = os.path.abspath(a.seed_dir)

@@ -31,7 +31,7 @@ import org.nd4j.linalg.activations.Activation;
  * out        [B, k]        head[2..3] Dropout, Linear   softmax + CE
  * </pre>
  * Each bidirectional layer is built from two plain LSTMs: the backward one reads every sequence
- * reversed within its mask ({@code ReverseTimeSeriesVertex}), so right padding stays at the end
+ * reversed within its mask ({@code ReverseWithinMask}, DL4J's {@code ReverseTimeSeriesVertex} function), so right padding stays at the end
  * in both directions, where a forward-running LSTM's real steps never see it. The output for a
  * right-padded sequence therefore equals the unpadded one's (the seed's pack_padded_sequence note;
  * tested). DL4J's own {@code Bidirectional} wrapper does not do this: inside a graph its LSTMs never

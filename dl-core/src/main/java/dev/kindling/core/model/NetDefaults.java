@@ -1,6 +1,7 @@
 package dev.kindling.core.model;
 
 import dev.kindling.core.optim.AdamW;
+import dev.kindling.core.optim.LossOnlyScore;
 import dev.kindling.core.schedule.CosineAnnealing;
 import dev.kindling.core.schedule.CosineAnnealingSchedule;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -64,8 +65,11 @@ public record NetDefaults(long seed, DataType dataType, IUpdater updater, double
         return AdamW.decoupledDecay(b, weightDecay);
     }
 
-    /** Every architecture passes its built configuration through here (DL4J M2.1's duplicated decay). */
+    /**
+     * Every architecture passes its built configuration through here: DL4J M2.1's duplicated decay removed,
+     * and decay kept out of the reported loss ({@link LossOnlyScore}).
+     */
     public ComputationGraphConfiguration finish(ComputationGraphConfiguration conf) {
-        return AdamW.dropDuplicateDecay(conf);
+        return LossOnlyScore.apply(AdamW.dropDuplicateDecay(conf));
     }
 }

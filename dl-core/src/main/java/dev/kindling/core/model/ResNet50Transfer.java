@@ -135,7 +135,8 @@ public final class ResNet50Transfer {
         // ... and the zoo's L1 1e-7 and L2 5e-5 give way to decoupled weight decay. Set here, on each trainable
         // layer: FineTuneConfiguration.weightDecay throws a ConcurrentModificationException in DL4J M2.1.
         java.util.List<org.nd4j.linalg.learning.regularization.Regularization> decay = defaults.weightDecay() > 0
-                ? java.util.List.of(new org.nd4j.linalg.learning.regularization.WeightDecay(defaults.weightDecay(), true))
+                ? java.util.List.of(new dev.kindling.core.optim.LossOnlyScore.DecoupledDecay(
+                        new org.nd4j.linalg.schedule.FixedSchedule(defaults.weightDecay()), true))
                 : java.util.List.of();
         for (var e : conf.getVertices().entrySet()) {
             if (e.getValue() instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BaseLayer bl) {

@@ -9,7 +9,10 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import dev.kindling.core.DoublePrecision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.learning.config.Sgd;
 
@@ -53,6 +56,19 @@ class GlobalNormClippingTest {
 
         assertEquals(plain.params(), clipped.params());
         assertTrue(clipping.lastNorm() > 0 && clipping.lastNorm() < 1e6, "lastNorm=" + clipping.lastNorm());
+    }
+
+    @Test
+    void squaredNormOfFloatViewsIsCloseToTheDoubleValue() {
+        INDArray flat = Nd4j.rand(DataType.FLOAT, 1, 200_011);
+        INDArray contiguous = flat.get(NDArrayIndex.all(), NDArrayIndex.interval(7, 200_007)); // offset view
+        INDArray strided = flat.reshape(1, 200_011).get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 200_011));
+        for (INDArray v : new INDArray[] {contiguous, strided}) {
+            double exact = v.castTo(DataType.DOUBLE).norm2Number().doubleValue();
+            double got = GlobalNormClipping.squaredNorm(v);
+            // BLAS dot on the contiguous view; ND4J's float norm2 (1.7e-5 off here) on the strided one
+            assertEquals(1.0, got / (exact * exact), v == contiguous ? 1e-6 : 1e-4, "ews " + v.elementWiseStride());
+        }
     }
 
     @Test
