@@ -12,8 +12,8 @@ Sections (--sections, default all):
   dist    rows with dist=True: `train` with --dist local, shared and averaging (local[2]) for equal
           epochs: samples/s, test accuracy, bytes sent vs dense fp32, driver and encode overhead/step
   decode  shard decoding: DL4J's DataSet.load vs Kindling's ShardDecoder on the same bytes (the
-          before/after of the speed work); with --baseline-jar also `train --dist local` with that
-          older jar vs this one, alternating
+          before/after of the speed work); with --baseline-jar also `train --dist local` and the
+          training step of the --baseline-rows with that older jar vs this one, alternating
 """
 import argparse
 import datetime
@@ -210,7 +210,8 @@ def free_udp_port():
 
 # name in the table -> train's flags; "shared" is DL4J's threshold encoding, "dense" Kindling's all-reduce
 DISTS = {"local": ["--dist=local"], "shared": ["--dist=shared", "--encoding=threshold"],
-         "dense": ["--dist=shared", "--encoding=dense"], "averaging": ["--dist=averaging"]}
+         "dense": ["--dist=shared", "--encoding=dense"], "topk": ["--dist=shared", "--encoding=topk"],
+         "averaging": ["--dist=averaging"]}
 
 
 def dist(env, a, results):
@@ -266,7 +267,7 @@ def dist(env, a, results):
 
 
 def cluster(env, a, results):
-    """The distribution row's shared master, with both encodings (DL4J's threshold, Kindling's dense), on the
+    """The distribution row's shared master, with its encodings (DL4J's threshold, Kindling's dense and topk), on the
     real local cluster (scripts/local-cluster.sh: Spark standalone, two workers of one core whose executors
     are JVMs of their own), so that updates cross Aeron between JVMs and bytes sent against dense fp32
     (compression) are measured. The data is
@@ -281,7 +282,7 @@ def cluster(env, a, results):
     master, aeron, workers = f"spark://{conf[0]}:{conf[1]}", conf[2], int(conf[3])
     was_up = subprocess.run([script, "status"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
     subprocess.run([script, "up"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
-    runs = {"shared": [], "dense": []}
+    runs = {"shared": [], "dense": [], "topk": []}
     try:
         for rep in range(a.dist_reps):
             for d in runs:
@@ -335,6 +336,27 @@ def decode(env, a, results):
                                    "after_samples_per_s": spread([x["samples_per_s"] for x in sides["after"]]),
                                    "before_wall_s": spread([x["wall_s"] for x in sides["before"]]),
                                    "after_wall_s": spread([x["wall_s"] for x in sides["after"]])}
+        code_ab(env, a, results)
+
+
+def code_ab(env, a, results):
+    """The peer rows' training step with the baseline jar and with this one: the speed work in code."""
+    out = []
+    for name in [n for n in a.baseline_rows.split(",") if n]:
+        row = rowspec.by_name(name)
+        data = env.dataset(row)
+        warmup, steps = row_steps(row, a)
+        sides = {"before": [], "after": []}
+        for rep in range(a.reps):
+            for which in (("before", "after") if rep % 2 == 0 else ("after", "before")):
+                r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train), f"--warmup={warmup}",
+                                       f"--steps={steps}"], 1, f"code-{name}-{which}-{rep}",
+                             jar=a.baseline_jar if which == "before" else None)
+                sides[which].append(r["steps_per_cpu_s"])
+        b, f = spread(sides["before"]), spread(sides["after"])
+        out.append({"row": name, "before_steps_per_cpu_s": b, "after_steps_per_cpu_s": f,
+                    "speedup": f["median"] / b["median"]})
+    results["code_ab"] = out
 
 
 # Speed work that is a JVM option: (key, bench row, what the option changes, before, after). Same jar,
@@ -463,9 +485,10 @@ def table(results):
             L.append(f"dense all-reduce alone, {r['floats']} floats (the seed-size GPT's gradient) among {r['workers']} workers of one JVM"
                      f" over Aeron UDP loopback: {fmt_s(r['ms_per_call'], '{:.1f}')} ms per step,"
                      f" {fmt_s(r['mb_per_s_per_worker'], '{:.0f}')} MB/s sent per worker")
-        L.append("shared: DL4J's threshold encoding; dense: Kindling's all-reduce (--encoding=dense). On local[N] every worker lives"
-                 " in the driver JVM: DL4J's encoded updates do not cross Aeron (bytes sent are control traffic at most; its"
-                 " compression needs executors in separate JVMs, the cluster rows), the dense all-reduce's do (UDP loopback)")
+        L.append("shared: DL4J's threshold encoding; dense: Kindling's all-reduce (--encoding=dense); topk: Kindling's sparse step sharing"
+                 " (--encoding=topk, density 0.004). On local[N] every worker lives in the driver JVM: DL4J's encoded updates do not cross"
+                 " Aeron (bytes sent are control traffic at most; its compression needs executors in separate JVMs, the cluster rows),"
+                 " Kindling's do (UDP loopback)")
     if "cluster" in results:
         c = results["cluster"]
         for d, e in c.get("encodings", {"shared": c}).items():  # results.json before the dense rows: one encoding
@@ -486,6 +509,9 @@ def table(results):
                 h = results[key]
                 L.append(f"{h['row']} steps/CPU-s, 1 thread, {h['what']}: {fmt_s(h['before_steps_per_cpu_s'], '{:.2f}')} -> "
                          f"{fmt_s(h['after_steps_per_cpu_s'], '{:.2f}')} = {h['speedup']:.2f}x")
+        for c in results.get("code_ab", []):
+            L.append(f"{c['row']} steps/CPU-s, 1 thread, baseline jar -> this jar: {fmt_s(c['before_steps_per_cpu_s'], '{:.2f}')} -> "
+                     f"{fmt_s(c['after_steps_per_cpu_s'], '{:.2f}')} = {c['speedup']:.2f}x")
         if "before_after" in results:
             b = results["before_after"]
             L.append(f"train --dist=local {b['row']} {b['epochs']} epoch(s): samples/s {fmt_s(b['before_samples_per_s'], '{:.0f}')} "
@@ -547,7 +573,10 @@ def main():
     ap.add_argument("--rows", default="", help="comma-separated row names (default: all of rows.ROWS)")
     ap.add_argument("--threads", default="", help="comma-separated thread counts (default 1; full mode 1,2)")
     ap.add_argument("--reps", type=int)
-    ap.add_argument("--baseline-jar", default="", help="an older job jar for before/after `train --dist=local` rows")
+    ap.add_argument("--baseline-jar", default="", help="an older job jar for before/after rows: `train --dist=local` and "
+                    "the training step of the --baseline-rows")
+    ap.add_argument("--baseline-rows", default="mlp-fashion,lstm-classifier",
+                    help="peer rows whose training step is compared with the baseline jar's")
     ap.add_argument("--resume", action="store_true",
                     help="keep the sections an interrupted run saved in <out>/results.partial.json and run the rest")
     ap.add_argument("--work", default=os.path.join(ROOT, "runs", "bench"))

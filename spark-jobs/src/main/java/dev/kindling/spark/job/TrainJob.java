@@ -225,7 +225,7 @@ public final class TrainJob {
                     workers = SparkJobs.workers(sc);
                     Preflight.require(PreflightJob.checks(sc, c, net.numParams()));
                     boolean shared = p.dist().equals("shared");
-                    boolean dense = shared && p.encoding().equals("dense");
+                    boolean dense = shared && (p.encoding().equals("dense") || p.encoding().equals("topk"));
                     Map<String, Long> aeronBefore = shared ? AeronTraffic.snapshot(sc) : null;
                     long stepsBefore = state.steps; // a resumed run counts only the traffic of its own steps
                     SparkComputationGraph sparkNet = null;
@@ -234,7 +234,8 @@ public final class TrainJob {
                     if (dense) {
                         ComputationGraph driverNet = net;
                         trainer = new AllReduceTrainer(sc, net, train, val, p.manifest(), storage, listeners(p, telemetry), p.seed(),
-                                augmentation, workers, Masters.peerTimeout(c), p.timeout(), p.progressSeconds(), p.progressSeconds());
+                                augmentation, workers, Masters.peerTimeout(c), p.timeout(), p.progressSeconds(), p.progressSeconds(),
+                                p.encoding().equals("topk") ? Masters.topkDensity(c) : 0);
                         current = () -> driverNet;
                     } else {
                         sparkNet = new SparkComputationGraph(sc, net, Masters.build(c, p.manifest().batchSize(), workers, workersPerNode(sc)));

@@ -78,9 +78,12 @@ public final class AeronAllReduce implements AutoCloseable {
     static final int HEADER_BYTES = 48;
     /** Floats per message (64 KiB): Aeron fragments and reassembles them. */
     static final int PIECE_FLOATS = 16 * 1024;
+    /** (index, value) pairs per sparse message (64 KiB). */
+    static final int PIECE_PAIRS = 8 * 1024;
     private static final int REDUCE_SCATTER = 0;
     private static final int ALL_GATHER = 1;
-    private static final String[] PHASES = {"reduce-scatter", "all-gather"};
+    private static final int SPARSE = 2;
+    private static final String[] PHASES = {"reduce-scatter", "all-gather", "sparse all-gather"};
 
     private final int rank;
     private final int size;
@@ -102,7 +105,17 @@ public final class AeronAllReduce implements AutoCloseable {
     private final long[][] received;
     private final double[] peerSamples;
     private final double[] peerLoss;
+    /** Sparse pairs per call parity (a peer may be one call ahead) and sender: indices, values, counts. */
+    private final int[][][] sparseIndex;
+    private final float[][][] sparseValue;
+    private final int[][] sparseReceived;
+    private final int[][] sparseTotal;
+    private final double[][] sparseSamples;
+    private final double[][] sparseLoss;
+    private final UnsafeBuffer pairs = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(PIECE_PAIRS * 8));
     private long calls;
+    /** Dense calls so far: {@link #received} counts their floats cumulatively. */
+    private long denseCalls;
     private long bytesSent;
     private long reduceNanos;
     private RuntimeException protocolError;
@@ -124,6 +137,15 @@ public final class AeronAllReduce implements AutoCloseable {
         this.received = new long[2][size];
         this.peerSamples = new double[size];
         this.peerLoss = new double[size];
+        this.sparseIndex = new int[2][size][0];
+        this.sparseValue = new float[2][size][0];
+        this.sparseReceived = new int[2][size];
+        this.sparseTotal = new int[2][size];
+        this.sparseSamples = new double[2][size];
+        this.sparseLoss = new double[2][size];
+        for (int[] t : sparseTotal) {
+            java.util.Arrays.fill(t, -1);
+        }
     }
 
     /**
@@ -258,6 +280,7 @@ public final class AeronAllReduce implements AutoCloseable {
         }
         await(ALL_GATHER);
         calls++;
+        denseCalls++;
         vector.reshape(length).assign(work);
         reduceNanos += System.nanoTime() - t0;
         return totals;
@@ -294,17 +317,74 @@ public final class AeronAllReduce implements AutoCloseable {
             header.putInt(24, n, ByteOrder.LITTLE_ENDIAN);
             header.putDouble(32, samples, ByteOrder.LITTLE_ENDIAN);
             header.putDouble(40, lossSum, ByteOrder.LITTLE_ENDIAN);
-            offer(peer, phase, start + done, n);
+            offer(peer, phase, workBytes, (int) ((start + done) * 4), n * 4);
         }
     }
 
-    private void offer(int peer, int phase, long index, int n) {
+    /**
+     * Replaces {@code vector} on every worker by the sum of every worker's sparse vector: this worker's
+     * is {@code count} (index, value) pairs, the indices distinct. Each worker sends its pairs to every
+     * peer ({@code 8 count} bytes each) and adds all workers' pairs in rank order into zeros, so every
+     * worker ends with bit-identical sums. Returns every worker's {@code samples} and {@code lossSum}
+     * added up; calls must alternate with {@link #reduce} in the same order on every worker.
+     */
+    public Totals reduceSparse(INDArray vector, int[] index, float[] value, int count, double samples, double lossSum) {
+        if (vector.length() != length) {
+            throw new IllegalArgumentException("sparse all-reduce into " + vector.length() + " floats; opened for " + length);
+        }
+        long t0 = System.nanoTime();
+        int parity = (int) (calls & 1);
+        for (int k = 1; k < size; k++) {
+            int peer = (rank + k) % size;
+            int done = 0;
+            do { // an empty set is still one message: the peers learn the count
+                int n = Math.min(PIECE_PAIRS, count - done);
+                header.putLong(0, calls, ByteOrder.LITTLE_ENDIAN);
+                header.putInt(8, SPARSE, ByteOrder.LITTLE_ENDIAN);
+                header.putInt(12, rank, ByteOrder.LITTLE_ENDIAN);
+                header.putLong(16, done, ByteOrder.LITTLE_ENDIAN);
+                header.putInt(24, n, ByteOrder.LITTLE_ENDIAN);
+                header.putInt(28, count, ByteOrder.LITTLE_ENDIAN);
+                header.putDouble(32, samples, ByteOrder.LITTLE_ENDIAN);
+                header.putDouble(40, lossSum, ByteOrder.LITTLE_ENDIAN);
+                for (int j = 0; j < n; j++) {
+                    pairs.putInt(j * 4, index[done + j], ByteOrder.LITTLE_ENDIAN);
+                    pairs.putFloat(n * 4 + j * 4, value[done + j], ByteOrder.LITTLE_ENDIAN);
+                }
+                offer(peer, SPARSE, pairs, 0, n * 8);
+                done += n;
+            } while (done < count);
+        }
+        await(SPARSE);
+        work.assign(0);
+        double allSamples = 0;
+        double allLoss = 0;
+        for (int r = 0; r < size; r++) {
+            int[] idx = r == rank ? index : sparseIndex[parity][r];
+            float[] val = r == rank ? value : sparseValue[parity][r];
+            int n = r == rank ? count : sparseTotal[parity][r];
+            for (int j = 0; j < n; j++) {
+                int at = idx[j] * 4;
+                workBytes.putFloat(at, workBytes.getFloat(at) + val[j]);
+            }
+            allSamples += r == rank ? samples : sparseSamples[parity][r];
+            allLoss += r == rank ? lossSum : sparseLoss[parity][r];
+            sparseReceived[parity][r] = 0;
+            sparseTotal[parity][r] = -1;
+        }
+        calls++;
+        vector.reshape(length).assign(work);
+        reduceNanos += System.nanoTime() - t0;
+        return new Totals(allSamples, allLoss);
+    }
+
+    private void offer(int peer, int phase, DirectBuffer payload, int payloadOffset, int payloadBytes) {
         ExclusivePublication pub = publications[peer];
         long stalledSince = System.nanoTime();
         while (true) {
-            long result = pub.offer(header, 0, HEADER_BYTES, workBytes, (int) (index * 4), n * 4);
+            long result = pub.offer(header, 0, HEADER_BYTES, payload, payloadOffset, payloadBytes);
             if (result > 0) {
-                bytesSent += HEADER_BYTES + n * 4L;
+                bytesSent += HEADER_BYTES + (long) payloadBytes;
                 idle.reset();
                 return;
             }
@@ -331,11 +411,32 @@ public final class AeronAllReduce implements AutoCloseable {
         int from = buf.getInt(offset + 12, ByteOrder.LITTLE_ENDIAN);
         long index = buf.getLong(offset + 16, ByteOrder.LITTLE_ENDIAN);
         int n = buf.getInt(offset + 24, ByteOrder.LITTLE_ENDIAN);
-        // a peer may be one call ahead in the reduce-scatter, never further, and never in the all-gather
-        boolean expected = phase == REDUCE_SCATTER ? call == calls || call == calls + 1 : call == calls;
-        if (!expected || from < 0 || from >= size || from == rank || len != HEADER_BYTES + n * 4) {
+        // a peer may be one call ahead in the reduce-scatter and the sparse all-gather, never further, and
+        // never in the all-gather
+        boolean expected = phase == ALL_GATHER ? call == calls : call == calls || call == calls + 1;
+        int bytesPer = phase == SPARSE ? 8 : 4;
+        if (!expected || phase < 0 || phase > SPARSE || from < 0 || from >= size || from == rank || n < 0
+                || len != HEADER_BYTES + n * bytesPer) {
             protocolError = new IllegalStateException("all-reduce: worker " + rank + " at call " + calls + " got a message of call " + call
                     + " phase " + phase + " from worker " + from + " (" + len + " bytes): workers are out of step");
+            return;
+        }
+        if (phase == SPARSE) {
+            int parity = (int) (call & 1);
+            int total = buf.getInt(offset + 28, ByteOrder.LITTLE_ENDIAN);
+            if (sparseIndex[parity][from].length < total) {
+                sparseIndex[parity][from] = new int[total];
+                sparseValue[parity][from] = new float[total];
+            }
+            int at = (int) index;
+            for (int j = 0; j < n; j++) {
+                sparseIndex[parity][from][at + j] = buf.getInt(offset + HEADER_BYTES + j * 4, ByteOrder.LITTLE_ENDIAN);
+                sparseValue[parity][from][at + j] = buf.getFloat(offset + HEADER_BYTES + n * 4 + j * 4, ByteOrder.LITTLE_ENDIAN);
+            }
+            sparseTotal[parity][from] = total;
+            sparseReceived[parity][from] += n;
+            sparseSamples[parity][from] = buf.getDouble(offset + 32, ByteOrder.LITTLE_ENDIAN);
+            sparseLoss[parity][from] = buf.getDouble(offset + 40, ByteOrder.LITTLE_ENDIAN);
             return;
         }
         if (phase == REDUCE_SCATTER) {
@@ -383,8 +484,15 @@ public final class AeronAllReduce implements AutoCloseable {
     }
 
     private boolean arrived(int phase, int peer) {
+        if (peer == rank) {
+            return true;
+        }
+        if (phase == SPARSE) {
+            int parity = (int) (calls & 1);
+            return sparseTotal[parity][peer] >= 0 && sparseReceived[parity][peer] == sparseTotal[parity][peer];
+        }
         long perCall = phase == REDUCE_SCATTER ? chunkLength(rank) : chunkLength(peer);
-        return peer == rank || received[phase][peer] >= (calls + 1) * perCall;
+        return received[phase][peer] >= (denseCalls + 1) * perCall;
     }
 
     private IllegalStateException stalled(String what) {
@@ -409,7 +517,7 @@ public final class AeronAllReduce implements AutoCloseable {
         return bytesSent;
     }
 
-    /** Seconds spent in {@link #reduce}, waiting for the slowest peer included. */
+    /** Seconds spent in {@link #reduce} and {@link #reduceSparse}, waiting for the slowest peer included. */
     public double reduceSeconds() {
         return reduceNanos / 1e9;
     }

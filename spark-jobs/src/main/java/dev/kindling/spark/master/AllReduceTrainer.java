@@ -80,7 +80,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
     public AllReduceTrainer(JavaSparkContext sc, ComputationGraph net, List<String> trainShards, List<String> valShards,
                             Manifest manifest, HadoopStorage storage, List<TrainingListener> listeners, long seed,
                             ImageAugmentation augmentation, int workers, Duration stall, Duration timeout, int heartbeatSeconds,
-                            int progressSeconds) {
+                            int progressSeconds, double density) {
         this.sc = sc;
         this.net = net;
         this.trainShards = List.copyOf(trainShards);
@@ -89,7 +89,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         this.workers = workers;
         this.timeout = timeout;
         this.heartbeatSeconds = heartbeatSeconds;
-        this.settings = new Worker.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progressSeconds);
+        this.settings = new Worker.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progressSeconds, density);
     }
 
     /** The epoch's shard order: shuffled from {@code seed + epoch}, padded from its start to a multiple of the workers. */
@@ -186,8 +186,9 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
             implements Serializable {
         private static final long serialVersionUID = 1L;
 
+        /** @param density top-k density of the sparse encoding; 0: the dense all-reduce */
         record Settings(HadoopStorage storage, ArrayList<TrainingListener> listeners, long seed, ImageAugmentation augmentation,
-                        Duration stall, int progressSeconds) implements Serializable {}
+                        Duration stall, int progressSeconds, double density) implements Serializable {}
 
         /** What a replica reports: rank 0 also its parameters, optimizer state and iteration count. */
         static final class Result implements Serializable {
@@ -235,7 +236,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
             int rounds = order.size() / workers;
             try (AeronAllReduce ar = AeronAllReduce.open(rank, workers, net.numParams(), host, ctx::allGather, settings.stall(),
                     ctx::isInterrupted)) {
-                GradientSum sum = new GradientSum(ar);
+                Sharing sum = settings.density() > 0 ? new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank)) : new GradientSum(ar);
                 List<TrainingListener> listeners = new ArrayList<>();
                 listeners.add(sum); // first: clipping, loss scaling and the optimizer see the summed gradient
                 listeners.addAll(settings.listeners());
@@ -259,11 +260,22 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
                 r.lossSum = sum.lossSum;
                 r.bytesSent = ar.bytesSent();
                 r.reduceSeconds = ar.reduceSeconds();
-                // the replicas' mean, and how far this replica is from it (rounding only: see check)
                 INDArray mean = net.params().dup();
-                ar.reduce(mean, 0, 0);
-                mean.divi(workers);
-                r.deviation = net.params().sub(mean).amaxNumber().doubleValue();
+                if (settings.density() > 0) {
+                    // topk replicas apply the same sums to the same parameters: bit-identical, which a
+                    // fingerprint (sum and sum of squares) checks without sending the parameters
+                    double total = mean.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).sumNumber().doubleValue();
+                    double squares = mean.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).norm2Number().doubleValue();
+                    squares *= squares;
+                    AeronAllReduce.Totals all = ar.reduceSparse(Nd4j.create(mean.dataType(), mean.length()), new int[0],
+                            new float[0], 0, total, squares);
+                    r.deviation = Math.max(Math.abs(all.samples() - workers * total), Math.abs(all.lossSum() - workers * squares));
+                } else {
+                    // the replicas' mean, and how far this replica is from it (rounding only: see check)
+                    ar.reduce(mean, 0, 0);
+                    mean.divi(workers);
+                    r.deviation = net.params().sub(mean).amaxNumber().doubleValue();
+                }
                 r.scale = mean.amaxNumber().doubleValue();
                 if (rank == 0) {
                     r.params = mean.data().asFloat();
@@ -276,16 +288,63 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         }
     }
 
+    /** How a replica shares its step with the others; counts every worker's examples and loss. */
+    abstract static class Sharing extends BaseTrainingListener {
+        double samples;
+        double lossSum;
+    }
+
+    /**
+     * The topk encoding: each replica takes its own optimizer step on its own minibatch (its optimizer
+     * state stays its own, as with DL4J's shared master), then the replicas exchange the steps, sparse:
+     * each sends the largest entries of its parameter change plus what it has not sent yet
+     * ({@link TopK}), and every replica moves from the parameters it started the step with by the sum
+     * of all replicas' sent entries. All replicas apply the same sum to the same parameters, so they
+     * stay identical. Sending gradients instead (and one optimizer step on their sparse sum) trained
+     * worse: Adam normalises each entry by its own history, so an entry sent rarely takes an outsized
+     * step (measured: Fashion MLP, 1 epoch, density 0.004, test accuracy 0.811 against 0.848 dense).
+     */
+    static final class UpdateSum extends Sharing {
+        private final AeronAllReduce ar;
+        private final TopK topK;
+        private INDArray before;
+        private INDArray change;
+
+        UpdateSum(AeronAllReduce ar, TopK topK) {
+            this.ar = ar;
+            this.topK = topK;
+        }
+
+        @Override
+        public void onGradientCalculation(Model model) {
+            if (before == null) {
+                before = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, model.numParams());
+                change = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, model.numParams());
+            }
+            before.assign(model.params().reshape(model.numParams()));
+        }
+
+        @Override
+        public void iterationDone(Model model, int iteration, int epoch) {
+            INDArray params = model.params().reshape(model.numParams());
+            change.assign(params).subi(before);
+            int local = Math.max(1, model.batchSize());
+            int count = topK.select(change);
+            AeronAllReduce.Totals totals = ar.reduceSparse(change, topK.index(), topK.value(), count, local, model.score() * local);
+            params.assign(before).addi(change);
+            samples += totals.samples();
+            lossSum += totals.lossSum();
+        }
+    }
+
     /**
      * Replaces the minibatch gradient by the mean over every worker's examples, before the updater:
      * DL4J's gradient here is the minibatch sum, which the updater divides by the local batch size,
      * so the summed gradient is scaled by {@code local / total}; pseudo-gradients the updater does not
      * divide (BatchNorm's running statistics) become the example-weighted mean of the workers'.
      */
-    static final class GradientSum extends BaseTrainingListener {
+    static final class GradientSum extends Sharing {
         private final AeronAllReduce ar;
-        double samples;
-        double lossSum;
 
         GradientSum(AeronAllReduce ar) {
             this.ar = ar;

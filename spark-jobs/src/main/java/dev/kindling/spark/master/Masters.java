@@ -46,6 +46,7 @@ public final class Masters {
         if (dist.equals("shared")) {
             c.oneOf(Keys.ENCODING, ENCODINGS);
             peerTimeout(c);
+            topkDensity(c);
             aeronPort(c);
             thresholdAlgorithm(c);
             residualPostProcessor(c);
@@ -54,12 +55,20 @@ public final class Masters {
         }
     }
 
-    static final java.util.List<String> ENCODINGS = java.util.List.of("auto", "threshold", "dense");
+    static final java.util.List<String> ENCODINGS = java.util.List.of("auto", "threshold", "dense", "topk");
 
-    /** --encoding resolved for {@code arch}: threshold (DL4J's shared master) or dense ({@link AllReduceTrainer}). */
+    /**
+     * --encoding resolved for {@code arch}: threshold (DL4J's shared master), dense or topk (both
+     * {@link AllReduceTrainer}).
+     */
     public static String encoding(Config c, Architecture arch) {
         String e = c.oneOf(Keys.ENCODING, ENCODINGS);
         return e.equals("auto") ? (arch.denseSharing() ? "dense" : "threshold") : e;
+    }
+
+    /** --topk-density: the fraction of gradient entries a topk-encoding worker sends per step ((0, 1]). */
+    public static double topkDensity(Config c) {
+        return c.doubleValue(Keys.TOPK_DENSITY, d -> d > 0 && d <= 1);
     }
 
     /** --peer-timeout-seconds: how long a dense-encoding worker waits for a silent peer. */

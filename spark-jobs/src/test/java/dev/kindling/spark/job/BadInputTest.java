@@ -122,6 +122,8 @@ class BadInputTest {
         assertUsageError(out, "encoding", "train", "--data=" + sum, "--out=" + out, "--dist=shared", "--encoding=sparse");
         assertUsageError(out, "peer-timeout-seconds", "train", "--data=" + sum, "--out=" + out, "--dist=shared", "--encoding=dense",
                 "--peer-timeout-seconds=0");
+        assertUsageError(out, "topk-density", "train", "--data=" + sum, "--out=" + out, "--dist=shared", "--encoding=topk",
+                "--topk-density=0");
         // named by the plan, which runs before any Spark context or shard check
         Config c = Config.builder().set(Keys.DATA, sum)
                 .set(Keys.OUT, out.toString()).set(Keys.DIST, "shared")

@@ -79,6 +79,76 @@ class AeronAllReduceTest {
         }
     }
 
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void sparseSumsAreTheRankOrderSumsOfEveryWorkersPairsBetweenDenseCalls() throws Exception {
+        int size = 3;
+        int length = 50_000;
+        // per call, worker r sends counts[call][r] pairs (0: an empty set; 20,000: several messages)
+        int[][] counts = {{20_000, 0, 7}, {1, 3_000, 20_000}};
+        int[][][] index = new int[counts.length][size][];
+        float[][][] value = new float[counts.length][size][];
+        Random random = new Random(11);
+        for (int call = 0; call < counts.length; call++) {
+            for (int r = 0; r < size; r++) {
+                index[call][r] = random.ints(0, length).distinct().limit(counts[call][r]).toArray();
+                value[call][r] = new float[counts[call][r]];
+                for (int j = 0; j < counts[call][r]; j++) {
+                    value[call][r][j] = (float) random.nextGaussian();
+                }
+            }
+        }
+        AeronAllReduce.InProcess exchange = new AeronAllReduce.InProcess(size);
+        ExecutorService pool = Executors.newFixedThreadPool(size);
+        try {
+            List<Future<List<float[]>>> results = new ArrayList<>();
+            for (int rank = 0; rank < size; rank++) {
+                int r = rank;
+                results.add(pool.submit(() -> {
+                    List<float[]> out = new ArrayList<>();
+                    try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, "127.0.0.1", exchange.as(r), Duration.ofSeconds(30), () -> false)) {
+                        long dense = 0;
+                        for (int call = 0; call < counts.length; call++) {
+                            var v = Nd4j.zeros(length);
+                            AeronAllReduce.Totals t = ar.reduceSparse(v, index[call][r], value[call][r], counts[call][r], 1 + r, r);
+                            assertEquals(1 + 2 + 3, t.samples(), 0.0);
+                            assertEquals(0 + 1 + 2, t.lossSum(), 0.0);
+                            out.add(v.toFloatVector());
+                            var ones = Nd4j.ones(length); // a dense call between the sparse ones
+                            ar.reduce(ones, 0, 0);
+                            assertEquals(size, ones.minNumber().doubleValue(), 0.0);
+                            dense += expectedBytesPerCall(r, size, length);
+                        }
+                        long sparse = 0;
+                        for (int[] call : counts) {
+                            long messages = Math.max(1, (call[r] + AeronAllReduce.PIECE_PAIRS - 1) / AeronAllReduce.PIECE_PAIRS);
+                            sparse += (size - 1) * (8L * call[r] + messages * AeronAllReduce.HEADER_BYTES);
+                        }
+                        assertEquals(dense + sparse, ar.bytesSent(), "8 bytes per pair to each peer, one header per message");
+                    }
+                    return out;
+                }));
+            }
+            List<List<float[]>> got = new ArrayList<>();
+            for (Future<List<float[]>> f : results) {
+                got.add(f.get(90, TimeUnit.SECONDS));
+            }
+            for (int call = 0; call < counts.length; call++) {
+                float[] expected = new float[length];
+                for (int r = 0; r < size; r++) { // rank order, in float, from zeros
+                    for (int j = 0; j < counts[call][r]; j++) {
+                        expected[index[call][r][j]] += value[call][r][j];
+                    }
+                }
+                for (int rank = 0; rank < size; rank++) {
+                    assertArrayEquals(expected, got.get(rank).get(call), "call " + call + ", worker " + rank + ": bit-identical sums");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** Chunk j is [j L / size, (j + 1) L / size); every message carries at most PIECE_FLOATS floats. */
     static long expectedBytesPerCall(int rank, int size, long length) {
         long bytes = 0;

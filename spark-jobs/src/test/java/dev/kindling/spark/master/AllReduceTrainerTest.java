@@ -35,13 +35,38 @@ import org.nd4j.linalg.dataset.DataSet;
 /**
  * The dense master on local[2] is data-parallel SGD done exactly: after an epoch the driver holds
  * what one JVM gets by fitting, round by round, the two workers' minibatches merged into one
- * (gradient clipping included, which must see the summed gradient to agree).
+ * (gradient clipping included, which must see the summed gradient to agree). The topk encoding,
+ * which shares optimizer steps, is checked at density 1 against two JVMs stepping on their own.
  */
 class AllReduceTrainerTest {
 
-    @Test
-    @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void anEpochOnTwoWorkersEqualsOneJvmFittingEachRoundsMinibatchesTogether(@TempDir Path dir) throws Exception {
+    /** One epoch of the seed-sum MLP (SGD momentum 0.9, clipping 0.5, an odd shard count) on local[2]. */
+    private record Epoch(INDArray start, ComputationGraph distributed, EpochLoop.EpochFit fit, List<String> order,
+                         ComputationGraphConfiguration conf, HadoopStorage storage) {
+        ComputationGraph fresh() {
+            ComputationGraph net = new ComputationGraph(conf.clone());
+            net.init();
+            assertEquals(start, net.params());
+            net.setListeners(new GlobalNormClipping(0.5));
+            return net;
+        }
+
+        DataSet shard(int i) throws Exception {
+            return Shards.load(storage, order.get(i));
+        }
+
+        void assertParamsAndState(ComputationGraph reference, String what) {
+            assertNotEquals(start, distributed.params(), "training moved the driver's parameters");
+            double gap = distributed.params().sub(reference.params()).amaxNumber().doubleValue();
+            double moved = reference.params().sub(start).amaxNumber().doubleValue();
+            assertTrue(gap < 1e-5 * Math.max(1, moved) && moved > 1e-2, "max |distributed - " + what + "| " + gap
+                    + " (parameters moved by up to " + moved + ")");
+            assertEquals(reference.getUpdater().getStateViewArray().sub(distributed.getUpdater().getStateViewArray()).amaxNumber()
+                    .doubleValue(), 0.0, 1e-5, "the optimizer state (rank 0's) came back to the driver");
+        }
+    }
+
+    private static Epoch epoch(Path dir, double density) throws Exception {
         HadoopStorage storage = new HadoopStorage();
         String data = storage.qualify(dir.resolve("sum").toString());
         Manifest m = DatasetWriter.write(storage, data, SeedTasks.sum(5), 64, 5);
@@ -53,38 +78,56 @@ class AllReduceTrainerTest {
         ComputationGraphConfiguration conf = spec.finish(Architecture.MLP.configure(m, c, spec.defaults(5, DataType.FLOAT)));
         ComputationGraph distributed = new ComputationGraph(conf.clone());
         distributed.init();
-        ComputationGraph reference = new ComputationGraph(conf.clone());
-        reference.init();
         INDArray start = distributed.params().dup();
-        assertEquals(start, reference.params());
-
-        List<String> order = AllReduceTrainer.order(train, 5, 0, 2);
-        EpochLoop.EpochFit fit;
         try (JavaSparkContext sc = SparkJobs.context(c, "dense")) {
             List<TrainingListener> clip = List.of(new GlobalNormClipping(0.5));
             AllReduceTrainer trainer = new AllReduceTrainer(sc, distributed, train, train, m, storage, clip, 5, null, 2,
-                    Duration.ofSeconds(60), Duration.ofMinutes(3), 60, 60);
+                    Duration.ofSeconds(60), Duration.ofMinutes(3), 60, 60, density);
             distributed.getConfiguration().setEpochCount(0);
-            fit = trainer.fit(0, 0, done -> { });
+            EpochLoop.EpochFit fit = trainer.fit(0, 0, done -> { });
             assertTrue(trainer.bytesSent() > 0, "the workers exchanged gradients");
+            return new Epoch(start, distributed, fit, AllReduceTrainer.order(train, 5, 0, 2), conf, storage);
         }
+    }
 
-        reference.setListeners(new GlobalNormClipping(0.5));
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void anEpochOnTwoWorkersEqualsOneJvmFittingEachRoundsMinibatchesTogether(@TempDir Path dir) throws Exception {
+        Epoch e = epoch(dir, 0);
+        ComputationGraph reference = e.fresh();
         double samples = 0;
-        for (int round = 0; round < order.size() / 2; round++) {
-            DataSet both = DataSet.merge(List.of(Shards.load(storage, order.get(2 * round)), Shards.load(storage, order.get(2 * round + 1))));
+        for (int round = 0; round < e.order().size() / 2; round++) {
+            DataSet both = DataSet.merge(List.of(e.shard(2 * round), e.shard(2 * round + 1)));
             samples += both.numExamples();
             reference.fit(both);
         }
-        assertEquals(order.size() / 2, distributed.getConfiguration().getIterationCount(), "one optimizer step per round");
-        assertEquals(order.size(), fit.steps());
-        assertEquals(samples, fit.samples(), 0.0);
-        assertNotEquals(start, distributed.params(), "training moved the driver's parameters");
-        double gap = distributed.params().sub(reference.params()).amaxNumber().doubleValue();
-        double moved = reference.params().sub(start).amaxNumber().doubleValue();
-        assertTrue(gap < 1e-5 * Math.max(1, moved) && moved > 1e-2, "max |dense - merged reference| " + gap + " (parameters moved by up to " + moved + ")");
-        assertEquals(reference.getUpdater().getStateViewArray().sub(distributed.getUpdater().getStateViewArray()).amaxNumber().doubleValue(), 0.0,
-                1e-5, "the optimizer state came back to the driver");
+        assertEquals(e.order().size() / 2, e.distributed().getConfiguration().getIterationCount(), "one optimizer step per round");
+        assertEquals(e.order().size(), e.fit().steps());
+        assertEquals(samples, e.fit().samples(), 0.0);
+        e.assertParamsAndState(reference, "merged reference");
+    }
+
+    /**
+     * The topk encoding sending every entry (density 1): each round both replicas step from the same
+     * parameters on their own minibatch with their own optimizer state, and both move by the sum of
+     * the two steps.
+     */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void topkAtDensityOneMovesEveryReplicaByTheSumOfTheReplicasOwnSteps(@TempDir Path dir) throws Exception {
+        Epoch e = epoch(dir, 1.0);
+        ComputationGraph r0 = e.fresh();
+        ComputationGraph r1 = e.fresh();
+        for (int round = 0; round < e.order().size() / 2; round++) {
+            INDArray before = r0.params().dup();
+            r0.fit(e.shard(2 * round));
+            r1.fit(e.shard(2 * round + 1));
+            INDArray after = r0.params().add(r1.params()).subi(before);
+            r0.params().assign(after);
+            r1.params().assign(after);
+        }
+        assertEquals(e.order().size() / 2, e.distributed().getConfiguration().getIterationCount(), "one local step per round");
+        e.assertParamsAndState(r0, "sum of the replicas' steps");
     }
 
     @Test
