@@ -50,6 +50,9 @@ import scala.runtime.AbstractFunction1;
  * averaged (one more all-reduce) and checked to agree ({@link #check}); the mean, the first replica's
  * optimizer state and counters become the driver's.
  *
+ * <p>{@code --encoding topk} ({@code density > 0}) shares optimizer steps instead, sparse
+ * ({@link UpdateSum}); its replicas are bit-identical, which the epoch end checks by a fingerprint.
+ *
  * <p>Round {@code r} trains shard {@code order[r x workers + rank]} on worker {@code rank}; an epoch
  * whose shard count is not a multiple of the workers is padded from its start, as PyTorch's
  * DistributedSampler does. Shards are read by the executors.
