@@ -343,20 +343,24 @@ def code_ab(env, a, results):
     """The peer rows' training step with the baseline jar and with this one: the speed work in code."""
     out = []
     for name in [n for n in a.baseline_rows.split(",") if n]:
-        row = rowspec.by_name(name)
-        data = env.dataset(row)
-        warmup, steps = row_steps(row, a)
-        sides = {"before": [], "after": []}
-        for rep in range(a.reps):
-            for which in (("before", "after") if rep % 2 == 0 else ("after", "before")):
-                r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train), f"--warmup={warmup}",
-                                       f"--steps={steps}"], 1, f"code-{name}-{which}-{rep}",
-                             jar=a.baseline_jar if which == "before" else None)
-                sides[which].append(r["steps_per_cpu_s"])
-        b, f = spread(sides["before"]), spread(sides["after"])
+        b, f = ab_steps(env, a, rowspec.by_name(name), f"code-{name}", {"jar": a.baseline_jar}, {})
         out.append({"row": name, "before_steps_per_cpu_s": b, "after_steps_per_cpu_s": f,
                     "speedup": f["median"] / b["median"]})
     results["code_ab"] = out
+
+
+def ab_steps(env, a, row, what, before, after):
+    """The row's steps/CPU-s on one thread with env.java's keyword arguments `before` and `after`,
+    alternating (before first in even repetitions): (before, after) spreads."""
+    data = env.dataset(row)
+    warmup, steps = row_steps(row, a)
+    sides = {"before": [], "after": []}
+    for rep in range(a.reps):
+        for which in (("before", "after") if rep % 2 == 0 else ("after", "before")):
+            r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train), f"--warmup={warmup}",
+                                   f"--steps={steps}"], 1, f"{what}-{which}-{rep}", **(before if which == "before" else after))
+            sides[which].append(r["steps_per_cpu_s"])
+    return spread(sides["before"]), spread(sides["after"])
 
 
 # Speed work that is a JVM option: (key, bench row, what the option changes, before, after). Same jar,
@@ -373,18 +377,9 @@ def flag_ab(env, a, results):
     """Each FLAG_AB row: the row's steps with the option's before and after values."""
     for key, name, what, before, after in FLAG_AB:
         row = rowspec.by_name(name)
-        data = env.dataset(row)
-        warmup, steps = row_steps(row, a)
-        sides = {"before": [], "after": []}
-        for rep in range(a.reps):
-            for which in (("before", "after") if rep % 2 == 0 else ("after", "before")):
-                r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train), f"--warmup={warmup}",
-                                       f"--steps={steps}"], 1, f"{key}-{which}-{rep}",
-                             jvm_extra=[before if which == "before" else after])
-                sides[which].append(r["steps_per_cpu_s"])
+        b, f = ab_steps(env, a, row, key, {"jvm_extra": [before]}, {"jvm_extra": [after]})
         results[key] = {"row": row.name, "what": what, "before": before, "after": after,
-                        "before_steps_per_cpu_s": spread(sides["before"]), "after_steps_per_cpu_s": spread(sides["after"]),
-                        "speedup": statistics.median(sides["after"]) / statistics.median(sides["before"])}
+                        "before_steps_per_cpu_s": b, "after_steps_per_cpu_s": f, "speedup": f["median"] / b["median"]}
 
 
 def selected_rows(a):

@@ -30,6 +30,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -239,9 +240,13 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
             int rounds = order.size() / workers;
             try (AeronAllReduce ar = AeronAllReduce.open(rank, workers, net.numParams(), host, ctx::allGather, settings.stall(),
                     ctx::isInterrupted)) {
-                Sharing sum = settings.density() > 0 ? new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank)) : new GradientSum(ar);
+                Sharing sum = settings.density() > 0
+                        ? new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank))
+                        : new GradientSum(ar);
                 List<TrainingListener> listeners = new ArrayList<>();
-                listeners.add(sum); // first: clipping, loss scaling and the optimizer see the summed gradient
+                // first: with dense, clipping, loss scaling and the optimizer see the summed gradient; with
+                // topk, the listeners after it see the shared step's parameters
+                listeners.add(sum);
                 listeners.addAll(settings.listeners());
                 if (rank == 0) {
                     listeners.add(new Progress(rounds, settings.progressSeconds()));
@@ -267,8 +272,8 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
                 if (settings.density() > 0) {
                     // topk replicas apply the same sums to the same parameters: bit-identical, which a
                     // fingerprint (sum and sum of squares) checks without sending the parameters
-                    double total = mean.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).sumNumber().doubleValue();
-                    double squares = mean.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).norm2Number().doubleValue();
+                    double total = mean.castTo(DataType.DOUBLE).sumNumber().doubleValue();
+                    double squares = mean.castTo(DataType.DOUBLE).norm2Number().doubleValue();
                     squares *= squares;
                     AeronAllReduce.Totals all = ar.reduceSparse(Nd4j.create(mean.dataType(), mean.length()), new int[0],
                             new float[0], 0, total, squares);
@@ -321,8 +326,8 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         @Override
         public void onGradientCalculation(Model model) {
             if (before == null) {
-                before = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, model.numParams());
-                change = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, model.numParams());
+                before = Nd4j.create(DataType.FLOAT, model.numParams());
+                change = Nd4j.create(DataType.FLOAT, model.numParams());
             }
             before.assign(model.params().reshape(model.numParams()));
         }
