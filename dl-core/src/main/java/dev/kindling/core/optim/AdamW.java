@@ -90,9 +90,14 @@ public final class AdamW {
      * (see the class comment); returns {@code conf}.
      */
     public static ComputationGraphConfiguration dropDuplicateDecay(ComputationGraphConfiguration conf) {
+        return forEachLayer(conf, AdamW::dropDuplicateDecay);
+    }
+
+    /** Applies {@code edit} to the layer configuration of every layer vertex of {@code conf}; returns {@code conf}. */
+    static ComputationGraphConfiguration forEachLayer(ComputationGraphConfiguration conf, java.util.function.Consumer<Layer> edit) {
         for (GraphVertex vertex : conf.getVertices().values()) {
             if (vertex instanceof LayerVertex lv) {
-                dropDuplicateDecay(lv.getLayerConf().getLayer());
+                edit.accept(lv.getLayerConf().getLayer());
             }
         }
         return conf;

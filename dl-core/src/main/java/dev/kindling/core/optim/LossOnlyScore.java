@@ -3,8 +3,6 @@ package dev.kindling.core.optim;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.graph.GraphVertex;
-import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
@@ -61,12 +59,7 @@ public final class LossOnlyScore {
 
     /** Replaces every layer's weight decay and L2 by the score-free versions; returns {@code conf}. */
     public static ComputationGraphConfiguration apply(ComputationGraphConfiguration conf) {
-        for (GraphVertex vertex : conf.getVertices().values()) {
-            if (vertex instanceof LayerVertex lv) {
-                apply(lv.getLayerConf().getLayer());
-            }
-        }
-        return conf;
+        return AdamW.forEachLayer(conf, LossOnlyScore::apply);
     }
 
     private static void apply(Layer layer) {
