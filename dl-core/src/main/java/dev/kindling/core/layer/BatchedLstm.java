@@ -32,8 +32,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * before the loop, the weight gradients and the input gradient are one matrix product each after it,
  * and each time step does only the recurrent product and the gate arithmetic in place on preallocated
  * arrays. DL4J's own LSTM builds a dozen new arrays per step in Java and runs the forward pass twice per
- * training step; at the seed's sizes this layer makes the whole training step several times faster
- * (BENCHMARKS.md, SPEED WORK). Same function: outputs at masked steps are zeroed and their output
+ * training step; at the seed's sizes this layer (with {@link ReverseWithinMask}) makes the whole
+ * training step 2.1x as fast, 2.6x per CPU-second (BENCHMARKS.md, SPEED WORK). Same function: outputs at masked steps are zeroed and their output
  * gradient dropped, as DL4J's LSTM does; the state runs on through masked steps.
  *
  * <pre>

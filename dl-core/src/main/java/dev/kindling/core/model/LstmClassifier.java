@@ -39,8 +39,8 @@ import org.nd4j.linalg.activations.Activation;
  * mask on them makes DL4J's masked LSTM backprop leak gradient from padded steps into the input
  * weights and biases (gradient check failed).
  * Each direction is DL4J's LSTM configuration computed by {@link BatchedLstm} (the input projection of
- * all time steps in one matrix product; 2.1x DL4J's LSTM in training steps per second at the seed's
- * sizes, 2.7x per CPU-second).
+ * all time steps in one matrix product). With {@link ReverseWithinMask} the seed-size training step is
+ * 2.1x as fast as with DL4J's LSTM and vertex, 2.6x per CPU-second (BENCHMARKS.md).
  * Differences from PyTorch's nn.LSTM: one bias per gate instead of two (same function, 4H fewer
  * parameters per layer and direction) and DL4J's forget-gate bias initialised to 1.
  */
