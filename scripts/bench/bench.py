@@ -208,7 +208,7 @@ def free_udp_port():
     raise SystemExit("bench: no free UDP port in 41000-49000")
 
 
-# name in the table -> train's flags; "shared" is DL4J's threshold encoding, "dense" Kindling's all-reduce
+# name in the table -> train's flags; "shared" is DL4J's threshold encoding, "dense" Kindling's all-reduce, "topk" its sparse step sharing
 DISTS = {"local": ["--dist=local"], "shared": ["--dist=shared", "--encoding=threshold"],
          "dense": ["--dist=shared", "--encoding=dense"], "topk": ["--dist=shared", "--encoding=topk"],
          "averaging": ["--dist=averaging"]}

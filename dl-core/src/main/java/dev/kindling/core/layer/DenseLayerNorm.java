@@ -77,13 +77,7 @@ public final class DenseLayerNorm extends FeedForwardLayer {
     @Override
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
                                                       INDArray paramsView, boolean initializeParams, DataType dataType) {
-        Impl layer = new Impl(conf, dataType);
-        layer.setListeners(listeners);
-        layer.setIndex(layerIndex);
-        layer.setParamsViewArray(paramsView);
-        layer.setParamTable(initializer().init(conf, paramsView, initializeParams));
-        layer.setConf(conf);
-        return layer;
+        return LayerWiring.wire(new Impl(conf, dataType), initializer(), conf, listeners, layerIndex, paramsView, initializeParams);
     }
 
     @Override

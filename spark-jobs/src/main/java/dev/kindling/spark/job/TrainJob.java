@@ -85,7 +85,7 @@ public final class TrainJob {
             return stepsPerEpoch(1);
         }
 
-        /** The same with the dense master on {@code workers}: an optimizer step per round of one shard per worker. */
+        /** The same with Kindling's master (dense, topk) on {@code workers}: an optimizer step per round of one shard per worker. */
         long stepsPerEpoch(int workers) {
             long rounds = (manifest.split("train").shards() + workers - 1) / workers;
             return (rounds + optimizer.accumulate() - 1) / optimizer.accumulate();
@@ -225,13 +225,14 @@ public final class TrainJob {
                     workers = SparkJobs.workers(sc);
                     Preflight.require(PreflightJob.checks(sc, c, net.numParams()));
                     boolean shared = p.dist().equals("shared");
-                    boolean dense = shared && (p.encoding().equals("dense") || p.encoding().equals("topk"));
+                    // dense and topk: Kindling's own master; threshold: DL4J's
+                    boolean kindlingMaster = shared && !p.encoding().equals("threshold");
                     Map<String, Long> aeronBefore = shared ? AeronTraffic.snapshot(sc) : null;
                     long stepsBefore = state.steps; // a resumed run counts only the traffic of its own steps
                     SparkComputationGraph sparkNet = null;
                     EpochLoop.Epochs trainer;
                     Supplier<ComputationGraph> current;
-                    if (dense) {
+                    if (kindlingMaster) {
                         ComputationGraph driverNet = net;
                         trainer = new AllReduceTrainer(sc, net, train, val, p.manifest(), storage, listeners(p, telemetry), p.seed(),
                                 augmentation, workers, Masters.peerTimeout(c), p.timeout(), p.progressSeconds(), p.progressSeconds(),
@@ -245,12 +246,12 @@ public final class TrainJob {
                                 p.manifest(), p.seed(), p.timeout(), p.progressSeconds(), chunk, augmentation);
                         current = sparkNet::getNetwork;
                     }
-                    int replicas = dense ? workers : 1; // optimizer steps per epoch count rounds with the dense master
+                    int replicas = kindlingMaster ? workers : 1; // optimizer steps per epoch count rounds with Kindling's master
                     ema = ema(p, net, state);
                     EpochLoop.Epochs epochs = ema == null ? trainer : withEma(trainer, ema, current, p.stepsPerEpoch(replicas));
                     try {
                         // threshold-shared: BatchNorm statistics travel encoded and lag; the driver's copy is re-estimated
-                        EpochLoop.Epochs fitted = shared && !dense && BatchNormStatistics.present(current.get())
+                        EpochLoop.Epochs fitted = shared && !kindlingMaster && BatchNormStatistics.present(current.get())
                                 ? BatchNormStatistics.recalibratingBeforeValidation(epochs, current, train, loader, 8) : epochs;
                         outcome = EpochLoop.run(current.get(), fitted, p.epochs(), p.patience(), e -> p.lrAt(e, replicas), state, 0,
                                 checkpoints, p.budgetSeconds());

@@ -66,12 +66,12 @@ public final class Masters {
         return e.equals("auto") ? (arch.denseSharing() ? "dense" : "threshold") : e;
     }
 
-    /** --topk-density: the fraction of gradient entries a topk-encoding worker sends per step ((0, 1]). */
+    /** --topk-density: the fraction of the parameters whose step a topk-encoding worker sends per step ((0, 1]). */
     public static double topkDensity(Config c) {
         return c.doubleValue(Keys.TOPK_DENSITY, d -> d > 0 && d <= 1);
     }
 
-    /** --peer-timeout-seconds: how long a dense-encoding worker waits for a silent peer. */
+    /** --peer-timeout-seconds: how long a dense- or topk-encoding worker waits for a silent peer. */
     public static java.time.Duration peerTimeout(Config c) {
         return java.time.Duration.ofSeconds(c.intValue(Keys.PEER_TIMEOUT_SECONDS, n -> n >= 1));
     }

@@ -6,14 +6,14 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * One worker's side of sparse gradient sharing with error feedback (Aji and Heafield 2017, "Sparse
+ * One worker's side of sparse sharing with error feedback (Aji and Heafield 2017, "Sparse
  * Communication for Distributed Gradient Descent"; Lin et al. 2018, "Deep Gradient Compression"):
- * each step the minibatch gradient is added to the residual, the entries of largest magnitude (about
- * {@code density} of them) are taken out of it and sent, and the rest stays in the residual for later
- * steps, so nothing is lost, only delayed. The threshold is the {@code 1 - density} quantile of
- * |residual| estimated from 16,384 entries drawn at random each step (an evenly spaced sample aliased
- * with the weight matrices' rows: 1.3x the intended entries sent, measured); with
- * {@code density >= 1} every entry is sent.
+ * each step's vector (the topk encoding's: the replica's parameter change) is added to the residual,
+ * the entries of largest magnitude (about {@code density} of them) are taken out of it and sent, and
+ * the rest stays in the residual for later steps, so nothing is lost, only delayed. The threshold is
+ * the {@code 1 - density} quantile of |residual| estimated from 16,384 entries drawn at random each
+ * step (random rather than evenly spaced, so that the sample cannot line up with the rows of a weight
+ * matrix); with {@code density >= 1} every entry is sent.
  */
 final class TopK {
     static final int SAMPLE = 16_384;
@@ -39,13 +39,13 @@ final class TopK {
         this.random = new java.util.SplittableRandom(seed);
     }
 
-    /** Adds {@code gradient} (contiguous fp32) to the residual and moves the largest entries out; returns how many. */
-    int select(INDArray gradient) {
-        if (gradient.dataType() != DataType.FLOAT || gradient.elementWiseStride() != 1 || gradient.length() != residual.length) {
-            throw new IllegalArgumentException("top-k needs the contiguous fp32 gradient of " + residual.length + " floats; got "
-                    + gradient.dataType() + " " + Arrays.toString(gradient.shape()) + " ews " + gradient.elementWiseStride());
+    /** Adds {@code vector} (contiguous fp32) to the residual and moves the largest entries out; returns how many. */
+    int select(INDArray vector) {
+        if (vector.dataType() != DataType.FLOAT || vector.elementWiseStride() != 1 || vector.length() != residual.length) {
+            throw new IllegalArgumentException("top-k needs a contiguous fp32 vector of " + residual.length + " floats; got "
+                    + vector.dataType() + " " + Arrays.toString(vector.shape()) + " ews " + vector.elementWiseStride());
         }
-        UnsafeBuffer g = new UnsafeBuffer(gradient.data().addressPointer().address() + gradient.offset() * 4, residual.length * 4);
+        UnsafeBuffer g = new UnsafeBuffer(vector.data().addressPointer().address() + vector.offset() * 4, residual.length * 4);
         for (int i = 0; i < residual.length; i++) {
             residual[i] += g.getFloat(i * 4);
         }

@@ -35,45 +35,62 @@ class AeronAllReduceTest {
                 }
             }
         }
+        List<List<float[]>> got = onWorkers(size, length, (r, ar) -> {
+            List<float[]> out = new ArrayList<>();
+            for (int call = 0; call < calls; call++) {
+                var v = Nd4j.createFromArray(inputs[call][r]);
+                AeronAllReduce.Totals t = ar.reduce(v, 10 + r, 0.5 * (r + 1));
+                assertEquals(10 + 11 + 12, t.samples(), 0.0);
+                assertEquals(0.5 + 1.0 + 1.5, t.lossSum(), 1e-12);
+                out.add(v.toFloatVector());
+            }
+            assertEquals(calls * expectedBytesPerCall(r, size, length), ar.bytesSent(),
+                    "each worker sends the other workers' chunks once and its own chunk to each of them");
+            return out;
+        });
+        for (int call = 0; call < calls; call++) {
+            float[] expected = new float[length];
+            for (int i = 0; i < length; i++) {
+                float s = inputs[call][0][i]; // summed in rank order, in float, as the chunk's owner does
+                for (int r = 1; r < size; r++) {
+                    s += inputs[call][r][i];
+                }
+                expected[i] = s;
+            }
+            for (int rank = 0; rank < size; rank++) {
+                assertArrayEquals(expected, got.get(rank).get(call), "call " + call + ", worker " + rank + ": bit-identical sums");
+            }
+        }
+    }
+
+    /** What a worker does once it has joined the all-reduce; returns what the test checks. */
+    @FunctionalInterface
+    private interface Worker<T> {
+        T run(int rank, AeronAllReduce ar) throws Exception;
+    }
+
+    /**
+     * Runs {@code size} workers, each on its own thread, joined to one all-reduce of {@code length}
+     * floats over UDP loopback (30 s stall); returns what each returned, in rank order.
+     */
+    private static <T> List<T> onWorkers(int size, int length, Worker<T> worker) throws Exception {
         AeronAllReduce.InProcess exchange = new AeronAllReduce.InProcess(size);
         ExecutorService pool = Executors.newFixedThreadPool(size);
         try {
-            List<Future<List<float[]>>> results = new ArrayList<>();
+            List<Future<T>> results = new ArrayList<>();
             for (int rank = 0; rank < size; rank++) {
                 int r = rank;
                 results.add(pool.submit(() -> {
-                    List<float[]> out = new ArrayList<>();
                     try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, "127.0.0.1", exchange.as(r), Duration.ofSeconds(30), () -> false)) {
-                        for (int call = 0; call < calls; call++) {
-                            var v = Nd4j.createFromArray(inputs[call][r]);
-                            AeronAllReduce.Totals t = ar.reduce(v, 10 + r, 0.5 * (r + 1));
-                            assertEquals(10 + 11 + 12, t.samples(), 0.0);
-                            assertEquals(0.5 + 1.0 + 1.5, t.lossSum(), 1e-12);
-                            out.add(v.toFloatVector());
-                        }
-                        assertEquals(calls * expectedBytesPerCall(r, size, length), ar.bytesSent(),
-                                "each worker sends the other workers' chunks once and its own chunk to each of them");
+                        return worker.run(r, ar);
                     }
-                    return out;
                 }));
             }
-            List<List<float[]>> got = new ArrayList<>();
-            for (Future<List<float[]>> f : results) {
+            List<T> got = new ArrayList<>();
+            for (Future<T> f : results) {
                 got.add(f.get(90, TimeUnit.SECONDS));
             }
-            for (int call = 0; call < calls; call++) {
-                float[] expected = new float[length];
-                for (int i = 0; i < length; i++) {
-                    float s = inputs[call][0][i]; // summed in rank order, in float, as the chunk's owner does
-                    for (int r = 1; r < size; r++) {
-                        s += inputs[call][r][i];
-                    }
-                    expected[i] = s;
-                }
-                for (int rank = 0; rank < size; rank++) {
-                    assertArrayEquals(expected, got.get(rank).get(call), "call " + call + ", worker " + rank + ": bit-identical sums");
-                }
-            }
+            return got;
         } finally {
             pool.shutdownNow();
         }
@@ -98,54 +115,38 @@ class AeronAllReduceTest {
                 }
             }
         }
-        AeronAllReduce.InProcess exchange = new AeronAllReduce.InProcess(size);
-        ExecutorService pool = Executors.newFixedThreadPool(size);
-        try {
-            List<Future<List<float[]>>> results = new ArrayList<>();
-            for (int rank = 0; rank < size; rank++) {
-                int r = rank;
-                results.add(pool.submit(() -> {
-                    List<float[]> out = new ArrayList<>();
-                    try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, "127.0.0.1", exchange.as(r), Duration.ofSeconds(30), () -> false)) {
-                        long dense = 0;
-                        for (int call = 0; call < counts.length; call++) {
-                            var v = Nd4j.zeros(length);
-                            AeronAllReduce.Totals t = ar.reduceSparse(v, index[call][r], value[call][r], counts[call][r], 1 + r, r);
-                            assertEquals(1 + 2 + 3, t.samples(), 0.0);
-                            assertEquals(0 + 1 + 2, t.lossSum(), 0.0);
-                            out.add(v.toFloatVector());
-                            var ones = Nd4j.ones(length); // a dense call between the sparse ones
-                            ar.reduce(ones, 0, 0);
-                            assertEquals(size, ones.minNumber().doubleValue(), 0.0);
-                            dense += expectedBytesPerCall(r, size, length);
-                        }
-                        long sparse = 0;
-                        for (int[] call : counts) {
-                            long messages = Math.max(1, (call[r] + AeronAllReduce.PIECE_PAIRS - 1) / AeronAllReduce.PIECE_PAIRS);
-                            sparse += (size - 1) * (8L * call[r] + messages * AeronAllReduce.HEADER_BYTES);
-                        }
-                        assertEquals(dense + sparse, ar.bytesSent(), "8 bytes per pair to each peer, one header per message");
-                    }
-                    return out;
-                }));
-            }
-            List<List<float[]>> got = new ArrayList<>();
-            for (Future<List<float[]>> f : results) {
-                got.add(f.get(90, TimeUnit.SECONDS));
-            }
+        List<List<float[]>> got = onWorkers(size, length, (r, ar) -> {
+            List<float[]> out = new ArrayList<>();
+            long dense = 0;
             for (int call = 0; call < counts.length; call++) {
-                float[] expected = new float[length];
-                for (int r = 0; r < size; r++) { // rank order, in float, from zeros
-                    for (int j = 0; j < counts[call][r]; j++) {
-                        expected[index[call][r][j]] += value[call][r][j];
-                    }
-                }
-                for (int rank = 0; rank < size; rank++) {
-                    assertArrayEquals(expected, got.get(rank).get(call), "call " + call + ", worker " + rank + ": bit-identical sums");
+                var v = Nd4j.zeros(length);
+                AeronAllReduce.Totals t = ar.reduceSparse(v, index[call][r], value[call][r], counts[call][r], 1 + r, r);
+                assertEquals(1 + 2 + 3, t.samples(), 0.0);
+                assertEquals(0 + 1 + 2, t.lossSum(), 0.0);
+                out.add(v.toFloatVector());
+                var ones = Nd4j.ones(length); // a dense call between the sparse ones
+                ar.reduce(ones, 0, 0);
+                assertEquals(size, ones.minNumber().doubleValue(), 0.0);
+                dense += expectedBytesPerCall(r, size, length);
+            }
+            long sparse = 0;
+            for (int[] call : counts) {
+                long messages = Math.max(1, (call[r] + AeronAllReduce.PIECE_PAIRS - 1) / AeronAllReduce.PIECE_PAIRS);
+                sparse += (size - 1) * (8L * call[r] + messages * AeronAllReduce.HEADER_BYTES);
+            }
+            assertEquals(dense + sparse, ar.bytesSent(), "8 bytes per pair to each peer, one header per message");
+            return out;
+        });
+        for (int call = 0; call < counts.length; call++) {
+            float[] expected = new float[length];
+            for (int r = 0; r < size; r++) { // rank order, in float, from zeros
+                for (int j = 0; j < counts[call][r]; j++) {
+                    expected[index[call][r][j]] += value[call][r][j];
                 }
             }
-        } finally {
-            pool.shutdownNow();
+            for (int rank = 0; rank < size; rank++) {
+                assertArrayEquals(expected, got.get(rank).get(call), "call " + call + ", worker " + rank + ": bit-identical sums");
+            }
         }
     }
 
