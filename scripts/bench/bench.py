@@ -136,7 +136,7 @@ def peer(env, a, results):
                 for side in sides:
                     if side == "java":
                         r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train),
-                                               f"--warmup={warmup}", f"--steps={steps}"], threads,
+                                               f"--warmup={warmup}", "--settle-jit=true", f"--steps={steps}"], threads,
                                      f"peer-{row.name}-t{threads}-kindling-{rep}")
                         j.append(r["steps_per_s"])
                         jc.append(r["steps_per_cpu_s"])
@@ -153,7 +153,11 @@ def peer(env, a, results):
                         "ratio_per_rep": spread([x / y for x, y in zip(j, t)]),
                         "kindling_steps_per_cpu_s": spread(jc), "pytorch_steps_per_cpu_s": spread(tc),
                         "cpu_ratio": statistics.median(jc) / statistics.median(tc),
-                        "cpu_ratio_per_rep": spread([x / y for x, y in zip(jc, tc)])})
+                        "cpu_ratio_per_rep": spread([x / y for x, y in zip(jc, tc)]),
+                        # Kindling warms up until the JIT settles (StepBench): steps actually run, and the
+                        # compilation time that still fell into the timed steps
+                        "kindling_warmup_steps": spread([r.get("warmup_steps", warmup) for r in jr]),
+                        "kindling_jit_ms": spread([r.get("jit_ms", 0) for r in jr])})
     results["peer"] = out
 
 
@@ -437,15 +441,16 @@ def table(results):
     L.append("values: median (min-max) over repetitions; ratio = Kindling / PyTorch of the medians")
     if "peer" in results:
         L.append("")
-        L.append("PEER  training steps after warm-up, same model, batch and threads: per wall second and per CPU-second")
+        L.append("PEER  training steps after warm-up, same model, batch and threads: per wall second and per CPU-second;"
+                 " Kindling's warm-up runs on until the JIT settles (warm-up = its steps, JIT ms = compilation in the timed steps)")
         L.append(f"{'row':<13}{'thr':>4}{'batch':>6}{'params':>9}  {'Kindling steps/s':>22}  {'PyTorch steps/s':>22}  {'ratio':>6}"
-                 f"  {'Kindling steps/CPU-s':>22}  {'PyTorch steps/CPU-s':>22}  {'ratio':>6}  {'per-rep':>9}")
+                 f"  {'Kindling steps/CPU-s':>22}  {'PyTorch steps/CPU-s':>22}  {'ratio':>6}  {'per-rep':>9}  {'warm-up':>7}  {'JIT ms':>6}")
         for p in results["peer"]:
             rr = p["cpu_ratio_per_rep"]
             L.append(f"{p['row']:<13}{p['threads']:>4}{p['batch']:>6}{p['params']:>9}  {fmt_s(p['kindling_steps_per_s']):>22}"
                      f"  {fmt_s(p['pytorch_steps_per_s']):>22}  {p['ratio']:>5.2f}x"
                      f"  {fmt_s(p['kindling_steps_per_cpu_s']):>22}  {fmt_s(p['pytorch_steps_per_cpu_s']):>22}  {p['cpu_ratio']:>5.2f}x"
-                     f"  {rr['min']:.2f}-{rr['max']:.2f}")
+                     f"  {rr['min']:.2f}-{rr['max']:.2f}  {p['kindling_warmup_steps']['median']:>7.0f}  {p['kindling_jit_ms']['median']:>6.0f}")
     if "efficiency" in results:
         L.append("")
         L.append("EFFICIENCY  counted FLOPs of a training step x steps per CPU-second, against each side's fp32 matmul peak"

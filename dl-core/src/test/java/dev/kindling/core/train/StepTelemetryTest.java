@@ -59,4 +59,11 @@ class StepTelemetryTest {
         assertEquals(6.0, StepTelemetry.quantile(v, 0.5));
         assertEquals(10.0, StepTelemetry.quantile(v, 0.9));
     }
+
+    @Test
+    void millisecondsHaveThreeDecimalsAsStringFormatGave() {
+        for (long nanos : new long[] {0, 499, 500, 1_000, 12_345_678, 3_000_000, 1_000_999_499L, 7_050_000}) {
+            assertEquals(String.format(java.util.Locale.ROOT, "%.3f", nanos / 1e6), StepTelemetry.ms(nanos), "nanos=" + nanos);
+        }
+    }
 }
