@@ -240,7 +240,9 @@ public final class BatchedLstm extends LSTM {
                     .reshape(t * b, h);
             gradientViews.get(W).assign(f.x().transpose().mmul(dzFlat));
             gradientViews.get(RW).assign(hPrev.transpose().mmul(dzFlat));
-            gradientViews.get(B).assign(dzFlat.sum(true, 0));
+            // column sums as a product with a row of ones: libnd4j's sum along axis 0 walks one strided
+            // column at a time (4.4 ms for [3200, 512] on one thread, the product 0.1 ms; TransformerOps.perRow)
+            gradientViews.get(B).assign(Nd4j.ones(type, 1, t * b).mmul(dzFlat));
             INDArray dx = dzFlat.mmul(w.transpose()).reshape(t, b, input.size(nwc() ? 2 : 1));
             INDArray inputGradient = mgr.dup(ArrayType.ACTIVATION_GRAD, dx.permute(fromTimeMajor()), 'c');
 
