@@ -1,7 +1,5 @@
 package dev.kindling.core.layer;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.util.Arrays;
 import java.util.Collection;
 import org.deeplearning4j.nn.api.Layer;
@@ -59,20 +57,7 @@ public final class BatchedLstm extends LSTM {
             throw new IllegalArgumentException("BatchedLstm: activation=" + lstm.getActivationFn() + ", gate activation="
                     + lstm.getGateActivationFn() + ": only tanh with sigmoid gates; use DL4J's LSTM for others");
         }
-        BatchedLstm batched = new BatchedLstm();
-        for (Class<?> c = LSTM.class; c != Object.class; c = c.getSuperclass()) {
-            for (Field f : c.getDeclaredFields()) {
-                if (!Modifier.isStatic(f.getModifiers())) {
-                    f.setAccessible(true);
-                    try {
-                        f.set(batched, f.get(lstm));
-                    } catch (IllegalAccessException e) {
-                        throw new IllegalStateException("BatchedLstm: cannot copy LSTM field " + f.getName(), e);
-                    }
-                }
-            }
-        }
-        return batched;
+        return LayerWiring.copyFields(LSTM.class, lstm, new BatchedLstm());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.kindling.core.model;
 
 import dev.kindling.core.data.ImageShape;
+import dev.kindling.core.layer.ProductStatsBatchNorm;
 import dev.kindling.core.loss.LabelSmoothingCrossEntropy;
 import java.util.Arrays;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -122,7 +123,8 @@ public final class SmallCnn {
         g.addLayer(name + "_conv", new ConvolutionLayer.Builder(3, 3).stride(1, 1).convolutionMode(ConvolutionMode.Same)
                 .nIn(in).nOut(out).hasBias(false).activation(Activation.IDENTITY)
                 .weightInit(Mlp.pytorchLinear(in * 9)).build(), from);
-        g.addLayer(name + "_bn", new BatchNormalization.Builder().nOut(out).eps(1e-5).decay(0.9).build(), name + "_conv");
+        g.addLayer(name + "_bn", ProductStatsBatchNorm.of(new BatchNormalization.Builder().nOut(out).eps(1e-5).decay(0.9).build()),
+                name + "_conv");
         g.addLayer(name + "_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_bn");
         return name + "_relu";
     }

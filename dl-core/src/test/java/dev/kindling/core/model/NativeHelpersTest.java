@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.data.ImageShape;
+import dev.kindling.core.layer.ProductStatsBatchNorm;
 import dev.kindling.core.schedule.CosineAnnealing;
 import java.util.Map;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.layers.mkldnn.MKLDNNBatchNormHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
 import org.junit.jupiter.api.Test;
@@ -19,7 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * DL4J's oneDNN layer helpers, enabled by Kindling's JVM flags (surefire runs with them), are really
- * used, and compute what DL4J's built-in layers compute.
+ * used, and compute what DL4J's built-in layers compute (batch norm: {@link ProductStatsBatchNorm}'s
+ * batch statistics with oneDNN's normalisation, running statistics included).
  */
 class NativeHelpersTest {
 
@@ -53,7 +54,8 @@ class NativeHelpersTest {
         assertTrue(NativeHelpers.active(), "run with " + NativeHelpers.jvmOptions() + " (Kindling's JVM flags)");
         ComputationGraph g = smallCnn(true);
         assertInstanceOf(MKLDNNConvHelper.class, g.getLayer("block1_conv").getHelper());
-        assertInstanceOf(MKLDNNBatchNormHelper.class, g.getLayer("block1_bn").getHelper());
+        // DL4J's oneDNN batch-norm helper, wrapped by Kindling's for the batch statistics
+        assertInstanceOf(ProductStatsBatchNorm.Stats.class, g.getLayer("block1_bn").getHelper());
         assertInstanceOf(MKLDNNSubsamplingHelper.class, g.getLayer("pool1").getHelper());
         assertNull(smallCnn(false).getLayer("block1_conv").getHelper());
     }
