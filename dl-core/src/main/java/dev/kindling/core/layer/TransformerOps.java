@@ -42,7 +42,8 @@ public final class TransformerOps {
         SDVariable q = heads(sd, qkv.get(SDIndex.all(), SDIndex.interval(0L, c)), t, heads, d);          // [B, h, T, d]
         SDVariable k = heads(sd, qkv.get(SDIndex.all(), SDIndex.interval(c, 2 * c)), t, heads, d);      // [B, h, T, d]
         SDVariable v = heads(sd, qkv.get(SDIndex.all(), SDIndex.interval(2 * c, 3 * c)), t, heads, d);  // [B, h, T, d]
-        SDVariable scores = sd.mmul(q, k, false, true, false).div(Math.sqrt(d));       // [B, h, T, T]
+        // q / sqrt(d) before the product: the same scores, scaling T x d entries instead of T x T
+        SDVariable scores = sd.mmul(q.div(Math.sqrt(d)), k, false, true, false);       // [B, h, T, T]
         if (causal) {
             scores = scores.add(sd.constant(causalMask(t, x.dataType())));             // [B, h, T, T] + [T, T]
         }
