@@ -103,7 +103,11 @@ public final class LrFinder {
         return new Result(List.copyOf(lrs), List.copyOf(losses), suggest(lrs, losses), lrs.get(argmin(losses)), diverged);
     }
 
-    /** The seed's choice: 5-point moving average, steepest negative slope, offset by 2 (the window's centre). */
+    /**
+     * The seed's choice, searched only up to the loss minimum (as fastai's finder does): 5-point moving
+     * average, steepest negative slope, offset by 2 (the window's centre). Past the minimum the loss is
+     * on its way to diverging, and a spike leaving the average there looks like the steepest descent.
+     */
     static double suggest(List<Double> lrs, List<Double> losses) {
         int n = losses.size() - SMOOTH + 1;
         if (n < 2) {
@@ -115,9 +119,10 @@ public final class LrFinder {
                 sm[i] += losses.get(i + j) / SMOOTH;
             }
         }
+        int lowest = argmin(losses);
         int steep = 0;
         double best = Double.POSITIVE_INFINITY;
-        for (int i = 0; i + 1 < n; i++) {
+        for (int i = 0; i + 1 < n && i + SMOOTH / 2 <= lowest; i++) { // the suggestion lrs[i + 2] never passes the minimum
             double d = sm[i + 1] - sm[i];
             if (d < best) {
                 best = d;

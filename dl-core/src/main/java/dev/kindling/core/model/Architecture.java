@@ -1,18 +1,18 @@
 package dev.kindling.core.model;
 
-import dev.kindling.core.config.Config;
+import dev.kindling.core.config.Choice;
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.Keys;
 import dev.kindling.core.data.ImageShape;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Task;
 import dev.kindling.core.sequence.TokenLayout;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 
 /** The registry: every architecture Kindling can train, by its command-line name. */
-public enum Architecture {
+public enum Architecture implements Choice {
     /** Seed section 2: {@link Mlp}. */
     MLP("mlp", "dev.kindling.core.model.Mlp", "2: PyTorch basics + MLP training loop", true, 1),
     /** Seed section 1: the from-scratch NumPy MLP, trained by hand-written backprop in one JVM. */
@@ -90,12 +90,16 @@ public enum Architecture {
     }
 
     public static Architecture byName(String name) {
-        for (Architecture a : values()) {
-            if (a.cliName.equals(name)) {
-                return a;
-            }
-        }
-        throw new ConfigException("model=" + name + ": unknown architecture; valid: " + String.join(", ", names()));
+        return Choice.byName(Architecture.class, "model", name);
+    }
+
+    /**
+     * The architecture's own defaults, as {@code key=value} preset lines: applied above the global
+     * defaults and below the config file and flags, so a user's {@code --beta2} always wins. The GPT
+     * takes the seed's AdamW betas (0.9, 0.95).
+     */
+    public Map<String, String> defaults() {
+        return this == GPT ? Map.of("beta1", Double.toString(Gpt.BETA1), "beta2", Double.toString(Gpt.BETA2)) : Map.of();
     }
 
     /** Checks that a dataset can feed this architecture, before any work starts. */
@@ -175,71 +179,69 @@ public enum Architecture {
         return this == SMALL_CNN || this == VGG_STYLE_CNN || this == RESNET50_TRANSFER;
     }
 
-    /** --layers, or the architecture's seed value when unset. */
-    private static int layers(Config c, int seedValue) {
-        return c.has(Keys.LAYERS) ? c.intValue(Keys.LAYERS, n -> n >= 1) : seedValue;
-    }
-
-    /** --label-smoothing, or the architecture's seed value when unset. */
-    private static double labelSmoothing(Config c, double seedValue) {
-        return c.has(Keys.LABEL_SMOOTHING) ? c.doubleValue(Keys.LABEL_SMOOTHING, v -> v >= 0 && v < 1) : seedValue;
-    }
-
     /** The DL4J graph for a dataset. scratch-mlp's graph is the DL4J twin its weights are saved in. */
-    public ComputationGraphConfiguration configure(Manifest m, Config c, NetDefaults defaults) {
+    public ComputationGraphConfiguration configure(Manifest m, ModelConfig c, NetDefaults defaults) {
         checkFits(m);
+        try {
+            return build(m, c, defaults);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage()); // a Spec's range check on a value the user chose
+        }
+    }
+
+    private ComputationGraphConfiguration build(Manifest m, ModelConfig c, NetDefaults defaults) {
         return switch (this) {
-            case MLP -> Mlp.configure(new Mlp.Spec(m.featureWidth(), c.intValue(Keys.HIDDEN, n -> n >= 2 && n % 2 == 0),
+            case MLP -> Mlp.configure(new Mlp.Spec(m.featureWidth(), c.hidden(),
                     m.numClasses(), Head.forClasses(m.numClasses(), m.binary()),
-                    c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)), defaults);
+                    c.dropout()), defaults);
             case SMALL_CNN -> SmallCnn.configure(SmallCnn.Spec.seed(ImageShape.of(m), m.featureShape().length == 1, m.numClasses(),
-                    c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1), labelSmoothing(c, 0.1)), defaults);
+                    c.dropout(), c.labelSmoothingOr(0.1)), defaults);
             case VGG_STYLE_CNN -> VggStyleCnn.configure(VggStyleCnn.Spec.seed(ImageShape.of(m), m.featureShape().length == 1,
-                    m.numClasses(), labelSmoothing(c, 0.1)), defaults);
+                    m.numClasses(), c.labelSmoothingOr(0.1)), defaults);
             case RESNET50_TRANSFER -> ResNet50Transfer.configure(ResNet50Transfer.Spec.seed(ImageShape.of(m), m.featureShape().length == 1,
-                    m.numClasses(), ResNet50Transfer.Strategy.byName(c.string(Keys.TRANSFER)), labelSmoothing(c, 0.1)), defaults);
+                    m.numClasses(), c.transfer(), c.labelSmoothingOr(0.1)), defaults);
             case GPT -> {
                 int seqLen = m.featureShape()[0];
-                int context = c.intValue(Keys.CONTEXT, n -> n >= 1);
+                int context = c.context();
                 if (context < seqLen) {
                     throw new ConfigException("context=" + context + ": must be >= the dataset's seq-len " + seqLen + " (data=" + m.name() + ")");
                 }
-                int width = c.intValue(Keys.WIDTH, n -> n >= 1);
-                int heads = c.intValue(Keys.HEADS, n -> n >= 1);
+                int width = c.width();
+                int heads = c.heads();
                 if (width % heads != 0) {
                     throw new ConfigException("heads=" + heads + ": must divide width=" + width);
                 }
-                yield Gpt.configure(new Gpt.Spec(m.numClasses(), context, layers(c, 6), heads, width,
-                        c.intValue(Keys.FF_WIDTH, n -> n >= 1), c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)),
-                        seqLen, m.batchSize(), defaults.withAdamBetas(Gpt.BETA1, Gpt.BETA2));
+                yield Gpt.configure(new Gpt.Spec(m.numClasses(), context, c.layersOr(6), heads, width,
+                        c.ffWidth(), c.dropout()),
+                        seqLen, m.batchSize(), defaults);
             }
             case ENCODER_CLASSIFIER -> {
                 int seqLen = m.featureShape()[0];
-                int width = c.intValue(Keys.WIDTH, n -> n >= 1);
-                int heads = c.intValue(Keys.HEADS, n -> n >= 1);
+                int width = c.width();
+                int heads = c.heads();
                 if (width % heads != 0) {
                     throw new ConfigException("heads=" + heads + ": must divide width=" + width);
                 }
-                int context = Math.max(seqLen, c.intValue(Keys.CONTEXT, n -> n >= 1));
+                int context = Math.max(seqLen, c.context());
                 yield EncoderClassifier.configure(new EncoderClassifier.Spec(Integer.parseInt(m.attribute("vocab_size")), context,
-                        layers(c, 6), heads, width, c.intValue(Keys.FF_WIDTH, n -> n >= 1), m.numClasses(),
-                        c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1)), seqLen, m.batchSize(), defaults);
+                        c.layersOr(6), heads, width, c.ffWidth(), m.numClasses(),
+                        c.dropout()), seqLen, m.batchSize(), defaults);
             }
             case REGULARIZED_MLP -> RegularizedMlp.configure(new RegularizedMlp.Spec(m.featureWidth(),
-                    c.intValue(Keys.HIDDEN, n -> n >= 2 && n % 2 == 0), m.numClasses(), Head.forClasses(m.numClasses(), m.binary()),
-                    c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1), c.doubleValue(Keys.DROPOUT2, p -> p >= 0 && p < 1)), defaults);
+                    c.hidden(), m.numClasses(), Head.forClasses(m.numClasses(), m.binary()),
+                    c.dropout(), c.dropout2()), defaults);
             case SCRATCH_MLP -> throw new IllegalStateException("scratch-mlp is built by the scratch trainer");
-            case VANILLA_RNN -> VanillaRnn.configure(new VanillaRnn.Spec(m.featureShape()[0], c.intValue(Keys.HIDDEN, n -> n >= 1),
+            case VANILLA_RNN -> VanillaRnn.configure(new VanillaRnn.Spec(m.featureShape()[0], c.hidden(),
                     m.numClasses(), Head.forClasses(m.numClasses(), m.binary())), defaults);
             case LSTM_CLASSIFIER -> LstmClassifier.configure(new LstmClassifier.Spec(m.featureShape()[0],
-                    c.intValue(Keys.HIDDEN, n -> n >= 1), layers(c, 2), m.numClasses(),
-                    Head.forClasses(m.numClasses(), m.binary()), c.doubleValue(Keys.DROPOUT, p -> p >= 0 && p < 1), true), defaults);
+                    c.hidden(), c.layersOr(2), m.numClasses(),
+                    Head.forClasses(m.numClasses(), m.binary()), c.dropout(), true), defaults);
             case LSTM_FORECASTER -> LstmForecaster.configure(new LstmForecaster.Spec(m.featureShape()[0],
-                    c.intValue(Keys.HIDDEN, n -> n >= 1), layers(c, 2), m.labelWidth()), defaults);
+                    c.hidden(), c.layersOr(2), m.labelWidth()), defaults);
             case SEQ2SEQ -> {
                 TokenLayout layout = TokenLayout.of(m);
-                yield Seq2Seq.configure(new Seq2Seq.Spec(layout.vocabSize(), c.intValue(Keys.EMBED, n -> n >= 1),
-                        c.intValue(Keys.HIDDEN, n -> n >= 1), layout.sourceLength(), layout.targetLength()), defaults);
+                yield Seq2Seq.configure(new Seq2Seq.Spec(layout.vocabSize(), c.embed(),
+                        c.hidden(), layout.sourceLength(), layout.targetLength()), defaults);
             }
         };
     }

@@ -40,17 +40,6 @@ public record NetDefaults(long seed, DataType dataType, IUpdater updater, double
         return new NetDefaults(seed, dataType, AdamW.adam(new CosineAnnealingSchedule(schedule)), weightDecay);
     }
 
-    /** The same with Adam's betas replaced (the seed's GPT uses 0.9, 0.95); other updaters are kept as they are. */
-    public NetDefaults withAdamBetas(double beta1, double beta2) {
-        if (!(updater instanceof org.nd4j.linalg.learning.config.Adam adam)) {
-            return this;
-        }
-        org.nd4j.linalg.learning.config.Adam a = (org.nd4j.linalg.learning.config.Adam) adam.clone();
-        a.setBeta1(beta1);
-        a.setBeta2(beta2);
-        return new NetDefaults(seed, dataType, a, weightDecay);
-    }
-
     /** DOUBLE precision, no updater, no decay: what DL4J's gradient checker requires. */
     public static NetDefaults gradientCheck(long seed) {
         return new NetDefaults(seed, DataType.DOUBLE, new NoOp(), 0);

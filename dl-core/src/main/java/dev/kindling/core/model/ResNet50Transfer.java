@@ -61,21 +61,9 @@ public final class ResNet50Transfer {
     public static final double LAYER4_FACTOR = 0.1;
     public static final double LAYER3_FACTOR = 0.05;
 
-    public enum Strategy {
-        FROZEN, FINETUNE;
-
-        public String cliName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
-        }
-
-        public static Strategy byName(String name) {
-            for (Strategy s : values()) {
-                if (s.cliName().equals(name)) {
-                    return s;
-                }
-            }
-            throw new ConfigException("transfer=" + name + ": unknown strategy; valid: frozen, finetune");
-        }
+    /** Which layers train: {@code --transfer=frozen|finetune}. */
+    public enum Strategy implements dev.kindling.core.config.Choice {
+        FROZEN, FINETUNE
     }
 
     /**

@@ -1,9 +1,7 @@
 package dev.kindling.core.optim;
 
-import dev.kindling.core.config.Config;
-import dev.kindling.core.config.Keys;
+import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.model.NetDefaults;
-import java.util.List;
 import java.util.Objects;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -26,7 +24,7 @@ import org.nd4j.linalg.schedule.ISchedule;
  * {@link #finish} then gives Muon its per-matrix updaters and wraps every updater in
  * {@link Accumulate} when {@code accumulate > 1}.
  *
- * @param name        sgd | nesterov | adam | adamw | lion | muon
+ * @param optimizer   the update rule
  * @param lr          learning-rate schedule
  * @param momentum    sgd, nesterov, muon: momentum in [0, 1)
  * @param beta1       adam, adamw, lion (and muon's AdamW fallback)
@@ -34,14 +32,11 @@ import org.nd4j.linalg.schedule.ISchedule;
  * @param weightDecay coefficient (>= 0)
  * @param accumulate  micro-batches per optimizer step (>= 1)
  */
-public record OptimizerSpec(String name, ISchedule lr, double momentum, double beta1, double beta2, double weightDecay,
+public record OptimizerSpec(Optimizer optimizer, ISchedule lr, double momentum, double beta1, double beta2, double weightDecay,
                             int accumulate) {
-    public static final List<String> NAMES = List.of("sgd", "nesterov", "adam", "adamw", "lion", "muon");
 
     public OptimizerSpec {
-        if (!NAMES.contains(name)) {
-            throw new IllegalArgumentException("optimizer=" + name + ": must be one of " + String.join(", ", NAMES));
-        }
+        Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(lr, "lr");
         if (!(weightDecay >= 0)) {
             throw new IllegalArgumentException("weightDecay=" + weightDecay + ": must be >= 0");
@@ -51,30 +46,30 @@ public record OptimizerSpec(String name, ISchedule lr, double momentum, double b
         }
     }
 
-    /** Reads --optimizer, --momentum, --beta1, --beta2, --weight-decay, --accumulate; {@code lr} comes from the schedule keys. */
-    public static OptimizerSpec from(Config c, ISchedule lr) {
-        String name = c.oneOf(Keys.OPTIMIZER, NAMES);
-        double momentum = c.has(Keys.MOMENTUM) ? c.doubleValue(Keys.MOMENTUM, v -> v >= 0 && v < 1)
-                : name.equals("muon") ? Muon.MOMENTUM : 0.9;
-        double beta1 = c.has(Keys.BETA1) ? c.doubleValue(Keys.BETA1, v -> v >= 0 && v < 1)
-                : name.equals("lion") ? Lion.BETA1 : AdamW.BETA1;
-        double beta2 = c.has(Keys.BETA2) ? c.doubleValue(Keys.BETA2, v -> v >= 0 && v < 1)
-                : name.equals("lion") ? Lion.BETA2 : AdamW.BETA2;
-        if (name.equals("nesterov") && momentum == 0) {
-            throw new dev.kindling.core.config.ConfigException("momentum=0: optimizer=nesterov needs momentum > 0; use --optimizer=sgd for plain SGD");
+    /** {@code config}'s optimizer with its unset coefficients at the optimizer's defaults; {@code lr} from the schedule. */
+    public static OptimizerSpec from(OptimConfig config, ISchedule lr) {
+        Optimizer o = config.optimizer();
+        double momentum = config.momentum() != null ? config.momentum() : o == Optimizer.MUON ? Muon.MOMENTUM : 0.9;
+        double beta1 = config.beta1() != null ? config.beta1() : o == Optimizer.LION ? Lion.BETA1 : AdamW.BETA1;
+        double beta2 = config.beta2() != null ? config.beta2() : o == Optimizer.LION ? Lion.BETA2 : AdamW.BETA2;
+        if (o == Optimizer.NESTEROV && momentum == 0) {
+            throw new ConfigException("momentum=0: optimizer=nesterov needs momentum > 0; use --optimizer=sgd for plain SGD");
         }
-        return new OptimizerSpec(name, lr, momentum, beta1, beta2, c.doubleValue(Keys.WEIGHT_DECAY, v -> v >= 0),
-                c.intValue(Keys.ACCUMULATE, n -> n >= 1));
+        return new OptimizerSpec(o, lr, momentum, beta1, beta2, config.weightDecay(), config.accumulate());
+    }
+
+    /** The optimizer's command-line name, as metrics.json reports it. */
+    public String name() {
+        return optimizer.cliName();
     }
 
     /** The network-wide updater (for muon: the AdamW every non-matrix parameter uses). */
     public IUpdater updater() {
-        return switch (name) {
-            case "sgd" -> new Momentum(lr, momentum, false);
-            case "nesterov" -> new Momentum(lr, momentum, true);
-            case "adam", "adamw", "muon" -> adam();
-            case "lion" -> new Lion(lr, beta1, beta2);
-            default -> throw new IllegalStateException(name);
+        return switch (optimizer) {
+            case SGD -> new Momentum(lr, momentum, false);
+            case NESTEROV -> new Momentum(lr, momentum, true);
+            case ADAM, ADAMW, MUON -> adam();
+            case LION -> new Lion(lr, beta1, beta2);
         };
     }
 
@@ -88,7 +83,7 @@ public record OptimizerSpec(String name, ISchedule lr, double momentum, double b
 
     /** L2 in the gradient (PyTorch's coupled {@code weight_decay}) rather than decoupled decay. */
     public boolean coupledDecay() {
-        return name.equals("sgd") || name.equals("nesterov") || name.equals("adam");
+        return optimizer.coupledDecay();
     }
 
     public NetDefaults defaults(long seed, DataType dataType) {
@@ -112,7 +107,7 @@ public record OptimizerSpec(String name, ISchedule lr, double momentum, double b
         if (layer instanceof BaseWrapperLayer w) {
             finish(w.getUnderlying());
         } else if (layer instanceof BaseLayer base) {
-            if (name.equals("muon") && layer instanceof DenseLayer dense) {
+            if (optimizer == Optimizer.MUON && layer instanceof DenseLayer dense) {
                 base.setBiasUpdater(base.getBiasUpdater() != null ? base.getBiasUpdater() : base.getIUpdater());
                 base.setIUpdater(new Muon(lr, momentum).forMatrix(layer.getLayerName() + "_W", dense.getNIn(), dense.getNOut()));
             }

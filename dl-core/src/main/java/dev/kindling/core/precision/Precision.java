@@ -1,7 +1,5 @@
 package dev.kindling.core.precision;
 
-import java.util.Arrays;
-import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -9,7 +7,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  * gradients handed to the updater and updater state stay fp32 in every mode (the network's data type
  * is always FLOAT); see {@link MixedPrecision}.
  */
-public enum Precision {
+public enum Precision implements dev.kindling.core.config.Choice {
     /** Everything in fp32. */
     FP32("fp32", DataType.FLOAT, false),
     /** IEEE half (5-bit exponent, max 65504): needs dynamic loss scaling against gradient underflow. */
@@ -39,18 +37,5 @@ public enum Precision {
     /** Whether this precision needs dynamic loss scaling (and skipping of overflowing steps). */
     public boolean lossScaling() {
         return lossScaling;
-    }
-
-    public static List<String> names() {
-        return Arrays.stream(values()).map(Precision::cliName).toList();
-    }
-
-    public static Precision byName(String name) {
-        for (Precision p : values()) {
-            if (p.cliName.equals(name)) {
-                return p;
-            }
-        }
-        throw new IllegalArgumentException("precision=" + name + ": must be one of " + String.join(", ", names()));
     }
 }

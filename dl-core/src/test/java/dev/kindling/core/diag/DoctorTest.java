@@ -1,5 +1,7 @@
 package dev.kindling.core.diag;
 
+import dev.kindling.core.optim.Optimizer;
+import dev.kindling.core.config.Choice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +26,7 @@ class DoctorTest {
     static final int CLASSES = 3;
 
     static ComputationGraph mlp(String optimizer, double lr) {
-        OptimizerSpec spec = new OptimizerSpec(optimizer, new FixedSchedule(lr), 0.9, 0.9, 0.999, 0, 1);
+        OptimizerSpec spec = new OptimizerSpec(Choice.byName(Optimizer.class, "optimizer", optimizer), new FixedSchedule(lr), 0.9, 0.9, 0.999, 0, 1);
         ComputationGraph net = new ComputationGraph(spec.finish(Mlp.configure(new Mlp.Spec(6, 32, CLASSES, Head.SOFTMAX, 0.0),
                 spec.defaults(1, DataType.FLOAT))));
         net.init();
@@ -80,7 +82,7 @@ class DoctorTest {
 
     /** Real runs of a tiny model, each made to show one verdict of the seed's table. */
     static List<EpochLoop.EpochRecord> run(String optimizer, double lr, int epochs, int trainSize, int hidden) {
-        OptimizerSpec spec = new OptimizerSpec(optimizer, new FixedSchedule(lr), 0.9, 0.9, 0.999, 0, 1);
+        OptimizerSpec spec = new OptimizerSpec(Choice.byName(Optimizer.class, "optimizer", optimizer), new FixedSchedule(lr), 0.9, 0.9, 0.999, 0, 1);
         ComputationGraph net = new ComputationGraph(spec.finish(Mlp.configure(new Mlp.Spec(6, hidden, CLASSES, Head.SOFTMAX, 0.0),
                 spec.defaults(1, DataType.FLOAT))));
         net.init();

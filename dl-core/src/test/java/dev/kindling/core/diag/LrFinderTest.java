@@ -19,6 +19,23 @@ class LrFinderTest {
         assertEquals(lrs.get(3 + 2), LrFinder.suggest(lrs, losses), 0.0);
     }
 
+    /**
+     * The shape of a recorded Fashion-MNIST MLP sweep whose suggestion (1.0e-1) was past its own lowest
+     * loss (2.75e-2): a noisy spike after the minimum (below the 4x stop) leaves the 5-point average,
+     * which then falls faster than anywhere on the real descent. The suggestion must stay before it.
+     */
+    @Test
+    void suggestionNeverPassesTheLowestLoss() {
+        List<Double> losses = List.of(2.30, 2.30, 2.29, 2.25, 2.14, 2.02, 1.91, 1.80, 1.68, 1.57, 1.46, 1.34, 1.23, 1.12, 1.00,
+                0.89, 0.78, 0.66, 0.55, 2.15, 0.60, 0.62, 0.66, 0.70, 0.80, 0.95);
+        List<Double> lrs = IntStream.range(0, losses.size()).mapToObj(i -> 1e-4 * Math.pow(10, i * 0.2)).toList();
+        int lowest = 18; // 0.55
+        // without the bound the steepest 5-point drop is 0.946 -> 0.676 (i=19, the 2.15 spike leaving): lrs[21], past the minimum
+        double suggested = LrFinder.suggest(lrs, losses);
+        assertTrue(suggested <= lrs.get(lowest), "suggested " + suggested + " past the lowest loss at " + lrs.get(lowest));
+        assertEquals(lrs.get(4 + 2), suggested, 0.0, "the steepest smoothed descent before the minimum: 1.910 -> 1.796 at i=4");
+    }
+
     @Test
     void sweepGrowsTheRateExponentiallyAndStopsWhenTheLossBlowsUp() {
         ComputationGraph net = DoctorTest.mlp("adamw", 1e-3);

@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.DoublePrecision;
-import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.Keys;
+import dev.kindling.core.config.Settings;
 import dev.kindling.core.data.ImageShape;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Task;
@@ -124,14 +123,15 @@ class SmallCnnTest {
 
     @Test
     void registryBuildsItForFlatImagesWithAnImageAttributeAndForChwFeatures() {
-        Config c = Config.defaults();
+        ModelConfig c = ModelConfig.from(Settings.defaults(ModelConfig.SETTINGS));
+        ModelConfig noSmoothing = ModelConfig.from(new dev.kindling.core.config.SettingsLoader(ModelConfig.SETTINGS).set(ModelConfig.LABEL_SMOOTHING, "0").load());
         NetDefaults d = adamW(1);
         ComputationGraph flat = new ComputationGraph(Architecture.SMALL_CNN.configure(
                 manifest(new int[] {784}, Map.of("image", "1x28x28"), false), c, d));
         flat.init();
         assertArrayEquals(new long[] {2, 10}, flat.outputSingle(Nd4j.rand(DataType.FLOAT, 2, 784)).shape());
         ComputationGraph chw = new ComputationGraph(Architecture.SMALL_CNN.configure(
-                manifest(new int[] {3, 32, 32}, Map.of(), false), c.with(Keys.LABEL_SMOOTHING, "0"), d));
+                manifest(new int[] {3, 32, 32}, Map.of(), false), noSmoothing, d));
         chw.init();
         assertTrue(((OutputLayer) chw.getLayer(SmallCnn.OUTPUT).conf().getLayer()).getLossFn()
                 instanceof org.nd4j.linalg.lossfunctions.impl.LossMCXENT);

@@ -1,5 +1,6 @@
 package dev.kindling.core.optim;
 
+import dev.kindling.core.config.Choice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kindling.core.DoublePrecision;
@@ -25,8 +26,8 @@ class AccumulateTest {
     @ParameterizedTest
     @ValueSource(strings = {"sgd", "adamw"})
     void kMicroBatchesEqualOneBatchKTimesLarger(String optimizer) {
-        OptimizerSpec one = new OptimizerSpec(optimizer, new FixedSchedule(0.05), 0.9, 0.9, 0.999, 0.05, 1);
-        OptimizerSpec acc = new OptimizerSpec(optimizer, new FixedSchedule(0.05), 0.9, 0.9, 0.999, 0.05, K);
+        OptimizerSpec one = new OptimizerSpec(Choice.byName(Optimizer.class, "optimizer", optimizer), new FixedSchedule(0.05), 0.9, 0.9, 0.999, 0.05, 1);
+        OptimizerSpec acc = new OptimizerSpec(Choice.byName(Optimizer.class, "optimizer", optimizer), new FixedSchedule(0.05), 0.9, 0.9, 0.999, 0.05, K);
         ComputationGraph big = OptimizersTest.build(one);
         ComputationGraph micro = OptimizersTest.build(acc);
         assertEquals(big.params(), micro.params(), "same initialisation");
@@ -47,7 +48,7 @@ class AccumulateTest {
 
     @Test
     void parametersStayPutUntilTheKthMicroBatch() {
-        ComputationGraph micro = OptimizersTest.build(new OptimizerSpec("adamw", new FixedSchedule(0.05), 0.9, 0.9, 0.999, 0.05, K));
+        ComputationGraph micro = OptimizersTest.build(new OptimizerSpec(Optimizer.ADAMW, new FixedSchedule(0.05), 0.9, 0.9, 0.999, 0.05, K));
         DataSet data = TinyNet.data();
         INDArray start = micro.params().dup();
         for (int i = 1; i < K; i++) {

@@ -1,5 +1,6 @@
 package dev.kindling.core.optim;
 
+import dev.kindling.core.config.Choice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +40,7 @@ class OptimizersTest {
 
     static OptimizerSpec spec(String name, int accumulate) {
         double lr = name.equals("lion") ? 3e-3 : name.equals("sgd") || name.equals("nesterov") ? 0.05 : 1e-2;
-        return new OptimizerSpec(name, new FixedSchedule(lr), name.equals("muon") ? Muon.MOMENTUM : 0.9,
+        return new OptimizerSpec(Choice.byName(Optimizer.class, "optimizer", name), new FixedSchedule(lr), name.equals("muon") ? Muon.MOMENTUM : 0.9,
                 0.9, name.equals("lion") ? Lion.BETA2 : AdamW.BETA2, WD, accumulate);
     }
 

@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kindling.core.config.Config;
+import dev.kindling.core.config.SettingsLoader;
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.Keys;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -65,7 +64,8 @@ class StepSchedulesTest {
 
     @Test
     void configChoosesTheScheduleAndDerivesTotalStepsFromTheRun() {
-        Config c = Config.builder().set(Keys.SCHEDULE, "warmup-cosine").set(Keys.LR, "3e-4").set(Keys.WARMUP_STEPS, "100").build();
+        ScheduleConfig c = ScheduleConfig.from(new SettingsLoader(ScheduleConfig.SETTINGS).set(ScheduleConfig.SCHEDULE, "warmup-cosine")
+                .set(ScheduleConfig.LR, "3e-4").set(ScheduleConfig.WARMUP_STEPS, "100").load());
         LrSchedules s = LrSchedules.from(c, 100, 10); // 1000 steps
         assertTrue(s.perStep());
         assertEquals(WarmupCosine.tutorial(), ((StepSchedules.WarmupCosineSchedule) s.schedule()).function());

@@ -1,5 +1,6 @@
 package dev.kindling.core.train;
 
+import dev.kindling.core.optim.Optimizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,7 +33,7 @@ class EmaTest {
     private static final double DECAY = 0.9;
 
     static ComputationGraph net(int accumulate) {
-        OptimizerSpec spec = new OptimizerSpec("adamw", new FixedSchedule(1e-2), 0.9, 0.9, 0.999, 1e-4, accumulate);
+        OptimizerSpec spec = new OptimizerSpec(Optimizer.ADAMW, new FixedSchedule(1e-2), 0.9, 0.9, 0.999, 1e-4, accumulate);
         ComputationGraph net = new ComputationGraph(spec.finish(Mlp.configure(new Mlp.Spec(4, 6, 3, Head.SOFTMAX, 0.0),
                 spec.defaults(3, DataType.DOUBLE))));
         net.init();

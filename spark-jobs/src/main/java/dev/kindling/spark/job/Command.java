@@ -1,50 +1,53 @@
 package dev.kindling.spark.job;
 
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.ConfigKey;
-import dev.kindling.core.config.Keys;
+import dev.kindling.core.config.Setting;
+import dev.kindling.core.config.Settings;
+import dev.kindling.core.config.SettingsLoader;
+import dev.kindling.spark.config.DemoConfig;
+import dev.kindling.spark.config.DoctorConfig;
+import dev.kindling.spark.config.EvaluateConfig;
+import dev.kindling.spark.config.GenerateConfig;
+import dev.kindling.spark.config.InferConfig;
+import dev.kindling.spark.config.LrFindConfig;
+import dev.kindling.spark.config.PrepareConfig;
+import dev.kindling.spark.config.TrainConfig;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
-/** The commands of {@code scripts/kindling}, each with the keys its {@code --help} lists. */
+/**
+ * The commands of {@code scripts/kindling}. Each takes the keys of the config records its job is
+ * built from, and {@code --help} lists exactly those: a command cannot read a key its help omits.
+ */
 enum Command {
-    PREPARE_DATA("prepare-data", "Write a dataset as minibatch shards + manifest.json to any Hadoop URI.",
-            List.of(Keys.DATASET, Keys.OUT, Keys.SOURCE_PATH, Keys.BATCH_SIZE, Keys.LIMIT, Keys.SEED, Keys.WINDOW, Keys.HORIZON,
-                    Keys.TOKENIZER, Keys.VOCAB_SIZE, Keys.SEQ_LEN, Keys.HOLDOUT_WINDOWS)),
-    TRAIN("train", "Train a model on a prepared dataset; writes model.zip and metrics.json to --out.",
-            List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.EPOCHS, Keys.DIST, Keys.MASTER, Keys.SEED, Keys.LR,
-                    Keys.WEIGHT_DECAY, Keys.T_MAX, Keys.MIN_LR, Keys.CLIP_NORM, Keys.HIDDEN, Keys.LAYERS, Keys.EMBED, Keys.DROPOUT, Keys.DROPOUT2,
-                    Keys.LABEL_SMOOTHING, Keys.AUGMENT, Keys.TRANSFER, Keys.WEIGHTS, Keys.PATIENCE,
-                    Keys.THRESHOLD, Keys.MAX_UPDATE_DENSITY, Keys.AVERAGING_FREQUENCY, Keys.AERON_PORT, Keys.CONTROLLER, Keys.NETWORK_MASK,
-                    Keys.MAX_TRAIN_MINUTES, Keys.TIMEOUT_MINUTES, Keys.PROGRESS_SECONDS, Keys.CHECKPOINT_EVERY, Keys.KEEP_CHECKPOINTS, Keys.RESUME, Keys.AUTO_RESUME,
-                    Keys.SKIP_BAD_SHARDS, Keys.CONTEXT, Keys.HEADS, Keys.WIDTH, Keys.FF_WIDTH,
-                    Keys.OPTIMIZER, Keys.MOMENTUM, Keys.BETA1, Keys.BETA2, Keys.SCHEDULE, Keys.WARMUP_STEPS,
-                    Keys.TOTAL_STEPS, Keys.MIN_LR_RATIO, Keys.PCT_START, Keys.STEP_SIZE, Keys.GAMMA, Keys.ACCUMULATE, Keys.EMA_DECAY, Keys.PRECISION)),
-    EVALUATE("evaluate", "Evaluate a saved model on a dataset split; prints metrics JSON as stdout's last line.",
-            List.of(Keys.MODEL_PATH, Keys.DATA, Keys.SPLIT, Keys.DIST, Keys.MASTER, Keys.OUT)),
+    PREPARE_DATA("prepare-data", "Write a dataset as minibatch shards + manifest.json to any Hadoop URI.", PrepareConfig.SETTINGS, PrepareConfig::from),
+    TRAIN("train", "Train a model on a prepared dataset; writes model.zip and metrics.json to --out.", TrainConfig.SETTINGS, TrainConfig::from),
+    EVALUATE("evaluate", "Evaluate a saved model on a dataset split; prints metrics JSON as stdout's last line.", EvaluateConfig.SETTINGS, EvaluateConfig::from),
     INFER("infer", "Predict every input row with a saved model; writes Parquet (id, prediction, probabilities, label) to --out.",
-            List.of(Keys.MODEL_PATH, Keys.DATA, Keys.OUT, Keys.FORMAT, Keys.SPLIT, Keys.DIST, Keys.MASTER)),
+            InferConfig.SETTINGS, InferConfig::from),
     PREFLIGHT("preflight", "Check a training config before running it: data, output, Aeron port, shared memory, controller, executor memory.",
-            List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.DIST, Keys.MASTER, Keys.AERON_PORT, Keys.CONTROLLER, Keys.NETWORK_MASK)),
+            TrainConfig.SETTINGS, TrainConfig::from),
     GENERATE("generate", "Run a saved generative model on a prompt: a language model samples a continuation (temperature, top-k); a seq2seq model decodes greedily. Prints JSON.",
-            List.of(Keys.MODEL_PATH, Keys.PROMPT, Keys.MAX_NEW_TOKENS, Keys.TEMPERATURE, Keys.TOP_K, Keys.SEED)),
+            GenerateConfig.SETTINGS, GenerateConfig::from),
     LR_FIND("lr-find", "Learning-rate range test: exponential sweep on a fresh model, writes lr-find.csv/.svg/.json to --out and suggests a rate.",
-            List.of(Keys.MODEL, Keys.DATA, Keys.OUT, Keys.LR_START, Keys.LR_END, Keys.LR_STEPS, Keys.SEED, Keys.OPTIMIZER, Keys.MOMENTUM,
-                    Keys.BETA1, Keys.BETA2, Keys.WEIGHT_DECAY, Keys.HIDDEN, Keys.DROPOUT, Keys.DROPOUT2)),
+            LrFindConfig.SETTINGS, LrFindConfig::from),
     DOCTOR("doctor", "Diagnose a model before training (shape, initial loss, gradients, overfit one batch), a saved model's NaN/Inf, a run's history.",
-            List.of(Keys.MODEL, Keys.DATA, Keys.MODEL_PATH, Keys.RUN, Keys.OUT, Keys.LR, Keys.SEED, Keys.OPTIMIZER, Keys.WEIGHT_DECAY,
-                    Keys.HIDDEN, Keys.DROPOUT, Keys.DROPOUT2)),
-    DEMO("demo", "Prepare the model's preset dataset under --out (when absent), train, evaluate, print the metrics.",
-            List.of(Keys.MODEL, Keys.DIST, Keys.EPOCHS, Keys.OUT, Keys.MASTER, Keys.SEED));
+            DoctorConfig.SETTINGS, DoctorConfig::from),
+    DEMO("demo", "Prepare the model's preset dataset under --out (when absent), train, evaluate, print the metrics.", DemoConfig.SETTINGS, DemoConfig::from);
 
     final String cliName;
     final String summary;
-    final List<ConfigKey> keys;
+    final List<Setting<?>> keys;
+    /** Builds the command's config record from its settings: the only reader of its keys. */
+    final Function<Settings, ?> config;
 
-    Command(String cliName, String summary, List<ConfigKey> keys) {
+    Command(String cliName, String summary, List<Setting<?>> keys, Function<Settings, ?> config) {
         this.cliName = cliName;
         this.summary = summary;
         this.keys = keys;
+        this.config = config;
     }
 
     static Command byName(String name) {
@@ -57,13 +60,42 @@ enum Command {
                 + String.join(", ", Arrays.stream(values()).map(c -> c.cliName).toList()) + " (scripts/kindling --help)");
     }
 
+    /** A loader for this command's keys that names the other commands taking a key it does not. */
+    SettingsLoader loader() {
+        return new SettingsLoader(keys).elsewhere(Command::commandsTaking);
+    }
+
+    /** The commands whose keys include {@code key}, comma-separated, or null when none does. */
+    static String commandsTaking(String key) {
+        String names = Arrays.stream(values()).filter(c -> c.keys.stream().anyMatch(s -> s.name().equals(key)))
+                .map(c -> c.cliName).collect(Collectors.joining(", "));
+        return names.isEmpty() ? null : names;
+    }
+
     String help() {
         StringBuilder sb = new StringBuilder();
         sb.append("usage: scripts/kindling ").append(cliName).append(" [config.properties] [--key=value ...]\n\n")
-                .append(summary).append("\n\nkeys (flags and config-file keys are one namespace):\n");
-        for (ConfigKey k : keys) {
-            sb.append(String.format("  --%-20s %s%s%n", k.name(), k.doc(),
+                .append(summary).append("\n\nkeys (flags and config-file keys are one namespace; docs/configuration.md):\n");
+        for (Setting<?> k : keys) {
+            sb.append(String.format("  --%-20s %s%s%s%n", k.name(), k.doc(), k.valid().isEmpty() ? "" : " (" + k.valid() + ")",
                     k.defaultValue() == null ? "" : " [default " + k.defaultValue() + "]"));
+        }
+        return sb.toString();
+    }
+
+    /** docs/configuration.md: every command's keys as tables (ReadmeTest keeps the file equal to this). */
+    static String reference() {
+        StringBuilder sb = new StringBuilder("# Configuration reference\n\n")
+                .append("Generated from the config records (`Command.reference()`); `scripts/kindling <command> --help` prints the same.\n")
+                .append("Flags and config-file keys are one namespace: `--epochs=3` and a line `epochs=3` set the same key.\n")
+                .append("Precedence: defaults < the model's own defaults < config file < flags. Spark's settings go to Spark (`--conf spark.*`).\n");
+        for (Command c : values()) {
+            sb.append("\n## `").append(c.cliName).append("`\n\n").append(c.summary).append("\n\n| key | valid | default | meaning |\n| --- | --- | --- | --- |\n");
+            for (Setting<?> k : c.keys) {
+                sb.append("| `--").append(k.name()).append("` | ").append(k.valid().replace("|", "\\|")).append(" | ")
+                        .append(k.defaultValue() == null ? "" : "`" + k.defaultValue() + "`").append(" | ")
+                        .append(k.doc().replace("|", "\\|")).append(" |\n");
+            }
         }
         return sb.toString();
     }

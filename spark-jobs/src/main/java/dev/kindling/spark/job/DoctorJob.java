@@ -2,9 +2,9 @@ package dev.kindling.spark.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.Keys;
+import dev.kindling.core.optim.Optimizer;
+import dev.kindling.spark.config.DoctorConfig;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.diag.Doctor;
@@ -38,37 +38,37 @@ public final class DoctorJob {
     static final int OVERFIT_STEPS = 100;
     static final double OVERFIT_LR = 0.01;
 
-    public static Map<String, Object> run(Config c) throws Exception {
+    public static Map<String, Object> run(DoctorConfig c) throws Exception {
         HadoopStorage storage = new HadoopStorage();
-        Architecture arch = Architecture.byName(c.string(Keys.MODEL));
+        Architecture arch = c.model().arch();
         if (!arch.distributed()) {
             throw new ConfigException("model=" + arch.cliName() + ": doctor diagnoses DL4J models; " + arch.cliName() + " has its own gradient check test");
         }
-        long seed = c.longValue(Keys.SEED, s -> true);
-        String data = storage.qualify(c.string(Keys.DATA));
-        String out = c.has(Keys.OUT) ? storage.qualify(c.string(Keys.OUT)) : null;
+        long seed = c.seed();
+        String data = storage.qualify(c.data());
+        String out = c.out() != null ? storage.qualify(c.out()) : null;
         if (out != null) {
             RunDirectory.checkAbsent(storage, out);
         }
         Manifest m = Shards.manifest(storage, data);
         arch.checkFits(m);
         DataSet batch = Shards.load(storage, Shards.paths(storage, data, m, "train", null).get(0));
-        OptimizerSpec optimizer = OptimizerSpec.from(c.with(Keys.ACCUMULATE, "1"), new FixedSchedule(c.doubleValue(Keys.LR, v -> v > 0)));
-        ComputationGraph net = new ComputationGraph(optimizer.finish(arch.configure(m, c, optimizer.defaults(seed, DataType.FLOAT))));
+        OptimizerSpec optimizer = OptimizerSpec.from(c.optim(), new FixedSchedule(c.lr()));
+        ComputationGraph net = new ComputationGraph(optimizer.finish(arch.configure(m, c.model(), optimizer.defaults(seed, DataType.FLOAT))));
         net.init();
-        OptimizerSpec adam = new OptimizerSpec("adam", new FixedSchedule(OVERFIT_LR), 0.9, 0.9, 0.999, 0, 1);
-        ComputationGraph overfit = new ComputationGraph(arch.configure(m, c, adam.defaults(seed, DataType.FLOAT)));
+        OptimizerSpec adam = new OptimizerSpec(Optimizer.ADAM, new FixedSchedule(OVERFIT_LR), 0.9, 0.9, 0.999, 0, 1);
+        ComputationGraph overfit = new ComputationGraph(arch.configure(m, c.model(), adam.defaults(seed, DataType.FLOAT)));
         overfit.init();
         Doctor.Diagnosis d = Doctor.diagnose(net, overfit, batch, m.numClasses(), OVERFIT_STEPS);
         List<Doctor.Finding> findings = new ArrayList<>(d.findings());
-        if (c.has(Keys.MODEL_PATH)) {
-            SavedModel saved = SavedModel.read(storage, storage.qualify(c.string(Keys.MODEL_PATH)));
+        if (c.modelPath() != null) {
+            SavedModel saved = SavedModel.read(storage, storage.qualify(c.modelPath()));
             String bad = Doctor.firstNonFinite(saved.loaded().graph(), batch);
             findings.add(bad == null ? new Doctor.Finding("NaN/Inf in saved model", "ok", "parameters and activations on a training batch are finite", "")
                     : new Doctor.Finding("NaN/Inf in saved model", "non-finite", bad, Doctor.EXPLODING));
         }
-        if (c.has(Keys.RUN)) {
-            findings.addAll(Doctor.readHistory(history(storage, storage.qualify(c.string(Keys.RUN))), m.numClasses()));
+        if (c.run() != null) {
+            findings.addAll(Doctor.readHistory(history(storage, storage.qualify(c.run())), m.numClasses()));
         }
         for (Doctor.Finding f : findings) {
             LOG.info("doctor: {}: {} ({}){}", f.check(), f.verdict(), f.detail(), f.fix().isEmpty() ? "" : " -> " + f.fix());

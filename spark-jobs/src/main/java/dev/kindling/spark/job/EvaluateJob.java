@@ -1,8 +1,9 @@
 package dev.kindling.spark.job;
 
-import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.Keys;
+import dev.kindling.core.model.ModelConfig;
+import dev.kindling.spark.config.Dist;
+import dev.kindling.spark.config.EvaluateConfig;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.io.RunDirectory;
@@ -33,14 +34,14 @@ import org.slf4j.LoggerFactory;
 public final class EvaluateJob {
     private static final Logger LOG = LoggerFactory.getLogger(EvaluateJob.class);
 
-    public static Map<String, Object> run(Config c) throws Exception {
-        String dist = c.oneOf(Keys.DIST, List.of("shared", "averaging", "local"));
-        String split = c.oneOf(Keys.SPLIT, List.of("train", "val", "test"));
+    public static Map<String, Object> run(EvaluateConfig c) throws Exception {
+        String dist = c.dist().cliName();
+        String split = c.split().cliName();
         HadoopStorage storage = new HadoopStorage();
-        List<String> modelPaths = Arrays.stream(c.string(Keys.MODEL_PATH).split(",")).map(String::trim)
+        List<String> modelPaths = c.modelPaths().stream()
                 .filter(p -> !p.isEmpty()).map(storage::qualify).toList();
-        String data = storage.qualify(c.string(Keys.DATA));
-        String out = c.has(Keys.OUT) ? storage.qualify(c.string(Keys.OUT)) : null;
+        String data = storage.qualify(c.data());
+        String out = c.out() != null && !c.out().isEmpty() ? storage.qualify(c.out()) : null;
         if (out != null) {
             RunDirectory.checkAbsent(storage, out);
         }
@@ -54,7 +55,7 @@ public final class EvaluateJob {
         }
         List<String> shards = Shards.paths(storage, data, m, split, null);
         List<Map<String, Object>> results = new ArrayList<>();
-        try (JavaSparkContext sc = dist.equals("local") ? null : SparkJobs.context(c, "evaluate")) {
+        try (JavaSparkContext sc = c.dist() == Dist.LOCAL ? null : SparkJobs.context(c.master(), "evaluate")) {
             for (int i = 0; i < models.size(); i++) {
                 ModelStore.Loaded model = models.get(i);
                 TaskMetrics metrics = sc == null
@@ -123,7 +124,7 @@ public final class EvaluateJob {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-        return p.getProperty(Keys.MODEL.name(), "unknown");
+        return p.getProperty(ModelConfig.MODEL.name(), "unknown");
     }
 
     private EvaluateJob() {}

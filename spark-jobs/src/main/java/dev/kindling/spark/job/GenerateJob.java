@@ -1,8 +1,7 @@
 package dev.kindling.spark.job;
 
-import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.Keys;
+import dev.kindling.spark.config.GenerateConfig;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.model.ModelStore;
 import dev.kindling.core.sequence.GreedyDecoder;
@@ -28,12 +27,9 @@ public final class GenerateJob {
     /** The tokenizer a language model was trained with, beside its manifest in model.zip. */
     public static final String TOKENIZER_ENTRY = "kindling/tokenizer.txt";
 
-    public static Map<String, Object> run(Config c) throws Exception {
+    public static Map<String, Object> run(GenerateConfig c) throws Exception {
         HadoopStorage storage = new HadoopStorage();
-        if (!c.has(Keys.MODEL_PATH)) {
-            throw new ConfigException("generate: needs --model-path=<model.zip of a train run>");
-        }
-        String path = storage.qualify(c.string(Keys.MODEL_PATH));
+        String path = storage.qualify(c.modelPath());
         SavedModel saved = SavedModel.read(storage, path);
         Manifest m = saved.trained();
         return switch (m.task()) {
@@ -44,13 +40,13 @@ public final class GenerateJob {
         };
     }
 
-    static Map<String, Object> sample(Config c, String path, SavedModel saved) {
-        int maxNew = c.intValue(Keys.MAX_NEW_TOKENS, n -> n >= 0);
-        double temperature = c.doubleValue(Keys.TEMPERATURE, v -> v > 0 && Double.isFinite(v));
-        int topK = c.intValue(Keys.TOP_K, n -> n >= 0);
-        long seed = c.longValue(Keys.SEED, s -> true);
+    static Map<String, Object> sample(GenerateConfig c, String path, SavedModel saved) {
+        int maxNew = c.maxNewTokens();
+        double temperature = c.temperature();
+        int topK = c.topK();
+        long seed = c.seed();
         Tokenizer tok = tokenizer(saved);
-        String prompt = c.stringOr(Keys.PROMPT, "");
+        String prompt = c.prompt();
         int[] promptIds = tok.encode(prompt.isEmpty() ? "\n" : prompt);
         int seqLen = saved.trained().featureShape()[0];
         long t0 = System.nanoTime();
@@ -72,8 +68,11 @@ public final class GenerateJob {
     }
 
     /** A seq2seq model decodes the prompt greedily ({@link GreedyDecoder}). */
-    static Map<String, Object> seq2seq(Config c, String path, SavedModel saved) {
-        String prompt = c.string(Keys.PROMPT);
+    static Map<String, Object> seq2seq(GenerateConfig c, String path, SavedModel saved) {
+        String prompt = c.prompt();
+        if (prompt.isEmpty()) {
+            throw new ConfigException("prompt is required for a seq2seq model: the source string; pass --prompt=...");
+        }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("model_path", path);
         r.put("prompt", prompt);

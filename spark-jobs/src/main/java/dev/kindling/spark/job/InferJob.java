@@ -1,8 +1,9 @@
 package dev.kindling.spark.job;
 
-import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.Keys;
+import dev.kindling.spark.config.Dist;
+import dev.kindling.spark.config.InferConfig;
+import dev.kindling.spark.config.InferConfig.Format;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.io.InputException;
@@ -44,13 +45,13 @@ public final class InferJob {
     private static final Logger LOG = LoggerFactory.getLogger(InferJob.class);
     static final int BATCH = 256;
 
-    public static Map<String, Object> run(Config c) throws Exception {
-        String dist = c.oneOf(Keys.DIST, List.of("shared", "averaging", "local"));
-        String format = c.oneOf(Keys.FORMAT, List.of("auto", "shards", "csv", "parquet"));
+    public static Map<String, Object> run(InferConfig c) throws Exception {
+        Dist dist = c.dist();
+        Format format = c.format();
         HadoopStorage storage = new HadoopStorage();
-        String modelPath = storage.qualify(c.string(Keys.MODEL_PATH));
-        String data = storage.qualify(c.string(Keys.DATA));
-        String out = storage.qualify(c.string(Keys.OUT));
+        String modelPath = storage.qualify(c.modelPath());
+        String data = storage.qualify(c.data());
+        String out = storage.qualify(c.out());
         RunDirectory.checkAbsent(storage, out);
         if (!storage.exists(data)) {
             throw new ConfigException("data=" + data + ": not found; pass a prepared dataset, a CSV file or directory, or Parquet");
@@ -62,16 +63,16 @@ public final class InferJob {
             throw new ConfigException("model-path=" + modelPath + ": a " + trained.task().id() + " model; infer writes class predictions "
                     + "for classifiers only (use evaluate for its metrics" + ", generate for sequences and text)");
         }
-        if (format.equals("auto")) {
-            format = storage.exists(storage.child(data, Manifest.FILE)) ? "shards"
-                    : data.endsWith(".parquet") || data.endsWith(".parq") ? "parquet" : "csv";
+        if (format == Format.AUTO) {
+            format = storage.exists(storage.child(data, Manifest.FILE)) ? Format.SHARDS
+                    : data.endsWith(".parquet") || data.endsWith(".parq") ? Format.PARQUET : Format.CSV;
         }
-        if (dist.equals("local") && !format.equals("shards")) {
-            throw new ConfigException("dist=local: infers prepared datasets only in one JVM; use --dist=shared for " + format);
+        if (dist == Dist.LOCAL && format != Format.SHARDS) {
+            throw new ConfigException("dist=local: infers prepared datasets only in one JVM; use --dist=shared for " + format.cliName());
         }
         // a prepared dataset is checked against the model before Spark starts
-        Manifest m = format.equals("shards") ? Shards.manifest(storage, data) : null;
-        String split = c.oneOf(Keys.SPLIT, List.of("train", "val", "test"));
+        Manifest m = format == Format.SHARDS ? Shards.manifest(storage, data) : null;
+        String split = c.split().cliName();
         if (m != null) {
             EvaluateJob.checkFits(trained, m, modelPath, data);
             m.split(split);
@@ -81,16 +82,16 @@ public final class InferJob {
         long rowsOut;
         double seconds;
         Map<String, Object> result = new LinkedHashMap<>();
-        try (SparkSession spark = SparkJobs.session(c, "infer")) {
+        try (SparkSession spark = SparkJobs.session(c.master(), "infer")) {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             long t0 = System.nanoTime(); // timed: read, predict and write; not Spark's start-up nor the checks after
             Dataset<Row> predictions;
-            Broadcast<byte[]> bytes = dist.equals("local") ? null : sc.broadcast(modelBytes);
+            Broadcast<byte[]> bytes = dist == Dist.LOCAL ? null : sc.broadcast(modelBytes);
             if (m != null) {
                 List<String> shards = Shards.paths(storage, data, m, split, null);
                 rowsIn = m.split(split).examples();
                 int batchSize = m.batchSize();
-                if (dist.equals("local")) {
+                if (dist == Dist.LOCAL) {
                     List<Row> rows = new ArrayList<>();
                     for (int i = 0; i < shards.size(); i++) {
                         rows.addAll(predictShard(model.loaded().graph(), storage, shards.get(i), (long) i * batchSize));
@@ -109,7 +110,7 @@ public final class InferJob {
                     predictions = spark.createDataFrame(rows, Predictions.SCHEMA);
                 }
             } else {
-                Dataset<Row> input = format.equals("csv")
+                Dataset<Row> input = format == Format.CSV
                         ? spark.read().option("header", "true").option("inferSchema", "true").csv(data)
                         : spark.read().parquet(data);
                 RowLayout layout = RowLayout.of(input, format, data, trained.featureWidth());
@@ -138,8 +139,8 @@ public final class InferJob {
         }
         result.put("model_path", modelPath);
         result.put("data", data);
-        result.put("format", format);
-        result.put("dist", dist);
+        result.put("format", format.cliName());
+        result.put("dist", dist.cliName());
         result.put("out", out);
         result.put("rows_in", rowsIn);
         result.put("rows_out", rowsOut);
@@ -196,11 +197,11 @@ public final class InferJob {
      */
     record RowLayout(int id, int label, int[] featureColumns, int arrayColumn, int width) implements java.io.Serializable {
 
-        static RowLayout of(Dataset<Row> input, String format, String data, int width) {
+        static RowLayout of(Dataset<Row> input, Format format, String data, int width) {
             List<String> names = Arrays.asList(input.columns());
             int id = names.indexOf("id");
             int label = names.indexOf("label");
-            if (format.equals("parquet")) {
+            if (format == Format.PARQUET) {
                 int f = names.indexOf("features");
                 if (f < 0 || !(input.schema().fields()[f].dataType() instanceof ArrayType)) {
                     throw new ConfigException("data=" + data + ": Parquet input needs an array column 'features'; it has " + names);

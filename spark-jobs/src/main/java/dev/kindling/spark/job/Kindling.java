@@ -1,8 +1,19 @@
 package dev.kindling.spark.job;
 
 import dev.kindling.core.config.CommandLine;
-import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.config.Settings;
+import dev.kindling.core.config.SettingsLoader;
+import dev.kindling.core.model.Architecture;
+import dev.kindling.core.model.ModelConfig;
+import dev.kindling.spark.config.DemoConfig;
+import dev.kindling.spark.config.DoctorConfig;
+import dev.kindling.spark.config.EvaluateConfig;
+import dev.kindling.spark.config.GenerateConfig;
+import dev.kindling.spark.config.InferConfig;
+import dev.kindling.spark.config.LrFindConfig;
+import dev.kindling.spark.config.PrepareConfig;
+import dev.kindling.spark.config.TrainConfig;
 import dev.kindling.core.io.InputException;
 import dev.kindling.core.train.MetricsJson;
 import java.io.PrintStream;
@@ -29,24 +40,17 @@ public final class Kindling {
                 return 0;
             }
             Command command = Command.byName(cl.command());
-            Config.Builder b = Config.builder();
-            if (command == Command.DEMO) {
-                DemoJob.applyPreset(b, cl.flags());
-            }
-            if (cl.configFile() != null) {
-                b.file(cl.configFile());
-            }
-            Config config = b.apply(cl.flags(), "on the command line").build();
+            Object config = command.config.apply(load(command, cl)); // every key checked here, before any work
             Map<String, Object> result = switch (command) {
-                case PREPARE_DATA -> PrepareDataJob.summary(PrepareDataJob.run(config));
-                case TRAIN -> TrainJob.run(config).metrics();
-                case EVALUATE -> EvaluateJob.run(config);
-                case INFER -> InferJob.run(config);
-                case PREFLIGHT -> PreflightJob.run(config);
-                case GENERATE -> GenerateJob.run(config);
-                case LR_FIND -> LrFindJob.run(config);
-                case DOCTOR -> DoctorJob.run(config);
-                case DEMO -> DemoJob.run(config);
+                case PREPARE_DATA -> PrepareDataJob.summary(PrepareDataJob.run((PrepareConfig) config));
+                case TRAIN -> TrainJob.run((TrainConfig) config).metrics();
+                case EVALUATE -> EvaluateJob.run((EvaluateConfig) config);
+                case INFER -> InferJob.run((InferConfig) config);
+                case PREFLIGHT -> PreflightJob.run((TrainConfig) config);
+                case GENERATE -> GenerateJob.run((GenerateConfig) config);
+                case LR_FIND -> LrFindJob.run((LrFindConfig) config);
+                case DOCTOR -> DoctorJob.run((DoctorConfig) config);
+                case DEMO -> DemoJob.run((DemoConfig) config);
             };
             out.println(MetricsJson.line(result));
             return 0;
@@ -62,6 +66,30 @@ public final class Kindling {
             err.println("kindling: failed: " + rootMessage(e));
             return 1;
         }
+    }
+
+    /**
+     * The command's settings in layers: defaults, the chosen model's own defaults (the GPT's AdamW
+     * betas), the demo's preset, the config file, the flags. The model is chosen by the file and flags
+     * alone, so both sit above its defaults.
+     */
+    static Settings load(Command command, CommandLine cl) {
+        SettingsLoader loader = command.loader();
+        if (command.keys.contains(ModelConfig.MODEL)) {
+            Architecture model = Architecture.byName(userLayers(command.loader(), cl).peek(ModelConfig.MODEL));
+            loader.defaults(model.defaults());
+            if (command == Command.DEMO) {
+                loader.apply(DemoJob.preset(model), "in the demo's preset of " + model.cliName());
+            }
+        }
+        return userLayers(loader, cl).load();
+    }
+
+    private static SettingsLoader userLayers(SettingsLoader loader, CommandLine cl) {
+        if (cl.configFile() != null) {
+            loader.file(cl.configFile());
+        }
+        return loader.apply(cl.flags(), "on the command line");
     }
 
     static String rootMessage(Throwable e) {

@@ -1,8 +1,7 @@
 package dev.kindling.spark.job;
 
-import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.Keys;
+import dev.kindling.spark.config.LrFindConfig;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.diag.LrFinder;
@@ -34,23 +33,23 @@ import org.slf4j.LoggerFactory;
 public final class LrFindJob {
     private static final Logger LOG = LoggerFactory.getLogger(LrFindJob.class);
 
-    public static Map<String, Object> run(Config c) throws Exception {
+    public static Map<String, Object> run(LrFindConfig c) throws Exception {
         HadoopStorage storage = new HadoopStorage();
-        Architecture arch = Architecture.byName(c.string(Keys.MODEL));
+        Architecture arch = c.model().arch();
         if (!arch.distributed()) {
             throw new ConfigException("model=" + arch.cliName() + ": lr-find sweeps a DL4J model; " + arch.cliName() + " has its own hand-written loop");
         }
-        double start = c.doubleValue(Keys.LR_START, v -> v > 0);
-        double end = c.doubleValue(Keys.LR_END, v -> v > start);
-        int steps = c.intValue(Keys.LR_STEPS, n -> n >= 2);
-        long seed = c.longValue(Keys.SEED, s -> true);
-        String data = storage.qualify(c.string(Keys.DATA));
-        String out = storage.qualify(c.string(Keys.OUT));
+        double start = c.start();
+        double end = c.end();
+        int steps = c.steps();
+        long seed = c.seed();
+        String data = storage.qualify(c.data());
+        String out = storage.qualify(c.out());
         RunDirectory.checkAbsent(storage, out);
         Manifest m = Shards.manifest(storage, data);
         arch.checkFits(m);
-        OptimizerSpec optimizer = OptimizerSpec.from(c.with(Keys.ACCUMULATE, "1"), new FixedSchedule(start));
-        ComputationGraph net = new ComputationGraph(optimizer.finish(arch.configure(m, c, optimizer.defaults(seed, DataType.FLOAT))));
+        OptimizerSpec optimizer = OptimizerSpec.from(c.optim(), new FixedSchedule(start));
+        ComputationGraph net = new ComputationGraph(optimizer.finish(arch.configure(m, c.model(), optimizer.defaults(seed, DataType.FLOAT))));
         net.init();
         List<String> train = Shards.paths(storage, data, m, "train", null);
         LOG.info("lr-find: model={} optimizer={} lr {} -> {} over {} steps ({} training shards)", arch.cliName(), optimizer.name(), start, end,

@@ -1,6 +1,7 @@
 package dev.kindling.spark.job;
 
-import dev.kindling.core.config.Config;
+import dev.kindling.spark.config.Dist;
+import dev.kindling.spark.config.TrainConfig;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.master.Preflight;
 import java.io.IOException;
@@ -22,17 +23,17 @@ import org.slf4j.LoggerFactory;
 public final class PreflightJob {
     private static final Logger LOG = LoggerFactory.getLogger(PreflightJob.class);
 
-    public static Map<String, Object> run(Config c) throws Exception {
+    public static Map<String, Object> run(TrainConfig c) throws Exception {
         HadoopStorage storage = new HadoopStorage();
-        TrainJob.Plan plan = TrainJob.plan(c, storage);
+        TrainingPlan plan = TrainingPlan.of(c, storage);
         List<Preflight.Check> checks = new ArrayList<>();
         checks.add(new Preflight.Check("data", true, plan.data() + " has " + plan.manifest().split("train").shards() + " training shards"));
         checks.add(writable(storage, plan.out()));
-        if (plan.graph() != null && !plan.dist().equals("local")) {
+        if (plan.graph() != null && plan.dist() != Dist.LOCAL) {
             ComputationGraph net = new ComputationGraph(plan.graph());
             net.init();
-            try (JavaSparkContext sc = SparkJobs.context(c, "preflight")) {
-                checks.addAll(checks(sc, c, net.numParams()));
+            try (JavaSparkContext sc = SparkJobs.context(c.run().master(), "preflight")) {
+                checks.addAll(Preflight.sparkChecks(sc, c.dist(), net.numParams()));
             }
         }
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -46,14 +47,6 @@ public final class PreflightJob {
         }
         Preflight.require(checks);
         return Map.of("preflight", rows);
-    }
-
-    /** The Spark-side checks, with the executor count and heap from the context's settings. */
-    static List<Preflight.Check> checks(JavaSparkContext sc, Config c, long params) {
-        boolean local = sc.master().startsWith("local");
-        int executors = local ? 1 : Math.max(1, sc.defaultParallelism() / sc.getConf().getInt("spark.executor.cores", 1));
-        long heap = local ? Runtime.getRuntime().maxMemory() : sc.getConf().getSizeAsBytes("spark.executor.memory", "1g");
-        return Preflight.run(c, sc.master(), executors, heap, params, Preflight::usableSpace);
     }
 
     /** Creates and deletes a probe file beside the run directory. */

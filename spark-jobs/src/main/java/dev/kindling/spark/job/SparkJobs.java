@@ -1,7 +1,6 @@
 package dev.kindling.spark.job;
 
-import dev.kindling.core.config.Config;
-import dev.kindling.core.config.Keys;
+import dev.kindling.spark.config.SparkMaster;
 import dev.kindling.spark.master.Masters;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -15,19 +14,19 @@ public final class SparkJobs {
      * Kindling's {@code master} key is used. Executors get one OpenMP thread (4-8x faster than ND4J's
      * default on small machines) and the Aeron timeout flag.
      */
-    public static JavaSparkContext context(Config c, String job) {
-        return new JavaSparkContext(conf(c, job));
+    public static JavaSparkContext context(SparkMaster master, String job) {
+        return new JavaSparkContext(conf(master, job));
     }
 
     /** A Spark SQL session with the same settings, for jobs that read or write tables. */
-    public static SparkSession session(Config c, String job) {
-        return SparkSession.builder().config(conf(c, job)).getOrCreate();
+    public static SparkSession session(SparkMaster master, String job) {
+        return SparkSession.builder().config(conf(master, job)).getOrCreate();
     }
 
-    static SparkConf conf(Config c, String job) {
+    static SparkConf conf(SparkMaster master, String job) {
         SparkConf conf = new SparkConf()
                 .setAppName("kindling-" + job)
-                .setIfMissing("spark.master", c.string(Keys.MASTER))
+                .setIfMissing("spark.master", master.url())
                 .setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                 .setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
                 .setIfMissing("spark.ui.enabled", "false")

@@ -1,8 +1,10 @@
 package dev.kindling.spark.job;
 
-import dev.kindling.core.config.Config;
+import dev.kindling.core.config.SettingsLoader;
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.Keys;
+import dev.kindling.spark.config.DistConfig;
+import dev.kindling.spark.config.RunConfig;
+import dev.kindling.spark.config.TrainConfig;
 import dev.kindling.core.data.ShardDecoder;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.train.LocalTrainer;
@@ -127,17 +129,17 @@ public final class StepBench {
         boolean sameDiffLayerNorm = "samediff".equals(flags.remove("layer-norm"));
         HadoopStorage storage = new HadoopStorage();
         java.nio.file.Path tmp = Files.createTempDirectory("kindling-bench");
-        flags.put(Keys.OUT.name(), tmp.resolve("run").toString());
-        flags.put(Keys.DIST.name(), "local");
-        Config c = Config.builder().apply(flags, "on the bench command line").build();
-        TrainJob.Plan p = TrainJob.plan(c, storage);
+        flags.put(RunConfig.OUT.name(), tmp.resolve("run").toString());
+        flags.put(DistConfig.DIST.name(), "local");
+        TrainConfig c = TrainConfig.from(new SettingsLoader(TrainConfig.SETTINGS).apply(flags, "on the bench command line").load());
+        TrainingPlan p = TrainingPlan.of(c, storage);
+        long seed = c.run().seed();
         var graph = p.graph();
         if (sameDiffLayerNorm) { // the before of the DenseLayerNorm change, same function and parameters
             var m = p.manifest();
             graph = dev.kindling.core.model.Mlp.configure(new dev.kindling.core.model.Mlp.Spec(m.featureWidth(),
-                    c.intValue(Keys.HIDDEN, n -> n >= 2), m.numClasses(), dev.kindling.core.model.Head.forClasses(m.numClasses(), m.binary()),
-                    c.doubleValue(Keys.DROPOUT, v -> v >= 0 && v < 1)),
-                    dev.kindling.core.model.NetDefaults.adamW(p.seed(), DataType.FLOAT, p.schedule(), p.weightDecay()), true);
+                    c.model().hidden(), m.numClasses(), dev.kindling.core.model.Head.forClasses(m.numClasses(), m.binary()), c.model().dropout()),
+                    dev.kindling.core.model.NetDefaults.adamW(seed, DataType.FLOAT, c.schedule().cosine(), c.optim().weightDecay()), true);
         }
         ComputationGraph net = new ComputationGraph(graph);
         net.init();
@@ -158,7 +160,7 @@ public final class StepBench {
         for (int n = warmup; n > 0 && warmed < (settle ? 3 : 1) * warmup; n = round) {
             long jit0 = jit.getTotalCompilationTime();
             long w0 = System.nanoTime();
-            new LocalTrainer(net, cycle(train, warmed, n), List.of(), loader, p.manifest(), p.seed(),
+            new LocalTrainer(net, cycle(train, warmed, n), List.of(), loader, p.manifest(), seed,
                     new Progress(n, 3600), TrainJob.listeners(p, StepTelemetry.forRun())).fit(0, 0, k -> { });
             warmed += n;
             double compiledMs = jit.getTotalCompilationTime() - jit0;
@@ -167,7 +169,7 @@ public final class StepBench {
             }
         }
         LocalTrainer timedTrainer = new LocalTrainer(net, cycle(train, warmed, steps), List.of(), loader,
-                p.manifest(), p.seed(), new Progress(steps, 3600), TrainJob.listeners(p, StepTelemetry.forRun()));
+                p.manifest(), seed, new Progress(steps, 3600), TrainJob.listeners(p, StepTelemetry.forRun()));
         long jit0 = jit.getTotalCompilationTime();
         long t0 = System.nanoTime();
         long cpu0 = processCpuNanos();

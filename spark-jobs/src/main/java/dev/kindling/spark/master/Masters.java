@@ -1,9 +1,8 @@
 package dev.kindling.spark.master;
 
-import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.Keys;
-import dev.kindling.core.model.Architecture;
+import dev.kindling.spark.config.Dist;
+import dev.kindling.spark.config.DistConfig;
 import dev.kindling.core.model.NativeHelpers;
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -38,61 +37,15 @@ public final class Masters {
     }
 
     /**
-     * Range-checks the keys {@link #build} reads for {@code dist} (shared: Aeron port, threshold, update
-     * density, residual clipping; averaging: frequency), so that a bad value is named before Spark
-     * starts and the shards are checked, not minutes later when the master is built.
-     */
-    public static void checkKeys(Config c, String dist) {
-        if (dist.equals("shared")) {
-            c.oneOf(Keys.ENCODING, ENCODINGS);
-            peerTimeout(c);
-            topkDensity(c);
-            aeronPort(c);
-            thresholdAlgorithm(c);
-            residualPostProcessor(c);
-        } else if (dist.equals("averaging")) {
-            averagingFrequency(c);
-        }
-    }
-
-    static final java.util.List<String> ENCODINGS = java.util.List.of("auto", "threshold", "dense", "topk");
-
-    /**
-     * --encoding resolved for {@code arch}: threshold (DL4J's shared master), dense or topk (both
-     * {@link AllReduceTrainer}).
-     */
-    public static String encoding(Config c, Architecture arch) {
-        String e = c.oneOf(Keys.ENCODING, ENCODINGS);
-        return e.equals("auto") ? (arch.denseSharing() ? "dense" : "threshold") : e;
-    }
-
-    /** --topk-density: the fraction of the parameters whose step a topk-encoding worker sends per step ((0, 1]). */
-    public static double topkDensity(Config c) {
-        return c.doubleValue(Keys.TOPK_DENSITY, d -> d > 0 && d <= 1);
-    }
-
-    /** --peer-timeout-seconds: how long a dense- or topk-encoding worker waits for a silent peer. */
-    public static java.time.Duration peerTimeout(Config c) {
-        return java.time.Duration.ofSeconds(c.intValue(Keys.PEER_TIMEOUT_SECONDS, n -> n >= 1));
-    }
-
-    /** --averaging-frequency: minibatches per worker between parameter averages (>= 1). */
-    public static int averagingFrequency(Config c) {
-        return c.intValue(Keys.AVERAGING_FREQUENCY, n -> n >= 1);
-    }
-
-    /**
      * @param workers        Spark task slots (executors x cores)
      * @param workersPerNode model replicas per executor JVM (shared master)
      */
-    public static TrainingMaster<?, ?> build(Config c, int batchSize, int workers, int workersPerNode) {
-        String dist = c.oneOf(Keys.DIST, java.util.List.of("shared", "averaging"));
-        long seed = c.longValue(Keys.SEED, s -> true);
-        if (dist.equals("averaging")) {
+    public static TrainingMaster<?, ?> build(DistConfig c, long seed, int batchSize, int workers, int workersPerNode) {
+        if (c.dist() == Dist.AVERAGING) {
             // the worker count must be given: M2 derives it from a MultiLayerNetwork and fails for graphs
             return new ParameterAveragingTrainingMaster.Builder(workers, batchSize)
                     .batchSizePerWorker(batchSize)
-                    .averagingFrequency(averagingFrequency(c))
+                    .averagingFrequency(c.averagingFrequency())
                     .workerPrefetchNumBatches(0)
                     .rngSeed(seed)
                     .collectTrainingStats(false)
@@ -117,9 +70,9 @@ public final class Masters {
      * DL4J's adaptive threshold from --threshold (start) and --max-update-density (DL4J's maximum
      * target sparsity; its minimum, 1e-4, is kept below it).
      */
-    static AdaptiveThresholdAlgorithm thresholdAlgorithm(Config c) {
-        double max = c.doubleValue(Keys.MAX_UPDATE_DENSITY, d -> d > 0 && d <= 1);
-        return new AdaptiveThresholdAlgorithm(c.doubleValue(Keys.THRESHOLD, t -> t > 0),
+    static AdaptiveThresholdAlgorithm thresholdAlgorithm(DistConfig c) {
+        double max = c.maxUpdateDensity();
+        return new AdaptiveThresholdAlgorithm(c.threshold(),
                 Math.min(AdaptiveThresholdAlgorithm.DEFAULT_MIN_SPARSITY_TARGET, max), max, AdaptiveThresholdAlgorithm.DEFAULT_DECAY_RATE);
     }
 
@@ -127,26 +80,22 @@ public final class Masters {
      * DL4J clips the residual to 5 x threshold every 5 steps: the part of a dense (Adam) update the
      * sparse encoding could not send yet is dropped. --residual-clip=0 keeps all of it.
      */
-    static ResidualPostProcessor residualPostProcessor(Config c) {
-        double multiple = c.doubleValue(Keys.RESIDUAL_CLIP, m -> m == 0 || m >= 1);
+    static ResidualPostProcessor residualPostProcessor(DistConfig c) {
+        double multiple = c.residualClip();
         return multiple == 0 ? new NoOpResidualPostProcessor() : new ResidualClippingPostProcessor(multiple, 5);
     }
 
     /** Per-JVM ports and the controller port set after build(): DL4J M2's builder does not set it. */
-    static VoidConfiguration voidConfiguration(Config c) {
-        int port = aeronPort(c);
+    static VoidConfiguration voidConfiguration(DistConfig c) {
+        int port = c.aeronPort();
         VoidConfiguration vc = VoidConfiguration.builder()
                 .unicastPort(port)
-                .controllerAddress(c.string(Keys.CONTROLLER))
-                .networkMask(c.string(Keys.NETWORK_MASK))
+                .controllerAddress(c.controller())
+                .networkMask(c.networkMask())
                 .portSupplier(new KindlingPortSupplier(port))
                 .build();
         vc.setUnicastControllerPort(port);
         return vc;
-    }
-
-    static int aeronPort(Config c) {
-        return c.intValue(Keys.AERON_PORT, p -> p >= 1024 && p <= 65535);
     }
 
     /** Without the property SharedTrainingMaster fails deep inside Aeron; say what to do instead. */
@@ -167,7 +116,7 @@ public final class Masters {
      * {@code --aeron-port}, then waits (up to 30 s) until the port can be bound again, so that a
      * restarted run in the same driver passes its preflight.
      */
-    public static void releaseDriverTransport(Config c) throws InterruptedException {
+    public static void releaseDriverTransport(DistConfig c) throws InterruptedException {
         ModelParameterServer server = ModelParameterServer.getInstance();
         if (server.isInitialized()) {
             server.shutdown();
@@ -175,7 +124,7 @@ public final class Masters {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (true) {
             try {
-                checkUdpPortFree(c.string(Keys.CONTROLLER), aeronPort(c));
+                checkUdpPortFree(c.controller(), c.aeronPort());
                 return;
             } catch (ConfigException e) {
                 if (System.nanoTime() > deadline) {

@@ -1,8 +1,8 @@
 package dev.kindling.spark.master;
 
-import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.Keys;
+import dev.kindling.spark.config.Dist;
+import dev.kindling.spark.config.DistConfig;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -34,14 +34,14 @@ public final class Preflight {
      * @param params         the model's parameter count
      * @param shmUsable      usable bytes of a directory (the real file system in production)
      */
-    public static List<Check> run(Config c, String master, int executors, long executorMemory, long params,
+    public static List<Check> run(DistConfig c, String master, int executors, long executorMemory, long params,
                                   ToLongFunction<Path> shmUsable) {
         List<Check> checks = new ArrayList<>();
-        boolean shared = c.string(Keys.DIST).equals("shared");
+        boolean shared = c.dist() == Dist.SHARED;
         if (shared) {
             checks.add(aeronPort(c));
             checks.add(sharedMemory(executors, master.startsWith("local"), shmUsable));
-            checks.add(controller(c.string(Keys.CONTROLLER), master));
+            checks.add(controller(c.controller(), master));
         }
         checks.add(memory(params, executorMemory, shared));
         return checks;
@@ -55,11 +55,19 @@ public final class Preflight {
         }
     }
 
-    static Check aeronPort(Config c) {
-        int port = Masters.aeronPort(c);
+    /** The Spark-side checks, with the executor count and heap from the context's settings. */
+    public static List<Check> sparkChecks(org.apache.spark.api.java.JavaSparkContext sc, DistConfig c, long params) {
+        boolean local = sc.master().startsWith("local");
+        int executors = local ? 1 : Math.max(1, sc.defaultParallelism() / sc.getConf().getInt("spark.executor.cores", 1));
+        long heap = local ? Runtime.getRuntime().maxMemory() : sc.getConf().getSizeAsBytes("spark.executor.memory", "1g");
+        return run(c, sc.master(), executors, heap, params, Preflight::usableSpace);
+    }
+
+    static Check aeronPort(DistConfig c) {
+        int port = c.aeronPort();
         try {
-            Masters.checkUdpPortFree(c.string(Keys.CONTROLLER), port);
-            return new Check("aeron-port", true, "UDP " + c.string(Keys.CONTROLLER) + ":" + port + " free");
+            Masters.checkUdpPortFree(c.controller(), port);
+            return new Check("aeron-port", true, "UDP " + c.controller() + ":" + port + " free");
         } catch (ConfigException e) {
             return new Check("aeron-port", false, e.getMessage());
         }

@@ -1,13 +1,16 @@
 package dev.kindling.spark.hdfs;
 
+import dev.kindling.core.config.SettingsLoader;
+import dev.kindling.spark.config.PrepareConfig;
+import dev.kindling.spark.config.RunConfig;
+import dev.kindling.spark.config.TrainConfig;
+import dev.kindling.spark.config.TestSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kindling.core.config.Config;
-import dev.kindling.core.config.Keys;
 import dev.kindling.spark.job.PrepareDataJob;
 import dev.kindling.spark.job.TrainJob;
 import java.nio.file.Files;
@@ -48,7 +51,8 @@ class HdfsTrainingTest {
     @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void trainsFromShardsOnHdfsAndPublishesTheRunThere() throws Exception {
         String data = root + "/datasets/seed-sum";
-        Config prep = Config.builder().set(Keys.DATASET, "seed-sum").set(Keys.OUT, data).build();
+        PrepareConfig prep = PrepareConfig.from(new SettingsLoader(PrepareConfig.SETTINGS).set(PrepareConfig.DATASET, "seed-sum")
+                .set(RunConfig.OUT, data).load());
         assertEquals(25, PrepareDataJob.run(prep).split("train").shards());
 
         HadoopStorage hdfs = new HadoopStorage();
@@ -56,9 +60,8 @@ class HdfsTrainingTest {
         assertTrue(hdfs.exists(data + "/train/part-00024.bin"));
 
         String run = root + "/runs/sum-averaging";
-        Config train = Config.builder().set(Keys.MODEL, "mlp").set(Keys.DATA, data).set(Keys.OUT, run)
-                .set(Keys.DIST, "averaging").set(Keys.MASTER, "local[2]").set(Keys.EPOCHS, "8")
-                .set(Keys.AVERAGING_FREQUENCY, "3").set(Keys.TIMEOUT_MINUTES, "4").build();
+        TrainConfig train = TrainConfig.from(TestSettings.of("model", "mlp", "data", data, "out", run, "dist", "averaging",
+                "master", "local[2]", "epochs", "8", "averaging-frequency", "3", "timeout-minutes", "4"));
         TrainJob.Result result = TrainJob.run(train);
         assertEquals(run, result.out());
 

@@ -1,13 +1,13 @@
 package dev.kindling.spark.job;
 
+import dev.kindling.spark.config.TrainConfig;
+import dev.kindling.spark.config.TestSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kindling.core.config.Config;
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.config.Keys;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,11 +125,9 @@ class BadInputTest {
         assertUsageError(out, "topk-density", "train", "--data=" + sum, "--out=" + out, "--dist=shared", "--encoding=topk",
                 "--topk-density=0");
         // named by the plan, which runs before any Spark context or shard check
-        Config c = Config.builder().set(Keys.DATA, sum)
-                .set(Keys.OUT, out.toString()).set(Keys.DIST, "shared")
-                .set(Keys.RESIDUAL_CLIP, "0.5").build();
         ConfigException e = assertThrows(ConfigException.class,
-                () -> TrainJob.plan(c, new HadoopStorage()));
+                () -> TrainingPlan.of(TrainConfig.from(TestSettings.of("data", sum, "out", out.toString(), "dist", "shared",
+                        "residual-clip", "0.5")), new HadoopStorage()));
         assertTrue(e.getMessage().contains("residual-clip"), e.getMessage());
     }
 

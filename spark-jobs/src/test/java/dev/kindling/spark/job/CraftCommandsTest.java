@@ -39,7 +39,7 @@ class CraftCommandsTest {
         assertEquals("muon", m.get("optimizer").get("name").asText());
         assertEquals(2, m.get("optimizer").get("accumulate").asInt());
         assertTrue(m.get("ema").get("final").get("loss").asDouble() > 0, m.get("ema").toString());
-        ModelStore.Loaded ema = ModelStore.fromBytes(Files.readAllBytes(Path.of(run, TrainJob.EMA_MODEL)), run);
+        ModelStore.Loaded ema = ModelStore.fromBytes(Files.readAllBytes(Path.of(run, RunPublisher.EMA_MODEL)), run);
         ModelStore.Loaded raw = ModelStore.fromBytes(Files.readAllBytes(Path.of(run, "model.zip")), run);
         assertTrue(!ema.graph().params().equals(raw.graph().params()), "EMA weights differ from the raw ones");
         assertTrue(m.get("final").get("accuracy").asDouble() > 0.6, m.get("final").toString());

@@ -1,11 +1,14 @@
 package dev.kindling.spark.master;
 
+import dev.kindling.core.model.ModelConfig;
+import dev.kindling.core.schedule.ScheduleConfig;
+import dev.kindling.core.optim.OptimConfig;
+import dev.kindling.core.config.Settings;
+import dev.kindling.spark.config.TestSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kindling.core.config.Config;
-import dev.kindling.core.config.Keys;
 import dev.kindling.core.data.DatasetWriter;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.SeedTasks;
@@ -72,14 +75,13 @@ class AllReduceTrainerTest {
         Manifest m = DatasetWriter.write(storage, data, SeedTasks.sum(5), 64, 5);
         List<String> train = Shards.paths(storage, data, m, "train", null);
         assertEquals(1, train.size() % 2, "an odd shard count: the epoch is padded to whole rounds");
-        Config c = Config.builder().set(Keys.DIST, "shared").set(Keys.MASTER, "local[2]").set(Keys.OPTIMIZER, "sgd")
-                .set(Keys.MOMENTUM, "0.9").set(Keys.LR, "0.05").set(Keys.DROPOUT, "0").build();
-        OptimizerSpec spec = OptimizerSpec.from(c, LrSchedules.from(c, train.size(), 1).schedule());
-        ComputationGraphConfiguration conf = spec.finish(Architecture.MLP.configure(m, c, spec.defaults(5, DataType.FLOAT)));
+        Settings c = TestSettings.of("dist", "shared", "master", "local[2]", "optimizer", "sgd", "momentum", "0.9", "lr", "0.05", "dropout", "0");
+        OptimizerSpec spec = OptimizerSpec.from(OptimConfig.from(c), LrSchedules.from(ScheduleConfig.from(c), train.size(), 1).schedule());
+        ComputationGraphConfiguration conf = spec.finish(Architecture.MLP.configure(m, ModelConfig.from(c), spec.defaults(5, DataType.FLOAT)));
         ComputationGraph distributed = new ComputationGraph(conf.clone());
         distributed.init();
         INDArray start = distributed.params().dup();
-        try (JavaSparkContext sc = SparkJobs.context(c, "dense")) {
+        try (JavaSparkContext sc = SparkJobs.context(new dev.kindling.spark.config.SparkMaster("local[2]"), "dense")) {
             List<TrainingListener> clip = List.of(new GlobalNormClipping(0.5));
             AllReduceTrainer trainer = new AllReduceTrainer(sc, distributed, train, train, m, storage, clip, 5, null, 2,
                     Duration.ofSeconds(60), Duration.ofMinutes(3), 60, 60, density);

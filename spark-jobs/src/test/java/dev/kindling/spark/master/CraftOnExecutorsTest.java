@@ -1,11 +1,16 @@
 package dev.kindling.spark.master;
 
+import dev.kindling.spark.config.DistConfig;
+import dev.kindling.spark.config.SparkMaster;
+import dev.kindling.core.model.ModelConfig;
+import dev.kindling.core.schedule.ScheduleConfig;
+import dev.kindling.core.optim.OptimConfig;
+import dev.kindling.core.config.Settings;
+import dev.kindling.spark.config.TestSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kindling.core.config.Config;
-import dev.kindling.core.config.Keys;
 import dev.kindling.core.data.DatasetWriter;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.SeedTasks;
@@ -67,17 +72,16 @@ class CraftOnExecutorsTest {
         try (DatagramSocket s = new DatagramSocket(0)) {
             port = s.getLocalPort();
         }
-        Config c = Config.builder().set(Keys.DIST, "shared").set(Keys.MASTER, "local[2]").set(Keys.AERON_PORT, String.valueOf(port))
-                .set(Keys.SCHEDULE, "warmup-cosine").set(Keys.WARMUP_STEPS, "2").set(Keys.TOTAL_STEPS, "6").set(Keys.ACCUMULATE, "2")
-                .set(Keys.LR, "1e-2").build();
-        LrSchedules lr = LrSchedules.from(c, 7, 1);
-        OptimizerSpec spec = OptimizerSpec.from(c, lr.schedule());
+        Settings c = TestSettings.of("dist", "shared", "master", "local[2]", "aeron-port", String.valueOf(port), "schedule", "warmup-cosine",
+                "warmup-steps", "2", "total-steps", "6", "accumulate", "2", "lr", "1e-2");
+        LrSchedules lr = LrSchedules.from(ScheduleConfig.from(c), 7, 1);
+        OptimizerSpec spec = OptimizerSpec.from(OptimConfig.from(c), lr.schedule());
         SEEN.clear();
         WRAPPED.clear();
-        try (JavaSparkContext sc = SparkJobs.context(c, "craft")) {
-            ComputationGraph net = new ComputationGraph(spec.finish(Architecture.MLP.configure(m, c, spec.defaults(5, DataType.FLOAT))));
+        try (JavaSparkContext sc = SparkJobs.context(new SparkMaster("local[2]"), "craft")) {
+            ComputationGraph net = new ComputationGraph(spec.finish(Architecture.MLP.configure(m, ModelConfig.from(c), spec.defaults(5, DataType.FLOAT))));
             net.init();
-            SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, Masters.build(c, 64, 2, 2));
+            SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, Masters.build(DistConfig.from(c), 42, 64, 2, 2));
             sparkNet.setListeners(List.of(new RateProbe()));
             SparkTrainer trainer = new SparkTrainer(sc, sparkNet, train, train, m.split("train").examples(), m, 5, java.time.Duration.ofMinutes(3), 60, 0);
             trainer.fit(0, 0, done -> { });

@@ -1,10 +1,10 @@
 package dev.kindling.spark.master;
 
+import dev.kindling.spark.config.DistConfig;
+import dev.kindling.spark.config.TestSettings;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kindling.core.config.Config;
-import dev.kindling.core.config.Keys;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.nd4j.common.config.ND4JSystemProperties;
@@ -60,8 +60,7 @@ class PreflightTest {
 
     @Test
     void everyFailedCheckIsListedInOneMessage() {
-        Config c = Config.builder().set(Keys.DIST, "shared").build();
-        var checks = Preflight.run(c, "spark://10.20.30.40:7077", 2, 1L << 20, 100_000_000L, p -> 0L);
+        var checks = Preflight.run(DistConfig.from(TestSettings.of("dist", "shared")), "spark://10.20.30.40:7077", 2, 1L << 20, 100_000_000L, p -> 0L);
         var e = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.core.config.ConfigException.class,
                 () -> Preflight.require(checks));
         assertTrue(e.getMessage().contains("shared-memory") && e.getMessage().contains("controller")

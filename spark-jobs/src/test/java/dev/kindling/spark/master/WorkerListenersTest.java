@@ -1,9 +1,12 @@
 package dev.kindling.spark.master;
 
+import dev.kindling.spark.config.DistConfig;
+import dev.kindling.spark.config.SparkMaster;
+import dev.kindling.core.model.ModelConfig;
+import dev.kindling.core.config.Settings;
+import dev.kindling.spark.config.TestSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.kindling.core.config.Config;
-import dev.kindling.core.config.Keys;
 import dev.kindling.core.data.DatasetWriter;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.SeedTasks;
@@ -56,13 +59,13 @@ class WorkerListenersTest {
             port = s.getLocalPort();
         }
         for (String dist : List.of("averaging", "shared")) {
-            Config c = Config.builder().set(Keys.DIST, dist).set(Keys.MASTER, "local[2]").set(Keys.AERON_PORT, String.valueOf(port)).build();
+            Settings c = TestSettings.of("dist", dist, "master", "local[2]", "aeron-port", String.valueOf(port));
             GRADIENTS.set(0);
-            try (JavaSparkContext sc = SparkJobs.context(c, "listeners")) {
-                ComputationGraph net = new ComputationGraph(Architecture.MLP.configure(m, c,
+            try (JavaSparkContext sc = SparkJobs.context(new SparkMaster("local[2]"), "listeners")) {
+                ComputationGraph net = new ComputationGraph(Architecture.MLP.configure(m, ModelConfig.from(c),
                         NetDefaults.adamW(5, DataType.FLOAT, CosineAnnealing.tutorial(), 1e-4)));
                 net.init();
-                SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, Masters.build(c, 64, 2, 2));
+                SparkComputationGraph sparkNet = new SparkComputationGraph(sc, net, Masters.build(DistConfig.from(c), 42, 64, 2, 2));
                 sparkNet.setListeners(List.of(new CountingListener()));
                 int chunk = dist.equals("averaging") ? 2 * 5 : 0; // workers x averaging-frequency, as TrainJob does
                 new SparkTrainer(sc, sparkNet, train, train, m.split("train").examples(), m, 5, java.time.Duration.ofMinutes(3), 60, chunk)

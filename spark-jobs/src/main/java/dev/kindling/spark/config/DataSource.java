@@ -1,0 +1,14 @@
+package dev.kindling.spark.config;
+
+import dev.kindling.core.config.Choice;
+
+/** {@code prepare-data --dataset}: the sources a dataset is prepared from. */
+public enum DataSource implements Choice {
+    FASHION_MNIST, SEED_QUADRANTS, SEED_SUM, CIFAR10, SEQ_CLASSIFY, SEQ_RANDOM, SEQ_VARLEN, SINES, CSV_SERIES, SEQ_REVERSE,
+    /** The King James Bible from Debian's bible-kjv. */
+    KJV,
+    /** A UTF-8 text file at {@code --source-path}. */
+    TEXT,
+    /** Generated 4-topic sentences for the encoder classifier. */
+    TOPICS
+}

@@ -1,0 +1,68 @@
+package dev.kindling.spark.config;
+
+import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.config.Range;
+import dev.kindling.core.config.Setting;
+import dev.kindling.core.config.Settings;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * What {@code prepare-data} takes: a source, where it is, and how it is cut into shards.
+ *
+ * @param dataset        the source
+ * @param out            dataset URI to write
+ * @param sourcePath     where the raw files are; null: the source's own default (fashion-mnist: Debian's)
+ * @param batchSize      examples per minibatch shard
+ * @param limit          examples kept per split; 0 keeps all
+ * @param seed           generation and split seed
+ * @param window         forecasting: past steps
+ * @param horizon        forecasting: future steps
+ * @param tokenizer      corpora: char or bpe
+ * @param vocabSize      bpe: vocabulary size
+ * @param seqLen         corpora and topics: tokens per example
+ * @param holdoutWindows corpora: val and test windows, at most
+ */
+public record PrepareConfig(DataSource dataset, String out, String sourcePath, int batchSize, int limit, long seed, int window, int horizon,
+                            TokenizerKind tokenizer, int vocabSize, int seqLen, int holdoutWindows) implements Serializable {
+    public static final Setting<DataSource> DATASET = Setting.choice("dataset", null, DataSource.class,
+            "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse | kjv (King James Bible, Debian bible-kjv) | text (a UTF-8 file at --source-path) | topics (generated 4-topic sentences for encoder-classifier)");
+    public static final Setting<String> SOURCE_PATH = Setting.string("source-path", null,
+            "where the raw files are (fashion-mnist: the idx .gz directory; cifar10: the directory of data_batch_1..5.bin and test_batch.bin; csv-series: the CSV file URI, series in its last column; text: the corpus file, any Hadoop URI)");
+    public static final Setting<Integer> BATCH_SIZE = Setting.integer("batch-size", 64, Range.atLeast(1),
+            "examples per minibatch shard, written by prepare-data");
+    public static final Setting<Integer> LIMIT = Setting.integer("limit", 0, Range.atLeast(0),
+            "prepare-data: keep at most this many examples per split; 0 keeps all");
+    public static final Setting<Integer> WINDOW = Setting.integer("window", 50, Range.atLeast(2),
+            "prepare-data sines, csv-series: past steps a forecaster sees");
+    public static final Setting<Integer> HORIZON = Setting.integer("horizon", 10, Range.atLeast(1),
+            "prepare-data sines, csv-series: future steps a forecaster predicts");
+    public static final Setting<TokenizerKind> TOKENIZER = Setting.choice("tokenizer", TokenizerKind.CHAR, TokenizerKind.class,
+            "prepare-data (kjv, text): char (one id per character) | bpe (byte-level BPE trained on the corpus)");
+    public static final Setting<Integer> VOCAB_SIZE = Setting.integer("vocab-size", 512, Range.above(256),
+            "prepare-data --tokenizer=bpe: vocabulary size, 256 bytes + learned merges");
+    public static final Setting<Integer> SEQ_LEN = Setting.integer("seq-len", 128, Range.atLeast(1),
+            "prepare-data (kjv, text, topics): tokens per example window T (topics: the padded sentence length, >= 4)");
+    public static final Setting<Integer> HOLDOUT_WINDOWS = Setting.integer("holdout-windows", 256, Range.atLeast(1),
+            "prepare-data (kjv, text): at most this many val and this many test windows");
+
+    public static final List<Setting<?>> SETTINGS = List.of(DATASET, RunConfig.OUT, SOURCE_PATH, BATCH_SIZE, LIMIT, RunConfig.SEED, WINDOW,
+            HORIZON, TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS);
+
+    public PrepareConfig {
+        if (dataset == DataSource.TOPICS && seqLen < 4) {
+            throw new ConfigException("seq-len=" + seqLen + ": dataset=topics needs >= 4 (a sentence and its padding)");
+        }
+    }
+
+    public static PrepareConfig from(Settings s) {
+        return new PrepareConfig(s.require(DATASET), s.require(RunConfig.OUT), s.get(SOURCE_PATH), s.require(BATCH_SIZE), s.require(LIMIT),
+                s.require(RunConfig.SEED), s.require(WINDOW), s.require(HORIZON), s.require(TOKENIZER), s.require(VOCAB_SIZE),
+                s.require(SEQ_LEN), s.require(HOLDOUT_WINDOWS));
+    }
+
+    /** The same written to another URI (the demo's dataset under its run directory). */
+    public PrepareConfig into(String uri) {
+        return new PrepareConfig(dataset, uri, sourcePath, batchSize, limit, seed, window, horizon, tokenizer, vocabSize, seqLen, holdoutWindows);
+    }
+}

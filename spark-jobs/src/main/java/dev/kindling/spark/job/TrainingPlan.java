@@ -1,0 +1,159 @@
+package dev.kindling.spark.job;
+
+import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.data.Manifest;
+import dev.kindling.core.data.Shards;
+import dev.kindling.core.io.RunDirectory;
+import dev.kindling.core.model.Architecture;
+import dev.kindling.core.optim.Optimizer;
+import dev.kindling.core.optim.OptimizerSpec;
+import dev.kindling.core.precision.HalfPrecision;
+import dev.kindling.core.precision.MixedPrecision;
+import dev.kindling.core.precision.Precision;
+import dev.kindling.core.schedule.LrSchedules;
+import dev.kindling.core.vision.ImageAugmentation;
+import dev.kindling.spark.config.Dist;
+import dev.kindling.spark.config.Encoding;
+import dev.kindling.spark.config.TrainConfig;
+import dev.kindling.spark.hdfs.HadoopStorage;
+import java.io.IOException;
+import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A training run checked against its dataset before any work starts: what {@code train} runs and
+ * {@code preflight} reports on. Everything here fails with a {@link ConfigException} (exit 2).
+ *
+ * @param config    the run's records
+ * @param data      the dataset, qualified
+ * @param out       the run directory, qualified
+ * @param manifest  the dataset's manifest
+ * @param graph     the DL4J graph (null for scratch-mlp, which builds its own)
+ * @param lr        the learning-rate schedule
+ * @param optimizer the optimizer with its resolved coefficients
+ * @param encoding  the shared engine's encoding, resolved for the architecture (null unless --dist=shared)
+ */
+public record TrainingPlan(TrainConfig config, String data, String out, Manifest manifest, ComputationGraphConfiguration graph,
+                           LrSchedules lr, OptimizerSpec optimizer, Encoding encoding) {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingPlan.class);
+
+    public Architecture arch() {
+        return config.model().arch();
+    }
+
+    public Dist dist() {
+        return config.dist().dist();
+    }
+
+    public boolean resume() {
+        return config.run().resume() != null;
+    }
+
+    /** Optimizer steps per epoch: train shards / --accumulate, rounded up. */
+    long stepsPerEpoch() {
+        return stepsPerEpoch(1);
+    }
+
+    /** The same with Kindling's master (dense, topk) on {@code workers}: an optimizer step per round of one shard per worker. */
+    long stepsPerEpoch(int workers) {
+        long rounds = (manifest.split("train").shards() + workers - 1) / workers;
+        return (rounds + optimizer.accumulate() - 1) / optimizer.accumulate();
+    }
+
+    /** The learning rate at an epoch's start, for the progress log and metrics history. */
+    double lrAt(int epoch) {
+        return lrAt(epoch, 1);
+    }
+
+    double lrAt(int epoch, int workers) {
+        return lr.atEpochStart(epoch, stepsPerEpoch(workers));
+    }
+
+    /** Where checkpoints live until the run is published as {@link #out}. */
+    String staging() {
+        return RunDirectory.staging(out);
+    }
+
+    /** The time budget in seconds (infinite when --max-train-minutes=0). */
+    double budgetSeconds() {
+        double minutes = config.run().budgetMinutes();
+        return minutes == 0 ? Double.POSITIVE_INFINITY : 60 * minutes;
+    }
+
+    static TrainingPlan of(TrainConfig c, HadoopStorage storage) throws IOException {
+        Architecture arch = c.model().arch();
+        Dist dist = c.dist().dist();
+        if (!arch.distributed() && dist != Dist.LOCAL) {
+            throw new ConfigException("model=" + arch.cliName() + " trains in one JVM only: pass --dist=local");
+        }
+        boolean resume = c.run().resume() != null;
+        String data = storage.qualify(c.run().data());
+        if (!resume && c.run().out() == null) {
+            throw new ConfigException("out is required: the run directory; pass --out=...");
+        }
+        String out = storage.qualify(resume ? c.run().resume() : c.run().out());
+        if (resume && c.run().out() != null && !storage.qualify(c.run().out()).equals(out)) {
+            throw new ConfigException("resume=" + out + " but out=" + c.run().out() + ": a resumed run keeps its --out; drop --out or make them equal");
+        }
+        if (resume && arch == Architecture.SCRATCH_MLP) {
+            throw new ConfigException("model=scratch-mlp: its hand-written trainer does not checkpoint; start it again instead of --resume");
+        }
+        String staging = RunDirectory.staging(out);
+        if (resume && !storage.exists(staging)) {
+            throw new ConfigException("resume=" + out + ": no interrupted run there (" + staging + " does not exist)");
+        }
+        if (!resume && storage.exists(staging)) {
+            throw new ConfigException("out=" + out + ": an interrupted run is at " + staging + "; continue it with --resume=" + out + " or delete it");
+        }
+        Manifest m = Shards.manifest(storage, data);
+        for (String split : List.of("train", "val", "test")) {
+            if (m.split(split).examples() == 0) {
+                throw new ConfigException("data=" + data + ": split " + split + " is empty; prepare a dataset with examples in train, val and test");
+            }
+        }
+        arch.checkFits(m);
+        ImageAugmentation.parse(c.run().augment(), m); // checked here, built again when training starts
+        String weights = c.model().weights();
+        if (arch == Architecture.RESNET50_TRANSFER && weights != null && !storage.exists(storage.qualify(weights))) {
+            throw new ConfigException("weights=" + weights + ": not found; pass the URI of a DL4J zip of the zoo's ResNet50 (Kindling never downloads weights), or leave --weights unset for random initialisation");
+        }
+        int accumulate = c.optim().accumulate();
+        LrSchedules lrs = LrSchedules.from(c.schedule(), (m.split("train").shards() + accumulate - 1) / accumulate, c.run().epochs());
+        OptimizerSpec optimizer = OptimizerSpec.from(c.optim(), lrs.schedule());
+        if (dist == Dist.AVERAGING && accumulate > 1 && c.dist().averagingFrequency() % accumulate != 0) {
+            throw new ConfigException("accumulate=" + accumulate + " with averaging-frequency=" + c.dist().averagingFrequency()
+                    + ": parameters would be averaged in the middle of an accumulation group; make --averaging-frequency a multiple of --accumulate");
+        }
+        Precision precision = c.run().precision();
+        if (arch == Architecture.SCRATCH_MLP && (accumulate > 1 || c.optim().emaDecay() > 0 || optimizer.optimizer() != Optimizer.ADAMW)) {
+            throw new ConfigException("model=scratch-mlp: its hand-written trainer has its own SGD loop; drop --optimizer, --accumulate and --ema-decay");
+        }
+        if (arch == Architecture.SCRATCH_MLP && precision != Precision.FP32) {
+            throw new ConfigException("model=scratch-mlp: its hand-written trainer computes in DOUBLE; drop --precision");
+        }
+        ComputationGraphConfiguration graph = arch.distributed()
+                ? optimizer.finish(arch.configure(m, c.model(), optimizer.defaults(c.run().seed(), DataType.FLOAT))) : null;
+        if (graph != null) {
+            halfPrecision(graph, precision, arch);
+        }
+        RunDirectory.checkAbsent(storage, out);
+        return new TrainingPlan(c, data, out, m, graph, lrs, optimizer, dist == Dist.SHARED ? c.dist().encoding().resolve(arch) : null);
+    }
+
+    private static void halfPrecision(ComputationGraphConfiguration graph, Precision precision, Architecture arch) {
+        try {
+            List<String> half = MixedPrecision.apply(graph, precision, arch.cliName());
+            if (!half.isEmpty()) {
+                LOG.info("train: precision {}: layers {} compute in {} ({}), master weights and optimizer state in fp32{}",
+                        precision.cliName(), half, precision.compute(), HalfPrecision.nativeKernels() ? "ND4J's half-precision kernels"
+                                : "values rounded to it, fp32 arithmetic: the CPU backend has no half-precision BLAS",
+                        precision.lossScaling() ? "; dynamic loss scaling from 2^16" : "");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
+}
