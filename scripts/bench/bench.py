@@ -88,7 +88,7 @@ class Env:
 
     def java(self, mode, args, threads, what, jar=None, timeout=900, jvm_extra=()):
         jar = jar or self.jar
-        cmd = ["java", "-Xmx3g", *self.flags, *jvm_extra, "-cp", jar, "dev.kindling.spark.job.StepBench", mode, *args]
+        cmd = ["java", "-Xmx3g", *self.flags, *jvm_extra, "-cp", jar, "dev.kindling.spark.bench.StepBench", mode, *args]
         return self.run(cmd, {"OMP_NUM_THREADS": str(threads)}, what, timeout)
 
     def kindling(self, args, what, jar=None, flags=None, timeout=1800):

@@ -1,5 +1,6 @@
 package dev.kindling.core.train;
 
+import dev.kindling.core.metrics.TaskMetrics;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;

@@ -1,6 +1,8 @@
 package dev.kindling.core.train;
 
 import dev.kindling.core.data.Manifest;
+import dev.kindling.core.metrics.Evaluator;
+import dev.kindling.core.metrics.TaskMetrics;
 import dev.kindling.core.vision.ImageAugmentation;
 import java.util.ArrayList;
 import java.util.Collections;

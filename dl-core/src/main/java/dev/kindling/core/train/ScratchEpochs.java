@@ -1,5 +1,7 @@
 package dev.kindling.core.train;
 
+import dev.kindling.core.metrics.ClassificationMetrics;
+import dev.kindling.core.metrics.TaskMetrics;
 import dev.kindling.core.scratch.ScratchMlp;
 import dev.kindling.core.scratch.ScratchMlpGraph;
 import java.util.ArrayList;

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.DoublePrecision;
 import dev.kindling.core.layer.GptLayer;
+import dev.kindling.core.metrics.LanguageModelMetrics;
 import dev.kindling.core.schedule.CosineAnnealing;
-import dev.kindling.core.train.LanguageModelMetrics;
 import java.util.Map;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.graph.ComputationGraph;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.core.metrics.TaskMetrics;
 import dev.kindling.core.model.Mlp;
 import dev.kindling.core.model.NetDefaults;
 import java.util.ArrayList;

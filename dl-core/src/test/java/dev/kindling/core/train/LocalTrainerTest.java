@@ -8,6 +8,8 @@ import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.SeedTasks;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.io.LocalStorage;
+import dev.kindling.core.metrics.Evaluator;
+import dev.kindling.core.metrics.TaskMetrics;
 import dev.kindling.core.model.Mlp;
 import dev.kindling.core.model.NetDefaults;
 import dev.kindling.core.optim.GlobalNormClipping;

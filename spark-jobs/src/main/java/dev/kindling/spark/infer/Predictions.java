@@ -1,6 +1,6 @@
 package dev.kindling.spark.infer;
 
-import dev.kindling.core.train.ClassificationMetrics;
+import dev.kindling.core.metrics.ClassificationMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;

@@ -1,18 +1,18 @@
 package dev.kindling.spark.job;
 
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.model.ModelConfig;
-import dev.kindling.spark.config.Dist;
-import dev.kindling.spark.config.EvaluateConfig;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.io.RunDirectory;
+import dev.kindling.core.metrics.Evaluator;
+import dev.kindling.core.metrics.MetricsJson;
+import dev.kindling.core.metrics.TaskMetrics;
+import dev.kindling.core.model.ModelConfig;
 import dev.kindling.core.model.ModelStore;
-import dev.kindling.core.train.Evaluator;
-import dev.kindling.core.train.MetricsJson;
-import dev.kindling.core.train.TaskMetrics;
+import dev.kindling.spark.config.Dist;
+import dev.kindling.spark.config.EvaluateConfig;
 import dev.kindling.spark.hdfs.HadoopStorage;
-import dev.kindling.spark.master.DistributedEvaluation;
+import dev.kindling.spark.runtime.DistributedEvaluation;
 import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;

@@ -1,13 +1,13 @@
 package dev.kindling.spark.job;
 
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.spark.config.LrFindConfig;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.diag.LrFinder;
 import dev.kindling.core.io.RunDirectory;
 import dev.kindling.core.model.Architecture;
 import dev.kindling.core.optim.OptimizerSpec;
+import dev.kindling.spark.config.LrFindConfig;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -67,7 +67,7 @@ public final class LrFindJob {
         Map<String, byte[]> files = new LinkedHashMap<>();
         files.put("lr-find.csv", r.csv().getBytes(StandardCharsets.UTF_8));
         files.put("lr-find.svg", r.svg());
-        files.put("lr-find.json", dev.kindling.core.train.MetricsJson.pretty(summary));
+        files.put("lr-find.json", dev.kindling.core.metrics.MetricsJson.pretty(summary));
         RunDirectory.publish(storage, out, files);
         LOG.info("lr-find: {} steps{}; suggested lr {} (steepest descent), lowest loss at lr {}; wrote {}", r.lrs().size(),
                 r.diverged() ? " (stopped: loss > 4x the best)" : "", String.format("%.2e", r.suggested()), String.format("%.2e", r.minLossLr()), out);

@@ -3,7 +3,7 @@ package dev.kindling.spark.job;
 import dev.kindling.spark.config.Dist;
 import dev.kindling.spark.config.TrainConfig;
 import dev.kindling.spark.hdfs.HadoopStorage;
-import dev.kindling.spark.master.Preflight;
+import dev.kindling.spark.runtime.Preflight;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;

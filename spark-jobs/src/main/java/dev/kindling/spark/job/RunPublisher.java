@@ -1,8 +1,8 @@
 package dev.kindling.spark.job;
 
 import dev.kindling.core.io.RunDirectory;
+import dev.kindling.core.metrics.MetricsJson;
 import dev.kindling.core.model.ModelStore;
-import dev.kindling.core.train.MetricsJson;
 import dev.kindling.core.train.StepTelemetry;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.kindling.spark.job;
 
 import dev.kindling.spark.config.SparkMaster;
-import dev.kindling.spark.master.Masters;
+import dev.kindling.spark.legacy.Masters;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;

@@ -5,20 +5,25 @@ import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.io.RunDirectory;
 import dev.kindling.core.model.Architecture;
+import dev.kindling.core.optim.GlobalNormClipping;
 import dev.kindling.core.optim.Optimizer;
 import dev.kindling.core.optim.OptimizerSpec;
 import dev.kindling.core.precision.HalfPrecision;
+import dev.kindling.core.precision.LossScaling;
 import dev.kindling.core.precision.MixedPrecision;
 import dev.kindling.core.precision.Precision;
 import dev.kindling.core.schedule.LrSchedules;
+import dev.kindling.core.train.StepTelemetry;
 import dev.kindling.core.vision.ImageAugmentation;
 import dev.kindling.spark.config.Dist;
 import dev.kindling.spark.config.Encoding;
 import dev.kindling.spark.config.TrainConfig;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +88,21 @@ public record TrainingPlan(TrainConfig config, String data, String out, Manifest
         return minutes == 0 ? Double.POSITIVE_INFINITY : 60 * minutes;
     }
 
-    static TrainingPlan of(TrainConfig c, HadoopStorage storage) throws IOException {
+    /** The step listeners of every trainer: loss scaling (fp16), clipping, then telemetry. */
+    public List<TrainingListener> listeners(StepTelemetry telemetry) {
+        List<TrainingListener> l = new ArrayList<>();
+        if (config.run().precision().lossScaling()) {
+            l.add(new LossScaling()); // before clipping: an overflowing step is skipped, not clipped
+        }
+        double clipNorm = config.optim().clipNorm();
+        if (clipNorm > 0) {
+            l.add(new GlobalNormClipping(clipNorm));
+        }
+        l.add(telemetry);
+        return l;
+    }
+
+    public static TrainingPlan of(TrainConfig c, HadoopStorage storage) throws IOException {
         Architecture arch = c.model().arch();
         Dist dist = c.dist().dist();
         if (!arch.distributed() && dist != Dist.LOCAL) {

@@ -1,13 +1,13 @@
 package dev.kindling.spark.job;
 
-import dev.kindling.spark.config.TrainConfig;
-import dev.kindling.spark.config.TestSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.config.ConfigException;
+import dev.kindling.spark.config.TestSettings;
+import dev.kindling.spark.config.TrainConfig;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +58,7 @@ class BadInputTest {
     @Test
     void unknownModelListsTheValidOnes() {
         Path out = dir.resolve("o3");
-        assertUsageError(out, "valid: mlp, scratch-mlp", "train", "--model=resnet9000", "--data=" + sum, "--out=" + out);
+        assertUsageError(out, "model=resnet9000: must be one of mlp, scratch-mlp", "train", "--model=resnet9000", "--data=" + sum, "--out=" + out);
     }
 
     @Test
@@ -80,7 +80,7 @@ class BadInputTest {
     @Test
     void valueOutOfRange() {
         Path out = dir.resolve("o6");
-        assertUsageError(out, "epochs=0: out of range", "train", "--data=" + sum, "--out=" + out, "--epochs=0");
+        assertUsageError(out, "epochs=0: must be >= 1", "train", "--data=" + sum, "--out=" + out, "--epochs=0");
     }
 
     @Test

@@ -1,0 +1,464 @@
+package dev.kindling.spark.allreduce;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.Header;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * A synchronous all-reduce of one fp32 vector among {@code size} workers over Aeron UDP: each worker
+ * owns one contiguous chunk; in the reduce-scatter phase every worker sends chunk {@code j} of its
+ * vector to worker {@code j}, which sums the {@code size} contributions in rank order; in the
+ * all-gather phase every owner sends its summed chunk to all others. Every worker sends and receives
+ * {@code 2 (size - 1) / size} of the vector per call, and every worker ends with bit-identical sums
+ * (one worker computed each chunk's sum, in a fixed order).
+ *
+ * <p>Each worker also contributes a sample count and a loss sum with its vector, so that the caller
+ * can form the mean over every worker's examples. Nothing waits forever: a peer that sends nothing
+ * for {@code stall} fails the call with the peer's rank and address; a cancelled Spark task stops
+ * the wait. Messages carry the vector in the platform's byte order (all workers of one job run on
+ * one architecture). The wire format is {@link Frame}; the media driver and channels {@link AeronNode}.
+ */
+public final class AeronAllReduce implements AutoCloseable {
+    /** What every worker contributed to the last {@link #reduce}: examples and the loss summed over them. */
+    public record Totals(double samples, double lossSum) {}
+
+    private final int rank;
+    private final int size;
+    private final long length;
+    private final String[] endpoints;
+    private final Subscription subscription;
+    private final ExclusivePublication[] publications;
+    private final FragmentAssembler assembler = new FragmentAssembler(this::onMessage);
+    private final Duration stall;
+    private final BooleanSupplier cancelled;
+    private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 200_000);
+    private final INDArray work;
+    private final UnsafeBuffer workBytes;
+    /** Row r: worker r's contribution to this worker's chunk. */
+    private final INDArray contributions;
+    private final UnsafeBuffer contributionBytes;
+    private final UnsafeBuffer header = new UnsafeBuffer(new byte[Frame.HEADER_BYTES]);
+    /** Floats received per phase and sender since the start (cumulative over calls). */
+    private final long[][] received;
+    private final double[] peerSamples;
+    private final double[] peerLoss;
+    /** Sparse pairs per call parity (a peer may be one call ahead) and sender: indices, values, counts. */
+    private final int[][][] sparseIndex;
+    private final float[][][] sparseValue;
+    private final int[][] sparseReceived;
+    private final int[][] sparseTotal;
+    private final double[][] sparseSamples;
+    private final double[][] sparseLoss;
+    private final UnsafeBuffer pairs = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(Frame.PIECE_PAIRS * 8));
+    private long calls;
+    /** Dense calls so far: {@link #received} counts their floats cumulatively. */
+    private long denseCalls;
+    private long bytesSent;
+    private long reduceNanos;
+    private RuntimeException protocolError;
+
+    private AeronAllReduce(int rank, int size, long length, String[] endpoints, Subscription subscription,
+                           ExclusivePublication[] publications, Duration stall, BooleanSupplier cancelled) {
+        this.rank = rank;
+        this.size = size;
+        this.length = length;
+        this.endpoints = endpoints;
+        this.subscription = subscription;
+        this.publications = publications;
+        this.stall = stall;
+        this.cancelled = cancelled;
+        this.work = Nd4j.create(DataType.FLOAT, length);
+        this.workBytes = wrap(work);
+        this.contributions = Nd4j.create(DataType.FLOAT, size, Math.max(1, chunkLength(rank)));
+        this.contributionBytes = wrap(contributions);
+        this.received = new long[2][size];
+        this.peerSamples = new double[size];
+        this.peerLoss = new double[size];
+        this.sparseIndex = new int[2][size][0];
+        this.sparseValue = new float[2][size][0];
+        this.sparseReceived = new int[2][size];
+        this.sparseTotal = new int[2][size];
+        this.sparseSamples = new double[2][size];
+        this.sparseLoss = new double[2][size];
+        for (int[] t : sparseTotal) {
+            java.util.Arrays.fill(t, -1);
+        }
+    }
+
+    /**
+     * Joins the all-reduce: subscribes on an ephemeral UDP port of {@code host}, exchanges endpoints
+     * through {@code rendezvous}, connects to every peer and waits (up to {@code stall}) until every
+     * peer has connected back.
+     *
+     * @param length floats per vector, the same on every worker
+     */
+    public static AeronAllReduce open(int rank, int size, long length, String host, Rendezvous rendezvous, Duration stall,
+                                      BooleanSupplier cancelled) {
+        if (size < 1 || rank < 0 || rank >= size) {
+            throw new IllegalArgumentException("rank " + rank + " of " + size + " workers");
+        }
+        if (length < size || length > Integer.MAX_VALUE / 4) {
+            throw new IllegalArgumentException("all-reduce of " + length + " floats among " + size + " workers: supports "
+                    + size + " to " + Integer.MAX_VALUE / 4 + " floats");
+        }
+        Aeron aeron = AeronNode.aeron();
+        Subscription sub = aeron.addSubscription("aeron:udp?endpoint=" + host + ":0", Frame.STREAM_ID);
+        ExclusivePublication[] pubs = new ExclusivePublication[size];
+        try {
+            String mine = host + ":" + boundPort(sub, host, stall);
+            String[] endpoints = rendezvous.allGather(mine);
+            if (endpoints.length != size || !endpoints[rank].equals(mine)) {
+                throw new IllegalStateException("all-reduce rendezvous returned " + List.of(endpoints) + " for worker " + rank + " at " + mine);
+            }
+            for (int peer = 0; peer < size; peer++) {
+                if (peer != rank) {
+                    pubs[peer] = aeron.addExclusivePublication(AeronNode.channel(endpoints[peer]), Frame.STREAM_ID);
+                }
+            }
+            AeronAllReduce ar = new AeronAllReduce(rank, size, length, endpoints, sub, pubs, stall, cancelled);
+            ar.awaitConnected();
+            return ar;
+        } catch (RuntimeException e) {
+            closeAll(sub, pubs);
+            throw e;
+        }
+    }
+
+    private static int boundPort(Subscription sub, String host, Duration stall) {
+        long deadline = System.nanoTime() + stall.toNanos();
+        IdleStrategy wait = new BackoffIdleStrategy(1, 1, 1_000_000, 10_000_000);
+        while (true) {
+            for (String address : sub.localSocketAddresses()) {
+                int colon = address.lastIndexOf(':');
+                int port = Integer.parseInt(address.substring(colon + 1));
+                if (port != 0) {
+                    return port;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("all-reduce: could not bind a UDP port on " + host + " within " + stall.toSeconds()
+                        + " s; check that the executor's address " + host + " is local to it (SPARK_LOCAL_IP)");
+            }
+            wait.idle(0);
+        }
+    }
+
+    private void awaitConnected() {
+        long deadline = System.nanoTime() + stall.toNanos();
+        while (true) {
+            List<String> missing = new ArrayList<>();
+            for (int peer = 0; peer < size; peer++) {
+                if (peer != rank && !publications[peer].isConnected()) {
+                    missing.add("worker " + peer + " at " + endpoints[peer]);
+                }
+            }
+            if (missing.isEmpty() && subscription.imageCount() >= size - 1) {
+                return;
+            }
+            checkCancelled();
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("all-reduce: worker " + rank + " at " + endpoints[rank] + " could not connect within "
+                        + stall.toSeconds() + " s to " + (missing.isEmpty() ? "its peers (" + subscription.imageCount() + " of " + (size - 1)
+                        + " connected back)" : String.join(", ", missing)) + "; UDP between the executors must be open (ephemeral ports)");
+            }
+            subscription.poll(assembler, 16);
+            idle.idle(0);
+        }
+    }
+
+    long chunkStart(int worker) {
+        return worker * length / size;
+    }
+
+    int chunkLength(int worker) {
+        return (int) (chunkStart(worker + 1) - chunkStart(worker));
+    }
+
+    /**
+     * Replaces {@code vector} on every worker by the sum of every worker's {@code vector} and returns
+     * every worker's {@code samples} and {@code lossSum} added up. Every worker must call it the same number of times with vectors of the same length.
+     */
+    public Totals reduce(INDArray vector, double samples, double lossSum) {
+        if (vector.length() != length) {
+            throw new IllegalArgumentException("all-reduce of " + vector.length() + " floats; opened for " + length);
+        }
+        long t0 = System.nanoTime();
+        work.assign(vector.reshape(length));
+        peerSamples[rank] = samples;
+        peerLoss[rank] = lossSum;
+        for (int k = 1; k < size; k++) {
+            int peer = (rank + k) % size;
+            send(peer, Frame.REDUCE_SCATTER, chunkStart(peer), chunkLength(peer), samples, lossSum);
+        }
+        await(Frame.REDUCE_SCATTER);
+        Totals totals = sumOwnChunk();
+        for (int k = 1; k < size; k++) {
+            send((rank + k) % size, Frame.ALL_GATHER, chunkStart(rank), chunkLength(rank), 0, 0);
+        }
+        await(Frame.ALL_GATHER);
+        calls++;
+        denseCalls++;
+        vector.reshape(length).assign(work);
+        reduceNanos += System.nanoTime() - t0;
+        return totals;
+    }
+
+    /** Sums the contributions to this worker's chunk in rank order, into its chunk of {@code work}. */
+    private Totals sumOwnChunk() {
+        int n = chunkLength(rank);
+        double samples = 0;
+        double loss = 0;
+        if (n > 0) {
+            INDArray own = work.get(NDArrayIndex.interval(chunkStart(rank), chunkStart(rank) + n));
+            INDArray sum = null;
+            for (int r = 0; r < size; r++) {
+                INDArray part = r == rank ? own : contributions.getRow(r);
+                sum = sum == null ? part.dup() : sum.addi(part);
+            }
+            own.assign(sum);
+        }
+        for (int r = 0; r < size; r++) {
+            samples += peerSamples[r];
+            loss += peerLoss[r];
+        }
+        return new Totals(samples, loss);
+    }
+
+    private void send(int peer, int phase, long start, int count, double samples, double lossSum) {
+        for (int done = 0; done < count; done += Frame.PIECE_FLOATS) {
+            int n = Math.min(Frame.PIECE_FLOATS, count - done);
+            Frame.write(header, calls, phase, rank, start + done, n, 0, samples, lossSum);
+            offer(peer, phase, workBytes, (int) ((start + done) * 4), n * 4);
+        }
+    }
+
+    /**
+     * Replaces {@code vector} on every worker by the sum of every worker's sparse vector: this worker's
+     * is {@code count} (index, value) pairs, the indices distinct. Each worker sends its pairs to every
+     * peer ({@code 8 count} bytes each) and adds all workers' pairs in rank order into zeros, so every
+     * worker ends with bit-identical sums. Returns every worker's {@code samples} and {@code lossSum}
+     * added up; calls must alternate with {@link #reduce} in the same order on every worker.
+     */
+    public Totals reduceSparse(INDArray vector, int[] index, float[] value, int count, double samples, double lossSum) {
+        if (vector.length() != length) {
+            throw new IllegalArgumentException("sparse all-reduce into " + vector.length() + " floats; opened for " + length);
+        }
+        long t0 = System.nanoTime();
+        int parity = (int) (calls & 1);
+        for (int k = 1; k < size; k++) {
+            int peer = (rank + k) % size;
+            int done = 0;
+            do { // an empty set is still one message: the peers learn the count
+                int n = Math.min(Frame.PIECE_PAIRS, count - done);
+                Frame.write(header, calls, Frame.SPARSE, rank, done, n, count, samples, lossSum);
+                for (int j = 0; j < n; j++) {
+                    pairs.putInt(j * 4, index[done + j], ByteOrder.LITTLE_ENDIAN);
+                    pairs.putFloat(n * 4 + j * 4, value[done + j], ByteOrder.LITTLE_ENDIAN);
+                }
+                offer(peer, Frame.SPARSE, pairs, 0, n * 8);
+                done += n;
+            } while (done < count);
+        }
+        await(Frame.SPARSE);
+        work.assign(0);
+        double allSamples = 0;
+        double allLoss = 0;
+        for (int r = 0; r < size; r++) {
+            int[] idx = r == rank ? index : sparseIndex[parity][r];
+            float[] val = r == rank ? value : sparseValue[parity][r];
+            int n = r == rank ? count : sparseTotal[parity][r];
+            for (int j = 0; j < n; j++) {
+                int at = idx[j] * 4;
+                workBytes.putFloat(at, workBytes.getFloat(at) + val[j]);
+            }
+            allSamples += r == rank ? samples : sparseSamples[parity][r];
+            allLoss += r == rank ? lossSum : sparseLoss[parity][r];
+            sparseReceived[parity][r] = 0;
+            sparseTotal[parity][r] = -1;
+        }
+        calls++;
+        vector.reshape(length).assign(work);
+        reduceNanos += System.nanoTime() - t0;
+        return new Totals(allSamples, allLoss);
+    }
+
+    private void offer(int peer, int phase, DirectBuffer payload, int payloadOffset, int payloadBytes) {
+        ExclusivePublication pub = publications[peer];
+        long stalledSince = System.nanoTime();
+        while (true) {
+            long result = pub.offer(header, 0, Frame.HEADER_BYTES, payload, payloadOffset, payloadBytes);
+            if (result > 0) {
+                bytesSent += Frame.HEADER_BYTES + (long) payloadBytes;
+                idle.reset();
+                return;
+            }
+            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED) {
+                throw new IllegalStateException("all-reduce: the publication to worker " + peer + " at " + endpoints[peer] + " is closed");
+            }
+            // keep draining what the peers send, or two workers sending to each other would wait forever
+            if (subscription.poll(assembler, 16) > 0) {
+                stalledSince = System.nanoTime();
+            }
+            throwProtocolError();
+            checkCancelled();
+            if (System.nanoTime() - stalledSince > stall.toNanos()) {
+                throw stalled("sending the " + Frame.PHASES[phase] + " to worker " + peer + " at " + endpoints[peer]
+                        + (result == Publication.NOT_CONNECTED ? " (not connected: it stopped)" : " (back-pressured: it stopped reading)"));
+            }
+            idle.idle(0);
+        }
+    }
+
+    private void onMessage(DirectBuffer buf, int offset, int len, Header h) {
+        long call = Frame.call(buf, offset);
+        int phase = Frame.phase(buf, offset);
+        int from = Frame.from(buf, offset);
+        long index = Frame.index(buf, offset);
+        int n = Frame.count(buf, offset);
+        // a peer may be one call ahead in the reduce-scatter and the sparse all-gather, never further, and
+        // never in the all-gather
+        boolean expected = phase == Frame.ALL_GATHER ? call == calls : call == calls || call == calls + 1;
+        if (!expected || phase < 0 || phase > Frame.SPARSE || from < 0 || from >= size || from == rank || n < 0
+                || len != Frame.length(phase, n)) {
+            protocolError = new IllegalStateException("all-reduce: worker " + rank + " at call " + calls + " got a message of call " + call
+                    + " phase " + phase + " from worker " + from + " (" + len + " bytes): workers are out of step");
+            return;
+        }
+        if (phase == Frame.SPARSE) {
+            int parity = (int) (call & 1);
+            int total = Frame.total(buf, offset);
+            if (sparseIndex[parity][from].length < total) {
+                sparseIndex[parity][from] = new int[total];
+                sparseValue[parity][from] = new float[total];
+            }
+            int at = (int) index;
+            for (int j = 0; j < n; j++) {
+                sparseIndex[parity][from][at + j] = buf.getInt(offset + Frame.HEADER_BYTES + j * 4, ByteOrder.LITTLE_ENDIAN);
+                sparseValue[parity][from][at + j] = buf.getFloat(offset + Frame.HEADER_BYTES + n * 4 + j * 4, ByteOrder.LITTLE_ENDIAN);
+            }
+            sparseTotal[parity][from] = total;
+            sparseReceived[parity][from] += n;
+            sparseSamples[parity][from] = Frame.samples(buf, offset);
+            sparseLoss[parity][from] = Frame.lossSum(buf, offset);
+            return;
+        }
+        if (phase == Frame.REDUCE_SCATTER) {
+            long at = (long) from * contributions.size(1) + (index - chunkStart(rank));
+            contributionBytes.putBytes((int) (at * 4), buf, offset + Frame.HEADER_BYTES, n * 4);
+            peerSamples[from] = Frame.samples(buf, offset);
+            peerLoss[from] = Frame.lossSum(buf, offset);
+        } else {
+            workBytes.putBytes((int) (index * 4), buf, offset + Frame.HEADER_BYTES, n * 4);
+        }
+        received[phase][from] += n;
+    }
+
+    private void await(int phase) {
+        long stalledSince = System.nanoTime();
+        while (!arrived(phase)) {
+            if (subscription.poll(assembler, 64) > 0) {
+                stalledSince = System.nanoTime();
+                idle.reset();
+                continue;
+            }
+            throwProtocolError();
+            checkCancelled();
+            if (System.nanoTime() - stalledSince > stall.toNanos()) {
+                List<String> who = new ArrayList<>();
+                for (int peer = 0; peer < size; peer++) {
+                    if (!arrived(phase, peer)) {
+                        who.add("worker " + peer + " at " + endpoints[peer]);
+                    }
+                }
+                throw stalled("waiting for the " + Frame.PHASES[phase] + " from " + String.join(", ", who));
+            }
+            idle.idle(0);
+        }
+    }
+
+    /** Whether every peer's floats of the current call's {@code phase} have arrived (polled in a spin: no allocation). */
+    private boolean arrived(int phase) {
+        for (int peer = 0; peer < size; peer++) {
+            if (!arrived(phase, peer)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean arrived(int phase, int peer) {
+        if (peer == rank) {
+            return true;
+        }
+        if (phase == Frame.SPARSE) {
+            int parity = (int) (calls & 1);
+            return sparseTotal[parity][peer] >= 0 && sparseReceived[parity][peer] == sparseTotal[parity][peer];
+        }
+        long perCall = phase == Frame.REDUCE_SCATTER ? chunkLength(rank) : chunkLength(peer);
+        return received[phase][peer] >= (denseCalls + 1) * perCall;
+    }
+
+    private IllegalStateException stalled(String what) {
+        return new IllegalStateException("all-reduce: worker " + rank + " at " + endpoints[rank] + ", step " + (calls + 1) + ": nothing for "
+                + stall.toSeconds() + " s " + what + "; a peer died or is stuck (see its executor log), or UDP between executors is blocked");
+    }
+
+    private void throwProtocolError() {
+        if (protocolError != null) {
+            throw protocolError;
+        }
+    }
+
+    private void checkCancelled() {
+        if (cancelled.getAsBoolean()) {
+            throw new IllegalStateException("all-reduce: worker " + rank + " cancelled at step " + (calls + 1));
+        }
+    }
+
+    /** Bytes this worker offered to its peers (headers included). */
+    public long bytesSent() {
+        return bytesSent;
+    }
+
+    /** Seconds spent in {@link #reduce} and {@link #reduceSparse}, waiting for the slowest peer included. */
+    public double reduceSeconds() {
+        return reduceNanos / 1e9;
+    }
+
+    @Override
+    public void close() {
+        closeAll(subscription, publications);
+    }
+
+    private static void closeAll(Subscription sub, ExclusivePublication[] pubs) {
+        for (ExclusivePublication p : pubs) {
+            if (p != null) {
+                p.close();
+            }
+        }
+        sub.close();
+    }
+
+    private static UnsafeBuffer wrap(INDArray a) {
+        if (a.data().dataType() != DataType.FLOAT || a.offset() != 0 || a.data().length() != a.length()) {
+            throw new IllegalArgumentException("needs a fresh contiguous fp32 array");
+        }
+        return new UnsafeBuffer(a.data().addressPointer().address(), (int) (a.length() * 4));
+    }
+}

@@ -1,0 +1,98 @@
+package dev.kindling.spark.allreduce;
+
+import java.nio.ByteOrder;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * The all-reduce's wire format: every message is a 48-byte little-endian header, then its payload
+ * (fp32 floats for the dense phases; {@code count} int indices then {@code count} float values for
+ * the sparse one). Declared once here, for the sender and the receiver.
+ *
+ * <pre>
+ * offset  bytes  field
+ *  0      8      call      the sender's call number (a peer may be one call ahead)
+ *  8      4      phase     {@link #REDUCE_SCATTER}, {@link #ALL_GATHER} or {@link #SPARSE}
+ * 12      4      from      the sender's rank
+ * 16      8      index     first float of the chunk (dense) or first pair of the piece (sparse)
+ * 24      4      count     floats or pairs in this message
+ * 28      4      total     sparse: pairs the sender sends this call in all; dense: 0
+ * 32      8      samples   the sender's examples this call
+ * 40      8      lossSum   the sender's loss summed over them
+ * </pre>
+ */
+final class Frame {
+    static final int STREAM_ID = 0x4b44;
+    static final int HEADER_BYTES = 48;
+    /** Floats per message (64 KiB): Aeron fragments and reassembles them. */
+    static final int PIECE_FLOATS = 16 * 1024;
+    /** (index, value) pairs per sparse message (64 KiB). */
+    static final int PIECE_PAIRS = 8 * 1024;
+
+    static final int REDUCE_SCATTER = 0;
+    static final int ALL_GATHER = 1;
+    static final int SPARSE = 2;
+    /** Phase names for errors, by phase id. */
+    static final String[] PHASES = {"reduce-scatter", "all-gather", "sparse all-gather"};
+
+    private static final int CALL = 0;
+    private static final int PHASE = 8;
+    private static final int FROM = 12;
+    private static final int INDEX = 16;
+    private static final int COUNT = 24;
+    private static final int TOTAL = 28;
+    private static final int SAMPLES = 32;
+    private static final int LOSS_SUM = 40;
+    private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    static void write(MutableDirectBuffer h, long call, int phase, int from, long index, int count, int total, double samples,
+                      double lossSum) {
+        h.putLong(CALL, call, ORDER);
+        h.putInt(PHASE, phase, ORDER);
+        h.putInt(FROM, from, ORDER);
+        h.putLong(INDEX, index, ORDER);
+        h.putInt(COUNT, count, ORDER);
+        h.putInt(TOTAL, total, ORDER);
+        h.putDouble(SAMPLES, samples, ORDER);
+        h.putDouble(LOSS_SUM, lossSum, ORDER);
+    }
+
+    static long call(DirectBuffer b, int at) {
+        return b.getLong(at + CALL, ORDER);
+    }
+
+    static int phase(DirectBuffer b, int at) {
+        return b.getInt(at + PHASE, ORDER);
+    }
+
+    static int from(DirectBuffer b, int at) {
+        return b.getInt(at + FROM, ORDER);
+    }
+
+    static long index(DirectBuffer b, int at) {
+        return b.getLong(at + INDEX, ORDER);
+    }
+
+    static int count(DirectBuffer b, int at) {
+        return b.getInt(at + COUNT, ORDER);
+    }
+
+    static int total(DirectBuffer b, int at) {
+        return b.getInt(at + TOTAL, ORDER);
+    }
+
+    static double samples(DirectBuffer b, int at) {
+        return b.getDouble(at + SAMPLES, ORDER);
+    }
+
+    static double lossSum(DirectBuffer b, int at) {
+        return b.getDouble(at + LOSS_SUM, ORDER);
+    }
+
+    /** Bytes a well-formed message of {@code phase} with {@code count} entries has. */
+    static int length(int phase, int count) {
+        return HEADER_BYTES + count * (phase == SPARSE ? 8 : 4);
+    }
+
+    private Frame() {}
+}

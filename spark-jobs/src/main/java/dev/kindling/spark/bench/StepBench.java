@@ -1,0 +1,341 @@
+package dev.kindling.spark.bench;
+
+import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.config.SettingsLoader;
+import dev.kindling.core.data.ShardDecoder;
+import dev.kindling.core.data.Shards;
+import dev.kindling.core.metrics.MetricsJson;
+import dev.kindling.core.train.LocalTrainer;
+import dev.kindling.core.train.Progress;
+import dev.kindling.core.train.StepTelemetry;
+import dev.kindling.spark.allreduce.AeronAllReduce;
+import dev.kindling.spark.allreduce.Rendezvous;
+import dev.kindling.spark.config.DistConfig;
+import dev.kindling.spark.config.RunConfig;
+import dev.kindling.spark.config.TrainConfig;
+import dev.kindling.spark.hdfs.HadoopStorage;
+import dev.kindling.spark.job.TrainingPlan;
+import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The Java side of {@code scripts/bench/run.sh}; not a user command and not a test (speed claims are
+ * measured here, never asserted in tests). Each mode prints one JSON line on stdout:
+ * <ul>
+ *   <li>{@code steps --model=.. --data=.. [train keys] --warmup=W [--settle-jit=true] --steps=S}: Kindling's own local
+ *   training loop ({@link LocalTrainer} on the graph and listeners {@code train} builds, reading its
+ *   shards through {@link Shards#load}) for W steps (and on until the JIT has settled), then S timed
+ *   steps; steps/s, steps per CPU-second and counted FLOPs.</li>
+ *   <li>{@code matmul --sizes=1024,2048 --reps=3}: fp32 {@code mmul} GFLOP/s through ND4J, the
+ *   machine's peak on this JVM's threads ({@code OMP_NUM_THREADS}).</li>
+ *   <li>{@code decode --data=.. --shards=N --reps=R}: DL4J's {@code DataSet.load} against
+ *   {@link ShardDecoder} on the same shard bytes, alternating; rows/s of each.</li>
+ *   <li>{@code allreduce --floats=N --workers=W --warmup=C --calls=C}: {@link AeronAllReduce} of an
+ *   N-float vector among W threads of this JVM over Aeron UDP loopback; ms per call (the dense
+ *   encoding's communication per step, without the compute it overlaps nothing with).</li>
+ * </ul>
+ */
+public final class StepBench {
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            throw new ConfigException("usage: StepBench steps|matmul|decode|allreduce [--key=value ...]");
+        }
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            int eq = a.indexOf('=');
+            if (!a.startsWith("--") || eq < 0) {
+                throw new ConfigException("argument=" + a + ": expected --key=value");
+            }
+            flags.put(a.substring(2, eq), a.substring(eq + 1));
+        }
+        Map<String, Object> out = switch (args[0]) {
+            case "steps" -> steps(flags);
+            case "matmul" -> matmul(flags);
+            case "decode" -> decode(flags);
+            case "allreduce" -> allReduce(flags);
+            default -> throw new ConfigException("mode=" + args[0] + ": expected steps, matmul, decode or allreduce");
+        };
+        out.put("threads", Nd4j.getEnvironment().maxThreads());
+        out.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+        System.out.println(MetricsJson.line(out));
+        System.exit(0); // ND4J's and Spark's non-daemon threads would keep the JVM alive
+    }
+
+    private static int take(Map<String, String> flags, String key, int fallback) {
+        String v = flags.remove(key);
+        return v == null ? fallback : Integer.parseInt(v);
+    }
+
+    static Map<String, Object> allReduce(Map<String, String> flags) throws Exception {
+        int floats = take(flags, "floats", 4_882_688);
+        int workers = take(flags, "workers", 2);
+        int warmup = take(flags, "warmup", 3);
+        int calls = take(flags, "calls", 20);
+        Rendezvous.InProcess exchange = new Rendezvous.InProcess(workers);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
+        List<java.util.concurrent.Future<double[]>> results = new ArrayList<>();
+        for (int rank = 0; rank < workers; rank++) {
+            int r = rank;
+            results.add(pool.submit(() -> {
+                INDArray v = Nd4j.rand(DataType.FLOAT, floats);
+                try (AeronAllReduce ar = AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), java.time.Duration.ofSeconds(60), () -> false)) {
+                    for (int i = 0; i < warmup; i++) {
+                        ar.reduce(v, 1, 0);
+                    }
+                    long bytes0 = ar.bytesSent();
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < calls; i++) {
+                        ar.reduce(v, 1, 0);
+                    }
+                    return new double[] {(System.nanoTime() - t0) / 1e9, ar.bytesSent() - bytes0};
+                }
+            }));
+        }
+        double seconds = 0;
+        double bytes = 0;
+        for (java.util.concurrent.Future<double[]> f : results) {
+            double[] r = f.get();
+            seconds = Math.max(seconds, r[0]);
+            bytes += r[1];
+        }
+        pool.shutdownNow();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("floats", floats);
+        out.put("workers", workers);
+        out.put("calls", calls);
+        out.put("ms_per_call", 1000 * seconds / calls);
+        out.put("mb_per_s_per_worker", bytes / workers / seconds / 1e6);
+        return out;
+    }
+
+    static Map<String, Object> steps(Map<String, String> flags) throws Exception {
+        int warmup = take(flags, "warmup", 50);
+        int steps = take(flags, "steps", 200);
+        boolean settle = Boolean.parseBoolean(flags.remove("settle-jit"));
+        boolean sameDiffLayerNorm = "samediff".equals(flags.remove("layer-norm"));
+        HadoopStorage storage = new HadoopStorage();
+        java.nio.file.Path tmp = Files.createTempDirectory("kindling-bench");
+        flags.put(RunConfig.OUT.name(), tmp.resolve("run").toString());
+        flags.put(DistConfig.DIST.name(), "local");
+        TrainConfig c = TrainConfig.from(new SettingsLoader(TrainConfig.SETTINGS).apply(flags, "on the bench command line").load());
+        TrainingPlan p = TrainingPlan.of(c, storage);
+        long seed = c.run().seed();
+        var graph = p.graph();
+        if (sameDiffLayerNorm) { // the before of the DenseLayerNorm change, same function and parameters
+            var m = p.manifest();
+            graph = dev.kindling.core.model.Mlp.configure(new dev.kindling.core.model.Mlp.Spec(m.featureWidth(),
+                    c.model().hidden(), m.numClasses(), dev.kindling.core.model.Head.forClasses(m.numClasses(), m.binary()), c.model().dropout()),
+                    dev.kindling.core.model.NetDefaults.adamW(seed, DataType.FLOAT, c.schedule().cosine(), c.optim().weightDecay()), true);
+        }
+        ComputationGraph net = new ComputationGraph(graph);
+        net.init();
+        List<String> train = Shards.paths(storage, p.data(), p.manifest(), "train", null);
+        Function<String, DataSet> loader = path -> Shards.load(storage, path);
+        // warm-up and timed steps each walk their own shards: the timed ones are read from storage
+        // (the OS cache) and decoded inside the loop, as in `train --dist=local`
+        long flops = flopsPerStep(net, loader.apply(train.get(0)));
+        // warm-up: the requested steps; with --settle-jit=true then rounds of warmup/4 steps until the JIT
+        // has settled (a round in which compilation took under 5% of its wall time), at most 2 x warmup
+        // more steps. After 1,000 Fashion MLP steps the C2 threads still compile DL4J's code for seconds
+        // and their CPU time counted against the timed steps (161 steps/CPU-s timed after 1,000 warm-up
+        // steps, 240 after 3,000; wall 295 -> 313). C2 trickles on at a few percent for thousands of
+        // steps more: jit_ms reports what fell into the timed steps
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        int round = Math.max(1, warmup / 4);
+        int warmed = 0;
+        for (int n = warmup; n > 0 && warmed < (settle ? 3 : 1) * warmup; n = round) {
+            long jit0 = jit.getTotalCompilationTime();
+            long w0 = System.nanoTime();
+            new LocalTrainer(net, cycle(train, warmed, n), List.of(), loader, p.manifest(), seed,
+                    new Progress(n, 3600), p.listeners(StepTelemetry.forRun())).fit(0, 0, k -> { });
+            warmed += n;
+            double compiledMs = jit.getTotalCompilationTime() - jit0;
+            if (warmed > warmup && compiledMs < 0.05 * (System.nanoTime() - w0) / 1e6) {
+                break;
+            }
+        }
+        LocalTrainer timedTrainer = new LocalTrainer(net, cycle(train, warmed, steps), List.of(), loader,
+                p.manifest(), seed, new Progress(steps, 3600), p.listeners(StepTelemetry.forRun()));
+        long jit0 = jit.getTotalCompilationTime();
+        long t0 = System.nanoTime();
+        long cpu0 = processCpuNanos();
+        var fit = timedTrainer.fit(1, 0, n -> { });
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double cpuSeconds = (processCpuNanos() - cpu0) / 1e9;
+        long jitMs = jit.getTotalCompilationTime() - jit0;
+        StepTelemetry.drain();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", "steps");
+        m.put("model", p.arch().cliName() + (sameDiffLayerNorm ? " (SameDiff LayerNorm)" : ""));
+        m.put("params", net.numParams());
+        m.put("batch", p.manifest().batchSize());
+        m.put("warmup_steps", warmed);
+        m.put("steps", fit.steps());
+        m.put("samples", fit.samples());
+        m.put("jit_ms", jitMs); // compilation during the timed steps (all compiler threads)
+        m.put("seconds", seconds);
+        m.put("cpu_seconds", cpuSeconds);
+        m.put("steps_per_s", fit.steps() / seconds);
+        m.put("steps_per_cpu_s", fit.steps() / cpuSeconds);
+        m.put("samples_per_s", fit.samples() / seconds);
+        m.put("flops_per_step", flops);
+        m.put("gflops", flops * (fit.steps() / seconds) / 1e9);
+        m.put("final_train_loss", fit.trainLoss());
+        return m;
+    }
+
+    /**
+     * CPU time of this whole JVM (every thread: ND4J, GC, JIT). On a shared machine wall time depends on
+     * what else runs; CPU time per step much less so.
+     */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** {@code n} shard paths starting at {@code from}, wrapping around the split. */
+    private static List<String> cycle(List<String> paths, int from, int n) {
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(paths.get((from + i) % paths.size()));
+        }
+        return out;
+    }
+
+    /**
+     * Counted FLOPs of one training step on a full minibatch: every matrix-shaped weight (DL4J's
+     * {@code W}, {@code RW}, or any parameter with no dimension of 1; biases and LayerNorm gains are
+     * left out) is used in three matmuls (forward, input gradient, weight gradient) of 2 FLOPs per
+     * multiply-add, once per example and output position (time steps, pixels):
+     * {@code 6 x batch x sum(weights x positions)}. For a transformer this is the usual
+     * 6 x parameters x tokens; attention's T^2 terms and elementwise work are not counted.
+     */
+    static long flopsPerStep(ComputationGraph net, DataSet example) {
+        Map<String, INDArray> acts = net.feedForward(new INDArray[] {example.getFeatures()}, false);
+        long batch = example.getFeatures().size(0);
+        long perExample = 0;
+        for (Layer layer : net.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
+            INDArray act = acts.get(name);
+            long positions = 1;
+            if (act != null) {
+                for (int d = 2; d < act.rank(); d++) {
+                    positions *= act.size(d);
+                }
+            }
+            for (Map.Entry<String, INDArray> e : layer.paramTable().entrySet()) {
+                long[] shape = e.getValue().shape();
+                boolean matrix = e.getKey().equals("W") || e.getKey().equals("RW")
+                        || (!e.getKey().startsWith("b") && shape.length >= 2 && java.util.Arrays.stream(shape).allMatch(s -> s > 1));
+                if (matrix) {
+                    perExample += e.getValue().length() * positions;
+                }
+            }
+        }
+        return 6 * batch * perExample;
+    }
+
+    static Map<String, Object> matmul(Map<String, String> flags) {
+        int reps = take(flags, "reps", 3);
+        String sizes = flags.getOrDefault("sizes", "1024,2048");
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", "matmul");
+        double peak = 0;
+        double cpuPeak = 0; // GFLOP per CPU-second of the process: per core, whatever else runs
+        for (String s : sizes.split(",")) {
+            int n = Integer.parseInt(s.trim());
+            INDArray a = Nd4j.rand(DataType.FLOAT, n, n);
+            INDArray b = Nd4j.rand(DataType.FLOAT, n, n);
+            INDArray c = Nd4j.create(DataType.FLOAT, n, n);
+            a.mmuli(b, c); // warm-up
+            int iters = Math.max(1, (int) (4e9 / (2.0 * n * n * n))); // ~4 GFLOP per repetition
+            List<Double> g = new ArrayList<>();
+            List<Double> gCpu = new ArrayList<>();
+            for (int r = 0; r < reps; r++) {
+                long t0 = System.nanoTime();
+                long cpu0 = processCpuNanos();
+                for (int i = 0; i < iters; i++) {
+                    a.mmuli(b, c);
+                }
+                double t = (System.nanoTime() - t0) / 1e9 / iters;
+                double cpu = (processCpuNanos() - cpu0) / 1e9 / iters;
+                g.add(2.0 * n * n * n / t / 1e9);
+                gCpu.add(2.0 * n * n * n / cpu / 1e9);
+            }
+            double med = median(g);
+            m.put("gflops_n" + n, med);
+            m.put("cpu_gflops_n" + n, median(gCpu));
+            peak = Math.max(peak, med);
+            cpuPeak = Math.max(cpuPeak, median(gCpu));
+        }
+        m.put("peak_gflops", peak);
+        m.put("cpu_peak_gflops", cpuPeak);
+        return m;
+    }
+
+    static Map<String, Object> decode(Map<String, String> flags) throws IOException {
+        int shards = take(flags, "shards", 100);
+        int reps = take(flags, "reps", 3);
+        String data = flags.get("data");
+        if (data == null) {
+            throw new ConfigException("data: required (a prepared dataset)");
+        }
+        HadoopStorage storage = new HadoopStorage();
+        String uri = storage.qualify(data);
+        var manifest = Shards.manifest(storage, uri);
+        List<byte[]> bytes = new ArrayList<>();
+        long rows = 0;
+        for (String path : cycle(Shards.paths(storage, uri, manifest, "train", null), 0, shards)) {
+            byte[] b = storage.readAll(path);
+            bytes.add(b);
+            rows += ShardDecoder.decode(b).numExamples();
+        }
+        Map<String, List<Double>> rates = new HashMap<>();
+        for (int r = 0; r <= reps; r++) { // repetition 0 warms both up and is not reported
+            for (String which : List.of("dl4j", "kindling")) {
+                long t0 = System.nanoTime();
+                long n = 0;
+                for (byte[] b : bytes) {
+                    n += (which.equals("dl4j") ? ShardDecoder.dl4j(b) : ShardDecoder.decode(b)).numExamples();
+                }
+                double s = (System.nanoTime() - t0) / 1e9;
+                if (r > 0) {
+                    rates.computeIfAbsent(which, k -> new ArrayList<>()).add(n / s);
+                }
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", "decode");
+        m.put("shards", shards);
+        m.put("rows", rows);
+        m.put("bytes_per_shard", bytes.get(0).length);
+        m.put("dl4j_rows_per_s", rates.get("dl4j"));
+        m.put("kindling_rows_per_s", rates.get("kindling"));
+        return m;
+    }
+
+    private static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        s.sort(Double::compare);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    private StepBench() {}
+}

@@ -1,0 +1,167 @@
+package dev.kindling.spark.runtime;
+
+import dev.kindling.core.config.ConfigException;
+import dev.kindling.spark.config.Dist;
+import dev.kindling.spark.config.DistConfig;
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToLongFunction;
+import org.nd4j.common.config.ND4JSystemProperties;
+
+/**
+ * Checks on the driver, before any training starts, for what makes DL4J's shared master hang or fail
+ * deep inside Aeron: a taken UDP port, too little shared memory for Aeron's term buffers, a
+ * controller address executors cannot reach, executors too small for the model. Each failed check
+ * names the cause and the setting to change; all run in well under a second.
+ */
+public final class Preflight {
+    /** DL4J's AeronUdpTransport sets this term length when the property is absent (32 MiB). */
+    static final long DL4J_TERM_LENGTH = 1L << 25;
+    static final Path SHM = Path.of("/dev/shm");
+
+    /** @param ok whether it passed; @param detail what was measured, or the cause and the fix */
+    public record Check(String name, boolean ok, String detail) {}
+
+    /**
+     * @param master         Spark master URL
+     * @param executors      executor JVMs that will train (1 for local[N])
+     * @param executorMemory bytes of heap per executor, 0 when unknown
+     * @param params         the model's parameter count
+     * @param shmUsable      usable bytes of a directory (the real file system in production)
+     */
+    public static List<Check> run(DistConfig c, String master, int executors, long executorMemory, long params,
+                                  ToLongFunction<Path> shmUsable) {
+        List<Check> checks = new ArrayList<>();
+        boolean shared = c.dist() == Dist.SHARED;
+        if (shared) {
+            checks.add(aeronPort(c));
+            checks.add(sharedMemory(executors, master.startsWith("local"), shmUsable));
+            checks.add(controller(c.controller(), master));
+        }
+        checks.add(memory(params, executorMemory, shared));
+        return checks;
+    }
+
+    /** Runs the checks and throws a ConfigException listing every failed one. */
+    public static void require(List<Check> checks) {
+        List<String> failed = checks.stream().filter(k -> !k.ok()).map(k -> k.name() + ": " + k.detail()).toList();
+        if (!failed.isEmpty()) {
+            throw new ConfigException("preflight failed: " + String.join(" | ", failed));
+        }
+    }
+
+    /** The Spark-side checks, with the executor count and heap from the context's settings. */
+    public static List<Check> sparkChecks(org.apache.spark.api.java.JavaSparkContext sc, DistConfig c, long params) {
+        boolean local = sc.master().startsWith("local");
+        int executors = local ? 1 : Math.max(1, sc.defaultParallelism() / sc.getConf().getInt("spark.executor.cores", 1));
+        long heap = local ? Runtime.getRuntime().maxMemory() : sc.getConf().getSizeAsBytes("spark.executor.memory", "1g");
+        return run(c, sc.master(), executors, heap, params, Preflight::usableSpace);
+    }
+
+    static Check aeronPort(DistConfig c) {
+        int port = c.aeronPort();
+        try {
+            checkUdpPortFree(c.controller(), port);
+            return new Check("aeron-port", true, "UDP " + c.controller() + ":" + port + " free");
+        } catch (ConfigException e) {
+            return new Check("aeron-port", false, e.getMessage());
+        }
+    }
+
+    /** Fails in milliseconds, naming the port, instead of deep inside Aeron's media driver. */
+    public static void checkUdpPortFree(String host, int port) {
+        try (DatagramSocket s = new DatagramSocket(null)) {
+            s.setReuseAddress(false);
+            s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+        } catch (IOException e) {
+            throw new ConfigException("aeron-port=" + port + ": UDP port on " + host + " is in use or unbindable (" + e.getMessage()
+                    + "); pass --aeron-port=<a free port> or stop the process holding it");
+        }
+    }
+
+    /**
+     * Each Aeron publication and image maps a log of 3 terms in /dev/shm. With n JVMs in the mesh,
+     * each JVM on this host holds up to 2 (n - 1) of them.
+     */
+    static Check sharedMemory(int executors, boolean localMode, ToLongFunction<Path> usable) {
+        long term = Long.getLong(ND4JSystemProperties.AERON_TERM_BUFFER_PROP, DL4J_TERM_LENGTH);
+        int jvms = localMode ? 1 : executors + 1;
+        long perLog = 3 * term;
+        long needed = localMode ? perLog : (long) jvms * 2 * (jvms - 1) * perLog;
+        long free = usable.applyAsLong(SHM);
+        String sizes = "needs ~" + mib(needed) + " MiB for " + jvms + " JVM(s) with " + mib(term) + " MiB terms, " + SHM + " has " + mib(free) + " MiB free";
+        return free >= needed
+                ? new Check("shared-memory", true, sizes)
+                : new Check("shared-memory", false, sizes + "; enlarge " + SHM + " (docker: --shm-size) or lower -D"
+                        + ND4JSystemProperties.AERON_TERM_BUFFER_PROP + " (a power of two >= 65536) on every JVM");
+    }
+
+    /** Executors on other hosts cannot reach a loopback controller. */
+    static Check controller(String controller, String master) {
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(controller);
+        } catch (IOException e) {
+            return new Check("controller", false, "controller=" + controller + ": does not resolve; set --controller to this driver's address");
+        }
+        boolean local;
+        try {
+            local = address.isLoopbackAddress() || NetworkInterface.getByInetAddress(address) != null;
+        } catch (IOException e) {
+            local = false;
+        }
+        if (!local) {
+            return new Check("controller", false, "controller=" + controller + ": not an address of this driver; set --controller to an address of this host that executors can reach");
+        }
+        String masterHost = master.replaceFirst("^[a-z0-9]+://", "").replaceFirst("[:/].*$", "");
+        boolean remoteExecutors = !master.startsWith("local") && !isLoopback(masterHost);
+        if (address.isLoopbackAddress() && remoteExecutors) {
+            return new Check("controller", false, "controller=" + controller + " is loopback but master=" + master
+                    + " runs executors on other hosts; set --controller to this driver's network address and --network-mask to its network");
+        }
+        return new Check("controller", true, controller + " is an address of this driver");
+    }
+
+    /** Parameters, gradient, Adam's two moments and the shared master's residual, in fp32, against the heap. */
+    static Check memory(long params, long executorMemory, boolean shared) {
+        long needed = params * 4L * (shared ? 5 : 4);
+        if (executorMemory <= 0) {
+            return new Check("executor-memory", true, "model needs ~" + mib(needed) + " MiB per replica; executor heap unknown");
+        }
+        String detail = "model needs ~" + mib(needed) + " MiB per replica (params, gradient, Adam state" + (shared ? ", residual" : "")
+                + "), executor heap " + mib(executorMemory) + " MiB";
+        return needed * 2 <= executorMemory
+                ? new Check("executor-memory", true, detail)
+                : new Check("executor-memory", false, detail + "; raise spark.executor.memory to at least " + mib(needed * 2) + " MiB");
+    }
+
+    /** Usable bytes of a directory on this host (0 when it does not exist). */
+    public static long usableSpace(Path dir) {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static long mib(long bytes) {
+        return bytes >> 20;
+    }
+
+    private Preflight() {}
+}

@@ -1,0 +1,192 @@
+package dev.kindling.spark.allreduce;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** The all-reduce over real Aeron UDP between threads of this JVM, each one worker. */
+class AeronAllReduceTest {
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void everyWorkerEndsWithTheSameSumOfAllVectorsCallAfterCall() throws Exception {
+        int size = 3;
+        int length = 100_003; // several 16K-float messages per chunk, chunks of unequal length
+        int calls = 3;
+        float[][][] inputs = new float[calls][size][length];
+        Random random = new Random(7);
+        for (float[][] call : inputs) {
+            for (float[] v : call) {
+                for (int i = 0; i < length; i++) {
+                    v[i] = (float) random.nextGaussian();
+                }
+            }
+        }
+        List<List<float[]>> got = onWorkers(size, length, (r, ar) -> {
+            List<float[]> out = new ArrayList<>();
+            for (int call = 0; call < calls; call++) {
+                var v = Nd4j.createFromArray(inputs[call][r]);
+                AeronAllReduce.Totals t = ar.reduce(v, 10 + r, 0.5 * (r + 1));
+                assertEquals(10 + 11 + 12, t.samples(), 0.0);
+                assertEquals(0.5 + 1.0 + 1.5, t.lossSum(), 1e-12);
+                out.add(v.toFloatVector());
+            }
+            assertEquals(calls * expectedBytesPerCall(r, size, length), ar.bytesSent(),
+                    "each worker sends the other workers' chunks once and its own chunk to each of them");
+            return out;
+        });
+        for (int call = 0; call < calls; call++) {
+            float[] expected = new float[length];
+            for (int i = 0; i < length; i++) {
+                float s = inputs[call][0][i]; // summed in rank order, in float, as the chunk's owner does
+                for (int r = 1; r < size; r++) {
+                    s += inputs[call][r][i];
+                }
+                expected[i] = s;
+            }
+            for (int rank = 0; rank < size; rank++) {
+                assertArrayEquals(expected, got.get(rank).get(call), "call " + call + ", worker " + rank + ": bit-identical sums");
+            }
+        }
+    }
+
+    /** What a worker does once it has joined the all-reduce; returns what the test checks. */
+    @FunctionalInterface
+    private interface Worker<T> {
+        T run(int rank, AeronAllReduce ar) throws Exception;
+    }
+
+    /**
+     * Runs {@code size} workers, each on its own thread, joined to one all-reduce of {@code length}
+     * floats over UDP loopback (30 s stall); returns what each returned, in rank order.
+     */
+    private static <T> List<T> onWorkers(int size, int length, Worker<T> worker) throws Exception {
+        Rendezvous.InProcess exchange = new Rendezvous.InProcess(size);
+        ExecutorService pool = Executors.newFixedThreadPool(size);
+        try {
+            List<Future<T>> results = new ArrayList<>();
+            for (int rank = 0; rank < size; rank++) {
+                int r = rank;
+                results.add(pool.submit(() -> {
+                    try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, "127.0.0.1", exchange.as(r), Duration.ofSeconds(30), () -> false)) {
+                        return worker.run(r, ar);
+                    }
+                }));
+            }
+            List<T> got = new ArrayList<>();
+            for (Future<T> f : results) {
+                got.add(f.get(90, TimeUnit.SECONDS));
+            }
+            return got;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void sparseSumsAreTheRankOrderSumsOfEveryWorkersPairsBetweenDenseCalls() throws Exception {
+        int size = 3;
+        int length = 50_000;
+        // per call, worker r sends counts[call][r] pairs (0: an empty set; 20,000: several messages)
+        int[][] counts = {{20_000, 0, 7}, {1, 3_000, 20_000}};
+        int[][][] index = new int[counts.length][size][];
+        float[][][] value = new float[counts.length][size][];
+        Random random = new Random(11);
+        for (int call = 0; call < counts.length; call++) {
+            for (int r = 0; r < size; r++) {
+                index[call][r] = random.ints(0, length).distinct().limit(counts[call][r]).toArray();
+                value[call][r] = new float[counts[call][r]];
+                for (int j = 0; j < counts[call][r]; j++) {
+                    value[call][r][j] = (float) random.nextGaussian();
+                }
+            }
+        }
+        List<List<float[]>> got = onWorkers(size, length, (r, ar) -> {
+            List<float[]> out = new ArrayList<>();
+            long dense = 0;
+            for (int call = 0; call < counts.length; call++) {
+                var v = Nd4j.zeros(length);
+                AeronAllReduce.Totals t = ar.reduceSparse(v, index[call][r], value[call][r], counts[call][r], 1 + r, r);
+                assertEquals(1 + 2 + 3, t.samples(), 0.0);
+                assertEquals(0 + 1 + 2, t.lossSum(), 0.0);
+                out.add(v.toFloatVector());
+                var ones = Nd4j.ones(length); // a dense call between the sparse ones
+                ar.reduce(ones, 0, 0);
+                assertEquals(size, ones.minNumber().doubleValue(), 0.0);
+                dense += expectedBytesPerCall(r, size, length);
+            }
+            long sparse = 0;
+            for (int[] call : counts) {
+                long messages = Math.max(1, (call[r] + Frame.PIECE_PAIRS - 1) / Frame.PIECE_PAIRS);
+                sparse += (size - 1) * (8L * call[r] + messages * Frame.HEADER_BYTES);
+            }
+            assertEquals(dense + sparse, ar.bytesSent(), "8 bytes per pair to each peer, one header per message");
+            return out;
+        });
+        for (int call = 0; call < counts.length; call++) {
+            float[] expected = new float[length];
+            for (int r = 0; r < size; r++) { // rank order, in float, from zeros
+                for (int j = 0; j < counts[call][r]; j++) {
+                    expected[index[call][r][j]] += value[call][r][j];
+                }
+            }
+            for (int rank = 0; rank < size; rank++) {
+                assertArrayEquals(expected, got.get(rank).get(call), "call " + call + ", worker " + rank + ": bit-identical sums");
+            }
+        }
+    }
+
+    /** Chunk j is [j L / size, (j + 1) L / size); every message carries at most PIECE_FLOATS floats. */
+    static long expectedBytesPerCall(int rank, int size, long length) {
+        long bytes = 0;
+        for (int j = 0; j < size; j++) {
+            long chunk = (j + 1) * length / size - j * length / size;
+            long own = (rank + 1) * length / size - rank * length / size;
+            if (j != rank) {
+                for (long n : new long[] {chunk, own}) { // reduce-scatter: chunk j to j; all-gather: own chunk to j
+                    long messages = (n + Frame.PIECE_FLOATS - 1) / Frame.PIECE_FLOATS;
+                    bytes += 4 * n + messages * Frame.HEADER_BYTES;
+                }
+            }
+        }
+        return bytes;
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void aPeerThatStopsSendingFailsTheStepNamingIt() throws Exception {
+        Rendezvous.InProcess exchange = new Rendezvous.InProcess(2);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            // worker 1 joins, then never takes part in a step
+            Future<AeronAllReduce> silent = pool.submit(() -> AeronAllReduce.open(1, 2, 1000, "127.0.0.1", exchange.as(1), Duration.ofSeconds(30), () -> false));
+            Future<String> failure = pool.submit(() -> {
+                try (AeronAllReduce ar = AeronAllReduce.open(0, 2, 1000, "127.0.0.1", exchange.as(0), Duration.ofSeconds(2), () -> false)) {
+                    long t0 = System.nanoTime();
+                    IllegalStateException e = assertThrows(IllegalStateException.class, () -> ar.reduce(Nd4j.ones(1000), 1, 0));
+                    assertTrue(System.nanoTime() - t0 < 20_000_000_000L, "fails after the 2 s stall, not never");
+                    return e.getMessage();
+                }
+            });
+            String message = failure.get(60, TimeUnit.SECONDS);
+            silent.get(10, TimeUnit.SECONDS).close();
+            assertTrue(message.contains("worker 1 at 127.0.0.1:") && message.contains("nothing for 2 s"), message);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package dev.kindling.spark.allreduce;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.core.config.Settings;
+import dev.kindling.core.data.DatasetWriter;
+import dev.kindling.core.data.Manifest;
+import dev.kindling.core.data.SeedTasks;
+import dev.kindling.core.data.Shards;
+import dev.kindling.core.model.Architecture;
+import dev.kindling.core.model.ModelConfig;
+import dev.kindling.core.optim.GlobalNormClipping;
+import dev.kindling.core.optim.OptimConfig;
+import dev.kindling.core.optim.OptimizerSpec;
+import dev.kindling.core.schedule.LrSchedules;
+import dev.kindling.core.schedule.ScheduleConfig;
+import dev.kindling.core.train.EpochLoop;
+import dev.kindling.spark.config.TestSettings;
+import dev.kindling.spark.hdfs.HadoopStorage;
+import dev.kindling.spark.job.SparkJobs;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * The dense master on local[2] is data-parallel SGD done exactly: after an epoch the driver holds
+ * what one JVM gets by fitting, round by round, the two workers' minibatches merged into one
+ * (gradient clipping included, which must see the summed gradient to agree). The topk encoding,
+ * which shares optimizer steps, is checked at density 1 against two JVMs stepping on their own.
+ */
+class AllReduceTrainerTest {
+
+    /** One epoch of the seed-sum MLP (SGD momentum 0.9, clipping 0.5, an odd shard count) on local[2]. */
+    private record Epoch(INDArray start, ComputationGraph distributed, EpochLoop.EpochFit fit, List<String> order,
+                         ComputationGraphConfiguration conf, HadoopStorage storage) {
+        ComputationGraph fresh() {
+            ComputationGraph net = new ComputationGraph(conf.clone());
+            net.init();
+            assertEquals(start, net.params());
+            net.setListeners(new GlobalNormClipping(0.5));
+            return net;
+        }
+
+        DataSet shard(int i) throws Exception {
+            return Shards.load(storage, order.get(i));
+        }
+
+        void assertParamsAndState(ComputationGraph reference, String what) {
+            assertNotEquals(start, distributed.params(), "training moved the driver's parameters");
+            double gap = distributed.params().sub(reference.params()).amaxNumber().doubleValue();
+            double moved = reference.params().sub(start).amaxNumber().doubleValue();
+            assertTrue(gap < 1e-5 * Math.max(1, moved) && moved > 1e-2, "max |distributed - " + what + "| " + gap
+                    + " (parameters moved by up to " + moved + ")");
+            assertEquals(reference.getUpdater().getStateViewArray().sub(distributed.getUpdater().getStateViewArray()).amaxNumber()
+                    .doubleValue(), 0.0, 1e-5, "the optimizer state (rank 0's) came back to the driver");
+        }
+    }
+
+    private static Epoch epoch(Path dir, double density) throws Exception {
+        HadoopStorage storage = new HadoopStorage();
+        String data = storage.qualify(dir.resolve("sum").toString());
+        Manifest m = DatasetWriter.write(storage, data, SeedTasks.sum(5), 64, 5);
+        List<String> train = Shards.paths(storage, data, m, "train", null);
+        assertEquals(1, train.size() % 2, "an odd shard count: the epoch is padded to whole rounds");
+        Settings c = TestSettings.of("dist", "shared", "master", "local[2]", "optimizer", "sgd", "momentum", "0.9", "lr", "0.05", "dropout", "0");
+        OptimizerSpec spec = OptimizerSpec.from(OptimConfig.from(c), LrSchedules.from(ScheduleConfig.from(c), train.size(), 1).schedule());
+        ComputationGraphConfiguration conf = spec.finish(Architecture.MLP.configure(m, ModelConfig.from(c), spec.defaults(5, DataType.FLOAT)));
+        ComputationGraph distributed = new ComputationGraph(conf.clone());
+        distributed.init();
+        INDArray start = distributed.params().dup();
+        try (JavaSparkContext sc = SparkJobs.context(new dev.kindling.spark.config.SparkMaster("local[2]"), "dense")) {
+            List<TrainingListener> clip = List.of(new GlobalNormClipping(0.5));
+            AllReduceTrainer trainer = new AllReduceTrainer(sc, distributed, train, train, m, storage, clip, 5, null, 2,
+                    Duration.ofSeconds(60), Duration.ofMinutes(3), 60, 60, density);
+            distributed.getConfiguration().setEpochCount(0);
+            EpochLoop.EpochFit fit = trainer.fit(0, 0, done -> { });
+            assertTrue(trainer.bytesSent() > 0, "the workers exchanged gradients");
+            return new Epoch(start, distributed, fit, AllReduceTrainer.order(train, 5, 0, 2), conf, storage);
+        }
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void anEpochOnTwoWorkersEqualsOneJvmFittingEachRoundsMinibatchesTogether(@TempDir Path dir) throws Exception {
+        Epoch e = epoch(dir, 0);
+        ComputationGraph reference = e.fresh();
+        double samples = 0;
+        for (int round = 0; round < e.order().size() / 2; round++) {
+            DataSet both = DataSet.merge(List.of(e.shard(2 * round), e.shard(2 * round + 1)));
+            samples += both.numExamples();
+            reference.fit(both);
+        }
+        assertEquals(e.order().size() / 2, e.distributed().getConfiguration().getIterationCount(), "one optimizer step per round");
+        assertEquals(e.order().size(), e.fit().steps());
+        assertEquals(samples, e.fit().samples(), 0.0);
+        e.assertParamsAndState(reference, "merged reference");
+    }
+
+    /**
+     * The topk encoding sending every entry (density 1): each round both replicas step from the same
+     * parameters on their own minibatch with their own optimizer state, and both move by the sum of
+     * the two steps.
+     */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void topkAtDensityOneMovesEveryReplicaByTheSumOfTheReplicasOwnSteps(@TempDir Path dir) throws Exception {
+        Epoch e = epoch(dir, 1.0);
+        ComputationGraph r0 = e.fresh();
+        ComputationGraph r1 = e.fresh();
+        for (int round = 0; round < e.order().size() / 2; round++) {
+            INDArray before = r0.params().dup();
+            r0.fit(e.shard(2 * round));
+            r1.fit(e.shard(2 * round + 1));
+            INDArray after = r0.params().add(r1.params()).subi(before);
+            r0.params().assign(after);
+            r1.params().assign(after);
+        }
+        assertEquals(e.order().size() / 2, e.distributed().getConfiguration().getIterationCount(), "one local step per round");
+        e.assertParamsAndState(r0, "sum of the replicas' steps");
+    }
+
+    @Test
+    void aReplicaFurtherFromTheMeanThanRoundingFailsTheEpochNamingIt() {
+        AllReduceTrainer.Worker.Result first = result(0, 1.5e-8);
+        assertEquals(first, AllReduceTrainer.check(List.of(first, result(1, 1.5e-8)), 2, 0), "rounding passes");
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> AllReduceTrainer.check(List.of(first, result(1, 3e-3)), 2, 4));
+        assertTrue(e.getMessage().startsWith("epoch 5: replica 1's parameters are 0.003 from the replicas' mean"), e.getMessage());
+        assertThrowsMessage("1 of 2 workers reported", () -> AllReduceTrainer.check(List.of(first), 2, 0));
+    }
+
+    private static void assertThrowsMessage(String part, org.junit.jupiter.api.function.Executable call) {
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, call);
+        assertTrue(e.getMessage().contains(part), e.getMessage());
+    }
+
+    private static AllReduceTrainer.Worker.Result result(int rank, double deviation) {
+        AllReduceTrainer.Worker.Result r = new AllReduceTrainer.Worker.Result();
+        r.rank = rank;
+        r.deviation = deviation;
+        r.scale = 2.0;
+        return r;
+    }
+}

@@ -1,0 +1,69 @@
+package dev.kindling.spark.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kindling.spark.config.DistConfig;
+import dev.kindling.spark.config.TestSettings;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.nd4j.common.config.ND4JSystemProperties;
+
+/** Each preflight check fails on the condition it exists for, naming the setting to change. */
+class PreflightTest {
+
+    @Test
+    void sharedMemoryTooSmallForTheMeshIsNamedWithTheFix() {
+        Preflight.Check dockerDefault = Preflight.sharedMemory(2, false, p -> 64L << 20);
+        assertFalse(dockerDefault.ok());
+        assertTrue(dockerDefault.detail().contains("--shm-size") && dockerDefault.detail().contains("aeron.term.buffer.length"),
+                dockerDefault.detail());
+        assertTrue(Preflight.sharedMemory(2, false, p -> 24L << 30).ok());
+        assertTrue(Preflight.sharedMemory(1, true, p -> 128L << 20).ok(), "local mode needs one log only");
+    }
+
+    @Test
+    void hugeTermBuffersOverflowThisMachinesRealSharedMemory() {
+        String before = System.getProperty(ND4JSystemProperties.AERON_TERM_BUFFER_PROP);
+        System.setProperty(ND4JSystemProperties.AERON_TERM_BUFFER_PROP, String.valueOf(1L << 30)); // Aeron's maximum
+        try {
+            Preflight.Check c = Preflight.sharedMemory(8, false, Preflight::usableSpace);
+            long free = Preflight.usableSpace(Path.of("/dev/shm"));
+            assertFalse(c.ok(), "9 JVMs x 16 logs x 3 GiB cannot fit in " + (free >> 30) + " GiB: " + c.detail());
+        } finally {
+            if (before == null) {
+                System.clearProperty(ND4JSystemProperties.AERON_TERM_BUFFER_PROP);
+            } else {
+                System.setProperty(ND4JSystemProperties.AERON_TERM_BUFFER_PROP, before);
+            }
+        }
+    }
+
+    @Test
+    void loopbackControllerCannotServeExecutorsOnOtherHosts() {
+        assertTrue(Preflight.controller("127.0.0.1", "local[2]").ok());
+        assertTrue(Preflight.controller("127.0.0.1", "spark://127.0.0.1:39110").ok());
+        Preflight.Check remote = Preflight.controller("127.0.0.1", "spark://10.20.30.40:7077");
+        assertFalse(remote.ok());
+        assertTrue(remote.detail().contains("--controller"), remote.detail());
+        Preflight.Check foreign = Preflight.controller("192.0.2.77", "local[2]"); // TEST-NET-1, never this host
+        assertFalse(foreign.ok());
+    }
+
+    @Test
+    void modelTooLargeForTheExecutorHeapNamesTheSparkSetting() {
+        Preflight.Check big = Preflight.memory(200_000_000L, 2L << 30, true);
+        assertFalse(big.ok());
+        assertTrue(big.detail().contains("spark.executor.memory"), big.detail());
+        assertTrue(Preflight.memory(235_658L, 2L << 30, true).ok());
+    }
+
+    @Test
+    void everyFailedCheckIsListedInOneMessage() {
+        var checks = Preflight.run(DistConfig.from(TestSettings.of("dist", "shared")), "spark://10.20.30.40:7077", 2, 1L << 20, 100_000_000L, p -> 0L);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.core.config.ConfigException.class,
+                () -> Preflight.require(checks));
+        assertTrue(e.getMessage().contains("shared-memory") && e.getMessage().contains("controller")
+                && e.getMessage().contains("executor-memory"), e.getMessage());
+    }
+}
