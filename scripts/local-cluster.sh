@@ -144,6 +144,12 @@ down() {
     find /dev/shm -maxdepth 1 -name "aeron-$(id -un)-*" -newer "$D/started" -exec rm -rf {} + 2>/dev/null || true
     rm -f "$D/started"
   fi
+  # Kindling's all-reduce directories carry their JVM's pid: remove those whose process is gone (kill -9 leaves them)
+  for d in /dev/shm/aeron-kindling-allreduce-*; do
+    [[ -d "$d" ]] || continue
+    local owner=${d#/dev/shm/aeron-kindling-allreduce-}
+    kill -0 "${owner%%-*}" 2>/dev/null || rm -rf "$d"
+  done
   [[ $any == yes ]] && say "down" || say "not running"
 }
 

@@ -76,15 +76,6 @@ public enum Architecture implements Choice {
         return distributed;
     }
 
-    /**
-     * Whether {@code --dist=shared} defaults to the dense all-reduce for it: measured on the seed-size
-     * GPT, DL4J's threshold encoding cost 0.1-0.15 nats of validation loss at equal steps with Adam
-     * and 0.65 with SGD, and the encoder shares its blocks.
-     */
-    public boolean denseSharing() {
-        return this == GPT || this == ENCODER_CLASSIFIER;
-    }
-
     public static List<String> names() {
         return Arrays.stream(values()).map(Architecture::cliName).toList();
     }

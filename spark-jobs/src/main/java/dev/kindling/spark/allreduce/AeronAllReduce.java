@@ -72,9 +72,14 @@ public final class AeronAllReduce implements AutoCloseable {
     private long bytesSent;
     private long reduceNanos;
     private RuntimeException protocolError;
+    private final RunToken token;
+    /** Messages dropped because they did not carry {@link #token}: not from a worker of this all-reduce. */
+    private long foreignFrames;
 
     private AeronAllReduce(int rank, int size, long length, String[] endpoints, Subscription subscription,
-                           ExclusivePublication[] publications, Duration stall, BooleanSupplier cancelled) {
+                           ExclusivePublication[] publications, RunToken token, Duration stall, BooleanSupplier cancelled) {
+        this.token = token;
+        Frame.sign(header, token);
         this.rank = rank;
         this.size = size;
         this.length = length;
@@ -108,7 +113,7 @@ public final class AeronAllReduce implements AutoCloseable {
      *
      * @param length floats per vector, the same on every worker
      */
-    public static AeronAllReduce open(int rank, int size, long length, String host, Rendezvous rendezvous, Duration stall,
+    public static AeronAllReduce open(int rank, int size, long length, String host, Rendezvous rendezvous, RunToken token, Duration stall,
                                       BooleanSupplier cancelled) {
         if (size < 1 || rank < 0 || rank >= size) {
             throw new IllegalArgumentException("rank " + rank + " of " + size + " workers");
@@ -131,7 +136,7 @@ public final class AeronAllReduce implements AutoCloseable {
                     pubs[peer] = aeron.addExclusivePublication(AeronNode.channel(endpoints[peer]), Frame.STREAM_ID);
                 }
             }
-            AeronAllReduce ar = new AeronAllReduce(rank, size, length, endpoints, sub, pubs, stall, cancelled);
+            AeronAllReduce ar = new AeronAllReduce(rank, size, length, endpoints, sub, pubs, token, stall, cancelled);
             ar.awaitConnected();
             return ar;
         } catch (RuntimeException e) {
@@ -326,6 +331,10 @@ public final class AeronAllReduce implements AutoCloseable {
     }
 
     private void onMessage(DirectBuffer buf, int offset, int len, Header h) {
+        if (!Frame.signedWith(buf, offset, len, token)) {
+            foreignFrames++; // anything on our port without this epoch's token: dropped, never summed, never fatal
+            return;
+        }
         long call = Frame.call(buf, offset);
         int phase = Frame.phase(buf, offset);
         int from = Frame.from(buf, offset);
@@ -429,6 +438,11 @@ public final class AeronAllReduce implements AutoCloseable {
         if (cancelled.getAsBoolean()) {
             throw new IllegalStateException("all-reduce: worker " + rank + " cancelled at step " + (calls + 1));
         }
+    }
+
+    /** Messages this worker dropped as foreign: they did not carry this all-reduce's {@link RunToken}. */
+    public long foreignFrames() {
+        return foreignFrames;
     }
 
     /** Bytes this worker offered to its peers (headers included). */

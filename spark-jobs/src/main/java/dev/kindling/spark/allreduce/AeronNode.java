@@ -1,5 +1,6 @@
 package dev.kindling.spark.allreduce;
 
+import dev.kindling.spark.runtime.AeronDirectories;
 import dev.kindling.spark.runtime.AeronTraffic;
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
@@ -10,7 +11,8 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 
 /**
  * One embedded media driver and client per JVM, started on first use: its own directory (named
- * aeron-*, so {@link AeronTraffic} counts its bytes) deleted at exit, one shared thread that backs
+ * aeron-*, so {@link AeronTraffic} counts its bytes; with the JVM's pid, {@link AeronDirectories})
+ * deleted at exit, those of killed JVMs deleted when the next one starts, one shared thread that backs
  * off to sleeping when idle, so that it does not take a core from training.
  */
 final class AeronNode {
@@ -20,8 +22,8 @@ final class AeronNode {
     static synchronized Aeron aeron() {
         if (aeron == null) {
             File base = AeronTraffic.SHM.isDirectory() ? AeronTraffic.SHM : new File(System.getProperty("java.io.tmpdir"));
-            String dir = new File(base, "aeron-kindling-allreduce-" + ProcessHandle.current().pid() + "-"
-                    + UUID.randomUUID().toString().substring(0, 8)).getPath();
+            AeronDirectories.removeOrphans(base); // left by JVMs killed before they could delete their own
+            String dir = new File(base, AeronDirectories.forThisJvm(UUID.randomUUID().toString().substring(0, 8))).getPath();
             MediaDriver driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
                     .aeronDirectoryName(dir)
                     .threadingMode(ThreadingMode.SHARED)

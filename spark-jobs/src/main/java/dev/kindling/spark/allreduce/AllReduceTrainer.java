@@ -11,6 +11,7 @@ import dev.kindling.core.train.Progress;
 import dev.kindling.core.vision.ImageAugmentation;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.runtime.DistributedEvaluation;
+import dev.kindling.spark.runtime.FaultInjection;
 import dev.kindling.spark.runtime.Watchdog;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -77,6 +78,8 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
     private final int heartbeatSeconds;
     private long bytesSent;
     private double reduceSeconds;
+    private long foreignFrames;
+    private List<RankTime> lastEpochRanks = List.of();
 
     /**
      * @param listeners run on every replica after the all-reduce (clipping, loss scaling, telemetry);
@@ -117,10 +120,12 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         }
         List<String> order = order(trainShards, settings.seed(), epoch, workers);
         Broadcast<byte[]> model = sc.broadcast(serialize(net));
-        Worker worker = new Worker(model, order, workers, epoch, settings);
+        // a fresh secret per epoch, shipped inside the task over Spark's RPC: frames without it are dropped
+        Worker worker = new Worker(model, order, workers, epoch, settings, RunToken.random());
         List<Worker.Result> results;
         try {
             results = Watchdog.run(sc, "epoch " + (epoch + 1), timeout, heartbeatSeconds, () -> {
+                FaultInjection.beforeEachEpoch(epoch);
                 RDD<Integer> ranks = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers).rdd();
                 return ranks.barrier().mapPartitions(worker, false, ClassTag$.MODULE$.apply(Worker.Result.class)).toJavaRDD().collect();
             });
@@ -138,6 +143,20 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         double epochReduce = results.stream().mapToDouble(r -> r.reduceSeconds).max().orElse(0);
         bytesSent += epochBytes;
         reduceSeconds += epochReduce;
+        long foreign = results.stream().mapToLong(r -> r.foreignFrames).sum();
+        if (foreign > 0) {
+            LOG.warn("epoch {}: the workers dropped {} foreign frames (UDP datagrams without this epoch's token) on their all-reduce ports",
+                    epoch + 1, foreign);
+        }
+        foreignFrames += foreign;
+        lastEpochRanks = results.stream().map(Worker.Result::time).sorted(java.util.Comparator.comparingInt(RankTime::rank)).toList();
+        for (RankTime r : lastEpochRanks) {
+            LOG.info("epoch {}: rank {} (executor {} on {}): {} steps, {} s in its own steps, {} s waiting in the all-reduce", epoch + 1, r.rank(),
+                    r.executor(), r.host(), r.steps(), String.format("%.1f", r.computeSeconds()), String.format("%.1f", r.waitSeconds()));
+        }
+        for (String straggler : RankTime.stragglers(lastEpochRanks)) {
+            LOG.warn("epoch {}: straggler: {}; every other replica waited for it at every step", epoch + 1, straggler);
+        }
         LOG.info("epoch {}: {} workers x {} steps, all-reduce sent {} MB, {} s of the slowest worker's time in the all-reduce",
                 epoch + 1, workers, order.size() / workers, String.format("%.1f", epochBytes / 1e6), String.format("%.1f", epochReduce));
         return new EpochLoop.EpochFit(first.lossSum / first.samples, order.size(), Math.round(first.samples));
@@ -169,6 +188,16 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
     /** Bytes the workers sent each other so far. */
     public long bytesSent() {
         return bytesSent;
+    }
+
+    /** Where each replica of the last epoch ran and how its time split between its steps and the all-reduce. */
+    public List<RankTime> lastEpochRanks() {
+        return lastEpochRanks;
+    }
+
+    /** Datagrams the workers dropped so far because they did not carry their epoch's token. */
+    public long foreignFrames() {
+        return foreignFrames;
     }
 
     /** Seconds the slowest worker spent in the all-reduce so far. */
@@ -206,6 +235,16 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
             double lossSum;
             long bytesSent;
             double reduceSeconds;
+            long foreignFrames;
+            // where it ran and its own steps' time (plain fields: Spark's Kryo cannot build records)
+            String executor;
+            String host;
+            int steps;
+            double computeSeconds;
+
+            RankTime time() {
+                return new RankTime(rank, executor, host, steps, computeSeconds, reduceSeconds);
+            }
             float[] params;
             float[] updaterState;
             int iterations;
@@ -216,8 +255,10 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         private final int workers;
         private final int epoch;
         private final Settings settings;
+        private final RunToken token;
 
-        Worker(Broadcast<byte[]> model, List<String> order, int workers, int epoch, Settings settings) {
+        Worker(Broadcast<byte[]> model, List<String> order, int workers, int epoch, Settings settings, RunToken token) {
+            this.token = token;
             this.model = model;
             this.order = new ArrayList<>(order);
             this.workers = workers;
@@ -240,7 +281,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
             ComputationGraph net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), true);
             String host = SparkEnv.get().blockManager().blockManagerId().host();
             int rounds = order.size() / workers;
-            try (AeronAllReduce ar = AeronAllReduce.open(rank, workers, net.numParams(), host, ctx::allGather, settings.stall(),
+            try (AeronAllReduce ar = AeronAllReduce.open(rank, workers, net.numParams(), host, ctx::allGather, token, settings.stall(),
                     ctx::isInterrupted)) {
                 Sharing sum = settings.density() > 0
                         ? new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank))
@@ -254,6 +295,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
                     listeners.add(new Progress(rounds, settings.progressSeconds()));
                 }
                 net.setListeners(listeners);
+                long loop0 = System.nanoTime();
                 for (int round = 0; round < rounds; round++) {
                     int i = round * workers + rank;
                     DataSet ds = Shards.load(settings.storage(), order.get(i));
@@ -270,6 +312,12 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
                 r.lossSum = sum.lossSum;
                 r.bytesSent = ar.bytesSent();
                 r.reduceSeconds = ar.reduceSeconds();
+                r.foreignFrames = ar.foreignFrames();
+                double loopSeconds = (System.nanoTime() - loop0) / 1e9;
+                r.executor = SparkEnv.get().executorId();
+                r.host = host;
+                r.steps = rounds;
+                r.computeSeconds = Math.max(0, loopSeconds - ar.reduceSeconds());
                 INDArray mean = net.params().dup();
                 if (settings.density() > 0) {
                     // topk replicas apply the same sums to the same parameters: bit-identical, which a

@@ -5,7 +5,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
- * The all-reduce's wire format: every message is a 48-byte little-endian header, then its payload
+ * The all-reduce's wire format: every message is a 64-byte little-endian header, then its payload
  * (fp32 floats for the dense phases; {@code count} int indices then {@code count} float values for
  * the sparse one). Declared once here, for the sender and the receiver.
  *
@@ -19,12 +19,13 @@ import org.agrona.MutableDirectBuffer;
  * 28      4      total     sparse: pairs the sender sends this call in all; dense: 0
  * 32      8      samples   the sender's examples this call
  * 40      8      lossSum   the sender's loss summed over them
+ * 48      16     token     this epoch's {@link RunToken}: a frame without it is foreign and dropped
  * </pre>
  */
 final class Frame {
     static final int STREAM_ID = 0x4b44;
-    static final int HEADER_BYTES = 48;
-    /** Floats per message (64 KiB): Aeron fragments and reassembles them. */
+    static final int HEADER_BYTES = 64;
+    /** Floats per message (64 KiB of payload): Aeron fragments and reassembles them. */
     static final int PIECE_FLOATS = 16 * 1024;
     /** (index, value) pairs per sparse message (64 KiB). */
     static final int PIECE_PAIRS = 8 * 1024;
@@ -43,7 +44,19 @@ final class Frame {
     private static final int TOTAL = 28;
     private static final int SAMPLES = 32;
     private static final int LOSS_SUM = 40;
+    private static final int TOKEN = 48;
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+
+    /** Writes the token once; {@link #write} leaves it in place. */
+    static void sign(MutableDirectBuffer h, RunToken token) {
+        h.putLong(TOKEN, token.high(), ORDER);
+        h.putLong(TOKEN + 8, token.low(), ORDER);
+    }
+
+    /** Whether the message at {@code at} ({@code len} bytes) is at least a header and carries {@code token}. */
+    static boolean signedWith(DirectBuffer b, int at, int len, RunToken token) {
+        return len >= HEADER_BYTES && b.getLong(at + TOKEN, ORDER) == token.high() && b.getLong(at + TOKEN + 8, ORDER) == token.low();
+    }
 
     static void write(MutableDirectBuffer h, long call, int phase, int from, long index, int count, int total, double samples,
                       double lossSum) {

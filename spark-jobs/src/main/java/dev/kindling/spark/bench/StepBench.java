@@ -10,6 +10,7 @@ import dev.kindling.core.train.Progress;
 import dev.kindling.core.train.StepTelemetry;
 import dev.kindling.spark.allreduce.AeronAllReduce;
 import dev.kindling.spark.allreduce.Rendezvous;
+import dev.kindling.spark.allreduce.RunToken;
 import dev.kindling.spark.config.DistConfig;
 import dev.kindling.spark.config.RunConfig;
 import dev.kindling.spark.config.TrainConfig;
@@ -88,13 +89,14 @@ public final class StepBench {
         int warmup = take(flags, "warmup", 3);
         int calls = take(flags, "calls", 20);
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(workers);
+        RunToken token = RunToken.random();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
         List<java.util.concurrent.Future<double[]>> results = new ArrayList<>();
         for (int rank = 0; rank < workers; rank++) {
             int r = rank;
             results.add(pool.submit(() -> {
                 INDArray v = Nd4j.rand(DataType.FLOAT, floats);
-                try (AeronAllReduce ar = AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), java.time.Duration.ofSeconds(60), () -> false)) {
+                try (AeronAllReduce ar = AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), token, java.time.Duration.ofSeconds(60), () -> false)) {
                     for (int i = 0; i < warmup; i++) {
                         ar.reduce(v, 1, 0);
                     }

@@ -6,6 +6,7 @@ import dev.kindling.core.train.BatchNormStatistics;
 import dev.kindling.core.train.Ema;
 import dev.kindling.core.train.EpochLoop;
 import dev.kindling.spark.allreduce.AllReduceTrainer;
+import dev.kindling.spark.allreduce.RankTime;
 import dev.kindling.spark.config.Dist;
 import dev.kindling.spark.config.DistConfig;
 import dev.kindling.spark.config.Encoding;
@@ -20,6 +21,7 @@ import dev.kindling.spark.runtime.Watchdog;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -39,7 +41,9 @@ final class DistributedTraining {
     /** An engine for one run: its epochs and the driver's current copy of the network. */
     private record Engine(EpochLoop.Epochs epochs, Supplier<ComputationGraph> current, SparkComputationGraph dl4j) {}
 
-    static TrainingContext.Trained run(TrainingContext ctx, ComputationGraph net) throws Exception {
+    /** @param network the network for a plan: a new one, or the resumed checkpoint's */
+    static TrainingContext.Trained run(TrainingContext context, Function<TrainingPlan, ComputationGraph> network) throws Exception {
+        TrainingContext ctx = context;
         TrainingPlan p = ctx.plan();
         RunConfig run = p.config().run();
         DistConfig dist = p.config().dist();
@@ -47,9 +51,18 @@ final class DistributedTraining {
             ShardCheck.Report checked = ctx.checkShards(sc);
             List<String> train = checked.usable().get("train");
             int workers = SparkJobs.workers(sc);
-            Preflight.require(Preflight.sparkChecks(sc, dist, net.numParams()));
             boolean shared = p.dist() == Dist.SHARED;
             boolean kindlingMaster = shared && p.encoding().kindlingMaster();
+            if (kindlingMaster && workers > 1) { // an optimizer step per round of the workers: schedules count rounds
+                p = p.forReplicas(workers);
+                ctx = ctx.with(p);
+                if (p.lr().perStep() && p.config().schedule().totalSteps() == 0) {
+                    LOG.info("train: the {} schedule spans {} optimizer steps ({} workers in lockstep)", p.lr().name().cliName(),
+                            p.stepsPerEpoch(workers) * run.epochs(), workers);
+                }
+            }
+            ComputationGraph net = network.apply(p);
+            Preflight.require(Preflight.sparkChecks(sc, dist, net.numParams()));
             Map<String, Long> aeronBefore = shared ? AeronTraffic.snapshot(sc) : null;
             long stepsBefore = ctx.state().steps; // a resumed run counts only the traffic of its own steps
             Engine engine = kindlingMaster ? allReduce(ctx, sc, net, checked, workers) : dl4j(ctx, sc, net, checked, workers);
@@ -61,8 +74,9 @@ final class DistributedTraining {
                 epochs = BatchNormStatistics.recalibratingBeforeValidation(epochs, engine.current(), train, ctx.loader(), 8);
             }
             EpochLoop.Outcome outcome;
+            TrainingPlan planned = p;
             try {
-                outcome = EpochLoop.run(engine.current().get(), epochs, run.epochs(), run.patience(), e -> p.lrAt(e, replicas), ctx.state(), 0,
+                outcome = EpochLoop.run(engine.current().get(), epochs, run.epochs(), run.patience(), e -> planned.lrAt(e, replicas), ctx.state(), 0,
                         ctx.checkpoints(), p.budgetSeconds());
             } catch (Watchdog.TimeoutError | SparkTrainer.NoProgress | SparkException e) {
                 throw new TrainJob.Interrupted(e.getMessage() + ctx.resumeHint(), e, p.out(), ctx.checkpoints().newestName().isPresent());
@@ -73,6 +87,8 @@ final class DistributedTraining {
                 comm.put("encoding", p.encoding().cliName());
                 if (engine.epochs() instanceof AllReduceTrainer allReduce) {
                     comm.put("allreduce_s", allReduce.reduceSeconds());
+                    comm.put("foreign_frames", allReduce.foreignFrames());
+                    comm.put("ranks", allReduce.lastEpochRanks().stream().map(RankTime::toJson).toList());
                 }
             }
             List<String> steps = ctx.telemetry().ownRecords(Telemetry.drain(sc));

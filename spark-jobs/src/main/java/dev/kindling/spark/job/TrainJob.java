@@ -16,6 +16,7 @@ import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.legacy.Masters;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,15 +87,16 @@ public final class TrainJob {
         TrainingContext ctx = new TrainingContext(p, storage, checkpoints,
                 resumed.map(Checkpoints.Resumed::state).orElseGet(EpochLoop.LoopState::new), StepTelemetry.forRun(),
                 ImageAugmentation.parse(c.run().augment(), p.manifest()));
-        TrainingContext.Trained t;
-        if (p.arch() == Architecture.SCRATCH_MLP) {
-            t = LocalTraining.scratch(ctx);
-        } else {
-            ComputationGraph net = resumed.isPresent() ? resumed.get().net() : initialised(p, storage);
-            LOG.info("train: model={} params={} data={} ({} train examples) dist={}", p.arch().cliName(), net.numParams(),
-                    p.manifest().name(), p.manifest().split("train").examples(), p.dist().cliName());
-            t = p.dist() == Dist.LOCAL ? LocalTraining.run(ctx, net) : DistributedTraining.run(ctx, net);
-        }
+        // a resumed run continues its checkpoint's network; a new one starts from the plan (which the distributed
+        // trainer may rebuild for its workers first)
+        Function<TrainingPlan, ComputationGraph> network = plan -> {
+            ComputationGraph net = resumed.isPresent() ? resumed.get().net() : initialised(plan, storage);
+            LOG.info("train: model={} params={} data={} ({} train examples) dist={}", plan.arch().cliName(), net.numParams(),
+                    plan.manifest().name(), plan.manifest().split("train").examples(), plan.dist().cliName());
+            return net;
+        };
+        TrainingContext.Trained t = p.arch() == Architecture.SCRATCH_MLP ? LocalTraining.scratch(ctx)
+                : p.dist() == Dist.LOCAL ? LocalTraining.run(ctx, network.apply(p)) : DistributedTraining.run(ctx, network);
         ComputationGraph emaNet = t.ema() == null ? null : t.ema().model(t.net());
         Map<String, Object> metrics = RunSummary.of(p.arch().cliName(), p.manifest().name(), p.dist().cliName(), t.workers(),
                 t.outcome().history().size(), t.outcome(), (System.nanoTime() - t0) / 1e9, t.test().toJson(), t.comm());
@@ -117,10 +119,14 @@ public final class TrainJob {
     }
 
     /** A new network: initialised from the seed, and for resnet50-transfer the backbone of --weights. */
-    static ComputationGraph initialised(TrainingPlan p, HadoopStorage storage) throws java.io.IOException {
+    static ComputationGraph initialised(TrainingPlan p, HadoopStorage storage) {
         ComputationGraph net = new ComputationGraph(p.graph());
         net.init();
-        pretrained(p, storage, net);
+        try {
+            pretrained(p, storage, net);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return net;
     }
 

@@ -42,6 +42,11 @@ record TrainingContext(TrainingPlan plan, HadoopStorage storage, Checkpoints che
     record Trained(ComputationGraph net, EpochLoop.Outcome outcome, TaskMetrics test, ShardCheck.Report checked, List<String> steps,
                    int workers, Ema ema, Map<String, Object> comm) {}
 
+    /** The same context with a plan rebuilt once the workers are known ({@link TrainingPlan#forReplicas}). */
+    TrainingContext with(TrainingPlan newPlan) {
+        return new TrainingContext(newPlan, storage, checkpoints, state, telemetry, augmentation);
+    }
+
     Function<String, DataSet> loader() {
         HadoopStorage s = storage;
         return path -> Shards.load(s, path);

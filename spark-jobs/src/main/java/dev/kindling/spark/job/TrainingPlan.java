@@ -65,7 +65,25 @@ public record TrainingPlan(TrainConfig config, String data, String out, Manifest
     /** The same with Kindling's master (dense, topk) on {@code workers}: an optimizer step per round of one shard per worker. */
     long stepsPerEpoch(int workers) {
         long rounds = (manifest.split("train").shards() + workers - 1) / workers;
-        return (rounds + optimizer.accumulate() - 1) / optimizer.accumulate();
+        int accumulate = config.optim().accumulate();
+        return (rounds + accumulate - 1) / accumulate;
+    }
+
+    /**
+     * The same plan with its learning-rate schedule, optimizer and graph built for {@code replicas}
+     * replicas in lockstep (Kindling's master: an optimizer step per round), so that a per-step schedule
+     * without {@code --total-steps} spans the run's real optimizer steps. {@link #of} builds it for one.
+     */
+    TrainingPlan forReplicas(int replicas) {
+        LrSchedules lrs = LrSchedules.from(config.schedule(), stepsPerEpoch(replicas), config.run().epochs());
+        OptimizerSpec spec = OptimizerSpec.from(config.optim(), lrs.schedule());
+        Architecture arch = arch();
+        ComputationGraphConfiguration g = arch.distributed()
+                ? spec.finish(arch.configure(manifest, config.model(), spec.defaults(config.run().seed(), DataType.FLOAT))) : null;
+        if (g != null) {
+            halfPrecision(g, config.run().precision(), arch);
+        }
+        return new TrainingPlan(config, data, out, manifest, g, lrs, spec, encoding);
     }
 
     /** The learning rate at an epoch's start, for the progress log and metrics history. */
@@ -140,26 +158,21 @@ public record TrainingPlan(TrainConfig config, String data, String out, Manifest
             throw new ConfigException("weights=" + weights + ": not found; pass the URI of a DL4J zip of the zoo's ResNet50 (Kindling never downloads weights), or leave --weights unset for random initialisation");
         }
         int accumulate = c.optim().accumulate();
-        LrSchedules lrs = LrSchedules.from(c.schedule(), (m.split("train").shards() + accumulate - 1) / accumulate, c.run().epochs());
-        OptimizerSpec optimizer = OptimizerSpec.from(c.optim(), lrs.schedule());
         if (dist == Dist.AVERAGING && accumulate > 1 && c.dist().averagingFrequency() % accumulate != 0) {
             throw new ConfigException("accumulate=" + accumulate + " with averaging-frequency=" + c.dist().averagingFrequency()
                     + ": parameters would be averaged in the middle of an accumulation group; make --averaging-frequency a multiple of --accumulate");
         }
         Precision precision = c.run().precision();
-        if (arch == Architecture.SCRATCH_MLP && (accumulate > 1 || c.optim().emaDecay() > 0 || optimizer.optimizer() != Optimizer.ADAMW)) {
+        if (arch == Architecture.SCRATCH_MLP && (accumulate > 1 || c.optim().emaDecay() > 0 || c.optim().optimizer() != Optimizer.ADAMW)) {
             throw new ConfigException("model=scratch-mlp: its hand-written trainer has its own SGD loop; drop --optimizer, --accumulate and --ema-decay");
         }
         if (arch == Architecture.SCRATCH_MLP && precision != Precision.FP32) {
             throw new ConfigException("model=scratch-mlp: its hand-written trainer computes in DOUBLE; drop --precision");
         }
-        ComputationGraphConfiguration graph = arch.distributed()
-                ? optimizer.finish(arch.configure(m, c.model(), optimizer.defaults(c.run().seed(), DataType.FLOAT))) : null;
-        if (graph != null) {
-            halfPrecision(graph, precision, arch);
-        }
+        TrainingPlan plan = new TrainingPlan(c, data, out, m, null, null, null, dist == Dist.SHARED ? c.dist().encoding().resolve() : null)
+                .forReplicas(1); // the schedule, optimizer and graph are checked here too
         RunDirectory.checkAbsent(storage, out);
-        return new TrainingPlan(c, data, out, m, graph, lrs, optimizer, dist == Dist.SHARED ? c.dist().encoding().resolve(arch) : null);
+        return plan;
     }
 
     private static void halfPrecision(ComputationGraphConfiguration graph, Precision precision, Architecture arch) {

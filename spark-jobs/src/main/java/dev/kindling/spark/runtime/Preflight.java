@@ -16,10 +16,11 @@ import java.util.function.ToLongFunction;
 import org.nd4j.common.config.ND4JSystemProperties;
 
 /**
- * Checks on the driver, before any training starts, for what makes DL4J's shared master hang or fail
- * deep inside Aeron: a taken UDP port, too little shared memory for Aeron's term buffers, a
- * controller address executors cannot reach, executors too small for the model. Each failed check
- * names the cause and the setting to change; all run in well under a second.
+ * Checks on the driver, before any training starts: for Kindling's all-reduce master, what makes
+ * Spark refuse or stall a barrier stage (dynamic allocation); for DL4J's shared master (legacy), what
+ * makes it hang or fail deep inside Aeron (a taken UDP port, too little shared memory for Aeron's term
+ * buffers, a controller address executors cannot reach); for both, executors too small for the model.
+ * Each failed check names the cause and the setting to change; all run in well under a second.
  */
 public final class Preflight {
     /** DL4J's AeronUdpTransport sets this term length when the property is absent (32 MiB). */
@@ -35,12 +36,15 @@ public final class Preflight {
      * @param executorMemory bytes of heap per executor, 0 when unknown
      * @param params         the model's parameter count
      * @param shmUsable      usable bytes of a directory (the real file system in production)
+     * @param dynamicAllocation whether Spark's {@code spark.dynamicAllocation.enabled} is on
      */
     public static List<Check> run(DistConfig c, String master, int executors, long executorMemory, long params,
-                                  ToLongFunction<Path> shmUsable) {
+                                  ToLongFunction<Path> shmUsable, boolean dynamicAllocation) {
         List<Check> checks = new ArrayList<>();
         boolean shared = c.dist() == Dist.SHARED;
-        if (shared) {
+        if (shared && c.encoding().resolve().kindlingMaster()) {
+            checks.add(barrierMode(dynamicAllocation));
+        } else if (shared) {
             checks.add(aeronPort(c));
             checks.add(sharedMemory(executors, master.startsWith("local"), shmUsable));
             checks.add(controller(c.controller(), master));
@@ -62,7 +66,19 @@ public final class Preflight {
         boolean local = sc.master().startsWith("local");
         int executors = local ? 1 : Math.max(1, sc.defaultParallelism() / sc.getConf().getInt("spark.executor.cores", 1));
         long heap = local ? Runtime.getRuntime().maxMemory() : sc.getConf().getSizeAsBytes("spark.executor.memory", "1g");
-        return run(c, sc.master(), executors, heap, params, Preflight::usableSpace);
+        return run(c, sc.master(), executors, heap, params, Preflight::usableSpace,
+                sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false));
+    }
+
+    /**
+     * Kindling's master runs each epoch as one Spark barrier stage, which Spark refuses under dynamic
+     * allocation (its workers must all hold a slot at once, for the whole stage).
+     */
+    static Check barrierMode(boolean dynamicAllocation) {
+        return dynamicAllocation
+                ? new Check("barrier-mode", false, "spark.dynamicAllocation.enabled=true: Spark runs no barrier stage (Kindling's all-reduce"
+                        + " master) with dynamic allocation; pass --conf spark.dynamicAllocation.enabled=false and a fixed --num-executors")
+                : new Check("barrier-mode", true, "static allocation: the barrier stage can hold every worker's slot");
     }
 
     static Check aeronPort(DistConfig c) {

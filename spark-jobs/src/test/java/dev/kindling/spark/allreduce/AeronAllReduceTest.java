@@ -5,14 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.aeron.ExclusivePublication;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.nd4j.linalg.factory.Nd4j;
@@ -75,13 +79,14 @@ class AeronAllReduceTest {
      */
     private static <T> List<T> onWorkers(int size, int length, Worker<T> worker) throws Exception {
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(size);
+        RunToken token = RunToken.random();
         ExecutorService pool = Executors.newFixedThreadPool(size);
         try {
             List<Future<T>> results = new ArrayList<>();
             for (int rank = 0; rank < size; rank++) {
                 int r = rank;
                 results.add(pool.submit(() -> {
-                    try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, "127.0.0.1", exchange.as(r), Duration.ofSeconds(30), () -> false)) {
+                    try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, "127.0.0.1", exchange.as(r), token, Duration.ofSeconds(30), () -> false)) {
                         return worker.run(r, ar);
                     }
                 }));
@@ -170,12 +175,13 @@ class AeronAllReduceTest {
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void aPeerThatStopsSendingFailsTheStepNamingIt() throws Exception {
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(2);
+        RunToken token = RunToken.random();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             // worker 1 joins, then never takes part in a step
-            Future<AeronAllReduce> silent = pool.submit(() -> AeronAllReduce.open(1, 2, 1000, "127.0.0.1", exchange.as(1), Duration.ofSeconds(30), () -> false));
+            Future<AeronAllReduce> silent = pool.submit(() -> AeronAllReduce.open(1, 2, 1000, "127.0.0.1", exchange.as(1), token, Duration.ofSeconds(30), () -> false));
             Future<String> failure = pool.submit(() -> {
-                try (AeronAllReduce ar = AeronAllReduce.open(0, 2, 1000, "127.0.0.1", exchange.as(0), Duration.ofSeconds(2), () -> false)) {
+                try (AeronAllReduce ar = AeronAllReduce.open(0, 2, 1000, "127.0.0.1", exchange.as(0), token, Duration.ofSeconds(2), () -> false)) {
                     long t0 = System.nanoTime();
                     IllegalStateException e = assertThrows(IllegalStateException.class, () -> ar.reduce(Nd4j.ones(1000), 1, 0));
                     assertTrue(System.nanoTime() - t0 < 20_000_000_000L, "fails after the 2 s stall, not never");
@@ -188,5 +194,87 @@ class AeronAllReduceTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * A sender that is not a worker of this all-reduce (it lacks the epoch's token) publishes
+     * well-formed frames, plausible in every other field, and a truncated datagram to both workers'
+     * ports: the sums and totals are what the two workers contributed, and every such frame is counted.
+     */
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void framesWithoutTheRunsTokenChangeNoSumAndAreCounted() throws Exception {
+        int size = 2;
+        int length = 40_000;
+        Rendezvous.InProcess exchange = new Rendezvous.InProcess(size);
+        RunToken token = RunToken.random();
+        AtomicReference<String[]> endpoints = new AtomicReference<>();
+        CountDownLatch attacked = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(size);
+        try {
+            List<Future<Long>> results = new ArrayList<>();
+            for (int rank = 0; rank < size; rank++) {
+                int r = rank;
+                Rendezvous recorded = mine -> {
+                    String[] all = exchange.as(r).allGather(mine);
+                    endpoints.set(all);
+                    return all;
+                };
+                results.add(pool.submit(() -> {
+                    try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, "127.0.0.1", recorded, token, Duration.ofSeconds(30), () -> false)) {
+                        assertTrue(attacked.await(60, TimeUnit.SECONDS), "the foreign sender finished");
+                        for (int call = 0; call < 3; call++) {
+                            var v = Nd4j.ones(length).muli(r + 1);
+                            AeronAllReduce.Totals t = ar.reduce(v, r + 1, 10 * (r + 1));
+                            assertEquals(3, v.minNumber().doubleValue(), 0.0, "1 + 2 everywhere");
+                            assertEquals(3, v.maxNumber().doubleValue(), 0.0, "1 + 2 everywhere");
+                            assertEquals(3, t.samples(), 0.0);
+                            assertEquals(30, t.lossSum(), 0.0);
+                        }
+                        return ar.foreignFrames();
+                    }
+                }));
+            }
+            int sent = 0;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (endpoints.get() == null) {
+                assertTrue(System.nanoTime() < deadline, "the workers never met");
+                Thread.sleep(10);
+            }
+            UnsafeBuffer frame = new UnsafeBuffer(new byte[Frame.HEADER_BYTES + 4 * 100]);
+            Frame.sign(frame, RunToken.random()); // the wrong secret
+            for (int i = 0; i < 100; i++) {
+                frame.putFloat(Frame.HEADER_BYTES + 4 * i, 1000f);
+            }
+            UnsafeBuffer truncated = new UnsafeBuffer(new byte[10]);
+            for (String endpoint : endpoints.get()) {
+                try (ExclusivePublication foreign = AeronNode.aeron().addExclusivePublication(AeronNode.channel(endpoint), Frame.STREAM_ID)) {
+                    for (int call = 0; call < 3; call++) {
+                        for (int phase : new int[] {Frame.REDUCE_SCATTER, Frame.ALL_GATHER}) {
+                            Frame.write(frame, call, phase, 1, 0, 100, 0, 1e6, 1e6); // "worker 1", the right call and phase
+                            sent += offer(foreign, frame, frame.capacity(), deadline);
+                        }
+                    }
+                    sent += offer(foreign, truncated, truncated.capacity(), deadline);
+                }
+            }
+            attacked.countDown();
+            long counted = 0;
+            for (Future<Long> f : results) {
+                counted += f.get(90, TimeUnit.SECONDS);
+            }
+            assertEquals(14, sent);
+            assertTrue(counted > 0 && counted <= sent, "foreign frames counted: " + counted + " of " + sent);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static int offer(ExclusivePublication pub, UnsafeBuffer buffer, int length, long deadline) throws InterruptedException {
+        while (pub.offer(buffer, 0, length) < 0) {
+            assertTrue(System.nanoTime() < deadline, "the foreign publication never connected");
+            Thread.sleep(5);
+        }
+        return 1;
     }
 }

@@ -109,7 +109,7 @@ class BadInputTest {
         Path out = dir.resolve("o8");
         try (java.net.DatagramSocket blocker = new java.net.DatagramSocket(0, java.net.InetAddress.getByName("127.0.0.1"))) {
             assertUsageError(out, "aeron-port=" + blocker.getLocalPort() + ": UDP port on 127.0.0.1 is in use", "train", "--data=" + sum,
-                    "--out=" + out, "--dist=shared", "--aeron-port=" + blocker.getLocalPort());
+                    "--out=" + out, "--dist=shared", "--encoding=threshold", "--aeron-port=" + blocker.getLocalPort());
         }
     }
 
@@ -134,11 +134,16 @@ class BadInputTest {
     @Test
     void preflightReportsEveryCheckAndPassesOnAGoodConfig() throws Exception {
         Path out = dir.resolve("o9");
-        Cli r = Cli.run("preflight", "--data=" + sum, "--out=" + out, "--dist=shared", "--aeron-port=" + Cli.freeUdpPort());
+        Cli r = Cli.run("preflight", "--data=" + sum, "--out=" + out, "--dist=shared");
         assertEquals(0, r.exit(), r.err());
         String json = r.lastLine();
-        for (String check : new String[] {"data", "out", "aeron-port", "shared-memory", "controller", "executor-memory"}) {
+        for (String check : new String[] {"data", "out", "barrier-mode", "executor-memory"}) {
             assertTrue(json.contains("\"check\":\"" + check + "\""), json);
+        }
+        String legacy = Cli.run("preflight", "--data=" + sum, "--out=" + out, "--dist=shared", "--encoding=threshold",
+                "--aeron-port=" + Cli.freeUdpPort()).lastLine();
+        for (String check : new String[] {"aeron-port", "shared-memory", "controller"}) {
+            assertTrue(legacy.contains("\"check\":\"" + check + "\""), legacy);
         }
         assertFalse(Files.exists(out));
         try (Stream<Path> s = Files.list(dir)) {

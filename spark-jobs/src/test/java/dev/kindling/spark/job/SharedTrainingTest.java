@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The walking skeleton end to end on local[2]: prepare the seed's binary task, train the seed's MLP
- * with DL4J's SharedTrainingMaster (threshold-encoded gradient sharing), evaluate on the executors
- * and in one JVM, and check the two agree.
+ * with DL4J's SharedTrainingMaster (the legacy threshold encoding, asked for by name), evaluate on the
+ * executors and in one JVM, and check the two agree.
  */
 class SharedTrainingTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -29,7 +29,7 @@ class SharedTrainingTest {
         assertEquals(0, prep.exit(), prep.err());
 
         String run = dir.resolve("run").toString();
-        Cli train = Cli.run("train", "--model=mlp", "--data=" + data, "--out=" + run, "--dist=shared", "--master=local[2]",
+        Cli train = Cli.run("train", "--model=mlp", "--data=" + data, "--out=" + run, "--dist=shared", "--encoding=threshold", "--master=local[2]",
                 "--epochs=6", "--aeron-port=" + Cli.freeUdpPort(), "--timeout-minutes=4");
         assertEquals(0, train.exit(), train.err());
 

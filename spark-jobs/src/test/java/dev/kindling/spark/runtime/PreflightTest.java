@@ -51,6 +51,16 @@ class PreflightTest {
     }
 
     @Test
+    void kindlingsMasterRefusesDynamicAllocationNamingTheSetting() {
+        DistConfig dense = DistConfig.from(TestSettings.of("dist", "shared"));
+        var checks = Preflight.run(dense, "spark://127.0.0.1:7077", 2, 2L << 30, 100_000L, p -> 0L, true);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.core.config.ConfigException.class, () -> Preflight.require(checks));
+        assertTrue(e.getMessage().contains("spark.dynamicAllocation.enabled=true") && e.getMessage().contains("=false"), e.getMessage());
+        assertTrue(checks.stream().noneMatch(c -> c.name().equals("aeron-port")), "DL4J's Aeron checks are the legacy master's");
+        Preflight.require(Preflight.run(dense, "spark://127.0.0.1:7077", 2, 2L << 30, 100_000L, p -> 0L, false));
+    }
+
+    @Test
     void modelTooLargeForTheExecutorHeapNamesTheSparkSetting() {
         Preflight.Check big = Preflight.memory(200_000_000L, 2L << 30, true);
         assertFalse(big.ok());
@@ -60,7 +70,8 @@ class PreflightTest {
 
     @Test
     void everyFailedCheckIsListedInOneMessage() {
-        var checks = Preflight.run(DistConfig.from(TestSettings.of("dist", "shared")), "spark://10.20.30.40:7077", 2, 1L << 20, 100_000_000L, p -> 0L);
+        var checks = Preflight.run(DistConfig.from(TestSettings.of("dist", "shared", "encoding", "threshold")), "spark://10.20.30.40:7077", 2,
+                1L << 20, 100_000_000L, p -> 0L, false);
         var e = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.core.config.ConfigException.class,
                 () -> Preflight.require(checks));
         assertTrue(e.getMessage().contains("shared-memory") && e.getMessage().contains("controller")
