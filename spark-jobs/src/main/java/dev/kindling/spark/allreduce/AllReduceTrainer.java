@@ -3,45 +3,31 @@ package dev.kindling.spark.allreduce;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.metrics.TaskMetrics;
-import dev.kindling.core.optim.GlobalNormClipping;
-import dev.kindling.core.train.Divergence;
 import dev.kindling.core.train.EpochLoop;
-import dev.kindling.core.train.LocalTrainer;
-import dev.kindling.core.train.Progress;
 import dev.kindling.core.vision.ImageAugmentation;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.runtime.DistributedEvaluation;
 import dev.kindling.spark.runtime.FaultInjection;
 import dev.kindling.spark.runtime.Watchdog;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
-import org.apache.spark.BarrierTaskContext;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.util.ModelSerializer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.collection.JavaConverters;
 import scala.reflect.ClassTag$;
-import scala.runtime.AbstractFunction1;
 
 /**
  * {@code --dist shared --encoding dense}: Kindling's own data-parallel master. Every epoch the driver
@@ -73,7 +59,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
     private final List<String> valShards;
     private final Manifest manifest;
     private final int workers;
-    private final Worker.Settings settings;
+    private final ReplicaTask.Settings settings;
     private final Duration timeout;
     private final int heartbeatSeconds;
     private long bytesSent;
@@ -98,7 +84,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         this.workers = workers;
         this.timeout = timeout;
         this.heartbeatSeconds = heartbeatSeconds;
-        this.settings = new Worker.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progressSeconds, density);
+        this.settings = new ReplicaTask.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progressSeconds, density);
     }
 
     /** The epoch's shard order: shuffled from {@code seed + epoch}, padded from its start to a multiple of the workers. */
@@ -121,18 +107,18 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         List<String> order = order(trainShards, settings.seed(), epoch, workers);
         Broadcast<byte[]> model = sc.broadcast(serialize(net));
         // a fresh secret per epoch, shipped inside the task over Spark's RPC: frames without it are dropped
-        Worker worker = new Worker(model, order, workers, epoch, settings, RunToken.random());
-        List<Worker.Result> results;
+        ReplicaTask worker = new ReplicaTask(model, order, workers, epoch, settings, RunToken.random());
+        List<ReplicaTask.Result> results;
         try {
             results = Watchdog.run(sc, "epoch " + (epoch + 1), timeout, heartbeatSeconds, () -> {
                 FaultInjection.beforeEachEpoch(epoch);
                 RDD<Integer> ranks = sc.parallelize(IntStream.range(0, workers).boxed().toList(), workers).rdd();
-                return ranks.barrier().mapPartitions(worker, false, ClassTag$.MODULE$.apply(Worker.Result.class)).toJavaRDD().collect();
+                return ranks.barrier().mapPartitions(worker, false, ClassTag$.MODULE$.apply(ReplicaTask.Result.class)).toJavaRDD().collect();
             });
         } finally {
             model.destroy();
         }
-        Worker.Result first = check(results, workers, epoch);
+        ReplicaTask.Result first = check(results, workers, epoch);
         net.params().assign(Nd4j.createFromArray(first.params).reshape(net.params().shape()));
         INDArray state = net.getUpdater().getStateViewArray();
         if (state != null) {
@@ -149,7 +135,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
                     epoch + 1, foreign);
         }
         foreignFrames += foreign;
-        lastEpochRanks = results.stream().map(Worker.Result::time).sorted(java.util.Comparator.comparingInt(RankTime::rank)).toList();
+        lastEpochRanks = results.stream().map(ReplicaTask.Result::time).sorted(java.util.Comparator.comparingInt(RankTime::rank)).toList();
         for (RankTime r : lastEpochRanks) {
             LOG.info("epoch {}: rank {} (executor {} on {}): {} steps, {} s in its own steps, {} s waiting in the all-reduce", epoch + 1, r.rank(),
                     r.executor(), r.host(), r.steps(), String.format("%.1f", r.computeSeconds()), String.format("%.1f", r.waitSeconds()));
@@ -169,13 +155,13 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
      * each: measured 1.5e-8 in parameters of magnitude 1 with two BLAS threads, and 0 with one thread
      * per worker. A replica that missed or doubled a step is off by about the learning rate.
      */
-    static Worker.Result check(List<Worker.Result> results, int workers, int epoch) {
-        Worker.Result first = results.stream().filter(r -> r.rank == 0).findFirst().orElseThrow(
+    static ReplicaTask.Result check(List<ReplicaTask.Result> results, int workers, int epoch) {
+        ReplicaTask.Result first = results.stream().filter(r -> r.rank == 0).findFirst().orElseThrow(
                 () -> new IllegalStateException("epoch " + (epoch + 1) + ": worker 0 returned no model"));
         if (results.size() != workers) {
             throw new IllegalStateException("epoch " + (epoch + 1) + ": " + results.size() + " of " + workers + " workers reported");
         }
-        Worker.Result worst = results.stream().max(java.util.Comparator.comparingDouble(r -> r.deviation)).orElseThrow();
+        ReplicaTask.Result worst = results.stream().max(java.util.Comparator.comparingDouble(r -> r.deviation)).orElseThrow();
         double tolerance = REPLICA_TOLERANCE * Math.max(1, first.scale);
         if (!(worst.deviation <= tolerance)) {
             throw new IllegalStateException("epoch " + (epoch + 1) + ": replica " + worst.rank + "'s parameters are " + worst.deviation
@@ -214,220 +200,5 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ModelSerializer.writeModel(net, out, true);
         return out.toByteArray();
-    }
-
-    /** One replica's epoch, run as a Spark barrier task. */
-    static final class Worker extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<Worker.Result>>
-            implements Serializable {
-        private static final long serialVersionUID = 1L;
-
-        /** @param density top-k density of the sparse encoding; 0: the dense all-reduce */
-        record Settings(HadoopStorage storage, ArrayList<TrainingListener> listeners, long seed, ImageAugmentation augmentation,
-                        Duration stall, int progressSeconds, double density) implements Serializable {}
-
-        /** What a replica reports: rank 0 also its parameters, optimizer state and iteration count. */
-        static final class Result implements Serializable {
-            private static final long serialVersionUID = 1L;
-            int rank;
-            double deviation;
-            double scale;
-            double samples;
-            double lossSum;
-            long bytesSent;
-            double reduceSeconds;
-            long foreignFrames;
-            // where it ran and its own steps' time (plain fields: Spark's Kryo cannot build records)
-            String executor;
-            String host;
-            int steps;
-            double computeSeconds;
-
-            RankTime time() {
-                return new RankTime(rank, executor, host, steps, computeSeconds, reduceSeconds);
-            }
-            float[] params;
-            float[] updaterState;
-            int iterations;
-        }
-
-        private final Broadcast<byte[]> model;
-        private final List<String> order;
-        private final int workers;
-        private final int epoch;
-        private final Settings settings;
-        private final RunToken token;
-
-        Worker(Broadcast<byte[]> model, List<String> order, int workers, int epoch, Settings settings, RunToken token) {
-            this.token = token;
-            this.model = model;
-            this.order = new ArrayList<>(order);
-            this.workers = workers;
-            this.epoch = epoch;
-            this.settings = settings;
-        }
-
-        @Override
-        public scala.collection.Iterator<Result> apply(scala.collection.Iterator<Integer> ignored) {
-            BarrierTaskContext ctx = BarrierTaskContext.get();
-            try {
-                return JavaConverters.asScalaIterator(List.of(train(ctx)).iterator());
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        private Result train(BarrierTaskContext ctx) throws IOException {
-            int rank = ctx.partitionId();
-            ComputationGraph net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), true);
-            String host = SparkEnv.get().blockManager().blockManagerId().host();
-            int rounds = order.size() / workers;
-            try (AeronAllReduce ar = AeronAllReduce.open(rank, workers, net.numParams(), host, ctx::allGather, token, settings.stall(),
-                    ctx::isInterrupted)) {
-                Sharing sum = settings.density() > 0
-                        ? new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank))
-                        : new GradientSum(ar);
-                List<TrainingListener> listeners = new ArrayList<>();
-                // first: with dense, clipping, loss scaling and the optimizer see the summed gradient; with
-                // topk, the listeners after it see the shared step's parameters
-                listeners.add(sum);
-                listeners.addAll(settings.listeners());
-                if (rank == 0) {
-                    listeners.add(new Progress(rounds, settings.progressSeconds()));
-                }
-                net.setListeners(listeners);
-                long loop0 = System.nanoTime();
-                for (int round = 0; round < rounds; round++) {
-                    int i = round * workers + rank;
-                    DataSet ds = Shards.load(settings.storage(), order.get(i));
-                    if (settings.augmentation() != null) {
-                        ds = settings.augmentation().apply(ds, settings.seed(), epoch, i);
-                    }
-                    Nd4j.getRandom().setSeed(LocalTrainer.stepSeed(settings.seed(), epoch, i));
-                    net.fit(ds);
-                    Divergence.check(net, net.score(), ds, epoch, i, order.get(i));
-                }
-                Result r = new Result();
-                r.rank = rank;
-                r.samples = sum.samples;
-                r.lossSum = sum.lossSum;
-                r.bytesSent = ar.bytesSent();
-                r.reduceSeconds = ar.reduceSeconds();
-                r.foreignFrames = ar.foreignFrames();
-                double loopSeconds = (System.nanoTime() - loop0) / 1e9;
-                r.executor = SparkEnv.get().executorId();
-                r.host = host;
-                r.steps = rounds;
-                r.computeSeconds = Math.max(0, loopSeconds - ar.reduceSeconds());
-                INDArray mean = net.params().dup();
-                if (settings.density() > 0) {
-                    // topk replicas apply the same sums to the same parameters: bit-identical, which a
-                    // fingerprint (sum and sum of squares) checks without sending the parameters
-                    double total = mean.castTo(DataType.DOUBLE).sumNumber().doubleValue();
-                    double squares = mean.castTo(DataType.DOUBLE).norm2Number().doubleValue();
-                    squares *= squares;
-                    AeronAllReduce.Totals all = ar.reduceSparse(Nd4j.create(mean.dataType(), mean.length()), new int[0],
-                            new float[0], 0, total, squares);
-                    r.deviation = Math.max(Math.abs(all.samples() - workers * total), Math.abs(all.lossSum() - workers * squares));
-                } else {
-                    // the replicas' mean, and how far this replica is from it (rounding only: see check)
-                    ar.reduce(mean, 0, 0);
-                    mean.divi(workers);
-                    r.deviation = net.params().sub(mean).amaxNumber().doubleValue();
-                }
-                r.scale = mean.amaxNumber().doubleValue();
-                if (rank == 0) {
-                    r.params = mean.data().asFloat();
-                    INDArray state = net.getUpdater().getStateViewArray();
-                    r.updaterState = state == null ? new float[0] : state.data().asFloat();
-                    r.iterations = net.getConfiguration().getIterationCount();
-                }
-                return r;
-            }
-        }
-    }
-
-    /** How a replica shares its step with the others; counts every worker's examples and loss. */
-    abstract static class Sharing extends BaseTrainingListener {
-        double samples;
-        double lossSum;
-    }
-
-    /**
-     * The topk encoding: each replica takes its own optimizer step on its own minibatch (its optimizer
-     * state stays its own, as with DL4J's shared master), then the replicas exchange the steps, sparse:
-     * each sends the largest entries of its parameter change plus what it has not sent yet
-     * ({@link TopK}), and every replica moves from the parameters it started the step with by the sum
-     * of all replicas' sent entries. All replicas apply the same sum to the same parameters, so they
-     * stay identical. Sending gradients instead (and one optimizer step on their sparse sum) trained
-     * worse: Adam normalises each entry by its own history, so an entry sent rarely takes an outsized
-     * step (measured: Fashion MLP, 1 epoch, density 0.004, test accuracy 0.811 against 0.848 dense).
-     */
-    static final class UpdateSum extends Sharing {
-        private final AeronAllReduce ar;
-        private final TopK topK;
-        private INDArray before;
-        private INDArray change;
-
-        UpdateSum(AeronAllReduce ar, TopK topK) {
-            this.ar = ar;
-            this.topK = topK;
-        }
-
-        @Override
-        public void onGradientCalculation(Model model) {
-            if (before == null) {
-                before = Nd4j.create(DataType.FLOAT, model.numParams());
-                change = Nd4j.create(DataType.FLOAT, model.numParams());
-            }
-            before.assign(model.params().reshape(model.numParams()));
-        }
-
-        @Override
-        public void iterationDone(Model model, int iteration, int epoch) {
-            INDArray params = model.params().reshape(model.numParams());
-            change.assign(params).subi(before);
-            int local = Math.max(1, model.batchSize());
-            int count = topK.select(change);
-            AeronAllReduce.Totals totals = ar.reduceSparse(change, topK.index(), topK.value(), count, local, model.score() * local);
-            params.assign(before).addi(change);
-            samples += totals.samples();
-            lossSum += totals.lossSum();
-        }
-    }
-
-    /**
-     * Replaces the minibatch gradient by the mean over every worker's examples, before the updater:
-     * DL4J's gradient here is the minibatch sum, which the updater divides by the local batch size,
-     * so the summed gradient is scaled by {@code local / total}; pseudo-gradients the updater does not
-     * divide (BatchNorm's running statistics) become the example-weighted mean of the workers'.
-     */
-    static final class GradientSum extends Sharing {
-        private final AeronAllReduce ar;
-
-        GradientSum(AeronAllReduce ar) {
-            this.ar = ar;
-        }
-
-        @Override
-        public void onGradientCalculation(Model model) {
-            int local = Math.max(1, model.batchSize());
-            INDArray gradient = model.getGradientsViewArray();
-            AeronAllReduce.Totals totals;
-            if (model.conf() != null && !model.conf().isMiniBatch()) {
-                totals = ar.reduce(gradient, local, model.score() * local); // the updater takes the sum as it is
-            } else {
-                List<INDArray> undivided = GlobalNormClipping.gradientViews(model, false);
-                for (INDArray g : undivided) {
-                    g.muli(local);
-                }
-                totals = ar.reduce(gradient, local, model.score() * local);
-                gradient.muli(local / totals.samples());
-                for (INDArray g : undivided) {
-                    g.divi(local);
-                }
-            }
-            samples += totals.samples();
-            lossSum += totals.lossSum();
-        }
     }
 }

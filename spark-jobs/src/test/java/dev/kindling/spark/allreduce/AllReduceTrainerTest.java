@@ -134,7 +134,7 @@ class AllReduceTrainerTest {
 
     @Test
     void aReplicaFurtherFromTheMeanThanRoundingFailsTheEpochNamingIt() {
-        AllReduceTrainer.Worker.Result first = result(0, 1.5e-8);
+        ReplicaTask.Result first = result(0, 1.5e-8);
         assertEquals(first, AllReduceTrainer.check(List.of(first, result(1, 1.5e-8)), 2, 0), "rounding passes");
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> AllReduceTrainer.check(List.of(first, result(1, 3e-3)), 2, 4));
@@ -147,8 +147,8 @@ class AllReduceTrainerTest {
         assertTrue(e.getMessage().contains(part), e.getMessage());
     }
 
-    private static AllReduceTrainer.Worker.Result result(int rank, double deviation) {
-        AllReduceTrainer.Worker.Result r = new AllReduceTrainer.Worker.Result();
+    private static ReplicaTask.Result result(int rank, double deviation) {
+        ReplicaTask.Result r = new ReplicaTask.Result();
         r.rank = rank;
         r.deviation = deviation;
         r.scale = 2.0;

@@ -1,0 +1,158 @@
+package dev.kindling.spark.allreduce;
+
+import dev.kindling.core.data.Shards;
+import dev.kindling.core.train.Divergence;
+import dev.kindling.core.train.LocalTrainer;
+import dev.kindling.core.train.Progress;
+import dev.kindling.core.vision.ImageAugmentation;
+import dev.kindling.spark.hdfs.HadoopStorage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.collection.JavaConverters;
+import scala.reflect.ClassTag$;
+import scala.runtime.AbstractFunction1;
+
+
+/** One replica's epoch, run as a Spark barrier task. */
+final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<ReplicaTask.Result>>
+        implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /** @param density top-k density of the sparse encoding; 0: the dense all-reduce */
+    record Settings(HadoopStorage storage, ArrayList<TrainingListener> listeners, long seed, ImageAugmentation augmentation,
+                    Duration stall, int progressSeconds, double density) implements Serializable {}
+
+    /** What a replica reports: rank 0 also its parameters, optimizer state and iteration count. */
+    static final class Result implements Serializable {
+        private static final long serialVersionUID = 1L;
+        int rank;
+        double deviation;
+        double scale;
+        double samples;
+        double lossSum;
+        long bytesSent;
+        double reduceSeconds;
+        long foreignFrames;
+        // where it ran and its own steps' time (plain fields: Spark's Kryo cannot build records)
+        String executor;
+        String host;
+        int steps;
+        double computeSeconds;
+
+        RankTime time() {
+            return new RankTime(rank, executor, host, steps, computeSeconds, reduceSeconds);
+        }
+        float[] params;
+        float[] updaterState;
+        int iterations;
+    }
+
+    private final Broadcast<byte[]> model;
+    private final List<String> order;
+    private final int workers;
+    private final int epoch;
+    private final Settings settings;
+    private final RunToken token;
+
+    ReplicaTask(Broadcast<byte[]> model, List<String> order, int workers, int epoch, Settings settings, RunToken token) {
+        this.token = token;
+        this.model = model;
+        this.order = new ArrayList<>(order);
+        this.workers = workers;
+        this.epoch = epoch;
+        this.settings = settings;
+    }
+
+    @Override
+    public scala.collection.Iterator<Result> apply(scala.collection.Iterator<Integer> ignored) {
+        BarrierTaskContext ctx = BarrierTaskContext.get();
+        try {
+            return JavaConverters.asScalaIterator(List.of(train(ctx)).iterator());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Result train(BarrierTaskContext ctx) throws IOException {
+        int rank = ctx.partitionId();
+        ComputationGraph net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), true);
+        String host = SparkEnv.get().blockManager().blockManagerId().host();
+        int rounds = order.size() / workers;
+        try (AeronAllReduce ar = AeronAllReduce.open(rank, workers, net.numParams(), host, ctx::allGather, token, settings.stall(),
+                ctx::isInterrupted)) {
+            Sharing sum = settings.density() > 0
+                    ? new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank))
+                    : new GradientSum(ar);
+            List<TrainingListener> listeners = new ArrayList<>();
+            // first: with dense, clipping, loss scaling and the optimizer see the summed gradient; with
+            // topk, the listeners after it see the shared step's parameters
+            listeners.add(sum);
+            listeners.addAll(settings.listeners());
+            if (rank == 0) {
+                listeners.add(new Progress(rounds, settings.progressSeconds()));
+            }
+            net.setListeners(listeners);
+            long loop0 = System.nanoTime();
+            for (int round = 0; round < rounds; round++) {
+                int i = round * workers + rank;
+                DataSet ds = Shards.load(settings.storage(), order.get(i));
+                if (settings.augmentation() != null) {
+                    ds = settings.augmentation().apply(ds, settings.seed(), epoch, i);
+                }
+                Nd4j.getRandom().setSeed(LocalTrainer.stepSeed(settings.seed(), epoch, i));
+                net.fit(ds);
+                Divergence.check(net, net.score(), ds, epoch, i, order.get(i));
+            }
+            Result r = new Result();
+            r.rank = rank;
+            r.samples = sum.samples;
+            r.lossSum = sum.lossSum;
+            r.bytesSent = ar.bytesSent();
+            r.reduceSeconds = ar.reduceSeconds();
+            r.foreignFrames = ar.foreignFrames();
+            double loopSeconds = (System.nanoTime() - loop0) / 1e9;
+            r.executor = SparkEnv.get().executorId();
+            r.host = host;
+            r.steps = rounds;
+            r.computeSeconds = Math.max(0, loopSeconds - ar.reduceSeconds());
+            INDArray mean = net.params().dup();
+            if (settings.density() > 0) {
+                // topk replicas apply the same sums to the same parameters: bit-identical, which a
+                // fingerprint (sum and sum of squares) checks without sending the parameters
+                double total = mean.castTo(DataType.DOUBLE).sumNumber().doubleValue();
+                double squares = mean.castTo(DataType.DOUBLE).norm2Number().doubleValue();
+                squares *= squares;
+                AeronAllReduce.Totals all = ar.reduceSparse(Nd4j.create(mean.dataType(), mean.length()), new int[0],
+                        new float[0], 0, total, squares);
+                r.deviation = Math.max(Math.abs(all.samples() - workers * total), Math.abs(all.lossSum() - workers * squares));
+            } else {
+                // the replicas' mean, and how far this replica is from it (rounding only: see check)
+                ar.reduce(mean, 0, 0);
+                mean.divi(workers);
+                r.deviation = net.params().sub(mean).amaxNumber().doubleValue();
+            }
+            r.scale = mean.amaxNumber().doubleValue();
+            if (rank == 0) {
+                r.params = mean.data().asFloat();
+                INDArray state = net.getUpdater().getStateViewArray();
+                r.updaterState = state == null ? new float[0] : state.data().asFloat();
+                r.iterations = net.getConfiguration().getIterationCount();
+            }
+            return r;
+        }
+    }
+}
