@@ -5,6 +5,7 @@ import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.data.ImageShape;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Task;
+import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.sequence.TokenLayout;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,7 @@
 package dev.kindling.core.model;
 
 import dev.kindling.core.layer.DenseLayerNorm;
+import dev.kindling.core.optim.NetDefaults;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
 import org.deeplearning4j.nn.conf.dropout.Dropout;

@@ -1,6 +1,8 @@
 package dev.kindling.core.model;
 
+import dev.kindling.core.layer.ExactGelu;
 import dev.kindling.core.layer.LayerNorm;
+import dev.kindling.core.optim.NetDefaults;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.dropout.Dropout;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -8,7 +10,6 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.nd4j.linalg.activations.Activation;
-import dev.kindling.core.layer.ExactGelu;
 
 /**
  * The seed's {@code RegularizedMLP}: Linear, BatchNorm1d, GELU, Dropout(0.3), Linear(h, h/2),

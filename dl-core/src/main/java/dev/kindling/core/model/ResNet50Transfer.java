@@ -1,8 +1,8 @@
 package dev.kindling.core.model;
 
-import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.data.ImageShape;
 import dev.kindling.core.io.InputException;
+import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.schedule.ScaledSchedule;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package dev.kindling.core.model;
 
 import dev.kindling.core.layer.EncoderDecoderLstm;
+import dev.kindling.core.optim.NetDefaults;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.RnnOutputLayer;

@@ -3,6 +3,7 @@ package dev.kindling.core.model;
 import dev.kindling.core.data.ImageShape;
 import dev.kindling.core.layer.ProductStatsBatchNorm;
 import dev.kindling.core.loss.LabelSmoothingCrossEntropy;
+import dev.kindling.core.optim.NetDefaults;
 import java.util.Arrays;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;

@@ -1,9 +1,10 @@
 package dev.kindling.core.model;
 
+import dev.kindling.core.optim.NetDefaults;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.rnn.LastTimeStepVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn;
-import org.deeplearning4j.nn.conf.graph.rnn.LastTimeStepVertex;
 import org.nd4j.linalg.activations.Activation;
 
 /**

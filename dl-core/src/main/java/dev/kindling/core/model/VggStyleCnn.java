@@ -1,6 +1,7 @@
 package dev.kindling.core.model;
 
 import dev.kindling.core.data.ImageShape;
+import dev.kindling.core.optim.NetDefaults;
 import java.util.Arrays;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;

@@ -1,7 +1,6 @@
 package dev.kindling.core.optim;
 
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.model.NetDefaults;
 import java.util.Objects;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindling.core.DoublePrecision;
 import dev.kindling.core.layer.GptLayer;
 import dev.kindling.core.metrics.LanguageModelMetrics;
+import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.schedule.CosineAnnealing;
 import java.util.Map;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindling.core.data.ImageShape;
 import dev.kindling.core.io.InputException;
 import dev.kindling.core.model.ResNet50Transfer.Strategy;
+import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.schedule.CosineAnnealing;
 import java.io.ByteArrayOutputStream;
 import java.util.HashMap;

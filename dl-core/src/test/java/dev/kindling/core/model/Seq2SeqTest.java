@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.DoublePrecision;
+import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.sequence.GreedyDecoder;
 import dev.kindling.core.sequence.TokenLayout;
 import java.util.Map;

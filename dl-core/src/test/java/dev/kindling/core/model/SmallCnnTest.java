@@ -12,6 +12,7 @@ import dev.kindling.core.data.ImageShape;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Task;
 import dev.kindling.core.loss.LabelSmoothingCrossEntropy;
+import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.schedule.CosineAnnealing;
 import java.util.HashSet;
 import java.util.List;

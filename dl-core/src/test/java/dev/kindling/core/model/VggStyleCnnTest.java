@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.DoublePrecision;
 import dev.kindling.core.data.ImageShape;
+import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.schedule.CosineAnnealing;
 import java.util.HashSet;
 import java.util.List;

@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.model.Head;
 import dev.kindling.core.model.Mlp;
-import dev.kindling.core.model.NetDefaults;
 import dev.kindling.core.model.SmallCnn;
 import dev.kindling.core.optim.AdamW;
 import dev.kindling.core.optim.GlobalNormClipping;
+import dev.kindling.core.optim.NetDefaults;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;

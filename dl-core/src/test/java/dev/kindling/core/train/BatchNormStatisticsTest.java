@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.data.ImageShape;
-import dev.kindling.core.model.NetDefaults;
 import dev.kindling.core.model.SmallCnn;
+import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.schedule.CosineAnnealing;
 import java.util.List;
 import java.util.Map;

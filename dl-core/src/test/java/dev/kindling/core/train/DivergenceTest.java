@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.model.Head;
 import dev.kindling.core.model.Mlp;
-import dev.kindling.core.model.NetDefaults;
+import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.schedule.CosineAnnealing;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;

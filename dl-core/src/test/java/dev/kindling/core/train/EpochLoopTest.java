@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.metrics.TaskMetrics;
 import dev.kindling.core.model.Mlp;
-import dev.kindling.core.model.NetDefaults;
+import dev.kindling.core.optim.NetDefaults;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.graph.ComputationGraph;

@@ -143,7 +143,7 @@ public final class StepBench {
             var m = p.manifest();
             graph = dev.kindling.core.model.Mlp.configure(new dev.kindling.core.model.Mlp.Spec(m.featureWidth(),
                     c.model().hidden(), m.numClasses(), dev.kindling.core.model.Head.forClasses(m.numClasses(), m.binary()), c.model().dropout()),
-                    dev.kindling.core.model.NetDefaults.adamW(seed, DataType.FLOAT, c.schedule().cosine(), c.optim().weightDecay()), true);
+                    dev.kindling.core.optim.NetDefaults.adamW(seed, DataType.FLOAT, c.schedule().cosine(), c.optim().weightDecay()), true);
         }
         ComputationGraph net = new ComputationGraph(graph);
         net.init();

@@ -9,7 +9,7 @@ import dev.kindling.core.data.SeedTasks;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.model.Architecture;
 import dev.kindling.core.model.ModelConfig;
-import dev.kindling.core.model.NetDefaults;
+import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.schedule.CosineAnnealing;
 import dev.kindling.spark.config.DistConfig;
 import dev.kindling.spark.config.SparkMaster;

@@ -1,7 +1,5 @@
-package dev.kindling.core.model;
+package dev.kindling.core.optim;
 
-import dev.kindling.core.optim.AdamW;
-import dev.kindling.core.optim.LossOnlyScore;
 import dev.kindling.core.schedule.CosineAnnealing;
 import dev.kindling.core.schedule.CosineAnnealingSchedule;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
