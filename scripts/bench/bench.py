@@ -56,6 +56,14 @@ def rel_spread(s):
     return (s["max"] - s["min"]) / s["median"] if s["median"] else float("nan")
 
 
+def step_bench_class(jar):
+    """StepBench's name in a job jar: dev.kindling.spark.bench since 7da792c, dev.kindling.spark.job before (a --baseline-jar)."""
+    import zipfile
+    with zipfile.ZipFile(jar) as z:
+        names = set(z.namelist())
+    return "dev.kindling.spark.bench.StepBench" if "dev/kindling/spark/bench/StepBench.class" in names else "dev.kindling.spark.job.StepBench"
+
+
 class Env:
     def __init__(self, a):
         self.a = a
@@ -88,7 +96,7 @@ class Env:
 
     def java(self, mode, args, threads, what, jar=None, timeout=900, jvm_extra=()):
         jar = jar or self.jar
-        cmd = ["java", "-Xmx3g", *self.flags, *jvm_extra, "-cp", jar, "dev.kindling.spark.bench.StepBench", mode, *args]
+        cmd = ["java", "-Xmx3g", *self.flags, *jvm_extra, "-cp", jar, step_bench_class(jar), mode, *args]
         return self.run(cmd, {"OMP_NUM_THREADS": str(threads)}, what, timeout)
 
     def kindling(self, args, what, jar=None, flags=None, timeout=1800):
