@@ -1,13 +1,13 @@
 package dev.kindling.core.diag;
 
-import dev.kindling.core.optim.Optimizer;
-import dev.kindling.core.config.Choice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.core.config.Choice;
 import dev.kindling.core.model.Head;
 import dev.kindling.core.model.Mlp;
+import dev.kindling.core.optim.Optimizer;
 import dev.kindling.core.optim.OptimizerSpec;
 import dev.kindling.core.train.EpochLoop;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.kindling.core.optim;
 
-import dev.kindling.core.config.Choice;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kindling.core.DoublePrecision;
+import dev.kindling.core.config.Choice;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

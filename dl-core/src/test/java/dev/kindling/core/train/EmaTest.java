@@ -1,6 +1,5 @@
 package dev.kindling.core.train;
 
-import dev.kindling.core.optim.Optimizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +8,7 @@ import dev.kindling.core.DoublePrecision;
 import dev.kindling.core.io.LocalStorage;
 import dev.kindling.core.model.Head;
 import dev.kindling.core.model.Mlp;
+import dev.kindling.core.optim.Optimizer;
 import dev.kindling.core.optim.OptimizerSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,14 +1,13 @@
 package dev.kindling.spark.job;
 
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.spark.config.GenerateConfig;
 import dev.kindling.core.data.Manifest;
-import dev.kindling.core.model.ModelStore;
 import dev.kindling.core.sequence.GreedyDecoder;
 import dev.kindling.core.sequence.TokenLayout;
 import dev.kindling.core.text.Sampler;
 import dev.kindling.core.text.TokenWindows;
 import dev.kindling.core.text.Tokenizer;
+import dev.kindling.spark.config.GenerateConfig;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,13 +1,13 @@
 package dev.kindling.spark.job;
 
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.spark.config.Dist;
-import dev.kindling.spark.config.InferConfig;
-import dev.kindling.spark.config.InferConfig.Format;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.io.InputException;
 import dev.kindling.core.io.RunDirectory;
+import dev.kindling.spark.config.Dist;
+import dev.kindling.spark.config.InferConfig.Format;
+import dev.kindling.spark.config.InferConfig;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.infer.ExecutorModels;
 import dev.kindling.spark.infer.Predictions;

@@ -76,7 +76,7 @@ public final class Kindling {
     static Settings load(Command command, CommandLine cl) {
         SettingsLoader loader = command.loader();
         if (command.keys.contains(ModelConfig.MODEL)) {
-            Architecture model = Architecture.byName(userLayers(command.loader(), cl).peek(ModelConfig.MODEL));
+            Architecture model = ModelConfig.MODEL.parse(userLayers(command.loader(), cl).peek(ModelConfig.MODEL));
             loader.defaults(model.defaults());
             if (command == Command.DEMO) {
                 loader.apply(DemoJob.preset(model), "in the demo's preset of " + model.cliName());

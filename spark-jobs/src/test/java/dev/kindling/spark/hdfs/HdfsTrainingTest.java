@@ -1,16 +1,16 @@
 package dev.kindling.spark.hdfs;
 
-import dev.kindling.core.config.SettingsLoader;
-import dev.kindling.spark.config.PrepareConfig;
-import dev.kindling.spark.config.RunConfig;
-import dev.kindling.spark.config.TrainConfig;
-import dev.kindling.spark.config.TestSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.core.config.SettingsLoader;
+import dev.kindling.spark.config.PrepareConfig;
+import dev.kindling.spark.config.RunConfig;
+import dev.kindling.spark.config.TestSettings;
+import dev.kindling.spark.config.TrainConfig;
 import dev.kindling.spark.job.PrepareDataJob;
 import dev.kindling.spark.job.TrainJob;
 import java.nio.file.Files;
