@@ -78,7 +78,7 @@ public enum Architecture implements Choice {
     }
 
     public static List<String> names() {
-        return Arrays.stream(values()).map(Architecture::cliName).toList();
+        return Choice.names(Architecture.class);
     }
 
     public static Architecture byName(String name) {

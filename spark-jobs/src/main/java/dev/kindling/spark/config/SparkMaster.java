@@ -43,11 +43,6 @@ public record SparkMaster(String url) implements Serializable {
         return new SparkMaster(raw.trim());
     }
 
-    /** Whether the driver runs the executors in its own JVM. */
-    public boolean local() {
-        return url.startsWith("local");
-    }
-
     @Override
     public String toString() {
         return url;

@@ -53,13 +53,12 @@ final class DistributedTraining {
             int workers = SparkJobs.workers(sc);
             boolean shared = p.dist() == Dist.SHARED;
             boolean kindlingMaster = shared && p.encoding().kindlingMaster();
-            if (kindlingMaster && workers > 1) { // an optimizer step per round of the workers: schedules count rounds
+            // an optimizer step per round of the workers: a per-step schedule whose length is derived counts rounds
+            if (kindlingMaster && workers > 1 && p.lr().perStep() && p.config().schedule().totalSteps() == 0) {
                 p = p.forReplicas(workers);
                 ctx = ctx.with(p);
-                if (p.lr().perStep() && p.config().schedule().totalSteps() == 0) {
-                    LOG.info("train: the {} schedule spans {} optimizer steps ({} workers in lockstep)", p.lr().name().cliName(),
-                            p.stepsPerEpoch(workers) * run.epochs(), workers);
-                }
+                LOG.info("train: the {} schedule spans {} optimizer steps ({} workers in lockstep)", p.lr().name().cliName(),
+                        p.stepsPerEpoch(workers) * run.epochs(), workers);
             }
             ComputationGraph net = network.apply(p);
             Preflight.require(Preflight.sparkChecks(sc, dist, net.numParams()));

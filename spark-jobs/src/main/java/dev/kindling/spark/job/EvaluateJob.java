@@ -38,8 +38,7 @@ public final class EvaluateJob {
         String dist = c.dist().cliName();
         String split = c.split().cliName();
         HadoopStorage storage = new HadoopStorage();
-        List<String> modelPaths = c.modelPaths().stream()
-                .filter(p -> !p.isEmpty()).map(storage::qualify).toList();
+        List<String> modelPaths = c.modelPaths().stream().map(storage::qualify).toList(); // EvaluateConfig dropped empty entries
         String data = storage.qualify(c.data());
         String out = c.out() != null && !c.out().isEmpty() ? storage.qualify(c.out()) : null;
         if (out != null) {

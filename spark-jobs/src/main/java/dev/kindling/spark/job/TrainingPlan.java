@@ -57,11 +57,6 @@ public record TrainingPlan(TrainConfig config, String data, String out, Manifest
         return config.run().resume() != null;
     }
 
-    /** Optimizer steps per epoch: train shards / --accumulate, rounded up. */
-    long stepsPerEpoch() {
-        return stepsPerEpoch(1);
-    }
-
     /** The same with Kindling's master (dense, topk) on {@code workers}: an optimizer step per round of one shard per worker. */
     long stepsPerEpoch(int workers) {
         long rounds = (manifest.split("train").shards() + workers - 1) / workers;
