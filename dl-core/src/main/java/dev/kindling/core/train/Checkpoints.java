@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.core.io.InputException;
 import dev.kindling.core.io.Storage;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,6 +123,38 @@ public final class Checkpoints implements EpochLoop.Checkpointer {
         }
     }
 
+    /**
+     * The whole loop state (state.json, the best and EMA parameters) as one byte array, for a replica
+     * on an executor that writes mid-epoch checkpoints of a state the driver holds.
+     */
+    public static byte[] pack(EpochLoop.LoopState s) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            byte[] json = JSON.writeValueAsBytes(toJson(s));
+            out.writeInt(json.length);
+            out.write(json);
+            for (INDArray a : new INDArray[] {s.best, s.ema}) {
+                out.writeBoolean(a != null);
+                if (a != null) {
+                    Nd4j.write(a, out);
+                }
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The state {@link #pack} wrote. */
+    public static EpochLoop.LoopState unpack(byte[] packed) throws IOException {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(packed))) {
+            byte[] json = new byte[in.readInt()];
+            in.readFully(json);
+            EpochLoop.LoopState s = fromJson(JSON.readTree(json));
+            s.best = in.readBoolean() ? Nd4j.read(in) : null;
+            s.ema = in.readBoolean() ? Nd4j.read(in) : null;
+            return s;
+        }
+    }
+
     static Map<String, Object> toJson(EpochLoop.LoopState s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("epoch", s.epoch);
@@ -132,6 +166,7 @@ public final class Checkpoints implements EpochLoop.Checkpointer {
         m.put("samples", s.samples);
         m.put("fit_seconds", s.fitSeconds);
         m.put("stopped", s.stopped);
+        m.put("workers", s.workers);
         m.put("history", s.history.stream().map(r -> java.util.Arrays.asList(r.epoch(), num(r.trainLoss()), num(r.valLoss()), num(r.valAccuracy()),
                 r.lr(), r.seconds())).toList());
         return m;
@@ -148,6 +183,7 @@ public final class Checkpoints implements EpochLoop.Checkpointer {
         s.samples = j.get("samples").asLong();
         s.fitSeconds = j.get("fit_seconds").asDouble();
         s.stopped = j.get("stopped").asBoolean();
+        s.workers = j.has("workers") ? j.get("workers").asInt() : 1; // checkpoints before 2026-12-03 came from one JVM or epoch ends
         for (JsonNode r : j.get("history")) {
             s.history.add(new EpochLoop.EpochRecord(r.get(0).asInt(), dbl(r.get(1)), dbl(r.get(2)), dbl(r.get(3)),
                     r.get(4).asDouble(), r.get(5).asDouble()));

@@ -70,6 +70,12 @@ public final class EpochLoop {
         public boolean stopped;
         /** The EMA shadow of the parameters ({@code --ema-decay}), or null. */
         public INDArray ema;
+        /**
+         * Replicas that trained in lockstep when the state was saved (Kindling's master); 1 in one JVM.
+         * {@link #stepInEpoch} counts shards of the epoch's order, whatever the replica count, so a run
+         * can resume on a different one.
+         */
+        public int workers = 1;
     }
 
     /** A fresh run without checkpoints. */

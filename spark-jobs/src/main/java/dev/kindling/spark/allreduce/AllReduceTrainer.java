@@ -3,6 +3,7 @@ package dev.kindling.spark.allreduce;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.metrics.TaskMetrics;
+import dev.kindling.core.train.Checkpoints;
 import dev.kindling.core.train.EpochLoop;
 import dev.kindling.core.vision.ImageAugmentation;
 import dev.kindling.spark.hdfs.HadoopStorage;
@@ -45,7 +46,9 @@ import scala.reflect.ClassTag$;
  *
  * <p>Round {@code r} trains shard {@code order[r x workers + rank]} on worker {@code rank}; an epoch
  * whose shard count is not a multiple of the workers is padded from its start, as PyTorch's
- * DistributedSampler does. Shards are read by the executors.
+ * DistributedSampler does. Shards are read by the executors. With {@link #checkpointing} rank 0
+ * checkpoints mid-epoch; an epoch resumed from such a checkpoint ({@code startStep > 0} shards done)
+ * trains the rest of the same order on however many workers it now has.
  */
 public final class AllReduceTrainer implements EpochLoop.Epochs {
     private static final Logger LOG = LoggerFactory.getLogger(AllReduceTrainer.class);
@@ -66,6 +69,10 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
     private double reduceSeconds;
     private long foreignFrames;
     private List<RankTime> lastEpochRanks = List.of();
+    private String runDir;
+    private int keepCheckpoints = 1;
+    private int checkpointEvery;
+    private EpochLoop.LoopState loopState;
 
     /**
      * @param listeners run on every replica after the all-reduce (clipping, loss scaling, telemetry);
@@ -87,27 +94,50 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         this.settings = new ReplicaTask.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progressSeconds, density);
     }
 
-    /** The epoch's shard order: shuffled from {@code seed + epoch}, padded from its start to a multiple of the workers. */
-    static List<String> order(List<String> shards, long seed, int epoch, int workers) {
-        List<String> order = new ArrayList<>(shards);
-        Collections.shuffle(order, new Random(seed + epoch));
+    /**
+     * Writes a checkpoint every {@code every} rounds of an epoch into {@code runDir}'s checkpoints
+     * ({@link MidEpochCheckpoints}), carrying {@code state}, the loop state the epoch loop keeps.
+     */
+    public AllReduceTrainer checkpointing(String runDir, int keep, int every, EpochLoop.LoopState state) {
+        this.runDir = runDir;
+        this.keepCheckpoints = keep;
+        this.checkpointEvery = every;
+        this.loopState = state;
+        return this;
+    }
+
+    /**
+     * The epoch's shard order from shard {@code start} on: shuffled from {@code seed + epoch}, the
+     * shards before {@code start} (trained before a checkpoint) dropped, and padded from the epoch's
+     * start to a multiple of the workers.
+     */
+    static List<String> order(List<String> shards, long seed, int epoch, int workers, int start) {
+        if (start < 0 || start >= shards.size()) {
+            throw new IllegalStateException("epoch " + (epoch + 1) + " cannot resume at shard " + start + " of " + shards.size()
+                    + ": the checkpoint belongs to a dataset with more training shards; resume on the dataset it was trained on");
+        }
+        List<String> shuffled = new ArrayList<>(shards);
+        Collections.shuffle(shuffled, new Random(seed + epoch));
+        List<String> order = new ArrayList<>(shuffled.subList(start, shuffled.size()));
         int pad = (workers - order.size() % workers) % workers;
         for (int i = 0; i < pad; i++) {
-            order.add(order.get(i % shards.size()));
+            order.add(shuffled.get(i % shuffled.size()));
         }
         return order;
     }
 
     @Override
     public EpochLoop.EpochFit fit(int epoch, int startStep, EpochLoop.StepHook afterStep) throws Exception {
-        if (startStep != 0) {
-            throw new IllegalStateException("the dense master checkpoints at epoch ends only; cannot start epoch " + (epoch + 1)
-                    + " at step " + startStep);
+        List<String> order = order(trainShards, settings.seed(), epoch, workers, startStep);
+        if (startStep > 0) {
+            LOG.info("epoch {}: resuming at shard {} of {} on {} workers", epoch + 1, startStep, trainShards.size(), workers);
         }
-        List<String> order = order(trainShards, settings.seed(), epoch, workers);
+        boolean midEpoch = checkpointEvery > 0 && runDir != null;
+        MidEpochCheckpoints checkpoints = new MidEpochCheckpoints(settings.storage(), runDir, keepCheckpoints, midEpoch ? checkpointEvery : 0,
+                midEpoch ? Checkpoints.pack(loopState) : new byte[0]);
         Broadcast<byte[]> model = sc.broadcast(serialize(net));
         // a fresh secret per epoch, shipped inside the task over Spark's RPC: frames without it are dropped
-        ReplicaTask worker = new ReplicaTask(model, order, workers, epoch, settings, RunToken.random());
+        ReplicaTask worker = new ReplicaTask(model, order, startStep, workers, epoch, settings, checkpoints, RunToken.random());
         List<ReplicaTask.Result> results;
         try {
             results = Watchdog.run(sc, "epoch " + (epoch + 1), timeout, heartbeatSeconds, () -> {
@@ -145,7 +175,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         }
         LOG.info("epoch {}: {} workers x {} steps, all-reduce sent {} MB, {} s of the slowest worker's time in the all-reduce",
                 epoch + 1, workers, order.size() / workers, String.format("%.1f", epochBytes / 1e6), String.format("%.1f", epochReduce));
-        return new EpochLoop.EpochFit(first.lossSum / first.samples, order.size(), Math.round(first.samples));
+        return new EpochLoop.EpochFit(first.lossSum / first.samples, startStep + order.size(), Math.round(first.samples));
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.kindling.core.train.LocalTrainer;
 import dev.kindling.core.train.Progress;
 import dev.kindling.core.vision.ImageAugmentation;
 import dev.kindling.spark.hdfs.HadoopStorage;
+import dev.kindling.spark.runtime.FaultInjection;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
@@ -63,18 +64,26 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
 
     private final Broadcast<byte[]> model;
     private final List<String> order;
+    private final int start;
     private final int workers;
     private final int epoch;
     private final Settings settings;
+    private final MidEpochCheckpoints checkpoints;
     private final RunToken token;
 
-    ReplicaTask(Broadcast<byte[]> model, List<String> order, int workers, int epoch, Settings settings, RunToken token) {
+    /**
+     * @param order the epoch's order from shard {@code start} on (0, or where a resumed checkpoint stopped), padded to whole rounds
+     */
+    ReplicaTask(Broadcast<byte[]> model, List<String> order, int start, int workers, int epoch, Settings settings,
+                MidEpochCheckpoints checkpoints, RunToken token) {
         this.token = token;
         this.model = model;
         this.order = new ArrayList<>(order);
+        this.start = start;
         this.workers = workers;
         this.epoch = epoch;
         this.settings = settings;
+        this.checkpoints = checkpoints;
     }
 
     @Override
@@ -107,15 +116,22 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
             }
             net.setListeners(listeners);
             long loop0 = System.nanoTime();
+            // rounds and steps count from the epoch's start, so a resumed epoch draws the same seeds and checkpoints at the same rounds
+            int firstRound = start / workers;
             for (int round = 0; round < rounds; round++) {
-                int i = round * workers + rank;
-                DataSet ds = Shards.load(settings.storage(), order.get(i));
+                String shard = order.get(round * workers + rank);
+                int i = start + round * workers + rank;
+                DataSet ds = Shards.load(settings.storage(), shard);
                 if (settings.augmentation() != null) {
                     ds = settings.augmentation().apply(ds, settings.seed(), epoch, i);
                 }
                 Nd4j.getRandom().setSeed(LocalTrainer.stepSeed(settings.seed(), epoch, i));
                 net.fit(ds);
-                Divergence.check(net, net.score(), ds, epoch, i, order.get(i));
+                Divergence.check(net, net.score(), ds, epoch, i, shard);
+                FaultInjection.afterEachRound(epoch, firstRound + round, rank);
+                if (rank == 0 && checkpoints.dueAfter(firstRound + round, firstRound + rounds)) {
+                    checkpoints.save(net, epoch, start + (round + 1) * workers, workers);
+                }
             }
             Result r = new Result();
             r.rank = rank;

@@ -61,7 +61,12 @@ final class DistributedTraining {
                         p.stepsPerEpoch(workers) * run.epochs(), workers);
             }
             ComputationGraph net = network.apply(p);
-            Preflight.require(Preflight.sparkChecks(sc, dist, net.numParams()));
+            int savedWorkers = ctx.state().workers;
+            if (kindlingMaster && p.resume() && savedWorkers != workers) {
+                net = Elastic.resume(net, p, ctx.state(), savedWorkers, workers);
+            }
+            ctx.state().workers = kindlingMaster ? workers : 1;
+            Preflight.require(Preflight.sparkChecks(sc, dist, net.numParams(), workers));
             Map<String, Long> aeronBefore = shared ? AeronTraffic.snapshot(sc) : null;
             long stepsBefore = ctx.state().steps; // a resumed run counts only the traffic of its own steps
             Engine engine = kindlingMaster ? allReduce(ctx, sc, net, checked, workers) : dl4j(ctx, sc, net, checked, workers);
@@ -107,7 +112,8 @@ final class DistributedTraining {
         DistConfig dist = p.config().dist();
         AllReduceTrainer trainer = new AllReduceTrainer(sc, net, checked.usable().get("train"), checked.usable().get("val"), p.manifest(),
                 ctx.storage(), p.listeners(ctx.telemetry()), run.seed(), ctx.augmentation(), workers, dist.peerTimeout(), dist.timeout(),
-                run.progressSeconds(), run.progressSeconds(), p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0);
+                run.progressSeconds(), run.progressSeconds(), p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0)
+                .checkpointing(p.staging(), run.keepCheckpoints(), run.checkpointEvery(), ctx.state());
         return new Engine(trainer, () -> net, null);
     }
 

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToLongFunction;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.resource.ResourceProfile;
 import org.nd4j.common.config.ND4JSystemProperties;
 
 /**
@@ -61,13 +63,52 @@ public final class Preflight {
         }
     }
 
-    /** The Spark-side checks, with the executor count and heap from the context's settings. */
-    public static List<Check> sparkChecks(org.apache.spark.api.java.JavaSparkContext sc, DistConfig c, long params) {
+    /**
+     * The Spark-side checks, with the executor count and heap from the context's settings; for Kindling's
+     * master also the task slots for {@code workers} barrier tasks, waiting for executors to register
+     * up to Spark's {@code spark.scheduler.maxRegisteredResourcesWaitingTime}.
+     */
+    public static List<Check> sparkChecks(JavaSparkContext sc, DistConfig c, long params, int workers) {
         boolean local = sc.master().startsWith("local");
         int executors = local ? 1 : Math.max(1, sc.defaultParallelism() / sc.getConf().getInt("spark.executor.cores", 1));
         long heap = local ? Runtime.getRuntime().maxMemory() : sc.getConf().getSizeAsBytes("spark.executor.memory", "1g");
-        return run(c, sc.master(), executors, heap, params, Preflight::usableSpace,
-                sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false));
+        boolean dynamicAllocation = sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false);
+        List<Check> checks = run(c, sc.master(), executors, heap, params, Preflight::usableSpace, dynamicAllocation);
+        if (c.dist() == Dist.SHARED && c.encoding().resolve().kindlingMaster() && !dynamicAllocation) {
+            long waitMs = sc.getConf().getTimeAsMs("spark.scheduler.maxRegisteredResourcesWaitingTime", "30s");
+            checks.add(taskSlots(workers, slots(sc, workers, waitMs)));
+        }
+        return checks;
+    }
+
+    /** Task slots free for one stage at once (Spark's own count for barrier stages), once {@code wanted} or after {@code waitMs}. */
+    static int slots(JavaSparkContext sc, int wanted, long waitMs) {
+        ResourceProfile profile = sc.sc().resourceProfileManager().defaultResourceProfile();
+        long deadline = System.currentTimeMillis() + waitMs;
+        int slots = sc.sc().maxNumConcurrentTasks(profile);
+        while (slots < wanted && System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            slots = sc.sc().maxNumConcurrentTasks(profile);
+        }
+        return slots;
+    }
+
+    /**
+     * Kindling's master starts one barrier task per worker, all at once: with fewer task slots Spark
+     * does not fail the stage, it re-checks every 15 s for 40 attempts (10 minutes) first.
+     */
+    static Check taskSlots(int workers, int slots) {
+        String counts = workers + " workers (spark.default.parallelism or the cores registered) need " + workers
+                + " task slots at once; the cluster has " + slots + " (executor cores / spark.task.cpus)";
+        return slots >= workers
+                ? new Check("task-slots", true, counts)
+                : new Check("task-slots", false, counts + "; give the job more executors or cores (--num-executors, --executor-cores,"
+                        + " --total-executor-cores), or set --conf spark.default.parallelism=" + Math.max(1, slots) + " to train on the slots it has");
     }
 
     /**

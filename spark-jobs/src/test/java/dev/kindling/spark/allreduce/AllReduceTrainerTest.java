@@ -88,7 +88,7 @@ class AllReduceTrainerTest {
             distributed.getConfiguration().setEpochCount(0);
             EpochLoop.EpochFit fit = trainer.fit(0, 0, done -> { });
             assertTrue(trainer.bytesSent() > 0, "the workers exchanged gradients");
-            return new Epoch(start, distributed, fit, AllReduceTrainer.order(train, 5, 0, 2), conf, storage);
+            return new Epoch(start, distributed, fit, AllReduceTrainer.order(train, 5, 0, 2, 0), conf, storage);
         }
     }
 
@@ -153,5 +153,17 @@ class AllReduceTrainerTest {
         r.deviation = deviation;
         r.scale = 2.0;
         return r;
+    }
+
+    @Test
+    void epochResumedAtAShardTrainsTheRestOfTheSameOrder() {
+        List<String> shards = java.util.stream.IntStream.range(0, 11).mapToObj(i -> "shard-" + i).toList();
+        List<String> whole = AllReduceTrainer.order(shards, 7, 3, 2, 0);
+        assertEquals(12, whole.size(), "11 shards padded to 6 rounds of 2");
+        assertEquals(whole.subList(6, 12), AllReduceTrainer.order(shards, 7, 3, 2, 6), "same workers: the tail of the same padded order");
+        List<String> onThree = AllReduceTrainer.order(shards, 7, 3, 3, 6);
+        assertEquals(whole.subList(6, 11), onThree.subList(0, 5), "three workers: the same shards are left");
+        assertEquals(List.of(whole.get(0)), onThree.subList(5, 6), "padded from the epoch's start to 2 rounds of 3");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> AllReduceTrainer.order(shards, 7, 3, 2, 11));
     }
 }
