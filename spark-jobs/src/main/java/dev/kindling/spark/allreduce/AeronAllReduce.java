@@ -58,6 +58,11 @@ public final class AeronAllReduce implements AutoCloseable {
     private final long[][] received;
     private final double[] peerSamples;
     private final double[] peerLoss;
+    /** Each worker's work (its own step) before its current dense call, and summed over every call so far. */
+    private final double[] peerBusy;
+    private final double[] busyTotal;
+    /** When this worker's previous call returned: the time since then is its own work. */
+    private long lastReturn = System.nanoTime();
     /** Sparse pairs per call parity (a peer may be one call ahead) and sender: indices, values, counts. */
     private final int[][][] sparseIndex;
     private final float[][][] sparseValue;
@@ -65,6 +70,7 @@ public final class AeronAllReduce implements AutoCloseable {
     private final int[][] sparseTotal;
     private final double[][] sparseSamples;
     private final double[][] sparseLoss;
+    private final double[][] sparseBusy;
     private final UnsafeBuffer pairs = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(Frame.PIECE_PAIRS * 8));
     private long calls;
     /** Dense calls so far: {@link #received} counts their floats cumulatively. */
@@ -95,12 +101,15 @@ public final class AeronAllReduce implements AutoCloseable {
         this.received = new long[2][size];
         this.peerSamples = new double[size];
         this.peerLoss = new double[size];
+        this.peerBusy = new double[size];
+        this.busyTotal = new double[size];
         this.sparseIndex = new int[2][size][0];
         this.sparseValue = new float[2][size][0];
         this.sparseReceived = new int[2][size];
         this.sparseTotal = new int[2][size];
         this.sparseSamples = new double[2][size];
         this.sparseLoss = new double[2][size];
+        this.sparseBusy = new double[2][size];
         for (int[] t : sparseTotal) {
             java.util.Arrays.fill(t, -1);
         }
@@ -138,6 +147,7 @@ public final class AeronAllReduce implements AutoCloseable {
             }
             AeronAllReduce ar = new AeronAllReduce(rank, size, length, endpoints, sub, pubs, token, stall, cancelled);
             ar.awaitConnected();
+            ar.lastReturn = System.nanoTime();
             return ar;
         } catch (RuntimeException e) {
             closeAll(sub, pubs);
@@ -204,23 +214,29 @@ public final class AeronAllReduce implements AutoCloseable {
             throw new IllegalArgumentException("all-reduce of " + vector.length() + " floats; opened for " + length);
         }
         long t0 = System.nanoTime();
+        double busy = (t0 - lastReturn) / 1e9;
         work.assign(vector.reshape(length));
         peerSamples[rank] = samples;
         peerLoss[rank] = lossSum;
+        peerBusy[rank] = busy;
         for (int k = 1; k < size; k++) {
             int peer = (rank + k) % size;
-            send(peer, Frame.REDUCE_SCATTER, chunkStart(peer), chunkLength(peer), samples, lossSum);
+            send(peer, Frame.REDUCE_SCATTER, chunkStart(peer), chunkLength(peer), samples, lossSum, busy);
         }
         await(Frame.REDUCE_SCATTER);
         Totals totals = sumOwnChunk();
+        for (int r = 0; r < size; r++) {
+            busyTotal[r] += peerBusy[r];
+        }
         for (int k = 1; k < size; k++) {
-            send((rank + k) % size, Frame.ALL_GATHER, chunkStart(rank), chunkLength(rank), 0, 0);
+            send((rank + k) % size, Frame.ALL_GATHER, chunkStart(rank), chunkLength(rank), 0, 0, 0);
         }
         await(Frame.ALL_GATHER);
         calls++;
         denseCalls++;
         vector.reshape(length).assign(work);
-        reduceNanos += System.nanoTime() - t0;
+        lastReturn = System.nanoTime();
+        reduceNanos += lastReturn - t0;
         return totals;
     }
 
@@ -245,10 +261,10 @@ public final class AeronAllReduce implements AutoCloseable {
         return new Totals(samples, loss);
     }
 
-    private void send(int peer, int phase, long start, int count, double samples, double lossSum) {
+    private void send(int peer, int phase, long start, int count, double samples, double lossSum, double busy) {
         for (int done = 0; done < count; done += Frame.PIECE_FLOATS) {
             int n = Math.min(Frame.PIECE_FLOATS, count - done);
-            Frame.write(header, calls, phase, rank, start + done, n, 0, samples, lossSum);
+            Frame.write(header, calls, phase, rank, start + done, n, 0, samples, lossSum, busy);
             offer(peer, phase, workBytes, (int) ((start + done) * 4), n * 4);
         }
     }
@@ -265,13 +281,14 @@ public final class AeronAllReduce implements AutoCloseable {
             throw new IllegalArgumentException("sparse all-reduce into " + vector.length() + " floats; opened for " + length);
         }
         long t0 = System.nanoTime();
+        double busy = (t0 - lastReturn) / 1e9;
         int parity = (int) (calls & 1);
         for (int k = 1; k < size; k++) {
             int peer = (rank + k) % size;
             int done = 0;
             do { // an empty set is still one message: the peers learn the count
                 int n = Math.min(Frame.PIECE_PAIRS, count - done);
-                Frame.write(header, calls, Frame.SPARSE, rank, done, n, count, samples, lossSum);
+                Frame.write(header, calls, Frame.SPARSE, rank, done, n, count, samples, lossSum, busy);
                 for (int j = 0; j < n; j++) {
                     pairs.putInt(j * 4, index[done + j], ByteOrder.LITTLE_ENDIAN);
                     pairs.putFloat(n * 4 + j * 4, value[done + j], ByteOrder.LITTLE_ENDIAN);
@@ -294,12 +311,14 @@ public final class AeronAllReduce implements AutoCloseable {
             }
             allSamples += r == rank ? samples : sparseSamples[parity][r];
             allLoss += r == rank ? lossSum : sparseLoss[parity][r];
+            busyTotal[r] += r == rank ? busy : sparseBusy[parity][r];
             sparseReceived[parity][r] = 0;
             sparseTotal[parity][r] = -1;
         }
         calls++;
         vector.reshape(length).assign(work);
-        reduceNanos += System.nanoTime() - t0;
+        lastReturn = System.nanoTime();
+        reduceNanos += lastReturn - t0;
         return new Totals(allSamples, allLoss);
     }
 
@@ -365,6 +384,7 @@ public final class AeronAllReduce implements AutoCloseable {
             sparseReceived[parity][from] += n;
             sparseSamples[parity][from] = Frame.samples(buf, offset);
             sparseLoss[parity][from] = Frame.lossSum(buf, offset);
+            sparseBusy[parity][from] = Frame.busy(buf, offset);
             return;
         }
         if (phase == Frame.REDUCE_SCATTER) {
@@ -372,6 +392,7 @@ public final class AeronAllReduce implements AutoCloseable {
             contributionBytes.putBytes((int) (at * 4), buf, offset + Frame.HEADER_BYTES, n * 4);
             peerSamples[from] = Frame.samples(buf, offset);
             peerLoss[from] = Frame.lossSum(buf, offset);
+            peerBusy[from] = Frame.busy(buf, offset);
         } else {
             workBytes.putBytes((int) (index * 4), buf, offset + Frame.HEADER_BYTES, n * 4);
         }
@@ -438,6 +459,14 @@ public final class AeronAllReduce implements AutoCloseable {
         if (cancelled.getAsBoolean()) {
             throw new IllegalStateException("all-reduce: worker " + rank + " cancelled at step " + (calls + 1));
         }
+    }
+
+    /**
+     * Seconds each worker (by rank) spent in its own work between its calls, summed over every call so
+     * far: what its step costs, without the wait for others. Every worker sees every worker's.
+     */
+    public double[] busySeconds() {
+        return busyTotal.clone();
     }
 
     /** Messages this worker dropped as foreign: they did not carry this all-reduce's {@link RunToken}. */

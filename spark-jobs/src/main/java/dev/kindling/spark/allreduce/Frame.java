@@ -5,7 +5,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
- * The all-reduce's wire format: every message is a 64-byte little-endian header, then its payload
+ * The all-reduce's wire format: every message is a 72-byte little-endian header, then its payload
  * (fp32 floats for the dense phases; {@code count} int indices then {@code count} float values for
  * the sparse one). Declared once here, for the sender and the receiver.
  *
@@ -19,12 +19,13 @@ import org.agrona.MutableDirectBuffer;
  * 28      4      total     sparse: pairs the sender sends this call in all; dense: 0
  * 32      8      samples   the sender's examples this call
  * 40      8      lossSum   the sender's loss summed over them
- * 48      16     token     this epoch's {@link RunToken}: a frame without it is foreign and dropped
+ * 48      8      busy      seconds the sender worked (its own step) between its previous call and this one
+ * 56      16     token     this epoch's {@link RunToken}: a frame without it is foreign and dropped
  * </pre>
  */
 final class Frame {
     static final int STREAM_ID = 0x4b44;
-    static final int HEADER_BYTES = 64;
+    static final int HEADER_BYTES = 72;
     /** Floats per message (64 KiB of payload): Aeron fragments and reassembles them. */
     static final int PIECE_FLOATS = 16 * 1024;
     /** (index, value) pairs per sparse message (64 KiB). */
@@ -44,7 +45,8 @@ final class Frame {
     private static final int TOTAL = 28;
     private static final int SAMPLES = 32;
     private static final int LOSS_SUM = 40;
-    private static final int TOKEN = 48;
+    private static final int BUSY = 48;
+    private static final int TOKEN = 56;
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     /** Writes the token once; {@link #write} leaves it in place. */
@@ -59,7 +61,7 @@ final class Frame {
     }
 
     static void write(MutableDirectBuffer h, long call, int phase, int from, long index, int count, int total, double samples,
-                      double lossSum) {
+                      double lossSum, double busySeconds) {
         h.putLong(CALL, call, ORDER);
         h.putInt(PHASE, phase, ORDER);
         h.putInt(FROM, from, ORDER);
@@ -68,6 +70,7 @@ final class Frame {
         h.putInt(TOTAL, total, ORDER);
         h.putDouble(SAMPLES, samples, ORDER);
         h.putDouble(LOSS_SUM, lossSum, ORDER);
+        h.putDouble(BUSY, busySeconds, ORDER);
     }
 
     static long call(DirectBuffer b, int at) {
@@ -92,6 +95,10 @@ final class Frame {
 
     static int total(DirectBuffer b, int at) {
         return b.getInt(at + TOTAL, ORDER);
+    }
+
+    static double busy(DirectBuffer b, int at) {
+        return b.getDouble(at + BUSY, ORDER);
     }
 
     static double samples(DirectBuffer b, int at) {

@@ -23,6 +23,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.collection.JavaConverters;
 import scala.reflect.ClassTag$;
 import scala.runtime.AbstractFunction1;
@@ -32,6 +34,7 @@ import scala.runtime.AbstractFunction1;
 final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<ReplicaTask.Result>>
         implements Serializable {
     private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaTask.class);
 
     /** @param density top-k density of the sparse encoding; 0: the dense all-reduce */
     record Settings(HadoopStorage storage, ArrayList<TrainingListener> listeners, long seed, ImageAugmentation augmentation,
@@ -101,6 +104,9 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
         ComputationGraph net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), true);
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         int rounds = order.size() / workers;
+        // where every rank runs, so that rank 0 can name a straggler while the epoch runs
+        String[] where = ctx.allGather(SparkEnv.get().executorId() + " " + host);
+        LiveStragglers stragglers = rank == 0 ? new LiveStragglers(where) : null;
         try (AeronAllReduce ar = AeronAllReduce.open(rank, workers, net.numParams(), host, ctx::allGather, token, settings.stall(),
                 ctx::isInterrupted)) {
             Sharing sum = settings.density() > 0
@@ -129,6 +135,12 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
                 net.fit(ds);
                 Divergence.check(net, net.score(), ds, epoch, i, shard);
                 FaultInjection.afterEachRound(epoch, firstRound + round, rank);
+                if (stragglers != null) {
+                    for (String named : stragglers.afterRound(ar.busySeconds())) {
+                        LOG.warn("epoch {} round {} of {}: straggler: {}; every other replica waits for it", epoch + 1,
+                                firstRound + round + 1, firstRound + rounds, named);
+                    }
+                }
                 if (rank == 0 && checkpoints.dueAfter(firstRound + round, firstRound + rounds)) {
                     checkpoints.save(net, epoch, start + (round + 1) * workers, workers);
                 }

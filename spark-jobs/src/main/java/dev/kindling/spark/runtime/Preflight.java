@@ -75,7 +75,8 @@ public final class Preflight {
         boolean dynamicAllocation = sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false);
         List<Check> checks = run(c, sc.master(), executors, heap, params, Preflight::usableSpace, dynamicAllocation);
         if (c.dist() == Dist.SHARED && c.encoding().resolve().kindlingMaster() && !dynamicAllocation) {
-            long waitMs = sc.getConf().getTimeAsMs("spark.scheduler.maxRegisteredResourcesWaitingTime", "30s");
+            // a local master has all its slots at once; a cluster's executors may still be registering
+            long waitMs = local ? 0 : sc.getConf().getTimeAsMs("spark.scheduler.maxRegisteredResourcesWaitingTime", "30s");
             checks.add(taskSlots(workers, slots(sc, workers, waitMs)));
         }
         return checks;

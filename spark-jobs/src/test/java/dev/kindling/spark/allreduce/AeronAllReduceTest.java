@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** The all-reduce over real Aeron UDP between threads of this JVM, each one worker. */
@@ -64,6 +65,36 @@ class AeronAllReduceTest {
             for (int rank = 0; rank < size; rank++) {
                 assertArrayEquals(expected, got.get(rank).get(call), "call " + call + ", worker " + rank + ": bit-identical sums");
             }
+        }
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void everyWorkerLearnsEachWorkersOwnStepTimeAndRankZeroNamesTheStraggler() throws Exception {
+        int size = 3;
+        int calls = 1 + RankTime.MIN_STEPS; // a first round that opens the window, then one window
+        long slowMs = 30;
+        List<Object[]> got = onWorkers(size, 1000, (r, ar) -> {
+            LiveStragglers live = new LiveStragglers(new String[] {"0 host-a", "1 host-b", "2 host-c"});
+            List<String> named = new ArrayList<>();
+            for (int call = 0; call < calls; call++) {
+                if (r == 2) {
+                    Thread.sleep(slowMs); // rank 2's own step is slow; the others wait for it in the all-reduce
+                }
+                ar.reduce(Nd4j.ones(DataType.FLOAT, 1000), 1, 0);
+                named.addAll(live.afterRound(ar.busySeconds()));
+            }
+            return new Object[] {ar.busySeconds(), named};
+        });
+        for (int rank = 0; rank < size; rank++) {
+            double[] busy = (double[]) got.get(rank)[0];
+            assertTrue(busy[2] >= calls * slowMs / 1e3 * 0.95, "worker " + rank + " sees rank 2's " + calls + " slow steps: " + busy[2]);
+            assertTrue(busy[0] < busy[2] / 3 && busy[1] < busy[2] / 3, "worker " + rank + ": ranks 0 and 1 waited, not worked: "
+                    + java.util.Arrays.toString(busy));
+            @SuppressWarnings("unchecked")
+            List<String> named = (List<String>) got.get(rank)[1];
+            assertEquals(1, named.size(), named.toString());
+            assertTrue(named.get(0).startsWith("rank 2 (executor 2 on host-c)"), named.get(0));
         }
     }
 
@@ -251,7 +282,7 @@ class AeronAllReduceTest {
                 try (ExclusivePublication foreign = AeronNode.aeron().addExclusivePublication(AeronNode.channel(endpoint), Frame.STREAM_ID)) {
                     for (int call = 0; call < 3; call++) {
                         for (int phase : new int[] {Frame.REDUCE_SCATTER, Frame.ALL_GATHER}) {
-                            Frame.write(frame, call, phase, 1, 0, 100, 0, 1e6, 1e6); // "worker 1", the right call and phase
+                            Frame.write(frame, call, phase, 1, 0, 100, 0, 1e6, 1e6, 0); // "worker 1", the right call and phase
                             sent += offer(foreign, frame, frame.capacity(), deadline);
                         }
                     }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindling.spark.config.DistConfig;
 import dev.kindling.spark.config.TestSettings;
 import java.nio.file.Path;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.nd4j.common.config.ND4JSystemProperties;
 
@@ -58,6 +60,24 @@ class PreflightTest {
         assertTrue(e.getMessage().contains("spark.dynamicAllocation.enabled=true") && e.getMessage().contains("=false"), e.getMessage());
         assertTrue(checks.stream().noneMatch(c -> c.name().equals("aeron-port")), "DL4J's Aeron checks are the legacy master's");
         Preflight.require(Preflight.run(dense, "spark://127.0.0.1:7077", 2, 2L << 30, 100_000L, p -> 0L, false));
+    }
+
+    @Test
+    void kindlingsMasterNeedsATaskSlotPerWorkerBeforeTheBarrierStageStarts() {
+        DistConfig dense = DistConfig.from(TestSettings.of("dist", "shared"));
+        // 3 workers asked for (spark.default.parallelism) on 2 slots: Spark would re-check the barrier stage for 10 minutes
+        SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("preflight-slots").set("spark.ui.enabled", "false")
+                .set("spark.default.parallelism", "3");
+        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            long t0 = System.nanoTime();
+            var checks = Preflight.sparkChecks(sc, dense, 100_000L, sc.defaultParallelism());
+            assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "a local master's slots are known at once");
+            var slots = checks.stream().filter(c -> c.name().equals("task-slots")).findFirst().orElseThrow();
+            assertFalse(slots.ok());
+            assertTrue(slots.detail().contains("3 workers") && slots.detail().contains("the cluster has 2")
+                    && slots.detail().contains("spark.default.parallelism=2"), slots.detail());
+            assertTrue(Preflight.sparkChecks(sc, dense, 100_000L, 2).stream().allMatch(Preflight.Check::ok), "2 workers fit 2 slots");
+        }
     }
 
     @Test
