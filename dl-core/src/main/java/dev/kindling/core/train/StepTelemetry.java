@@ -20,6 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * back-propagation, {@code update} to the step's end (gradient hooks such as clipping, the updater,
  * and in the shared master the threshold encoding and sending of the update). With fp16 each record
  * also carries the loss scale after the step and whether the step was skipped ({@link LossScaling}).
+ * The last column is the minibatch's loss as the replica computed it.
  *
  * <p>Records go to a queue in the JVM that trained; {@link #drain()} takes them (a Spark job drains
  * the executors' queues). The shared master keeps its executor-side listeners across epochs, so a
@@ -29,8 +30,10 @@ public final class StepTelemetry extends BaseTrainingListener implements Seriali
     private static final long serialVersionUID = 1L;
     private static final ConcurrentLinkedQueue<String> RECORDS = new ConcurrentLinkedQueue<>();
     /** CSV columns of every record. */
-    public static final String HEADER = "worker,epoch,iteration,samples,step_ms,forward_ms,backward_ms,update_ms,loss_scale,skipped";
+    public static final String HEADER = "worker,epoch,iteration,samples,step_ms,forward_ms,backward_ms,update_ms,loss_scale,skipped,loss";
     private static final int TIMING_COLUMNS = 8;
+    private static final int SAMPLES_COLUMN = 3;
+    private static final int LOSS_COLUMN = 10;
 
     private final String worker;
     private transient ThreadLocal<long[]> marks; // [previous end, forward end, backward end]
@@ -72,7 +75,7 @@ public final class StepTelemetry extends BaseTrainingListener implements Seriali
             DynamicLossScale scale = LossScaling.stateOf(model);
             RECORDS.add(who + "," + epoch + "," + iteration + "," + model.batchSize() + "," + (first ? "" : ms(now - m[0])) + ","
                     + (first ? "" : ms(m[1] - m[0])) + "," + ms(m[2] - m[1]) + "," + ms(now - m[2]) + ","
-                    + (scale == null ? "," : scale.scale() + "," + (scale.lastSkipped() ? 1 : 0)));
+                    + (scale == null ? "," : scale.scale() + "," + (scale.lastSkipped() ? 1 : 0)) + "," + model.score());
         }
         m[0] = now;
     }
@@ -94,6 +97,22 @@ public final class StepTelemetry extends BaseTrainingListener implements Seriali
             out.add(r);
         }
         return out;
+    }
+
+    /**
+     * The example-weighted mean of the records' minibatch losses: an epoch's training loss where its
+     * master reports none (DL4J's shared master); NaN without records.
+     */
+    public static double meanLoss(List<String> records) {
+        double sum = 0;
+        double samples = 0;
+        for (String r : records) {
+            String[] cols = r.split(",", -1);
+            double n = Double.parseDouble(cols[SAMPLES_COLUMN]);
+            sum += n * Double.parseDouble(cols[LOSS_COLUMN]);
+            samples += n;
+        }
+        return samples == 0 ? Double.NaN : sum / samples;
     }
 
     /** Medians and tails of the records, for metrics.json's {@code telemetry} block. */

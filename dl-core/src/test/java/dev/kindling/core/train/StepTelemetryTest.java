@@ -35,10 +35,18 @@ class StepTelemetryTest {
         double step = Double.parseDouble(last[4]);
         double parts = Double.parseDouble(last[5]) + Double.parseDouble(last[6]) + Double.parseDouble(last[7]);
         assertEquals(step, parts, 0.01, "the phases add up to the step");
+        assertEquals(net.score(), Double.parseDouble(last[10]), 1e-9, "the record carries the step's minibatch loss");
         Map<String, Object> summary = StepTelemetry.summary(mine);
         assertEquals(5, summary.get("steps"));
         assertEquals(1L, summary.get("worker_threads"));
         assertTrue((Double) summary.get("median_backward_ms") > 0);
+    }
+
+    @Test
+    void epochLossIsTheExampleWeightedMeanOfTheRecordedMinibatchLosses() {
+        List<String> records = List.of("w/a,0,0,8,,,1.0,1.0,,,0.5", "w/b,0,0,24,3.0,1.0,1.0,1.0,,,1.5");
+        assertEquals((8 * 0.5 + 24 * 1.5) / 32, StepTelemetry.meanLoss(records), 1e-12);
+        assertTrue(Double.isNaN(StepTelemetry.meanLoss(List.of())));
     }
 
     @Test
