@@ -46,7 +46,7 @@ public record RunConfig(SparkMaster master, String data, String out, int epochs,
     public static final Setting<Integer> PROGRESS_SECONDS = Setting.integer("progress-seconds", 10, Range.atLeast(1),
             "seconds between driver progress lines");
     public static final Setting<Integer> CHECKPOINT_EVERY = Setting.integer("checkpoint-every", 0, Range.atLeast(0),
-            "checkpoint every N training steps (0: at epoch ends only; the Spark masters checkpoint at epoch ends)");
+            "checkpoint every N training steps, or rounds of the workers with Kindling's master (0: at epoch ends only; DL4J's threshold and averaging masters checkpoint at epoch ends)");
     public static final Setting<Integer> KEEP_CHECKPOINTS = Setting.integer("keep-checkpoints", 3, Range.atLeast(1),
             "newest checkpoints kept in the run directory");
     public static final Setting<String> RESUME = Setting.string("resume", null,
