@@ -21,6 +21,11 @@ if [[ ! -d /usr/share/datasets/fashion-mnist ]]; then
   apt-get install -y -qq dataset-fashion-mnist >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist >/dev/null; }
 fi
 
+if [[ ! -x /usr/bin/chromium ]]; then
+  say "installing Debian's chromium: the report test renders a run's report.html in a real browser (apt-get)..."
+  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+fi
+
 say "mvn verify: build, unit and integration tests, shaded job jar"
 suite_started=$(date +%s)  # the closing count reads only the test reports this run wrote
 OMP_NUM_THREADS=1 SPARK_LOCAL_IP=127.0.0.1 mvn -B -ntp -Dstyle.color=never verify
@@ -53,6 +58,10 @@ say "launcher: the README's main command, demo (Fashion-MNIST MLP, Kindling's al
 start=$SECONDS
 check_accuracy "$(scripts/kindling demo --out="$tmp/demo" 2>"$tmp/demo.log" | tail -n 1)" 0.84 || { tail -n 30 "$tmp/demo.log" >&2; exit 1; }
 say "demo took $((SECONDS - start)) s"
+say "launcher: the demo's run has its events and report; report rebuilds the page"
+run=$(ls -d "$tmp"/demo/run-*[0-9] | tail -n 1)
+[[ -s $run/events.jsonl && -s $run/report.html ]] || { say "no events.jsonl or report.html in $run"; exit 1; }
+scripts/kindling report --runs="$run" >/dev/null 2>"$tmp/report.log" || { tail -n 20 "$tmp/report.log" >&2; exit 1; }
 say "cluster: HDFS + Spark standalone (2 executor JVMs); DL4J's legacy threshold master over Aeron from HDFS"
 export KINDLING_CLUSTER_DIR="$tmp/cluster"
 KINDLING_ROOT=$root
@@ -165,6 +174,6 @@ for f in glob.glob("*/target/surefire-reports/TEST-*.xml"):
         continue  # left by an earlier run of a class that has moved or gone
     r = ET.parse(f).getroot()
     tests += int(r.get("tests")); failed += int(r.get("failures")) + int(r.get("errors"))
-launcher_checks = 11
+launcher_checks = 12
 print("%d passed, %d failed" % (tests - failed + launcher_checks, failed))
 PY

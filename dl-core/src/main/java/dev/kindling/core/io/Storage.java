@@ -31,6 +31,19 @@ public interface Storage {
         return base.endsWith("/") ? base + child : base + "/" + child;
     }
 
+    /**
+     * Writes a whole small file in place of {@code uri}'s old content: to {@code uri.tmp} first, then
+     * renamed, so a reader finds the old file, the new one or (for the moment between) none, never half.
+     */
+    default void replace(String uri, byte[] content) throws IOException {
+        String tmp = uri + ".tmp";
+        try (OutputStream os = create(tmp)) {
+            os.write(content);
+        }
+        delete(uri);
+        rename(tmp, uri);
+    }
+
     /** Reads a whole small file. */
     default byte[] readAll(String uri) throws IOException {
         try (InputStream in = open(uri)) {

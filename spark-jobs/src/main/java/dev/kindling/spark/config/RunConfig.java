@@ -31,7 +31,7 @@ public record RunConfig(SparkMaster master, String data, String out, int epochs,
                         String resume, int autoResume, boolean skipBadShards) implements Serializable {
     public static final Setting<String> DATA = Setting.string("data", null, "dataset URI (file://, hdfs://, or a path) holding manifest.json");
     public static final Setting<String> OUT = Setting.string("out", null,
-            "output URI: the dataset (prepare-data), the run directory (train, demo), the metrics or predictions (evaluate, infer, lr-find, doctor)");
+            "output URI: the dataset (prepare-data), the run directory (train, demo), the metrics or predictions (evaluate, infer, lr-find, doctor), the page (report)");
     public static final Setting<Long> SEED = Setting.longInteger("seed", 42L, Range.any(),
             "seed for initialisation, data generation, shard order and sampling (any long)");
     public static final Setting<Integer> EPOCHS = Setting.integer("epochs", 10, Range.atLeast(1), "training epochs");

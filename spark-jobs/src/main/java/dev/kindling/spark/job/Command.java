@@ -11,6 +11,7 @@ import dev.kindling.spark.config.GenerateConfig;
 import dev.kindling.spark.config.InferConfig;
 import dev.kindling.spark.config.LrFindConfig;
 import dev.kindling.spark.config.PrepareConfig;
+import dev.kindling.spark.config.ReportConfig;
 import dev.kindling.spark.config.TrainConfig;
 import java.util.Arrays;
 import java.util.List;
@@ -35,7 +36,9 @@ enum Command {
             LrFindConfig.SETTINGS, LrFindConfig::from),
     DOCTOR("doctor", "Diagnose a model before training (shape, initial loss, gradients, overfit one batch), a saved model's NaN/Inf, a run's history.",
             DoctorConfig.SETTINGS, DoctorConfig::from),
-    DEMO("demo", "Prepare the model's preset dataset under --out (when absent), train, evaluate, print the metrics.", DemoConfig.SETTINGS, DemoConfig::from);
+    DEMO("demo", "Prepare the model's preset dataset under --out (when absent), train, evaluate, print the metrics.", DemoConfig.SETTINGS, DemoConfig::from),
+    REPORT("report", "Rebuild a run's report.html (training or finished), or overlay several runs on shared axes into --out.", ReportConfig.SETTINGS,
+            ReportConfig::from);
 
     final String cliName;
     final String summary;

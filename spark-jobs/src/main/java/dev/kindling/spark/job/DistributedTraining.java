@@ -5,7 +5,6 @@ import dev.kindling.core.metrics.TaskMetrics;
 import dev.kindling.core.train.BatchNormStatistics;
 import dev.kindling.core.train.Ema;
 import dev.kindling.core.train.EpochLoop;
-import dev.kindling.core.train.StepTelemetry;
 import dev.kindling.spark.allreduce.AllReduceTrainer;
 import dev.kindling.spark.allreduce.RankTime;
 import dev.kindling.spark.config.Dist;
@@ -19,7 +18,6 @@ import dev.kindling.spark.runtime.DistributedEvaluation;
 import dev.kindling.spark.runtime.Preflight;
 import dev.kindling.spark.runtime.Telemetry;
 import dev.kindling.spark.runtime.Watchdog;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,8 +72,8 @@ final class DistributedTraining {
             Engine engine = kindlingMaster ? allReduce(ctx, sc, net, checked, workers) : dl4j(ctx, sc, net, checked, workers);
             int replicas = kindlingMaster ? workers : 1; // optimizer steps per epoch count rounds with Kindling's master
             Ema ema = ctx.ema(net);
-            List<String> steps = new ArrayList<>();
-            EpochLoop.Epochs epochs = withTelemetry(engine.epochs(), sc, ctx.telemetry(), steps);
+            List<String> steps = ctx.log().steps();
+            EpochLoop.Epochs epochs = EpochTelemetry.draining(engine.epochs(), () -> Telemetry.drain(sc), ctx.telemetry(), steps);
             epochs = ema == null ? epochs : withEma(epochs, ema, engine.current(), p.stepsPerEpoch(replicas));
             // threshold-shared: BatchNorm statistics travel encoded and lag; the driver's copy is re-estimated
             if (shared && !kindlingMaster && BatchNormStatistics.present(engine.current().get())) {
@@ -85,7 +83,7 @@ final class DistributedTraining {
             TrainingPlan planned = p;
             try {
                 outcome = EpochLoop.run(engine.current().get(), epochs, run.epochs(), run.patience(), e -> planned.lrAt(e, replicas), ctx.state(), 0,
-                        ctx.checkpoints(), p.budgetSeconds());
+                        ctx.log(), p.budgetSeconds());
             } catch (Watchdog.TimeoutError | SparkTrainer.NoProgress | SparkException e) {
                 throw new TrainJob.Interrupted(e.getMessage() + ctx.resumeHint(), e, p.out(), ctx.checkpoints().newestName().isPresent());
             }
@@ -118,6 +116,7 @@ final class DistributedTraining {
                 ctx.storage(), p.listeners(ctx.telemetry()), run.seed(), ctx.augmentation(), workers, dist.peerTimeout(), dist.timeout(),
                 run.progressSeconds(), run.progressSeconds(), p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0)
                 .checkpointing(p.staging(), run.keepCheckpoints(), run.checkpointEvery(), ctx.state());
+        ctx.log().ranks(trainer::lastEpochRanks);
         return new Engine(trainer, () -> net, null);
     }
 
@@ -153,29 +152,6 @@ final class DistributedTraining {
     /** local[N]: N replicas in the one JVM share encoded updates; on a cluster one per executor. */
     static int workersPerNode(JavaSparkContext sc) {
         return sc.master().startsWith("local") ? Math.max(1, sc.defaultParallelism()) : 1;
-    }
-
-    /**
-     * Takes the replicas' step telemetry at every epoch's end into {@code records}, so the executors'
-     * queues do not grow with the run; where the master reports no training loss (DL4J's shared master)
-     * the epoch's is the example-weighted mean of the minibatch losses its replicas recorded.
-     */
-    static EpochLoop.Epochs withTelemetry(EpochLoop.Epochs inner, JavaSparkContext sc, StepTelemetry telemetry, List<String> records) {
-        return new EpochLoop.Epochs() {
-            @Override
-            public EpochLoop.EpochFit fit(int epoch, int startStep, EpochLoop.StepHook afterStep) throws Exception {
-                EpochLoop.EpochFit fit = inner.fit(epoch, startStep, afterStep);
-                List<String> epochRecords = telemetry.ownRecords(Telemetry.drain(sc));
-                records.addAll(epochRecords);
-                return Double.isNaN(fit.trainLoss()) && !epochRecords.isEmpty()
-                        ? new EpochLoop.EpochFit(StepTelemetry.meanLoss(epochRecords), fit.steps(), fit.samples()) : fit;
-            }
-
-            @Override
-            public TaskMetrics validate() throws Exception {
-                return inner.validate();
-            }
-        };
     }
 
     /**

@@ -15,6 +15,7 @@ import dev.kindling.spark.config.GenerateConfig;
 import dev.kindling.spark.config.InferConfig;
 import dev.kindling.spark.config.LrFindConfig;
 import dev.kindling.spark.config.PrepareConfig;
+import dev.kindling.spark.config.ReportConfig;
 import dev.kindling.spark.config.TrainConfig;
 import java.io.PrintStream;
 import java.util.Map;
@@ -51,6 +52,7 @@ public final class Kindling {
                 case LR_FIND -> LrFindJob.run((LrFindConfig) config);
                 case DOCTOR -> DoctorJob.run((DoctorConfig) config);
                 case DEMO -> DemoJob.run((DemoConfig) config);
+                case REPORT -> ReportJob.run((ReportConfig) config);
             };
             out.println(MetricsJson.line(result));
             return 0;

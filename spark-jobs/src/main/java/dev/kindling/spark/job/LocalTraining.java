@@ -30,12 +30,13 @@ final class LocalTraining {
         }
         EpochLoop.Outcome outcome;
         try {
-            outcome = EpochLoop.run(net, trainer, run.epochs(), run.patience(), p::lrAt, ctx.state(), run.checkpointEvery(),
-                    ctx.checkpoints(), p.budgetSeconds());
+            EpochLoop.Epochs epochs = EpochTelemetry.draining(trainer, StepTelemetry::drain, ctx.telemetry(), ctx.log().steps());
+            outcome = EpochLoop.run(net, epochs, run.epochs(), run.patience(), p::lrAt, ctx.state(), run.checkpointEvery(),
+                    ctx.log(), p.budgetSeconds());
         } catch (Divergence d) {
             throw new IllegalStateException(d.getMessage() + ctx.resumeHint(), d);
         }
-        List<String> steps = ctx.telemetry().ownRecords(StepTelemetry.drain());
+        List<String> steps = ctx.log().steps();
         var test = Evaluator.evaluate(net, p.manifest(), checked.usable().get("test").stream().map(ctx.loader()).iterator());
         return new TrainingContext.Trained(net, outcome, test, checked, steps, 1, ema, null);
     }

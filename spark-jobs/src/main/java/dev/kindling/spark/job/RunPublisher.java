@@ -14,16 +14,17 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
  * Publishes a finished run in one rename: model.zip (config, provenance, manifest and tokenizer
- * inside), the EMA model, metrics.json, config.properties, provenance.json and telemetry.csv.
+ * inside), the EMA model, metrics.json, config.properties, provenance.json, telemetry.csv and the final
+ * report.html (events.jsonl is already there: {@link RunLog} writes it while the run trains).
  */
 final class RunPublisher {
     /** The EMA weights ({@code --ema-decay}) as a complete model beside model.zip. */
     static final String EMA_MODEL = "ema-model.zip";
 
     static void publish(HadoopStorage storage, TrainingPlan p, ComputationGraph net, Map<String, Object> metrics, List<String> steps,
-                        ComputationGraph emaNet) throws IOException {
+                        ComputationGraph emaNet, RunLog log) throws IOException {
         byte[] config = p.config().properties().getBytes(StandardCharsets.UTF_8);
-        byte[] provenance = MetricsJson.pretty(Provenance.of(p.manifest(), p.config().run().seed(), p.data()));
+        byte[] provenance = log.provenance().getBytes(StandardCharsets.UTF_8); // the report shows the same
         Map<String, byte[]> extra = new LinkedHashMap<>();
         extra.put(ModelStore.CONFIG_ENTRY, config);
         extra.put(ModelStore.PROVENANCE_ENTRY, provenance);
@@ -43,6 +44,7 @@ final class RunPublisher {
         if (!steps.isEmpty()) {
             files.put("telemetry.csv", (StepTelemetry.HEADER + "\n" + String.join("\n", steps) + "\n").getBytes(StandardCharsets.UTF_8));
         }
+        files.put(RunLog.REPORT, log.finalReport(metrics));
         RunDirectory.publishFrom(storage, p.staging(), p.out(), files);
     }
 

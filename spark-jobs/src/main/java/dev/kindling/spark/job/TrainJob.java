@@ -84,9 +84,9 @@ public final class TrainJob {
         }
         resumed.ifPresent(r -> LOG.info("train: resuming from checkpoint {} (epoch {}, step {} of it)", r.name(), r.state().epoch + 1,
                 r.state().stepInEpoch));
-        TrainingContext ctx = new TrainingContext(p, storage, checkpoints,
-                resumed.map(Checkpoints.Resumed::state).orElseGet(EpochLoop.LoopState::new), StepTelemetry.forRun(),
-                ImageAugmentation.parse(c.run().augment(), p.manifest()));
+        EpochLoop.LoopState state = resumed.map(Checkpoints.Resumed::state).orElseGet(EpochLoop.LoopState::new);
+        TrainingContext ctx = new TrainingContext(p, storage, checkpoints, state, StepTelemetry.forRun(),
+                ImageAugmentation.parse(c.run().augment(), p.manifest()), RunLog.open(storage, p, checkpoints, state));
         // a resumed run continues its checkpoint's network; a new one starts from the plan (which the distributed
         // trainer may rebuild for its workers first)
         Function<TrainingPlan, ComputationGraph> network = plan -> {
@@ -112,7 +112,7 @@ public final class TrainJob {
         }
         metrics.put("data_check", t.checked().toJson());
         metrics.put("auto_resumes", restarts);
-        RunPublisher.publish(storage, p, t.net(), metrics, t.steps(), emaNet);
+        RunPublisher.publish(storage, p, t.net(), metrics, t.steps(), emaNet, ctx.log());
         LOG.info("train: wrote {} (test accuracy {}, loss {})", p.out(), String.format("%.4f", t.test().accuracy()),
                 String.format("%.4f", t.test().loss()));
         return new Result(p.out(), metrics);

@@ -21,10 +21,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What every trainer of one run attempt shares: the plan, where shards and checkpoints live, the loop
- * state (fresh or resumed), the step telemetry and the augmentation.
+ * state (fresh or resumed), the step telemetry, the augmentation, and the run's log (events and report,
+ * written at each epoch's end after the checkpoint: the trainers pass it to the epoch loop as its
+ * checkpointer).
  */
 record TrainingContext(TrainingPlan plan, HadoopStorage storage, Checkpoints checkpoints, EpochLoop.LoopState state,
-                       StepTelemetry telemetry, ImageAugmentation augmentation) {
+                       StepTelemetry telemetry, ImageAugmentation augmentation, RunLog log) {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingContext.class);
 
     /**
@@ -44,7 +46,7 @@ record TrainingContext(TrainingPlan plan, HadoopStorage storage, Checkpoints che
 
     /** The same context with a plan rebuilt once the workers are known ({@link TrainingPlan#forReplicas}). */
     TrainingContext with(TrainingPlan newPlan) {
-        return new TrainingContext(newPlan, storage, checkpoints, state, telemetry, augmentation);
+        return new TrainingContext(newPlan, storage, checkpoints, state, telemetry, augmentation, log);
     }
 
     Function<String, DataSet> loader() {

@@ -12,6 +12,7 @@ import dev.kindling.core.optim.OptimConfig;
 import dev.kindling.core.optim.OptimizerSpec;
 import dev.kindling.spark.config.EvaluateConfig;
 import dev.kindling.spark.config.PrepareConfig;
+import dev.kindling.spark.config.ReportConfig;
 import dev.kindling.spark.config.RunConfig;
 import dev.kindling.spark.config.TrainConfig;
 import java.util.Set;
@@ -30,7 +31,7 @@ class CommandKeysTest {
     @EnumSource(Command.class)
     void buildingACommandsConfigReadsExactlyTheKeysItsHelpLists(Command command) {
         SettingsLoader loader = command.loader();
-        for (Setting<?> required : new Setting<?>[] {RunConfig.DATA, RunConfig.OUT, EvaluateConfig.MODEL_PATH, PrepareConfig.DATASET}) {
+        for (Setting<?> required : new Setting<?>[] {RunConfig.DATA, RunConfig.OUT, EvaluateConfig.MODEL_PATH, PrepareConfig.DATASET, ReportConfig.RUNS}) {
             if (command.keys.contains(required)) {
                 loader.set(required, required == PrepareConfig.DATASET ? "seed-sum" : "/tmp/kindling-keys-test");
             }

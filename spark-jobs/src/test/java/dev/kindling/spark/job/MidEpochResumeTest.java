@@ -75,6 +75,10 @@ class MidEpochResumeTest {
         assertTrue(killed.isAlive(), "the run ended before it could be killed; see " + dir.resolve("killed.log"));
         killed.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL: the driver and its local executors
         String from = newestMidEpoch(checkpoints, 1);
+        Path staging = dir.resolve("killed.partial");
+        assertTrue(Files.readString(staging.resolve("events.jsonl")).contains("{\"event\":\"epoch\",\"epoch\":1,"),
+                "the killed run kept the events of the epochs it finished");
+        assertTrue(Files.readString(staging.resolve("report.html")).contains("http-equiv=\"refresh\""), "and a page that reloads while it trains");
 
         Process resumed = start("killed-resumed", Map.of(), args("killed", "local[2]", "--resume=" + dir.resolve("killed")));
         String log = finish(resumed, "killed-resumed");
@@ -86,6 +90,9 @@ class MidEpochResumeTest {
         assertEquals(a.graph().params(), b.graph().params(), "bit-identical parameters");
         JsonNode ha = JSON.readTree(dir.resolve("whole").resolve("metrics.json").toFile()).get("history");
         JsonNode hb = JSON.readTree(dir.resolve("killed").resolve("metrics.json").toFile()).get("history");
+        long epochEvents = Files.readAllLines(dir.resolve("killed").resolve("events.jsonl")).stream()
+                .filter(l -> l.startsWith("{\"event\":\"epoch\"")).count();
+        assertEquals(3, epochEvents, "the resumed run's events continue the killed run's, one per epoch");
         assertEquals(3, hb.size());
         for (int e = 0; e < 3; e++) {
             assertEquals(ha.get(e).get("val_loss").asDouble(), hb.get(e).get("val_loss").asDouble(), 0.0, "epoch " + (e + 1));
