@@ -83,6 +83,7 @@ public final class LocalTrainer implements EpochLoop.Epochs {
     public EpochLoop.EpochFit fit(int epoch, int startStep, EpochLoop.StepHook afterStep) throws Exception {
         List<String> order = new ArrayList<>(trainShards);
         Collections.shuffle(order, new Random(seed + epoch));
+        progress.epochStarted(epoch, startStep, order.size());
         long samples = 0;
         for (int i = startStep; i < order.size(); i++) {
             DataSet ds = loader.apply(order.get(i));

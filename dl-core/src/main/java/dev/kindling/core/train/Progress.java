@@ -1,47 +1,75 @@
 package dev.kindling.core.train;
 
-import java.io.Serializable;
-import java.util.concurrent.atomic.AtomicLong;
+import dev.kindling.core.precision.DynamicLossScale;
+import dev.kindling.core.precision.LossScaling;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The driver's fixed-format progress line, at most once per interval:
- * {@code step=1200/5000 epoch=2 loss=1.93 lr=3.0e-04 samples/s=1.2k eta=4m10s}.
+ * The training loop's progress on this process's console ({@link ProgressLine}): the epoch's and the
+ * run's steps, the epoch's running loss, learning rate, fp16 loss scale, samples/s and ETA
+ * ({@link EpochProgress#line}), at most once per interval and at every epoch's last step. The trainer
+ * says where each epoch starts ({@link #epochStarted}).
  */
-public final class Progress extends BaseTrainingListener implements Serializable {
-    private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
-
-    private final long totalSteps;
-    private final long intervalNanos;
-    private final AtomicLong steps = new AtomicLong();
-    private final AtomicLong samples = new AtomicLong();
-    private final long start = System.nanoTime();
-    private long lastLine = System.nanoTime();
+public final class Progress extends BaseTrainingListener {
+    private final int epochs;
+    private final ProgressLine out;
+    private int epoch;
+    private long step;
+    private long steps;
+    private long samples;
+    private long stepsTimed;
+    private long epochStart = System.nanoTime();
     private double lossSum;
     private long lossCount;
 
-    public Progress(long totalSteps, int intervalSeconds) {
-        this.totalSteps = totalSteps;
-        this.intervalNanos = intervalSeconds * 1_000_000_000L;
+    public Progress(int epochs, int intervalSeconds) {
+        this(epochs, ProgressLine.console(intervalSeconds));
+    }
+
+    public Progress(int epochs, ProgressLine out) {
+        this.epochs = epochs;
+        this.out = out;
+    }
+
+    /** Epoch {@code epoch} (0-based) of {@code steps} steps starts at step {@code startStep} (a resumed epoch's). */
+    public void epochStarted(int epoch, long startStep, long steps) {
+        this.epoch = epoch;
+        this.step = startStep;
+        this.steps = steps;
+        this.samples = 0;
+        this.stepsTimed = 0;
+        this.epochStart = System.nanoTime();
     }
 
     @Override
-    public void iterationDone(Model model, int iteration, int epoch) {
-        long s = steps.incrementAndGet();
-        samples.addAndGet(model.batchSize());
-        double score = model.score();
-        lossSum += score;
+    public void iterationDone(Model model, int iteration, int ignoredEpoch) {
+        step++;
+        stepsTimed++;
+        samples += model.batchSize();
+        lossSum += model.score();
         lossCount++;
-        long now = System.nanoTime();
-        if (now - lastLine >= intervalNanos || s == totalSteps) {
-            lastLine = now;
-            double lr = model instanceof ComputationGraph g ? learningRate(g, iteration, epoch) : Double.NaN;
-            LOG.info(line(s, totalSteps, epoch + 1, score, lr, samples.get(), (now - start) / 1e9));
+        out.offer(() -> snapshot(model, iteration).line(epochs), step == steps);
+        if (step == steps) {
+            out.finish();
         }
+    }
+
+    private EpochProgress snapshot(Model model, int iteration) {
+        return new EpochProgress(epoch + 1, step, steps, samples, lossSum / lossCount, learningRate(model, iteration, epoch),
+                lossScale(model), (System.nanoTime() - epochStart) / 1e9, stepsTimed);
+    }
+
+    /** fp16's dynamic loss scale of {@code model}; NaN without one. */
+    public static double lossScale(Model model) {
+        DynamicLossScale scale = LossScaling.stateOf(model);
+        return scale == null ? Double.NaN : scale.scale();
+    }
+
+    /** {@link #learningRate(ComputationGraph, int, int)} for any model; NaN for one that is not a graph. */
+    public static double learningRate(Model model, int iteration, int epoch) {
+        return model instanceof ComputationGraph g ? learningRate(g, iteration, epoch) : Double.NaN;
     }
 
     /**
@@ -75,13 +103,6 @@ public final class Progress extends BaseTrainingListener implements Serializable
         lossSum = 0;
         lossCount = 0;
         return mean;
-    }
-
-    public static String line(long step, long total, int epoch, double loss, double lr, long samples, double elapsedSeconds) {
-        double rate = samples / Math.max(elapsedSeconds, 1e-9);
-        double eta = step == 0 ? Double.NaN : elapsedSeconds * (total - step) / step;
-        return String.format("step=%d/%d epoch=%d loss=%.4f lr=%.1e samples/s=%s eta=%s",
-                step, total, epoch, loss, lr, human(rate), duration(eta));
     }
 
     static String human(double v) {

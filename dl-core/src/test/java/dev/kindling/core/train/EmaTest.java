@@ -63,7 +63,7 @@ class EmaTest {
         trajectory.add(net.params().dup());
         Ema ema = Ema.of(net, DECAY);
         LocalTrainer trainer = new LocalTrainer(net, List.copyOf(data.keySet()), List.of(), data::get, null, 1,
-                new Progress(20, 60), List.of()).ema(ema, accumulate);
+                new Progress(1, 60), List.of()).ema(ema, accumulate);
         for (int epoch = 0; epoch < 2; epoch++) {
             trainer.fit(epoch, 0, done -> {
                 if (net.getIterationCount() % accumulate == 0) {

@@ -36,7 +36,7 @@ class LocalTrainerTest {
         GlobalNormClipping clip = new GlobalNormClipping(1.0);
         LocalTrainer trainer = new LocalTrainer(net, Shards.paths(storage, data, m, "train", null),
                 Shards.paths(storage, data, m, "val", null), p -> Shards.load(storage, p), m, 42,
-                new Progress(20L * 25, 60), List.of(clip));
+                new Progress(20, 60), List.of(clip));
         EpochLoop.Outcome o = trainer.train(20, 10, cosine::valueAt);
         TaskMetrics test = Evaluator.evaluate(net, m,
                 Shards.paths(storage, data, m, "test", null).stream().map(p -> Shards.load(storage, p)).iterator());

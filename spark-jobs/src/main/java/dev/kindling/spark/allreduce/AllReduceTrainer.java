@@ -5,9 +5,12 @@ import dev.kindling.core.data.Shards;
 import dev.kindling.core.metrics.TaskMetrics;
 import dev.kindling.core.train.Checkpoints;
 import dev.kindling.core.train.EpochLoop;
+import dev.kindling.core.train.EpochProgress;
+import dev.kindling.core.train.Progress;
 import dev.kindling.core.vision.ImageAugmentation;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.runtime.DistributedEvaluation;
+import dev.kindling.spark.runtime.DriverProgress;
 import dev.kindling.spark.runtime.FaultInjection;
 import dev.kindling.spark.runtime.Watchdog;
 import java.io.ByteArrayOutputStream;
@@ -65,6 +68,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
     private final ReplicaTask.Settings settings;
     private final Duration timeout;
     private final int heartbeatSeconds;
+    private final DriverProgress progress;
     private long bytesSent;
     private double reduceSeconds;
     private long foreignFrames;
@@ -78,11 +82,12 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
      * @param listeners run on every replica after the all-reduce (clipping, loss scaling, telemetry);
      *                  they must be serializable
      * @param stall     how long a worker waits for a silent peer before the step fails
+     * @param progress  the driver's progress line, which rank 0 feeds after every step
      */
     public AllReduceTrainer(JavaSparkContext sc, ComputationGraph net, List<String> trainShards, List<String> valShards,
                             Manifest manifest, HadoopStorage storage, List<TrainingListener> listeners, long seed,
                             ImageAugmentation augmentation, int workers, Duration stall, Duration timeout, int heartbeatSeconds,
-                            int progressSeconds, double density) {
+                            DriverProgress progress, double density) {
         this.sc = sc;
         this.net = net;
         this.trainShards = List.copyOf(trainShards);
@@ -91,7 +96,8 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         this.workers = workers;
         this.timeout = timeout;
         this.heartbeatSeconds = heartbeatSeconds;
-        this.settings = new ReplicaTask.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progressSeconds, density);
+        this.progress = progress;
+        this.settings = new ReplicaTask.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progress.sink(), density);
     }
 
     /**
@@ -139,6 +145,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         // a fresh secret per epoch, shipped inside the task over Spark's RPC: frames without it are dropped
         ReplicaTask worker = new ReplicaTask(model, order, startStep, workers, epoch, settings, checkpoints, RunToken.random());
         List<ReplicaTask.Result> results;
+        long started = System.nanoTime();
         try {
             results = Watchdog.run(sc, "epoch " + (epoch + 1), timeout, heartbeatSeconds, () -> {
                 FaultInjection.beforeEachEpoch(epoch);
@@ -155,6 +162,12 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
             state.assign(Nd4j.createFromArray(first.updaterState).reshape(state.shape()));
         }
         net.getConfiguration().setIterationCount(first.iterations);
+        long firstRound = startStep / workers;
+        long rounds = order.size() / workers;
+        EpochProgress seen = progress.last();
+        progress.epochEnded(new EpochProgress(epoch + 1, firstRound + rounds, firstRound + rounds, Math.round(first.samples),
+                first.lossSum / first.samples, Progress.learningRate(net, first.iterations, epoch), seen == null ? Double.NaN : seen.lossScale(),
+                (System.nanoTime() - started) / 1e9, rounds));
         long epochBytes = results.stream().mapToLong(r -> r.bytesSent).sum();
         double epochReduce = results.stream().mapToDouble(r -> r.reduceSeconds).max().orElse(0);
         bytesSent += epochBytes;

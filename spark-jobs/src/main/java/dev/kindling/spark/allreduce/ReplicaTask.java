@@ -3,10 +3,11 @@ package dev.kindling.spark.allreduce;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.train.Divergence;
 import dev.kindling.core.train.LocalTrainer;
-import dev.kindling.core.train.Progress;
+import dev.kindling.core.train.EpochProgress;
 import dev.kindling.core.vision.ImageAugmentation;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.runtime.FaultInjection;
+import dev.kindling.spark.runtime.LatestValue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.Serializable;
@@ -36,9 +37,12 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaTask.class);
 
-    /** @param density top-k density of the sparse encoding; 0: the dense all-reduce */
+    /**
+     * @param progress where rank 0 sets its progress after every step, for the driver's line
+     * @param density  top-k density of the sparse encoding; 0: the dense all-reduce
+     */
     record Settings(HadoopStorage storage, ArrayList<TrainingListener> listeners, long seed, ImageAugmentation augmentation,
-                    Duration stall, int progressSeconds, double density) implements Serializable {}
+                    Duration stall, LatestValue<EpochProgress> progress, double density) implements Serializable {}
 
     /** What a replica reports: rank 0 also its parameters, optimizer state and iteration count. */
     static final class Result implements Serializable {
@@ -117,13 +121,13 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
             // topk, the listeners after it see the shared step's parameters
             listeners.add(sum);
             listeners.addAll(settings.listeners());
+            // rounds and steps count from the epoch's start, so a resumed epoch draws the same seeds and checkpoints at the same rounds
+            int firstRound = start / workers;
             if (rank == 0) {
-                listeners.add(new Progress(rounds, settings.progressSeconds()));
+                listeners.add(new ReplicaProgress(sum, settings.progress(), epoch, firstRound, firstRound + rounds));
             }
             net.setListeners(listeners);
             long loop0 = System.nanoTime();
-            // rounds and steps count from the epoch's start, so a resumed epoch draws the same seeds and checkpoints at the same rounds
-            int firstRound = start / workers;
             for (int round = 0; round < rounds; round++) {
                 String shard = order.get(round * workers + rank);
                 int i = start + round * workers + rank;

@@ -165,7 +165,7 @@ public final class StepBench {
             long jit0 = jit.getTotalCompilationTime();
             long w0 = System.nanoTime();
             new LocalTrainer(net, cycle(train, warmed, n), List.of(), loader, p.manifest(), seed,
-                    new Progress(n, 3600), p.listeners(StepTelemetry.forRun())).fit(0, 0, k -> { });
+                    new Progress(1, 3600), p.listeners(StepTelemetry.forRun())).fit(0, 0, k -> { });
             warmed += n;
             double compiledMs = jit.getTotalCompilationTime() - jit0;
             if (warmed > warmup && compiledMs < 0.05 * (System.nanoTime() - w0) / 1e6) {
@@ -173,7 +173,7 @@ public final class StepBench {
             }
         }
         LocalTrainer timedTrainer = new LocalTrainer(net, cycle(train, warmed, steps), List.of(), loader,
-                p.manifest(), seed, new Progress(steps, 3600), p.listeners(StepTelemetry.forRun()));
+                p.manifest(), seed, new Progress(1, 3600), p.listeners(StepTelemetry.forRun()));
         long jit0 = jit.getTotalCompilationTime();
         long t0 = System.nanoTime();
         long cpu0 = processCpuNanos();

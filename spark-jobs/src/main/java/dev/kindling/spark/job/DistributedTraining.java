@@ -5,6 +5,7 @@ import dev.kindling.core.metrics.TaskMetrics;
 import dev.kindling.core.train.BatchNormStatistics;
 import dev.kindling.core.train.Ema;
 import dev.kindling.core.train.EpochLoop;
+import dev.kindling.core.train.ProgressLine;
 import dev.kindling.spark.allreduce.AllReduceTrainer;
 import dev.kindling.spark.allreduce.RankTime;
 import dev.kindling.spark.config.Dist;
@@ -15,6 +16,7 @@ import dev.kindling.spark.legacy.Masters;
 import dev.kindling.spark.legacy.SparkTrainer;
 import dev.kindling.spark.runtime.AeronTraffic;
 import dev.kindling.spark.runtime.DistributedEvaluation;
+import dev.kindling.spark.runtime.DriverProgress;
 import dev.kindling.spark.runtime.Preflight;
 import dev.kindling.spark.runtime.Telemetry;
 import dev.kindling.spark.runtime.Watchdog;
@@ -114,7 +116,8 @@ final class DistributedTraining {
         DistConfig dist = p.config().dist();
         AllReduceTrainer trainer = new AllReduceTrainer(sc, net, checked.usable().get("train"), checked.usable().get("val"), p.manifest(),
                 ctx.storage(), p.listeners(ctx.telemetry()), run.seed(), ctx.augmentation(), workers, dist.peerTimeout(), dist.timeout(),
-                run.progressSeconds(), run.progressSeconds(), p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0)
+                run.progressSeconds(), DriverProgress.start(sc, run.epochs(), ProgressLine.console(run.progressSeconds())),
+                p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0)
                 .checkpointing(p.staging(), run.keepCheckpoints(), run.checkpointEvery(), ctx.state());
         ctx.log().ranks(trainer::lastEpochRanks);
         return new Engine(trainer, () -> net, null);

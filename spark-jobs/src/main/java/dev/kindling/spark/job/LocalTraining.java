@@ -21,7 +21,7 @@ final class LocalTraining {
         RunConfig run = p.config().run();
         ShardCheck.Report checked = ctx.checkShards(null);
         List<String> train = checked.usable().get("train");
-        Progress progress = new Progress((long) run.epochs() * train.size(), run.progressSeconds());
+        Progress progress = new Progress(run.epochs(), run.progressSeconds());
         LocalTrainer trainer = new LocalTrainer(net, train, checked.usable().get("val"), ctx.loader(), p.manifest(), run.seed(), progress,
                 p.listeners(ctx.telemetry()), ctx.augmentation());
         Ema ema = ctx.ema(net);

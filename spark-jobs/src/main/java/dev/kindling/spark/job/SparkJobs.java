@@ -30,7 +30,9 @@ public final class SparkJobs {
                 .setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
                 .setIfMissing("spark.kryo.registrator", "org.nd4j.kryo.Nd4jRegistrator")
                 .setIfMissing("spark.ui.enabled", "false")
-                .setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1");
+                .setIfMissing("spark.executorEnv.OMP_NUM_THREADS", "1")
+                // the driver's progress line rides on executor heartbeats (Spark's default is 10 s)
+                .setIfMissing("spark.executor.heartbeatInterval", "5s");
         // the Aeron options are required and the native helpers wanted, so each is added to whatever
         // options the cluster sets unless it sets that property itself
         StringBuilder options = new StringBuilder(conf.get("spark.executor.extraJavaOptions", ""));

@@ -17,9 +17,11 @@ import dev.kindling.core.optim.OptimizerSpec;
 import dev.kindling.core.schedule.LrSchedules;
 import dev.kindling.core.schedule.ScheduleConfig;
 import dev.kindling.core.train.EpochLoop;
+import dev.kindling.core.train.ProgressLine;
 import dev.kindling.spark.config.TestSettings;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.job.SparkJobs;
+import dev.kindling.spark.runtime.DriverProgress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -84,7 +86,8 @@ class AllReduceTrainerTest {
         try (JavaSparkContext sc = SparkJobs.context(new dev.kindling.spark.config.SparkMaster("local[2]"), "dense")) {
             List<TrainingListener> clip = List.of(new GlobalNormClipping(0.5));
             AllReduceTrainer trainer = new AllReduceTrainer(sc, distributed, train, train, m, storage, clip, 5, null, 2,
-                    Duration.ofSeconds(60), Duration.ofMinutes(3), 60, 60, density);
+                    Duration.ofSeconds(60), Duration.ofMinutes(3), 60,
+                    DriverProgress.start(sc, 1, new ProgressLine(null, 60)), density);
             distributed.getConfiguration().setEpochCount(0);
             EpochLoop.EpochFit fit = trainer.fit(0, 0, done -> { });
             assertTrue(trainer.bytesSent() > 0, "the workers exchanged gradients");

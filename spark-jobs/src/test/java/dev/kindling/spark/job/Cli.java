@@ -33,10 +33,16 @@ record Cli(int exit, String out, String err) {
      * kill it for real or give it an environment; its output goes to {@code log}.
      */
     static Process childJvm(Path log, Map<String, String> env, String... args) throws IOException {
+        return childJvm(log, env, List.of(), args);
+    }
+
+    /** The same with extra JVM options, for example {@code -Dspark.*} settings Spark reads from system properties. */
+    static Process childJvm(Path log, Map<String, String> env, List<String> jvmOptions, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .filter(a -> a.startsWith("--add-opens") || a.startsWith("-D") || a.startsWith("-XX") || a.startsWith("-Xmx")).toList());
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Kindling.class.getName());
