@@ -15,7 +15,8 @@ import org.apache.hadoop.fs.Path;
 /**
  * {@link Storage} on any Hadoop file system: {@code hdfs://}, {@code file://}, and plain paths (the
  * default file system). Serializable, so executors get one in a closure; each JVM opens its own
- * {@link FileSystem} from a fresh {@link Configuration} plus the URIs' own authority.
+ * {@link FileSystem} from the Hadoop configuration Spark gives that JVM ({@link SparkHadoopConf}):
+ * a cluster's {@code spark.hadoop.*} settings and {@code HADOOP_CONF_DIR} reach every access.
  */
 public final class HadoopStorage implements Storage, Serializable {
     private static final long serialVersionUID = 1L;
@@ -30,7 +31,7 @@ public final class HadoopStorage implements Storage, Serializable {
 
     private Configuration conf() {
         if (conf == null) {
-            conf = new Configuration();
+            conf = SparkHadoopConf.forThisJvm();
             // A dataset is many small shard files. HDFS's client polls for a closed file's completion from
             // 400 ms up, which made each shard cost ~0.3 s; a 20 ms start brings that to a few ms.
             conf.setIfUnset(COMPLETE_DELAY_KEY, "20");

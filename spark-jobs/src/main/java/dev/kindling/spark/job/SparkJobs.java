@@ -23,7 +23,7 @@ public final class SparkJobs {
         return SparkSession.builder().config(conf(master, job)).getOrCreate();
     }
 
-    static SparkConf conf(SparkMaster master, String job) {
+    public static SparkConf conf(SparkMaster master, String job) {
         SparkConf conf = new SparkConf()
                 .setAppName("kindling-" + job)
                 .setIfMissing("spark.master", master.url())

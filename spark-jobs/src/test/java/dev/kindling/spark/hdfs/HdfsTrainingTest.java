@@ -16,6 +16,8 @@ import dev.kindling.spark.job.TrainJob;
 import java.nio.file.Files;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,5 +74,30 @@ class HdfsTrainingTest {
         assertTrue(hdfs.exists(run + "/model.zip"));
         assertTrue(hdfs.exists(run + "/provenance.json"));
         assertFalse(hdfs.exists(run + ".tmp"), "no staging directory left");
+    }
+
+    /**
+     * A client setting given only as {@code spark.hadoop.dfs.blocksize} (a system property, as
+     * spark-submit --conf sets it) shapes what prepare-data and train write to HDFS: Hadoop's default is 128 MB.
+     */
+    @Test
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
+    void sparkHadoopSettingsReachHdfs() throws Exception {
+        long blockSize = 2L << 20;
+        System.setProperty("spark.hadoop.dfs.blocksize", Long.toString(blockSize));
+        try {
+            String data = root + "/datasets/seed-sum-2m";
+            PrepareDataJob.run(PrepareConfig.from(new SettingsLoader(PrepareConfig.SETTINGS).set(PrepareConfig.DATASET, "seed-sum")
+                    .set(RunConfig.OUT, data).load()));
+            String run = root + "/runs/sum-2m";
+            TrainJob.run(TrainConfig.from(TestSettings.of("model", "mlp", "data", data, "out", run, "dist", "shared",
+                    "encoding", "dense", "master", "local[2]", "epochs", "1")));
+            FileSystem fs = new Path(root).getFileSystem(new Configuration());
+            for (String file : new String[] {data + "/manifest.json", data + "/train/part-00000.bin", run + "/model.zip", run + "/metrics.json"}) {
+                assertEquals(blockSize, fs.getFileStatus(new Path(file)).getBlockSize(), file);
+            }
+        } finally {
+            System.clearProperty("spark.hadoop.dfs.blocksize");
+        }
     }
 }
