@@ -103,6 +103,14 @@ public final class HadoopStorage implements Storage, Serializable {
         return java.util.Arrays.stream(fs.listStatus(p)).map(st -> st.getPath().getName()).sorted().toList();
     }
 
+    /** Creates {@code dir} and its parents where missing. */
+    public void mkdirs(String dir) throws IOException {
+        Path p = new Path(dir);
+        if (!fs(p).mkdirs(p)) {
+            throw new IOException("mkdirs " + dir + " failed");
+        }
+    }
+
     @Override
     public void delete(String uri) throws IOException {
         Path p = new Path(uri);

@@ -43,13 +43,18 @@ final class DistributedTraining {
     /** An engine for one run: its epochs and the driver's current copy of the network. */
     private record Engine(EpochLoop.Epochs epochs, Supplier<ComputationGraph> current, SparkComputationGraph dl4j) {}
 
+    /** The run directory's folder for Spark's event log (the History Server's {@code spark.history.fs.logDirectory}). */
+    static final String SPARK_EVENTS = "spark-events";
+
     /** @param network the network for a plan: a new one, or the resumed checkpoint's */
     static TrainingContext.Trained run(TrainingContext context, Function<TrainingPlan, ComputationGraph> network) throws Exception {
         TrainingContext ctx = context;
         TrainingPlan p = ctx.plan();
         RunConfig run = p.config().run();
         DistConfig dist = p.config().dist();
-        try (JavaSparkContext sc = SparkJobs.context(run.master(), "train")) {
+        String sparkEvents = ctx.storage().child(p.staging(), SPARK_EVENTS);
+        ctx.storage().mkdirs(sparkEvents);
+        try (JavaSparkContext sc = SparkJobs.context(run.master(), "train", ctx.storage().qualify(sparkEvents))) {
             ShardCheck.Report checked = ctx.checkShards(sc);
             List<String> train = checked.usable().get("train");
             int workers = SparkJobs.workers(sc);
@@ -76,6 +81,9 @@ final class DistributedTraining {
             Ema ema = ctx.ema(net);
             List<String> steps = ctx.log().steps();
             EpochLoop.Epochs epochs = EpochTelemetry.draining(engine.epochs(), () -> Telemetry.drain(sc), ctx.telemetry(), steps);
+            epochs = DescribedEpochs.describing(epochs, sc, run.epochs(), kindlingMaster
+                    ? "Kindling's all-reduce master, " + workers + " replicas, " + p.encoding().cliName()
+                    : "DL4J's legacy " + (p.dist() == Dist.AVERAGING ? "parameter averaging" : "threshold shared") + " master");
             epochs = ema == null ? epochs : withEma(epochs, ema, engine.current(), p.stepsPerEpoch(replicas));
             // threshold-shared: BatchNorm statistics travel encoded and lag; the driver's copy is re-estimated
             if (shared && !kindlingMaster && BatchNormStatistics.present(engine.current().get())) {
@@ -101,6 +109,7 @@ final class DistributedTraining {
             }
             steps.addAll(ctx.telemetry().ownRecords(Telemetry.drain(sc))); // any an epoch's drain did not reach
             ComputationGraph trained = engine.current().get();
+            sc.setJobDescription("test: evaluate on " + checked.usable().get("test").size() + " shards");
             TaskMetrics test = DistributedEvaluation.evaluate(sc, trained, checked.usable().get("test"), p.manifest());
             if (engine.dl4j() != null) {
                 engine.dl4j().getTrainingMaster().deleteTempFiles(sc);

@@ -57,6 +57,9 @@ public final class EvaluateJob {
         try (JavaSparkContext sc = c.dist() == Dist.LOCAL ? null : SparkJobs.context(c.master(), "evaluate")) {
             for (int i = 0; i < models.size(); i++) {
                 ModelStore.Loaded model = models.get(i);
+                if (sc != null) {
+                    sc.setJobDescription("evaluate: " + modelPaths.get(i) + " on " + shards.size() + " " + split + " shards");
+                }
                 TaskMetrics metrics = sc == null
                         ? Evaluator.evaluate(model.graph(), m, shards.stream().map(p -> Shards.load(storage, p)).iterator())
                         : DistributedEvaluation.evaluate(sc, model.graph(), shards, m);

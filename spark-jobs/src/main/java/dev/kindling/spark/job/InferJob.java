@@ -98,6 +98,7 @@ public final class InferJob {
                     }
                     predictions = spark.createDataFrame(rows, Predictions.SCHEMA);
                 } else {
+                    sc.setJobDescription("infer: " + shards.size() + " shards to Parquet");
                     JavaRDD<Row> rows = sc.parallelize(IntStream.range(0, shards.size()).boxed().toList(), slices(sc, shards.size()))
                             .mapPartitions(indices -> {
                                 List<Row> part = new ArrayList<>();

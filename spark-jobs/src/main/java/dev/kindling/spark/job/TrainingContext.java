@@ -66,6 +66,7 @@ record TrainingContext(TrainingPlan plan, HadoopStorage storage, Checkpoints che
             results = ShardCheck.checkAll(s, plan.data(), m);
         } else {
             List<ShardCheck.Item> items = ShardCheck.items(s, plan.data(), m);
+            sc.setJobDescription("train: check " + items.size() + " shards against the manifest");
             results = sc.parallelize(items, Math.max(1, Math.min(items.size(), sc.defaultParallelism() * 4)))
                     .map(item -> item.check(s, m)).collect();
         }

@@ -88,7 +88,7 @@ public final class AeronTraffic {
     public static Map<String, Long> snapshot(JavaSparkContext sc) {
         Map<String, Long> byDriver = new HashMap<>();
         List<Sample> samples = new ArrayList<>(local());
-        samples.addAll(OnExecutors.collect(sc, AeronTraffic::local));
+        samples.addAll(OnExecutors.collect(sc, "Aeron: read the media drivers' byte counters", AeronTraffic::local));
         for (Sample s : samples) {
             byDriver.merge(s.host + ":" + s.dir, s.bytesSent, Math::max);
         }

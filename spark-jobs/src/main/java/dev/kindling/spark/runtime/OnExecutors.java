@@ -17,10 +17,20 @@ final class OnExecutors {
         List<T> run();
     }
 
-    static <T> List<T> collect(JavaSparkContext sc, Probe<T> probe) {
+    /** @param description the job's name in Spark's UI; the thread's own description is back afterwards */
+    static <T> List<T> collect(JavaSparkContext sc, String description, Probe<T> probe) {
         int tasks = Math.max(1, sc.defaultParallelism()) * 4;
-        return sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).mapPartitions(i -> probe.run().iterator()).collect();
+        String before = sc.getLocalProperty(JOB_DESCRIPTION);
+        sc.setJobDescription(description);
+        try {
+            return sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).mapPartitions(i -> probe.run().iterator()).collect();
+        } finally {
+            sc.setLocalProperty(JOB_DESCRIPTION, before);
+        }
     }
+
+    /** Spark's thread-local property that names the jobs a thread starts (SparkContext.SPARK_JOB_DESCRIPTION). */
+    static final String JOB_DESCRIPTION = "spark.job.description";
 
     private OnExecutors() {}
 }

@@ -11,7 +11,7 @@ public final class Telemetry {
     /** This JVM's records plus those of every executor a drain task reaches (the next drain takes any left). */
     public static List<String> drain(JavaSparkContext sc) {
         List<String> records = new ArrayList<>(StepTelemetry.drain());
-        records.addAll(OnExecutors.collect(sc, StepTelemetry::drain));
+        records.addAll(OnExecutors.collect(sc, "step telemetry: collect the replicas' records", StepTelemetry::drain));
         return records;
     }
 

@@ -37,8 +37,9 @@ public final class Watchdog {
         beat.scheduleAtFixedRate(() -> LOG.info("{}: running {}s; {}", what,
                 (System.nanoTime() - start) / 1_000_000_000L, tasks(sc)), heartbeatSeconds, heartbeatSeconds, TimeUnit.SECONDS);
         String group = "kindling-" + what.replace(' ', '-') + "-" + start;
+        String described = sc.getLocalProperty(OnExecutors.JOB_DESCRIPTION); // the caller's name for its jobs wins in Spark's UI
         Future<T> f = runner.submit(() -> {
-            sc.setJobGroup(group, what, true); // cancelling interrupts the tasks' threads, not only marks them killed
+            sc.setJobGroup(group, described != null ? described : what, true); // cancelling interrupts the tasks' threads, not only marks them killed
             return work.call();
         });
         try {

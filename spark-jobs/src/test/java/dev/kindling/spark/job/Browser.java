@@ -15,15 +15,20 @@ final class Browser {
     record Rendered(String dom, List<String> consoleLines) {}
 
     static Rendered render(Path page, Path screenshot, Path work) throws Exception {
+        return render(page.toUri().toString(), screenshot, work);
+    }
+
+    /** The same for any address Chromium can open, for example a live web UI. */
+    static Rendered render(String page, Path screenshot, Path work) throws Exception {
         String chromium = Files.isExecutable(Path.of("/usr/bin/chromium")) ? "/usr/bin/chromium" : null;
         assertTrue(chromium != null, "no /usr/bin/chromium: install Debian's chromium (scripts/test.sh does: apt-get install chromium)");
         Files.createDirectories(work);
         Path dom = work.resolve("dom.html");
         Path log = work.resolve("console.log");
         run(work, List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + work.resolve("profile"),
-                "--enable-logging=stderr", "--v=0", "--dump-dom", page.toUri().toString()), dom, log);
+                "--enable-logging=stderr", "--v=0", "--dump-dom", page), dom, log);
         run(work, List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + work.resolve("profile"),
-                "--hide-scrollbars", "--window-size=1280,2600", "--screenshot=" + screenshot, page.toUri().toString()), work.resolve("shot.out"),
+                "--hide-scrollbars", "--window-size=1280,2600", "--screenshot=" + screenshot, page), work.resolve("shot.out"),
                 work.resolve("shot.log"));
         List<String> console = new ArrayList<>();
         for (String line : Files.readAllLines(log)) {
