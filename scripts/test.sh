@@ -134,7 +134,7 @@ scripts/kindling train --model=mlp --master="$master" --dist=shared --epochs=6 -
   --auto-resume=2 --peer-timeout-seconds=20 --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/dense-loss" \
   >"$tmp/dense-loss.out" 2>"$tmp/dense-loss.log" &
 loss_pid=$!
-kill_executor_after "$tmp/dense-loss.log" "epoch=1/6" "$loss_pid"
+kill_executor_after "$tmp/dense-loss.log" "epoch=1/6 train_loss" "$loss_pid"  # the epoch-end line, not a progress line
 check_accuracy "$(tail -n 1 "$tmp/dense-loss.out")" 0.85
 say "cluster: dense executor loss: auto-resumed $(tail -n 1 "$tmp/dense-loss.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["auto_resumes"])') time(s)"
 say "cluster: driver loss: kill -9 the driver after epoch 2, resubmit with --resume; the run must continue and finish"
@@ -142,8 +142,8 @@ dargs=(train --model=mlp --master="$master" --dist=shared --epochs=4 --patience=
   --aeron-port="$AERON_DRIVER_PORT" --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/driver-loss")
 scripts/kindling "${dargs[@]}" >/dev/null 2>"$tmp/driver-kill.log" &
 driver_pid=$!  # the launcher execs the driver JVM
-for _ in $(seq 1 900); do grep -q "epoch=2/4" "$tmp/driver-kill.log" && break; sleep 0.2; done
-grep -q "epoch=2/4" "$tmp/driver-kill.log" || { say "the driver never finished epoch 2"; tail -n 30 "$tmp/driver-kill.log" >&2; exit 1; }
+for _ in $(seq 1 900); do grep -q "epoch=2/4 train_loss" "$tmp/driver-kill.log" && break; sleep 0.2; done
+grep -q "epoch=2/4 train_loss" "$tmp/driver-kill.log" || { say "the driver never finished epoch 2"; tail -n 30 "$tmp/driver-kill.log" >&2; exit 1; }
 kill -9 "$driver_pid"
 wait "$driver_pid" 2>/dev/null || true
 for _ in $(seq 1 300); do  # its executors exit when the driver is gone; their Aeron ports must be free again
