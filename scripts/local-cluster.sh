@@ -2,6 +2,8 @@
 # A real local cluster on one host, from Maven jars only: HDFS (a NameNode and a DataNode process) and
 # Spark standalone (a Master and SPARK_WORKERS Workers, whose executors are JVMs of their own).
 #   scripts/local-cluster.sh up | down | status
+# KINDLING_SPARK_HOME=<a Spark distribution> runs Spark's daemons from its jars instead of Kindling's jar
+# (scripts/foreign-spark.sh assembles one); jobs are then submitted with the cluster jar through its spark-submit.
 # Ports, directories and sizes come from cluster-configs/cluster.env (override any in the environment).
 # `up` is idempotent; `down` stops only the processes `up` started (by their recorded PIDs), then
 # removes the Aeron directories the cluster's JVMs left in /dev/shm.
@@ -107,13 +109,21 @@ spark.task.reaper.enabled true
 spark.task.reaper.killTimeout 60s
 CONF
   chmod 600 "$D/spark-defaults.conf"
+  # Spark's daemons: from Kindling's jar (executors get it as SPARK_DIST_CLASSPATH), or from a Spark
+  # distribution's jars when KINDLING_SPARK_HOME names one (executors get only Spark's jars and what is submitted)
+  local spark_cp="$app_jar" spark_home="$D/spark-home" dist_cp="$app_jar"
+  if [[ -n "${KINDLING_SPARK_HOME:-}" ]]; then
+    [[ -d "$KINDLING_SPARK_HOME/jars" ]] || die "KINDLING_SPARK_HOME=$KINDLING_SPARK_HOME has no jars/ directory: not a Spark distribution"
+    spark_cp="$KINDLING_SPARK_HOME/jars/*" spark_home=$KINDLING_SPARK_HOME dist_cp=""
+    say "Spark from $KINDLING_SPARK_HOME ($(cat "$KINDLING_SPARK_HOME/RELEASE" 2>/dev/null || echo "no RELEASE file"))"
+  fi
   local sj=(-Xmx256m -XX:+UseSerialGC -Dspark.port.maxRetries=0 -Dspark.authenticate=true -Dspark.authenticate.secret="$secret"
-    -Dlog4j2.configurationFile="$KINDLING_ROOT/cluster-configs/spark/log4j2.properties" -cp "$KINDLING_ROOT/cluster-configs/spark:$app_jar")
+    -Dlog4j2.configurationFile="$KINDLING_ROOT/cluster-configs/spark/log4j2.properties" -cp "$KINDLING_ROOT/cluster-configs/spark:$spark_cp")
   say "starting Spark Master spark://$H:$SPARK_MASTER_PORT and $SPARK_WORKERS Workers"
   start master SPARK_LOCAL_IP="$H" -- "${sj[@]}" org.apache.spark.deploy.master.Master --host "$H" --port "$SPARK_MASTER_PORT" --webui-port "$SPARK_MASTER_UI_PORT"
   wait_for "Spark Master" curl -sf "http://$H:$SPARK_MASTER_UI_PORT/json/"
   for ((i = 1; i <= SPARK_WORKERS; i++)); do
-    start "worker-$i" SPARK_HOME="$D/spark-home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP="$H" SPARK_DIST_CLASSPATH="$app_jar" \
+    start "worker-$i" SPARK_HOME="$spark_home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP="$H" SPARK_DIST_CLASSPATH="$dist_cp" \
       OMP_NUM_THREADS=1 KINDLING_AERON_PORT=$((AERON_WORKER_PORT_BASE + i)) -- \
       "${sj[@]}" org.apache.spark.deploy.worker.Worker --host "$H" --cores "$SPARK_WORKER_CORES" --memory "$SPARK_WORKER_MEMORY" \
       --webui-port $((SPARK_WORKER_UI_PORT_BASE + i)) --work-dir "$D/worker-$i" "spark://$H:$SPARK_MASTER_PORT"

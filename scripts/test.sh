@@ -62,6 +62,13 @@ say "launcher: the demo's run has its events and report; report rebuilds the pag
 run=$(ls -d "$tmp"/demo/run-*[0-9] | tail -n 1)
 [[ -s $run/events.jsonl && -s $run/report.html ]] || { say "no events.jsonl or report.html in $run"; exit 1; }
 scripts/kindling report --runs="$run" >/dev/null 2>"$tmp/report.log" || { tail -n 20 "$tmp/report.log" >&2; exit 1; }
+say "cluster: a Spark that is not ours: a distribution of another 3.5 patch assembled from Spark's published jars"
+# cached per machine (a fresh CI machine downloads its ~250 MB once); the launcher then builds and submits the
+# cluster jar (-Pcluster-provided) through its bin/spark-submit, and the local cluster's Spark daemons run from it
+export KINDLING_SPARK_HOME
+KINDLING_SPARK_HOME=$(scripts/foreign-spark.sh "${XDG_CACHE_HOME:-$HOME/.cache}/kindling/spark-dist")
+say "cluster: $(cat "$KINDLING_SPARK_HOME/RELEASE")"
+grep -q "3.5.5" "$KINDLING_SPARK_HOME/RELEASE" && { say "the foreign Spark must not be the release Kindling compiles against"; exit 1; }
 say "cluster: HDFS + Spark standalone (2 executor JVMs); DL4J's legacy threshold master over Aeron from HDFS"
 export KINDLING_CLUSTER_DIR="$tmp/cluster"
 KINDLING_ROOT=$root
@@ -71,6 +78,15 @@ hdfs="hdfs://$KINDLING_CLUSTER_HOST:$HDFS_NAMENODE_PORT"
 cluster_down() { scripts/local-cluster.sh down || true; }
 trap 'cluster_down; rm -rf "$tmp"' EXIT
 scripts/local-cluster.sh up
+say "cluster: building the cluster jar (mvn -DskipTests -Pcluster-provided package)"
+mvn -q -B -Dstyle.color=never -DskipTests -Pcluster-provided package
+cluster_jar=$(ls spark-jobs/target/kindling-spark-jobs-*-cluster.jar | head -n 1)
+say "cluster: $(basename "$cluster_jar"): $(du -m "$cluster_jar" | cut -f1) MB"
+python3 - "$cluster_jar" <<'PY' || { say "the cluster jar carries Spark, Scala or Hadoop classes: they are the cluster's"; exit 1; }
+import sys, zipfile
+names = set(zipfile.ZipFile(sys.argv[1]).namelist())
+sys.exit(1 if names & {"org/apache/spark/SparkContext.class", "scala/Option.class", "scala/reflect/api/Trees.class", "org/apache/hadoop/fs/FileSystem.class"} else 0)
+PY
 scripts/local-cluster.sh up 2>&1 | grep -q "already running" || { say "second 'up' did not say already running"; exit 1; }
 scripts/kindling prepare-data --dataset=seed-sum --out="$hdfs/datasets/seed-sum" 2>"$tmp/cluster-prep.log" >/dev/null
 trained=$(scripts/kindling train --model=mlp --master="$master" --dist=shared --encoding=threshold --epochs=6 --timeout-minutes=5 \
