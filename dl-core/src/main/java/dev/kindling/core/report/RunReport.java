@@ -100,6 +100,9 @@ public final class RunReport {
         if (run.metrics() != null) {
             finalMetrics(b, run.metrics());
         }
+        if (run.metrics() != null) {
+            samples(b, run.metrics().path("samples"));
+        }
         text(b, "Configuration", run.config());
         text(b, "Provenance", run.provenance());
         return b.append("</body></html>\n").toString();
@@ -247,6 +250,19 @@ public final class RunReport {
                 }
             }
             b.append("<h2>Communication</h2>").append(Html.table("comm", List.of("what", "value"), c));
+        }
+    }
+
+    /** A language model's generated text, one block per sample with its seed. */
+    private static void samples(StringBuilder b, JsonNode samples) {
+        if (!samples.isArray() || samples.isEmpty()) {
+            return;
+        }
+        b.append("<h2>Generated samples</h2>");
+        for (JsonNode s : samples) {
+            b.append("<p>seed ").append(s.path("seed").asLong()).append(", temperature ").append(Html.number(s.path("temperature").asDouble()))
+                    .append(", ").append(s.path("new_tokens").asInt()).append(" new tokens after a new line</p><pre class=\"sample\">")
+                    .append(Html.escape(s.path("text").asText())).append("</pre>");
         }
     }
 

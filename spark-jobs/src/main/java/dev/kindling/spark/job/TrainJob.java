@@ -1,6 +1,7 @@
 package dev.kindling.spark.job;
 
 import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.data.Task;
 import dev.kindling.core.metrics.Evaluator;
 import dev.kindling.core.metrics.TaskMetrics;
 import dev.kindling.core.model.Architecture;
@@ -109,6 +110,9 @@ public final class TrainJob {
         metrics.put("precision", c.run().precision().cliName());
         if (!t.steps().isEmpty()) {
             metrics.put("telemetry", StepTelemetry.summary(t.steps()));
+        }
+        if (p.manifest().task() == Task.LANGUAGE_MODEL) {
+            metrics.put("samples", TrainedSamples.of(t.net(), p.manifest(), c.run().seed()));
         }
         metrics.put("data_check", t.checked().toJson());
         metrics.put("auto_resumes", restarts);

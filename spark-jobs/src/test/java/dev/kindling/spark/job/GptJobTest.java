@@ -83,5 +83,15 @@ class GptJobTest {
         assertTrue(ga.get("text").asText().startsWith("in the beginning"), ga.toString());
         assertTrue(ga.get("continuation").asText().length() > 0, ga.toString());
         assertTrue(corpus().contains(ga.get("text").asText().substring(0, 25)), "a learned continuation: " + ga);
+
+        // the run's own samples, in metrics.json and its report, are what generate gives with the same settings
+        JsonNode samples = metrics.get("samples");
+        assertEquals(TrainedSamples.COUNT, samples.size(), metrics.toString());
+        JsonNode first = samples.get(0);
+        Cli again = Cli.run("generate", "--model-path=" + run + "/model.zip", "--max-new-tokens=" + TrainedSamples.NEW_TOKENS,
+                "--temperature=" + TrainedSamples.TEMPERATURE, "--seed=" + first.get("seed").asLong());
+        assertEquals(0, again.exit(), again.err());
+        assertEquals(first.get("text").asText(), JSON.readTree(again.lastLine()).get("continuation").asText());
+        assertTrue(Files.readString(Path.of(run, "report.html")).contains("<h2>Generated samples</h2>"), "the report shows them");
     }
 }
