@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A real local cluster on one host, from Maven jars only: HDFS (a NameNode and a DataNode process) and
 # Spark standalone (a Master and SPARK_WORKERS Workers, whose executors are JVMs of their own).
-#   scripts/local-cluster.sh up | down | status
+#   scripts/local-cluster.sh up [--yarn] | down | status
+# --yarn adds a YARN ResourceManager and NodeManager (Hadoop's daemons from the same Maven jars as HDFS).
+# `up` writes the cluster's client settings to $KINDLING_CLUSTER_DIR/hadoop-conf (HADOOP_CONF_DIR for
+# `--master=yarn` and any Hadoop client).
 # KINDLING_SPARK_HOME=<a Spark distribution> runs Spark's daemons from its jars instead of Kindling's jar
 # (scripts/foreign-spark.sh assembles one); jobs are then submitted with the cluster jar through its spark-submit.
 # Ports, directories and sizes come from cluster-configs/cluster.env (override any in the environment).
@@ -20,7 +23,7 @@ die() { say "$*"; exit 1; }
 jar() { ls "$KINDLING_ROOT"/spark-jobs/target/kindling-spark-jobs-*-all.jar 2>/dev/null | head -n 1; }
 
 ensure_build() {
-  if [[ -z "$(jar)" || ! -f "$KINDLING_ROOT/spark-jobs/target/hdfs.classpath" ]]; then
+  if [[ -z "$(jar)" || ! -f "$KINDLING_ROOT/spark-jobs/target/hdfs.classpath" || ! -f "$KINDLING_ROOT/spark-jobs/target/yarn.classpath" ]]; then
     say "building the job jar (mvn -q -DskipTests package)..."
     (cd "$KINDLING_ROOT" && mvn -q -B -Dstyle.color=never -DskipTests package) >&2
   fi
@@ -58,6 +61,8 @@ spark_ready() {
 }
 
 up() {
+  local with_yarn=no
+  [[ "${1:-}" == --yarn ]] && with_yarn=yes
   if alive namenode && alive master; then
     say "already running (hdfs://$H:$HDFS_NAMENODE_PORT, spark://$H:$SPARK_MASTER_PORT); 'down' stops it"
     return 0
@@ -67,11 +72,16 @@ up() {
   local ports=("$HDFS_NAMENODE_PORT" "$HDFS_NAMENODE_HTTP_PORT" "$HDFS_DATANODE_PORT" "$HDFS_DATANODE_HTTP_PORT"
     "$HDFS_DATANODE_IPC_PORT" "$SPARK_MASTER_PORT" "$SPARK_MASTER_UI_PORT")
   for ((i = 1; i <= SPARK_WORKERS; i++)); do ports+=($((SPARK_WORKER_UI_PORT_BASE + i))); done
+  [[ $with_yarn == yes ]] && ports+=("$YARN_RM_PORT" "$YARN_RM_SCHEDULER_PORT" "$YARN_RM_TRACKER_PORT" "$YARN_RM_ADMIN_PORT"
+    "$YARN_RM_WEBAPP_PORT" "$YARN_NM_PORT" "$YARN_NM_LOCALIZER_PORT" "$YARN_NM_WEBAPP_PORT")
   for p in "${ports[@]}"; do
     port_free "$p" || die "port $p on $H is in use ($(ss -Hltnp "sport = :$p" | head -n 1)); change it in cluster-configs/cluster.env or stop its owner"
   done
   mkdir -p "$D/logs" "$pids" "$D/spark-home/jars" "$D/hdfs"
   touch "$D/started"
+  write_hadoop_conf
+  local java_home
+  java_home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
   local app_jar mini
   app_jar=$(jar)
   mini=$(cat "$KINDLING_ROOT/spark-jobs/target/hdfs.classpath")
@@ -130,7 +140,79 @@ CONF
   done
   wait_for "HDFS" hdfs_ready
   wait_for "Spark Workers" spark_ready
-  say "up: hdfs://$H:$HDFS_NAMENODE_PORT  spark://$H:$SPARK_MASTER_PORT (UI http://$H:$SPARK_MASTER_UI_PORT)  logs $D/logs"
+  if [[ $with_yarn == yes ]]; then
+    say "starting YARN (ResourceManager $H:$YARN_RM_PORT, a NodeManager of ${YARN_NM_MEMORY_MB} MB and $YARN_NM_VCORES vcores)"
+    # Hadoop's minicluster jar holds the daemons; target/yarn.classpath adds BouncyCastle (the RM's) and Hadoop's
+    # client jars. The daemons' web apps look for webapps/<name> on the classpath, which no Maven jar of
+    # these carries: empty ones serve their REST APIs (the readiness check) and plain pages. The module
+    # opens are every Kindling JVM's (the web apps' Guice generates classes).
+    mkdir -p "$D/yarn/classpath/webapps/cluster" "$D/yarn/classpath/webapps/node" "$D/yarn/classpath/webapps/static"
+    touch "$D/yarn/classpath/webapps/cluster/.keep" "$D/yarn/classpath/webapps/node/.keep" "$D/yarn/classpath/webapps/static/.keep"
+    # shellcheck disable=SC2046
+    local yj=(-Xmx512m -XX:+UseSerialGC $(cat "$KINDLING_ROOT/spark-jobs/target/jvm.flags")
+      -Dlog4j2.configurationFile="$KINDLING_ROOT/cluster-configs/spark/log4j2.properties"
+      -cp "$D/hadoop-conf:$D/yarn/classpath:$mini:$(cat "$KINDLING_ROOT/spark-jobs/target/yarn.classpath"):$app_jar")
+    # what scripts/kindling passes to spark-submit for --master=yarn: executors as many and as large as the standalone ones
+    cat > "$D/spark-yarn.conf" <<CONF
+# Written by scripts/local-cluster.sh up --yarn; read by scripts/kindling for --master=yarn
+spark.executor.instances $SPARK_WORKERS
+spark.executor.cores $SPARK_WORKER_CORES
+spark.executor.memory $SPARK_EXECUTOR_MEMORY
+spark.yarn.am.memory 512m
+spark.executorEnv.OMP_NUM_THREADS 1
+spark.executor.extraJavaOptions -Dlog4j2.configurationFile=$KINDLING_ROOT/cluster-configs/spark/log4j2.properties
+CONF
+    start resourcemanager -- "${yj[@]}" org.apache.hadoop.yarn.server.resourcemanager.ResourceManager
+    start nodemanager JAVA_HOME="$java_home" -- "${yj[@]}" org.apache.hadoop.yarn.server.nodemanager.NodeManager
+    wait_for "YARN" yarn_ready
+  fi
+  say "up: hdfs://$H:$HDFS_NAMENODE_PORT  spark://$H:$SPARK_MASTER_PORT (UI http://$H:$SPARK_MASTER_UI_PORT)$(
+    [[ $with_yarn == yes ]] && echo "  yarn (UI http://$H:$YARN_RM_WEBAPP_PORT)")  HADOOP_CONF_DIR=$D/hadoop-conf  logs $D/logs"
+}
+
+# The cluster's client settings with literal addresses, for any Hadoop or Spark client (HADOOP_CONF_DIR),
+# and the YARN daemons' own settings (they read the same files).
+write_hadoop_conf() {
+  mkdir -p "$D/hadoop-conf" "$D/yarn/local" "$D/yarn/logs"
+  cat > "$D/hadoop-conf/core-site.xml" <<XML
+<?xml version="1.0"?>
+<!-- written by scripts/local-cluster.sh up -->
+<configuration>
+  <property><name>fs.defaultFS</name><value>hdfs://$H:$HDFS_NAMENODE_PORT</value></property>
+</configuration>
+XML
+  cat > "$D/hadoop-conf/yarn-site.xml" <<XML
+<?xml version="1.0"?>
+<!-- written by scripts/local-cluster.sh up from cluster-configs/cluster.env -->
+<configuration>
+  <property><name>yarn.resourcemanager.hostname</name><value>$H</value></property>
+  <property><name>yarn.resourcemanager.address</name><value>$H:$YARN_RM_PORT</value></property>
+  <property><name>yarn.resourcemanager.scheduler.address</name><value>$H:$YARN_RM_SCHEDULER_PORT</value></property>
+  <property><name>yarn.resourcemanager.resource-tracker.address</name><value>$H:$YARN_RM_TRACKER_PORT</value></property>
+  <property><name>yarn.resourcemanager.admin.address</name><value>$H:$YARN_RM_ADMIN_PORT</value></property>
+  <property><name>yarn.resourcemanager.webapp.address</name><value>$H:$YARN_RM_WEBAPP_PORT</value></property>
+  <property><name>yarn.resourcemanager.scheduler.class</name><value>org.apache.hadoop.yarn.server.resourcemanager.scheduler.fifo.FifoScheduler</value></property>
+  <property><name>yarn.nodemanager.hostname</name><value>$H</value></property>
+  <property><name>yarn.nodemanager.address</name><value>$H:$YARN_NM_PORT</value></property>
+  <property><name>yarn.nodemanager.localizer.address</name><value>$H:$YARN_NM_LOCALIZER_PORT</value></property>
+  <property><name>yarn.nodemanager.webapp.address</name><value>$H:$YARN_NM_WEBAPP_PORT</value></property>
+  <property><name>yarn.nodemanager.local-dirs</name><value>$D/yarn/local</value></property>
+  <property><name>yarn.nodemanager.log-dirs</name><value>$D/yarn/logs</value></property>
+  <property><name>yarn.nodemanager.resource.memory-mb</name><value>$YARN_NM_MEMORY_MB</value></property>
+  <property><name>yarn.nodemanager.resource.cpu-vcores</name><value>$YARN_NM_VCORES</value></property>
+  <property><name>yarn.scheduler.minimum-allocation-mb</name><value>256</value></property>
+  <property><name>yarn.scheduler.maximum-allocation-mb</name><value>$YARN_NM_MEMORY_MB</value></property>
+  <property><name>yarn.nodemanager.pmem-check-enabled</name><value>false</value></property>
+  <property><name>yarn.nodemanager.vmem-check-enabled</name><value>false</value></property>
+  <!-- a nearly full disk would mark the only node unhealthy and nothing would run -->
+  <property><name>yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage</name><value>99.5</value></property>
+  <property><name>yarn.nodemanager.env-whitelist</name><value>JAVA_HOME,HADOOP_COMMON_HOME,HADOOP_HDFS_HOME,HADOOP_CONF_DIR,HADOOP_YARN_HOME,PATH,LANG,TZ</value></property>
+</configuration>
+XML
+}
+
+yarn_ready() {
+  curl -sf "http://$H:$YARN_RM_WEBAPP_PORT/ws/v1/cluster/metrics" | tr -d ' \n' | grep -q '"activeNodes":1,'
 }
 
 down() {
@@ -174,8 +256,8 @@ status() {
 }
 
 case "${1:-}" in
-  up) up ;;
+  up) up "${2:-}" ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: scripts/local-cluster.sh up|down|status   (settings: cluster-configs/cluster.env)" >&2; exit 2 ;;
+  *) echo "usage: scripts/local-cluster.sh up [--yarn] | down | status   (settings: cluster-configs/cluster.env)" >&2; exit 2 ;;
 esac

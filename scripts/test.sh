@@ -69,7 +69,7 @@ export KINDLING_SPARK_HOME
 KINDLING_SPARK_HOME=$(scripts/foreign-spark.sh "${XDG_CACHE_HOME:-$HOME/.cache}/kindling/spark-dist")
 say "cluster: $(cat "$KINDLING_SPARK_HOME/RELEASE")"
 grep -q "3.5.5" "$KINDLING_SPARK_HOME/RELEASE" && { say "the foreign Spark must not be the release Kindling compiles against"; exit 1; }
-say "cluster: HDFS + Spark standalone (2 executor JVMs); DL4J's legacy threshold master over Aeron from HDFS"
+say "cluster: HDFS + Spark standalone (2 executor JVMs) + YARN; DL4J's legacy threshold master over Aeron from HDFS"
 export KINDLING_CLUSTER_DIR="$tmp/cluster"
 KINDLING_ROOT=$root
 source "$root/cluster-configs/cluster.env"
@@ -77,7 +77,7 @@ master="spark://$KINDLING_CLUSTER_HOST:$SPARK_MASTER_PORT"
 hdfs="hdfs://$KINDLING_CLUSTER_HOST:$HDFS_NAMENODE_PORT"
 cluster_down() { scripts/local-cluster.sh down || true; }
 trap 'cluster_down; rm -rf "$tmp"' EXIT
-scripts/local-cluster.sh up
+scripts/local-cluster.sh up --yarn
 say "cluster: building the cluster jar (mvn -DskipTests -Pcluster-provided package)"
 mvn -q -B -Dstyle.color=never -DskipTests -Pcluster-provided package
 cluster_jar=$(ls spark-jobs/target/kindling-spark-jobs-*-cluster.jar | head -n 1)
@@ -174,6 +174,14 @@ say "cluster: driver loss: $(grep -o "resuming from checkpoint e[0-9]*-s[0-9]*" 
 rows=$(scripts/kindling infer --master="$master" --model-path="$hdfs/runs/shared/model.zip" --data="$hdfs/datasets/seed-sum" \
   --out="$hdfs/predictions/seed-sum" 2>"$tmp/cluster-infer.log" | tail -n 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["rows_out"])')
 [[ "$rows" == 200 ]] || { say "infer on the cluster wrote $rows rows, expected 200"; exit 1; }
+say "cluster: YARN: train --master=yarn (an ApplicationMaster and 2 executors in YARN containers), the run published to HDFS"
+yarn_run=$(scripts/kindling train --model=mlp --master=yarn --dist=shared --epochs=6 --timeout-minutes=5 \
+  --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/yarn" 2>"$tmp/yarn.log" | tail -n 1) || { tail -n 30 "$tmp/yarn.log" >&2; exit 1; }
+check_accuracy "$yarn_run" 0.9
+app=$(grep -o "application_[0-9]*_[0-9]*" "$tmp/yarn.log" | head -n 1)
+containers=$(find "$KINDLING_CLUSTER_DIR/yarn/logs/$app" -maxdepth 1 -name "container_*" 2>/dev/null | wc -l)
+say "cluster: YARN application $app ran in $containers containers"
+((containers >= 3)) || { say "expected the ApplicationMaster and 2 executors in YARN containers"; exit 1; }
 scripts/local-cluster.sh down
 left=$(pgrep -f "$KINDLING_CLUSTER_DIR" || true)
 [[ -z "$left" ]] || { say "processes left after down: $left"; exit 1; }
@@ -190,6 +198,6 @@ for f in glob.glob("*/target/surefire-reports/TEST-*.xml"):
         continue  # left by an earlier run of a class that has moved or gone
     r = ET.parse(f).getroot()
     tests += int(r.get("tests")); failed += int(r.get("failures")) + int(r.get("errors"))
-launcher_checks = 12
+launcher_checks = 14
 print("%d passed, %d failed" % (tests - failed + launcher_checks, failed))
 PY

@@ -15,8 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,28 +42,11 @@ class RunReportTest {
         return events;
     }
 
-    /** Pairs per chart id, from each chart's polylines. */
-    static java.util.Map<String, Integer> plotted(String html) {
-        java.util.Map<String, Integer> out = new java.util.LinkedHashMap<>();
-        Matcher svg = Pattern.compile("<svg class=\"chart[^\"]*\" id=\"([^\"]+)\" data-points=\"(\\d+)\".*?</svg>", Pattern.DOTALL).matcher(html);
-        while (svg.find()) {
-            Matcher line = Pattern.compile("\\spoints=\"([^\"]*)\"").matcher(svg.group());
-            int pairs = 0;
-            while (line.find()) {
-                pairs += line.group(1).isBlank() ? 0 : line.group(1).trim().split(" ").length;
-            }
-            int cells = svg.group().split("<rect class=\"cell\"", -1).length - 1;
-            out.put(svg.group(1), pairs + cells);
-            assertEquals(Integer.parseInt(svg.group(2)), pairs + cells, "chart " + svg.group(1) + " draws what it says");
-        }
-        return out;
-    }
-
     @Test
     void everyChartDrawsOnePointPerEventItComesFrom() throws Exception {
         RunReport.Run run = new RunReport.Run("mlp-1", events(), null, "model=mlp\ndist=shared\n", "{\"seed\":42}");
         String live = RunReport.single(run, true);
-        var charts = plotted(live);
+        var charts = ChartPoints.plotted(live);
         assertEquals(12, charts.get("loss-per-step"), "one point per optimizer step (the two replicas' records merged)");
         assertEquals(6, charts.get("loss-per-epoch"), "train and validation, three epochs each");
         assertEquals(3, charts.get("task-metric"));
@@ -84,7 +65,7 @@ class RunReportTest {
                 + "\"comm\":{\"encoding\":\"dense\",\"bytes_sent\":1000}}");
         String done = RunReport.single(new RunReport.Run("mlp-1", events(), metrics, null, null), false);
         assertFalse(done.contains("http-equiv=\"refresh\""));
-        assertEquals(4, plotted(done).get("confusion"), "one cell per (actual, predicted)");
+        assertEquals(4, ChartPoints.plotted(done).get("confusion"), "one cell per (actual, predicted)");
         assertTrue(done.contains("&lt;neg&gt;") && !done.contains("<neg>"), "class names are escaped");
         assertTrue(done.contains("<td>encoding</td><td>dense</td>"));
     }
@@ -96,7 +77,7 @@ class RunReportTest {
             slow.add(RunEvents.epoch(new EpochLoop.EpochRecord(epoch, 1.0, 0.9, 0.6 + 0.05 * epoch, 1e-3, 4.0), 256L * (epoch + 1), 8L * (epoch + 1)));
         }
         String html = RunReport.overlay(List.of(new RunReport.Run("fast", events(), null, null, null), new RunReport.Run("slow", slow, null, null, null)));
-        var charts = plotted(html);
+        var charts = ChartPoints.plotted(html);
         assertEquals(6, charts.get("val-loss"));
         assertEquals(12, charts.get("train-loss"), "the slow run has no step events");
         // target: the lower of the runs' best validation accuracy (0.70); fast reaches it after epoch 1 (2 s), slow after epoch 3 (12 s)

@@ -6,15 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.core.report.ChartPoints;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -96,7 +94,7 @@ class RunReportJobTest {
         assertEquals(0, both.exit(), both.err());
         String html = Files.readString(compared);
         assertTrue(html.contains("<td>local</td>") && html.contains("<td>shared</td>"), "a row per run");
-        assertEquals(6, plotted(html).get("val-loss"), "both runs' three epochs on one chart");
+        assertEquals(6, ChartPoints.plotted(html).get("val-loss"), "both runs' three epochs on one chart");
 
         Cli noOut = Cli.run("report", "--runs=" + local + "," + shared);
         assertEquals(2, noOut.exit());
@@ -114,7 +112,7 @@ class RunReportJobTest {
         Files.deleteIfExists(screenshot);
         Browser.Rendered r = Browser.render(page, screenshot, dir.resolve("chromium"));
         assertTrue(r.consoleLines().isEmpty(), "console messages: " + r.consoleLines());
-        Map<String, Integer> charts = plotted(r.dom());
+        Map<String, Integer> charts = ChartPoints.plotted(r.dom());
         List<JsonNode> steps = events(shared, "step");
         long iterations = steps.stream().map(e -> e.get("iteration").asDouble()).distinct().count();
         assertEquals((int) iterations, charts.get("loss-per-step"), "one point per optimizer step of the events");
@@ -125,20 +123,4 @@ class RunReportJobTest {
         assertTrue(Files.size(screenshot) > 10_000, "a screenshot of the rendered page: " + screenshot);
     }
 
-    /** Pairs drawn per chart id (polyline points, heatmap cells); each must equal the chart's data-points. */
-    static Map<String, Integer> plotted(String html) {
-        Map<String, Integer> out = new LinkedHashMap<>();
-        Matcher svg = Pattern.compile("<svg class=\"chart[^\"]*\" id=\"([^\"]+)\" data-points=\"(\\d+)\".*?</svg>", Pattern.DOTALL).matcher(html);
-        while (svg.find()) {
-            Matcher line = Pattern.compile("\\spoints=\"([^\"]*)\"").matcher(svg.group());
-            int pairs = 0;
-            while (line.find()) {
-                pairs += line.group(1).isBlank() ? 0 : line.group(1).trim().split(" ").length;
-            }
-            int cells = svg.group().split("<rect class=\"cell\"", -1).length - 1;
-            assertEquals(Integer.parseInt(svg.group(2)), pairs + cells, "chart " + svg.group(1) + " draws what it says");
-            out.put(svg.group(1), pairs + cells);
-        }
-        return out;
-    }
 }
