@@ -17,13 +17,13 @@ import java.util.List;
  * while the run trains, so a killed run keeps what it measured up to its last epoch. Two kinds:
  *
  * <pre>
- * {"event":"epoch","epoch":1,"train_loss":..,"val_loss":..,"val_accuracy":..,"lr":..,"seconds":..,"samples":..,"steps":..}
+ * {"event":"epoch","epoch":1,"train_loss":..,"val_loss":..,"val_accuracy":..,"lr":..,"seconds":..,"samples":..,"steps":..,"wall_time":..}
  * {"event":"step","epoch":1,"worker":"..","iteration":..,"samples":..,"step_ms":..,"forward_ms":..,"backward_ms":..,
  *  "update_ms":..,"loss_scale":..,"skipped":..,"loss":..}
  * </pre>
  *
  * Epochs count from 1; {@code samples} and {@code steps} of an epoch event are the run's totals at its
- * end; a step event is one replica's minibatch (its telemetry record), absent values null.
+ * end, {@code wall_time} when it was logged (Unix seconds); a step event is one replica's minibatch (its telemetry record), absent values null.
  */
 public final class RunEvents {
     public static final String FILE = "events.jsonl";
@@ -37,7 +37,7 @@ public final class RunEvents {
         number(e, "val_accuracy", r.valAccuracy());
         number(e, "lr", r.lr());
         number(e, "seconds", r.seconds());
-        return e.put("samples", samples).put("steps", steps);
+        return e.put("samples", samples).put("steps", steps).put("wall_time", System.currentTimeMillis() / 1000.0);
     }
 
     /** Step events of epoch {@code epoch} (1-based) from {@link StepTelemetry} records. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kindling.core.metrics.MetricsJson;
 import dev.kindling.core.report.RunEvents;
+import dev.kindling.core.report.TensorBoardFile;
 import dev.kindling.core.report.RunReport;
 import dev.kindling.core.train.EpochLoop;
 import dev.kindling.spark.allreduce.RankTime;
@@ -102,6 +103,7 @@ final class RunLog implements EpochLoop.Checkpointer {
             events.add(e);
         }
         RunEvents.write(storage, dir, events);
+        storage.replace(storage.child(dir, TensorBoardFile.PATH), TensorBoardFile.of(events));
         storage.replace(storage.child(dir, REPORT), page(null, true));
     }
 

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kindling.core.report.ChartPoints;
+import dev.kindling.core.report.TensorBoardFile;
+import dev.kindling.core.report.TensorBoardFileTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -65,6 +67,10 @@ class RunReportJobTest {
                 assertEquals(metrics.get("history").get(e).get("val_loss").asDouble(), epochs.get(e).get("val_loss").asDouble(), 0.0);
             }
             assertEquals(metrics.get("telemetry").get("steps").asInt(), events(run, "step").size(), run + ": every telemetry record is an event");
+            // TensorBoard's file beside them: the version record, 3 epochs x 4 scalars (train/val loss, val accuracy, lr), a loss per iteration
+            List<byte[]> tb = TensorBoardFileTest.records(Files.readAllBytes(run.resolve(TensorBoardFile.PATH)));
+            long iterations = events(run, "step").stream().map(e -> e.get("iteration").asLong()).distinct().count();
+            assertEquals(1 + 3 * 4 + iterations, tb.size(), run + ": TensorBoard records");
             String html = Files.readString(run.resolve("report.html"));
             assertFalse(html.contains("http-equiv=\"refresh\""), "a finished run's page does not reload");
             assertTrue(html.contains("Confusion matrix"), "the test split's confusion matrix");
