@@ -86,7 +86,7 @@ public final class RunEvents {
         storage.replace(storage.child(dir, FILE), b.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    static boolean isEpoch(JsonNode e) {
+    public static boolean isEpoch(JsonNode e) {
         return "epoch".equals(e.path("event").asText());
     }
 

@@ -29,7 +29,13 @@ public final class RunReport {
      * @param provenance its provenance.json text, or null
      */
     public record Run(String name, List<JsonNode> events, JsonNode metrics, String config, String provenance) {
-        List<JsonNode> epochs() {
+        /** A run's name on the page: the last segment of its directory's path. */
+        public static String nameOf(String runDir) {
+            String trimmed = runDir.replaceAll("/+$", "");
+            return trimmed.substring(trimmed.lastIndexOf('/') + 1);
+        }
+
+        public List<JsonNode> epochs() {
             return events.stream().filter(RunEvents::isEpoch).toList();
         }
 

@@ -46,7 +46,7 @@ public final class ReportJob {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("report", out);
         result.put("runs", runs.stream().map(RunReport.Run::name).toList());
-        result.put("epochs", runs.stream().map(r -> r.events().stream().filter(e -> "epoch".equals(e.path("event").asText())).count()).toList());
+        result.put("epochs", runs.stream().map(r -> r.epochs().size()).toList());
         return result;
     }
 
@@ -61,8 +61,7 @@ public final class ReportJob {
                 events.add(e);
             }
         }
-        String label = name.replaceAll("/+$", "");
-        return new RunReport.Run(label.substring(label.lastIndexOf('/') + 1), events, metrics, text(storage, storage.child(dir, "config.properties")),
+        return new RunReport.Run(RunReport.Run.nameOf(name), events, metrics, text(storage, storage.child(dir, "config.properties")),
                 text(storage, storage.child(dir, "provenance.json")));
     }
 

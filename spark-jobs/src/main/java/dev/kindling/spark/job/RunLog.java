@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kindling.core.metrics.MetricsJson;
 import dev.kindling.core.report.RunEvents;
-import dev.kindling.core.report.TensorBoardFile;
 import dev.kindling.core.report.RunReport;
+import dev.kindling.core.report.TensorBoardFile;
 import dev.kindling.core.train.EpochLoop;
 import dev.kindling.spark.allreduce.RankTime;
 import dev.kindling.spark.hdfs.HadoopStorage;
@@ -40,6 +40,8 @@ final class RunLog implements EpochLoop.Checkpointer {
     /** Every step telemetry record of this attempt, in the order the epochs drained them. */
     private final List<String> steps = new ArrayList<>();
     private int stepsLogged;
+    /** Epoch events in {@link #events}: kept from before a resume, then one per epoch ended. */
+    private int epochsLogged;
     private Supplier<List<RankTime>> ranks = List::of;
 
     private RunLog(HadoopStorage storage, String dir, String name, String config, String provenance, EpochLoop.Checkpointer checkpoints,
@@ -51,6 +53,7 @@ final class RunLog implements EpochLoop.Checkpointer {
         this.provenance = provenance;
         this.checkpoints = checkpoints;
         this.events = events;
+        this.epochsLogged = (int) events.stream().filter(RunEvents::isEpoch).count();
     }
 
     /** The log of a run about to train from {@code state}: a resumed run keeps the events of the epochs it had finished. */
@@ -62,8 +65,7 @@ final class RunLog implements EpochLoop.Checkpointer {
             }
         }
         String provenance = new String(MetricsJson.pretty(Provenance.of(p.manifest(), p.config().run().seed(), p.data())), StandardCharsets.UTF_8);
-        String name = p.out().replaceAll("/+$", "");
-        return new RunLog(storage, p.staging(), name.substring(name.lastIndexOf('/') + 1), p.config().properties(), provenance, checkpoints, kept);
+        return new RunLog(storage, p.staging(), RunReport.Run.nameOf(p.out()), p.config().properties(), provenance, checkpoints, kept);
     }
 
     /** provenance.json of the run (its creation time included), as published and shown on the page. */
@@ -84,7 +86,6 @@ final class RunLog implements EpochLoop.Checkpointer {
     @Override
     public void save(ComputationGraph net, EpochLoop.LoopState state) throws Exception {
         checkpoints.save(net, state);
-        long epochsLogged = events.stream().filter(e -> "epoch".equals(e.path("event").asText())).count();
         if (state.stepInEpoch == 0 && state.history.size() > epochsLogged) {
             epochEnded(state);
         }
@@ -96,6 +97,7 @@ final class RunLog implements EpochLoop.Checkpointer {
         events.addAll(RunEvents.steps(epoch, steps.subList(stepsLogged, steps.size())));
         stepsLogged = steps.size();
         events.add(RunEvents.epoch(record, state.samples, state.steps));
+        epochsLogged++;
         List<RankTime> last = ranks.get();
         if (!last.isEmpty()) {
             ObjectNode e = JSON.createObjectNode().put("event", "ranks").put("epoch", epoch);
