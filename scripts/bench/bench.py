@@ -4,11 +4,12 @@ bench/throughput.svg. Every comparison runs both sides in this one invocation, a
 repetitions; the table gives medians, spreads (min-max) and ratios. Nothing here is a stored result.
 
 Sections (--sections, default all):
-  peer    each rows.ROWS entry: Kindling's local training loop vs the seed's PyTorch loop, same model,
-          batch and threads; training steps/s after warm-up; ratio Kindling/PyTorch
+  peer    each rows.ROWS entry: Kindling's local training loop vs the seed's PyTorch loop on the project's
+          own PyTorch implementation of the seed's model (peer/), same model, batch and threads; training
+          steps/s after warm-up; ratio Kindling/PyTorch
   eff     fp32 matmul peak through ND4J and through torch on the same threads, and each peer row's
           achieved GFLOP/s (counted FLOPs x steps/s) as a fraction of its own side's peak; plus the
-          seed's own matmul_peak.py as written (2 threads)
+          seed's matmul-peak measurement (peer/matmul_peak.py, 2 threads)
   dist    rows with dist=True: `train` with --dist local, shared and averaging (local[2]) for equal
           epochs: samples/s, test accuracy, bytes sent vs dense fp32, driver and encode overhead/step
   decode  shard decoding: DL4J's DataSet.load vs Kindling's ShardDecoder on the same bytes (the
@@ -109,8 +110,7 @@ class Env:
         return self.run(cmd, {"OMP_NUM_THREADS": "1"}, what, timeout)
 
     def torch(self, mode, args, threads, what, timeout=900):
-        cmd = [PY, os.path.join(HERE, "torch_steps.py"), mode, *args, "--threads", str(threads),
-               "--seed-dir", self.a.seed_dir]
+        cmd = [PY, os.path.join(HERE, "torch_steps.py"), mode, *args, "--threads", str(threads)]
         return self.run(cmd, {}, what, timeout)
 
     def dataset(self, row):
@@ -196,13 +196,13 @@ def efficiency(env, a, results):
         peak["rows"] = rows
         out.append(peak)
     seed_peak = None
-    script = os.path.join(a.seed_dir, "matmul_peak.py")
-    if os.path.exists(script):
-        p = subprocess.run([PY, script], cwd=a.seed_dir, capture_output=True, text=True, timeout=600)
-        line = [l for l in p.stdout.splitlines() if l.startswith("RESULT ")]
-        if p.returncode == 0 and line:
-            seed_peak = dict(kv.split("=", 1) for kv in line[-1].split()[1:])
-            log(f"seed matmul_peak.py: {seed_peak.get('peak_gflops')} GFLOP/s on {seed_peak.get('threads')} threads")
+    p = subprocess.run([PY, "-m", "peer.matmul_peak"], cwd=HERE, capture_output=True, text=True, timeout=600)
+    line = [l for l in p.stdout.splitlines() if l.startswith("RESULT ")]
+    if p.returncode == 0 and line:
+        seed_peak = dict(kv.split("=", 1) for kv in line[-1].split()[1:])
+        log(f"peer/matmul_peak.py: {seed_peak.get('peak_gflops')} GFLOP/s on {seed_peak.get('threads')} threads")
+    else:  # the table goes without this reference line rather than losing the section's other measurements
+        log(f"peer/matmul_peak.py failed (exit {p.returncode}): {p.stderr[-2000:]}")
     results["efficiency"] = {"peaks": out, "seed_matmul_peak": seed_peak}
 
 
@@ -473,7 +473,8 @@ def table(results):
                          f"= {100 * r['pytorch_of_peak']:5.1f}% of torch peak")
         sp = results["efficiency"].get("seed_matmul_peak")
         if sp:
-            L.append(f"seed matmul_peak.py as written: {float(sp['peak_gflops']):.1f} GFLOP/s on {sp['threads']} threads ({sp.get('blas', '?')})")
+            L.append(f"the seed's matmul-peak measurement (peer/matmul_peak.py): {float(sp['peak_gflops']):.1f} GFLOP/s"
+                     f" on {sp['threads']} threads ({sp.get('blas', '?')})")
     if "dist" in results:
         L.append("")
         L.append("DISTRIBUTION  `train` for equal epochs on local[2] (local: one JVM, one thread)")
@@ -589,7 +590,6 @@ def main():
                     help="keep the sections an interrupted run saved in <out>/results.partial.json and run the rest")
     ap.add_argument("--work", default=os.path.join(ROOT, "runs", "bench"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench"))
-    ap.add_argument("--seed-dir", default=os.path.abspath(os.path.join(ROOT, "..", "shared", "seed", "pytorch")))
     a = ap.parse_args()
     a.rows = [r for r in a.rows.split(",") if r]
     sections = set(a.sections.split(","))
@@ -603,7 +603,6 @@ def main():
         a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 2000, 1000, 3, 3, "1024,2048,4096", 400
         a.step_scale = 2
         a.threads = [int(t) for t in (a.threads or "1,2").split(",")]
-    a.seed_dir = os.path.abspath(a.seed_dir)
     env = Env(a)
     t0 = time.time()
     results = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),

@@ -1,18 +1,19 @@
 """The benchmark's rows: one Row per architecture, the only place an architecture is added.
 
 A row names Kindling's side (the registry model, the prepare-data source and the train keys, exactly
-what `scripts/kindling train` would get) and PyTorch's side: a function that builds the seed's own
-model from ../shared/seed/pytorch/ at the same sizes, its training data as the seed's program feeds it
-(a DataLoader of the same batch size), its loss and optimizer. Both sides use the same thread count.
-The torch import happens inside the builders, so the orchestrator (bench.py) needs no torch.
+what `scripts/kindling train` would get) and PyTorch's side: a function that builds the project's own
+PyTorch implementation of the seed's model (peer/models.py) at the same sizes, its training data as the
+seed's program feeds it (a DataLoader of the same batch size), its loss and optimizer. Both sides use the
+same thread count. torch is imported inside the builders, so the orchestrator (bench.py) needs no torch.
 
-To add an architecture: write `torch_<name>(seed_dir)` returning `TorchSide(...)` below and append a
-`Row(...)` to ROWS. `dist=True` also runs it in the distribution rows.
+To add an architecture: write `torch_<name>()` returning `TorchSide(...)` below and append a `Row(...)`
+to ROWS. `dist=True` also runs it in the distribution rows.
 """
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional, Tuple
 
 FASHION_MEAN, FASHION_STD = 0.2860, 0.3530  # prepare-data's normalisation of Fashion-MNIST
+FASHION_TRAIN = 55000  # the size of prepare-data's training split (it holds 5,000 images out for validation)
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Row:
     model: str  # Kindling registry name (--model)
     dataset: str  # prepare-data --dataset
     train: Dict[str, str]  # train keys, as on the command line without the dashes
-    torch: Callable[[str], TorchSide]
+    torch: Callable[[], TorchSide]
     what: str  # one line for the table: sizes and batch
     prepare: Dict[str, str] = field(default_factory=dict)
     dist: bool = False  # also a distribution row (--dist local / shared / averaging)
@@ -43,28 +44,28 @@ class Row:
         return self.dataset + "".join(f"-{k}{v}" for k, v in sorted(self.prepare.items()))
 
 
-def _seed_module(seed_dir, name):
-    import importlib
-    import sys
-    if seed_dir not in sys.path:
-        sys.path.insert(0, seed_dir)
-    import common  # noqa: F401  (the seed's scripts import it first: BLAS thread settings)
-    return importlib.import_module(name)
-
-
 def _adamw(model, lr=1e-3, wd=1e-4):
     import torch
     return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=wd)
 
 
-def torch_mlp_seed(seed_dir):
+def _fashion_train():
+    """The normalised training images (N x 28 x 28 float) and labels Kindling's fashion-mnist rows train on."""
+    import torch
+    from peer.data import fashion_mnist_train
+    images, labels = fashion_mnist_train()
+    x = (torch.from_numpy(images[:FASHION_TRAIN].copy()).float() / 255.0 - FASHION_MEAN) / FASHION_STD
+    return x, torch.from_numpy(labels[:FASHION_TRAIN].copy())
+
+
+def torch_mlp_seed():
     """Seed section 2 as written: MLP(20, 128, 1), X ~ randn(2000, 20), y = sum(x) > 0, 1600 for
     training in batches of 64 (shuffled), BCEWithLogits, AdamW(1e-3, wd 1e-4), clip 1.0."""
     import torch
     from torch.utils.data import DataLoader, TensorDataset, random_split
-    seed = _seed_module(seed_dir, "mlp_torch")
+    from peer.models import MLP
     torch.manual_seed(42)
-    model = seed.MLP(20, 128, 1)
+    model = MLP(20, 128, 1)
     x = torch.randn(2000, 20)
     y = (x.sum(dim=1) > 0).float().unsqueeze(1)
     train, _, _ = random_split(TensorDataset(x, y), [1600, 200, 200])
@@ -72,48 +73,42 @@ def torch_mlp_seed(seed_dir):
                      _adamw(model), 1.0)
 
 
-def torch_mlp_fashion(seed_dir):
-    """The seed's MLP class on Fashion-MNIST as Kindling's mlp preset trains it: MLP(784, 256, 10),
+def torch_mlp_fashion():
+    """The seed's MLP on Fashion-MNIST as Kindling's mlp preset trains it: MLP(784, 256, 10),
     55,000 normalised training images in batches of 64 (shuffled), cross-entropy, AdamW, clip 1.0."""
     import torch
     from torch.utils.data import DataLoader, TensorDataset
-    seed = _seed_module(seed_dir, "mlp_torch")
-    import common
+    from peer.models import MLP
     torch.manual_seed(42)
-    model = seed.MLP(784, 256, 10)
-    xtr, ytr, _, _ = common.load_fashion_mnist()
-    x = (torch.from_numpy(xtr[:55000].reshape(55000, 784).copy()).float() / 255.0 - FASHION_MEAN) / FASHION_STD
-    y = torch.from_numpy(ytr[:55000].copy())
-    return TorchSide(model, DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True), torch.nn.CrossEntropyLoss(),
-                     _adamw(model), 1.0)
+    model = MLP(784, 256, 10)
+    x, y = _fashion_train()
+    return TorchSide(model, DataLoader(TensorDataset(x.reshape(len(x), 784), y), batch_size=64, shuffle=True),
+                     torch.nn.CrossEntropyLoss(), _adamw(model), 1.0)
 
 
-def torch_small_cnn(seed_dir):
-    """Seed section 3's SmallCNN(10, in_ch=1) on Fashion-MNIST as Kindling's small-cnn trains it: the
-    normalised training images in batches of 64 (shuffled), label-smoothed (0.1) cross-entropy,
+def torch_small_cnn():
+    """Seed section 3's SmallCNN(10 classes, 1 channel) on Fashion-MNIST as Kindling's small-cnn trains it:
+    the normalised training images in batches of 64 (shuffled), label-smoothed (0.1) cross-entropy,
     AdamW(1e-3, wd 5e-4), clip 1.0 (the seed's recipe without augmentation)."""
     import torch
     from torch.utils.data import DataLoader, TensorDataset
-    seed = _seed_module(seed_dir, "cnn")
-    import common
+    from peer.models import SmallCNN
     torch.manual_seed(42)
-    model = seed.SmallCNN(num_classes=10, in_ch=1)
-    xtr, ytr, _, _ = common.load_fashion_mnist()
-    x = (torch.from_numpy(xtr[:55000].copy()).float().unsqueeze(1) / 255.0 - FASHION_MEAN) / FASHION_STD
-    y = torch.from_numpy(ytr[:55000].copy())
-    return TorchSide(model, DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True),
+    model = SmallCNN(classes=10, channels=1)
+    x, y = _fashion_train()
+    return TorchSide(model, DataLoader(TensorDataset(x.unsqueeze(1), y), batch_size=64, shuffle=True),
                      torch.nn.CrossEntropyLoss(label_smoothing=0.1), _adamw(model, 1e-3, 5e-4), 1.0)
 
 
-def torch_lstm_classifier(seed_dir):
+def torch_lstm_classifier():
     """Seed section 4's LSTMClassifier(16, 128, 2 layers, 2 classes, dropout 0.3, bidirectional) on
     Kindling's seq-classify task (50 steps of 16 N(0,1) features, channel 0 shifted by +-0.5 with the
     class), 4,000 sequences in batches of 64 (shuffled), cross-entropy, AdamW(3e-3, wd 1e-4), clip 1.0."""
     import torch
     from torch.utils.data import DataLoader, TensorDataset
-    seed = _seed_module(seed_dir, "rnn")
+    from peer.models import LSTMClassifier
     torch.manual_seed(42)
-    model = seed.LSTMClassifier(16, 128, 2, 2, dropout=0.3, bidirectional=True)
+    model = LSTMClassifier(16, 128, 2, 2, dropout=0.3, bidirectional=True)
     y = torch.randint(0, 2, (4000,))
     x = torch.randn(4000, 50, 16)
     x[:, :, 0] += (y.float() - 0.5).unsqueeze(1)
@@ -121,33 +116,23 @@ def torch_lstm_classifier(seed_dir):
                      _adamw(model, 3e-3, 1e-4), 1.0)
 
 
-def torch_gpt(seed_dir):
-    """Seed section 5's GPT at the seed's size (d_model 256, 8 heads, 6 layers, d_ff 1024, positions
+def torch_gpt():
+    """Seed section 5's GPT at the seed's size (width 256, 8 heads, 6 layers, ff width 1024, positions
     512, dropout 0.1, tied head) on the character-level KJV, batches of 16 random 128-character windows
     (the seed's get_batch), cross-entropy over every position, AdamW(3e-4, betas 0.9/0.95, wd 0.1), clip 1.0."""
     import torch
-    seed = _seed_module(seed_dir, "gpt")
-    import common
-    text = common.load_kjv_text()
-    chars = sorted(set(text))
-    stoi = {c: i for i, c in enumerate(chars)}
-    data = torch.tensor([stoi[c] for c in text], dtype=torch.long)
+    from peer.data import RandomWindows, char_ids, kjv_text
+    from peer.models import GPT
+    ids, vocab = char_ids(kjv_text())
     torch.manual_seed(42)
-    model = seed.GPT(vocab_size=len(chars), d_model=256, n_heads=8, n_layers=6, d_ff=1024, max_seq_len=512, dropout=0.1)
-    gen = torch.Generator().manual_seed(42)
+    model = GPT(vocab, width=256, heads=8, layers=6, ff_width=1024, context=512, dropout=0.1)
+    windows = RandomWindows(ids, batch=16, length=128, generator=torch.Generator().manual_seed(42))
 
-    class Windows:
-        def __iter__(self):
-            while True:
-                ix = torch.randint(len(data) - 129, (16,), generator=gen)
-                yield (torch.stack([data[i:i + 128] for i in ix]), torch.stack([data[i + 1:i + 129] for i in ix]))
-
-    def criterion(output, targets):  # the seed's GPT returns (logits, loss); the loss is computed here
-        logits = output[0]
+    def criterion(logits, targets):  # every position predicts its next character
         return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
 
     opt = torch.optim.AdamW(model.parameters(), lr=3e-4, betas=(0.9, 0.95), weight_decay=0.1)
-    return TorchSide(model, Windows(), criterion, opt, 1.0)
+    return TorchSide(model, windows, criterion, opt, 1.0)
 
 
 _SEED2 = {"lr": "1e-3", "weight-decay": "1e-4", "t-max": "50", "clip-norm": "1.0", "dropout": "0.3"}

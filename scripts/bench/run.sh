@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Kindling's benchmark: scripts/bench/run.sh [--quick] [more options: --help]
-# Kindling side by side with the seed's PyTorch programs (same model, batch and threads), with its own
+# Kindling side by side with PyTorch running the seed's architectures and training loops (the project's own
+# implementations in scripts/bench/peer/; same model, batch and threads), with its own
 # distribution modes, and against the machine's matmul peak; prints one table and writes
 # bench/results.json and bench/throughput.svg. --quick finishes in under 15 minutes on 2 cores.
-# Installs Debian's python3-torch and python3-torchvision (apt; the seed's cnn.py imports torchvision) when missing; builds the job jar when it is stale.
+# Installs Debian's python3-torch (apt) when missing; builds the job jar when it is stale.
 # Speed claims live here and in BENCHMARKS.md, never in tests: the machines are shared and noisy.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -16,10 +17,10 @@ apt_install() { # <apt-get install arguments...>: installs, refreshing the packa
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >&2 ||
     { $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >&2; }
 }
-if ! "$py" -c 'import torch, torchvision, numpy' 2>/dev/null; then
-  echo "bench: installing Debian's python3-torch (apt-get install python3-torch python3-torchvision python3-numpy libopenblas0-pthread)..." >&2
+if ! "$py" -c 'import torch, numpy' 2>/dev/null; then
+  echo "bench: installing Debian's python3-torch (apt-get install python3-torch python3-numpy libopenblas0-pthread)..." >&2
   # libopenblas0-pthread: without it libtorch falls back to the reference BLAS (~15x slower matmul)
-  apt_install --no-install-recommends python3-torch python3-torchvision python3-numpy libopenblas0-pthread
+  apt_install --no-install-recommends python3-torch python3-numpy libopenblas0-pthread
 fi
 [[ -d /usr/share/datasets/fashion-mnist ]] || apt_install dataset-fashion-mnist
 command -v bible >/dev/null || apt_install bible-kjv bible-kjv-text  # the gpt rows' corpus, for both sides

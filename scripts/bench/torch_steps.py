@@ -1,21 +1,20 @@
 """PyTorch's side of scripts/bench/run.sh (run with Debian's /usr/bin/python3 and python3-torch).
 
-  torch_steps.py steps ROW --threads T --warmup W --steps S [--seed-dir DIR]
+  torch_steps.py steps ROW --threads T --warmup W --steps S
       the seed's training loop (zero_grad, forward, loss, backward, clip_grad_norm_, step, loss.item())
-      on the row's model and DataLoader: W warm-up steps, then S timed steps
+      on the row's model and DataLoader (rows.py, built from peer/): W warm-up steps, then S timed steps
   torch_steps.py matmul --threads T --sizes 1024,2048 --reps R
-      fp32 torch.mm GFLOP/s (median of R repetitions per size), as the seed's matmul_peak.py measures
+      fp32 torch.mm GFLOP/s (median of R repetitions per size), as peer/matmul_peak.py measures, on T threads
 
 Prints one JSON line on stdout.
 """
 import argparse
 import json
-import os
 import statistics
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+# rows and the peer package come from this script's directory, which Python puts first on sys.path
+from peer.threads import pin_threads  # imports no torch: the threads are pinned before torch loads
 
 
 def main():
@@ -27,13 +26,9 @@ def main():
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--sizes", default="1024,2048")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--seed-dir", default=os.path.join(HERE, "..", "..", "..", "shared", "seed", "pytorch"))
     a = ap.parse_args()
-    # before torch (and its BLAS) loads, as the seed's common.py does
-    os.environ["OMP_NUM_THREADS"] = str(a.threads)
-    os.environ["OPENBLAS_NUM_THREADS"] = str(a.threads)
+    pin_threads(a.threads)
     import torch
-    torch.set_num_threads(a.threads)
     out = {"mode": a.mode, "threads": torch.get_num_threads(), "torch": torch.__version__}
     if a.mode == "steps":
         out.update(steps(a))
@@ -44,10 +39,9 @@ def main():
 
 def steps(a):
     import torch
-    sys.path.insert(0, HERE)
     import rows
     row = rows.by_name(a.row)
-    side = row.torch(os.path.abspath(a.seed_dir))
+    side = row.torch()
     model, crit, opt = side.model, side.criterion, side.optimizer
     model.train()
 
