@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A real local cluster on one host, from Maven jars only: HDFS (a NameNode and a DataNode process) and
 # Spark standalone (a Master and SPARK_WORKERS Workers, whose executors are JVMs of their own).
-#   scripts/local-cluster.sh up [--yarn] | down | status
+#   scripts/local-cluster.sh up [--yarn] | down | status | put <local file or dir>... <hdfs dir>
 # --yarn adds a YARN ResourceManager and NodeManager (Hadoop's daemons from the same Maven jars as HDFS).
 # `up` writes the cluster's client settings to $KINDLING_CLUSTER_DIR/hadoop-conf (HADOOP_CONF_DIR for
 # `--master=yarn` and any Hadoop client).
@@ -245,6 +245,18 @@ down() {
   [[ $any == yes ]] && say "down" || say "not running"
 }
 
+put() { # <local file or dir>... <hdfs dir>: copies onto the cluster's HDFS with Hadoop's own shell (FsShell -put)
+  (($# >= 2)) || die "usage: scripts/local-cluster.sh put <local file or dir>... <hdfs dir>"
+  hdfs_ready || die "HDFS is not running; run scripts/local-cluster.sh up"
+  local dest=${*: -1} mini
+  mini=$(cat "$KINDLING_ROOT/spark-jobs/target/hdfs.classpath")
+  java -Xmx256m -Dlog4j2.configurationFile="$KINDLING_ROOT/cluster-configs/spark/log4j2.properties" -cp "$D/hadoop-conf:$mini:$(jar)" \
+    org.apache.hadoop.fs.FsShell -fs "hdfs://$H:$HDFS_NAMENODE_PORT" -mkdir -p "$dest" >&2 &&
+  java -Xmx256m -Dlog4j2.configurationFile="$KINDLING_ROOT/cluster-configs/spark/log4j2.properties" -cp "$D/hadoop-conf:$mini:$(jar)" \
+    org.apache.hadoop.fs.FsShell -fs "hdfs://$H:$HDFS_NAMENODE_PORT" -put -f "${@:1:$#-1}" "$dest" >&2 ||
+    die "put into hdfs://$H:$HDFS_NAMENODE_PORT$dest failed"
+}
+
 status() {
   local rc=0
   for name in namenode datanode master $(for ((i = 1; i <= SPARK_WORKERS; i++)); do echo "worker-$i"; done); do
@@ -259,5 +271,6 @@ case "${1:-}" in
   up) up "${2:-}" ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: scripts/local-cluster.sh up [--yarn] | down | status   (settings: cluster-configs/cluster.env)" >&2; exit 2 ;;
+  put) shift; put "$@" ;;
+  *) echo "usage: scripts/local-cluster.sh up [--yarn] | down | status | put <local>... <hdfs dir>   (settings: cluster-configs/cluster.env)" >&2; exit 2 ;;
 esac

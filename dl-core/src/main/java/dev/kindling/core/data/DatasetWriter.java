@@ -7,7 +7,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -62,9 +61,9 @@ public final class DatasetWriter {
             throw new ConfigException("batch-size=" + batchSize + ": must be >= 1");
         }
         RunDirectory.checkAbsent(storage, out);
-        String tmp = out + ".tmp-" + Long.toHexString(System.nanoTime());
+        String tmp = temporarySibling(out);
         try {
-            MessageDigest digest = sha256();
+            MessageDigest digest = ShardFile.newDigest();
             Map<String, Manifest.Split> splits = new LinkedHashMap<>();
             for (Map.Entry<String, Rows> e : src.splits().entrySet()) {
                 splits.put(e.getKey(), writeSplit(storage, tmp, e.getKey(), e.getValue(), src, batchSize, digest));
@@ -72,10 +71,7 @@ public final class DatasetWriter {
             Manifest m = new Manifest(Manifest.FORMAT_VERSION, src.name(), src.source(), src.task(), src.featureShape(),
                     src.labelShape(), src.numClasses(), src.binary(), batchSize, splits, HexFormat.of().formatHex(digest.digest()),
                     seed, src.classNames(), src.masked(), src.attributes());
-            try (OutputStream os = storage.create(storage.child(tmp, Manifest.FILE))) {
-                os.write(m.toJson());
-            }
-            storage.rename(tmp, out);
+            publish(storage, tmp, out, m);
             LOG.info("prepare-data: wrote {} to {} ({} shards of {}; fingerprint {})", src.name(), out,
                     splits, batchSize, m.fingerprint().substring(0, 12));
             return m;
@@ -83,6 +79,19 @@ public final class DatasetWriter {
             storage.delete(tmp);
             throw e;
         }
+    }
+
+    /** Writes the manifest into the complete dataset at {@code tmp} and renames it to {@code out}: readers see all or nothing. */
+    public static void publish(Storage storage, String tmp, String out, Manifest m) throws IOException {
+        try (OutputStream os = storage.create(storage.child(tmp, Manifest.FILE))) {
+            os.write(m.toJson());
+        }
+        storage.rename(tmp, out);
+    }
+
+    /** A sibling of {@code out} to write a dataset under before {@link #publish}. */
+    public static String temporarySibling(String out) {
+        return out + ".tmp-" + Long.toHexString(System.nanoTime());
     }
 
     private static Manifest.Split writeSplit(Storage storage, String dir, String split, Rows ex, Source src,
@@ -133,14 +142,6 @@ public final class DatasetWriter {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ds.save(bytes);
         return bytes.toByteArray();
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private DatasetWriter() {}

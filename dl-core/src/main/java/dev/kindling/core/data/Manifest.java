@@ -27,7 +27,8 @@ import java.util.Map;
  * @param binary         labels are one column of 0/1 (sigmoid head) rather than one-hot
  * @param batchSize      examples per shard (the last shard of a split may hold fewer)
  * @param splits         per split: examples and shard count
- * @param fingerprint    SHA-256 over every shard's bytes, in split then shard order
+ * @param fingerprint    SHA-256 over every shard's bytes, in split then shard order (datasets written on Spark
+ *                       executors: over every shard's SHA-256, {@link ShardFile#fingerprint})
  * @param seed           the seed the data was generated or shuffled with
  * @param classNames     a name per class
  * @param masked         shards carry feature and label masks {@code [b, T]} (variable-length sequences)

@@ -5,6 +5,7 @@ import dev.kindling.core.data.DatasetWriter;
 import dev.kindling.core.data.Rows;
 import dev.kindling.core.data.Task;
 import dev.kindling.core.io.InputException;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,7 @@ import java.util.Random;
  * windows of {@code T + 1} tokens: features the first T, labels the last T (next-token targets).
  * Train windows do not overlap and are shuffled with the seed; val and test hold at most
  * {@code holdout} windows evenly spaced over their part (the seed evaluates 16 fixed batches of 16
- * this way).
+ * this way). A corpus prepared on Spark executors is cut the same way per partition ({@link Cut}).
  *
  * <pre>
  * array      shape     seed (PyTorch)
@@ -24,8 +25,8 @@ import java.util.Random;
  * labels     [n, T]    y = data[i+1 : i+T+1]
  * </pre>
  * Manifest attributes: {@code tokenizer} (serialized, so models decode exactly), {@code seq_len},
- * {@code unigram_val_loss} (nats per token of the train split's unigram distribution on val, add-one
- * smoothed: the baseline a model must beat) and {@code uniform_loss} (ln V).
+ * {@code tokens}, {@code unigram_val_loss} (nats per token of the train part's unigram distribution on
+ * the val part, add-one smoothed: the baseline a model must beat) and {@code uniform_loss} (ln V).
  */
 public final class TokenWindows {
     public static final String TOKENIZER = "tokenizer";
@@ -42,36 +43,76 @@ public final class TokenWindows {
         }
         int[] ids = tok.encode(text);
         int n = ids.length;
-        int trainEnd = (int) (0.9 * n);
-        int valEnd = (int) (0.95 * n);
-        if (valEnd - trainEnd < seqLen + 1 || n - valEnd < seqLen + 1) {
+        if (!Cut.fits(n, seqLen)) {
             throw new InputException("corpus " + name + ": " + n + " tokens leave fewer than seq-len+1=" + (seqLen + 1)
                     + " tokens in the 5% val and test parts; use a longer text or a smaller --seq-len");
         }
-        int trainCount = (trainEnd - 1) / seqLen;
-        int[] trainStarts = new int[trainCount];
-        for (int i = 0; i < trainCount; i++) {
-            trainStarts[i] = i * seqLen;
-        }
-        Random r = new Random(seed);
-        for (int i = trainCount - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = trainStarts[i];
-            trainStarts[i] = trainStarts[j];
-            trainStarts[j] = t;
-        }
+        Cut cut = Cut.of(n, seqLen, holdout, seed);
         Map<String, Rows> splits = new LinkedHashMap<>();
-        splits.put("train", rows(ids, trainStarts, seqLen));
-        splits.put("val", rows(ids, spaced(trainEnd, valEnd, seqLen, holdout), seqLen));
-        splits.put("test", rows(ids, spaced(valEnd, n, seqLen, holdout), seqLen));
+        splits.put("train", rows(ids, cut.train(), seqLen));
+        splits.put("val", rows(ids, cut.val(), seqLen));
+        splits.put("test", rows(ids, cut.test(), seqLen));
+        long[] trainCounts = counts(ids, 0, cut.trainEnd(), tok.vocabSize());
+        long[] valCounts = counts(ids, cut.trainEnd(), cut.valEnd(), tok.vocabSize());
+        return new DatasetWriter.Source(name, source, Task.LANGUAGE_MODEL, new int[] {seqLen}, new int[] {seqLen}, tok.vocabSize(),
+                false, List.of(), false, attributes(tok, seqLen, n, trainCounts, valCounts), splits);
+    }
+
+    /** The manifest attributes of a language-model dataset (see the class comment). */
+    public static Map<String, String> attributes(Tokenizer tok, int seqLen, long tokens, long[] trainCounts, long[] valCounts) {
         Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put(TOKENIZER, tok.serialize());
         attributes.put("seq_len", Integer.toString(seqLen));
-        attributes.put("tokens", Integer.toString(n));
-        attributes.put("unigram_val_loss", Double.toString(unigramLoss(ids, trainEnd, valEnd, tok.vocabSize())));
+        attributes.put("tokens", Long.toString(tokens));
+        attributes.put("unigram_val_loss", Double.toString(unigramLoss(trainCounts, valCounts)));
         attributes.put("uniform_loss", Double.toString(Math.log(tok.vocabSize())));
-        return new DatasetWriter.Source(name, source, Task.LANGUAGE_MODEL, new int[] {seqLen}, new int[] {seqLen}, tok.vocabSize(),
-                false, List.of(), false, attributes, splits);
+        return attributes;
+    }
+
+    /**
+     * Where a token stream of {@code n} tokens is cut: contiguous 90 / 5 / 5 parts, train window starts
+     * (non-overlapping, shuffled with the seed), val and test starts (at most {@code holdout}, evenly spaced).
+     */
+    public record Cut(int[] train, int[] val, int[] test, int trainEnd, int valEnd) {
+        /** Whether the 5% val and test parts of {@code n} tokens hold a window of {@code seqLen + 1} tokens each. */
+        public static boolean fits(int n, int seqLen) {
+            int trainEnd = (int) (0.9 * n);
+            int valEnd = (int) (0.95 * n);
+            return valEnd - trainEnd >= seqLen + 1 && n - valEnd >= seqLen + 1;
+        }
+
+        /** The cut of a stream that {@link #fits}. */
+        public static Cut of(int n, int seqLen, int holdout, long seed) {
+            if (seqLen < 1 || holdout < 1 || !fits(n, seqLen)) {
+                throw new IllegalArgumentException("n=" + n + ", seq-len=" + seqLen + ", holdout=" + holdout + ": no room for val and test");
+            }
+            int trainEnd = (int) (0.9 * n);
+            int valEnd = (int) (0.95 * n);
+            return new Cut(shuffledStarts(trainEnd, seqLen, seed), spaced(trainEnd, valEnd, seqLen, holdout), spaced(valEnd, n, seqLen, holdout),
+                    trainEnd, valEnd);
+        }
+
+        /** A stream too short to spare val and test windows: every window is a train window. */
+        public static Cut trainOnly(int n, int seqLen, long seed) {
+            return new Cut(shuffledStarts(n, seqLen, seed), new int[0], new int[0], n, n);
+        }
+
+        /** Non-overlapping starts of windows of {@code seqLen + 1} tokens (neighbours share one) inside [0, end), shuffled. */
+        private static int[] shuffledStarts(int end, int seqLen, long seed) {
+            int count = Math.max(0, (end - 1) / seqLen);
+            int[] starts = new int[count];
+            for (int i = 0; i < count; i++) {
+                starts[i] = i * seqLen;
+            }
+            Random r = new Random(seed);
+            for (int i = count - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1);
+                int t = starts[i];
+                starts[i] = starts[j];
+                starts[j] = t;
+            }
+            return starts;
+        }
     }
 
     /** Up to {@code k} window starts evenly spaced so that every window lies in [lo, hi). */
@@ -85,7 +126,8 @@ public final class TokenWindows {
         return s;
     }
 
-    private static ArrayRows rows(int[] ids, int[] starts, int seqLen) {
+    /** The windows at {@code starts}: features ids[s, s+T), labels ids[s+1, s+T+1). */
+    public static ArrayRows rows(int[] ids, int[] starts, int seqLen) {
         float[] f = new float[starts.length * seqLen];
         float[] l = new float[starts.length * seqLen];
         for (int w = 0; w < starts.length; w++) {
@@ -97,18 +139,27 @@ public final class TokenWindows {
         return new ArrayRows(new int[] {seqLen}, f, new int[] {seqLen}, l);
     }
 
-    /** Cross-entropy (nats per token) on ids[trainEnd, valEnd) of the add-one-smoothed unigram distribution of ids[0, trainEnd). */
-    static double unigramLoss(int[] ids, int trainEnd, int valEnd, int vocab) {
+    /** How often each id occurs in ids[from, to). */
+    public static long[] counts(int[] ids, int from, int to, int vocab) {
         long[] counts = new long[vocab];
-        for (int i = 0; i < trainEnd; i++) {
+        for (int i = from; i < to; i++) {
             counts[ids[i]]++;
         }
-        double total = trainEnd + vocab;
+        return counts;
+    }
+
+    /** Cross-entropy (nats per token) on the val tokens of the add-one-smoothed unigram distribution of the train tokens. */
+    static double unigramLoss(long[] trainCounts, long[] valCounts) {
+        double total = Arrays.stream(trainCounts).sum() + trainCounts.length;
+        long val = 0;
         double sum = 0;
-        for (int i = trainEnd; i < valEnd; i++) {
-            sum -= Math.log((counts[ids[i]] + 1) / total);
+        for (int v = 0; v < valCounts.length; v++) {
+            if (valCounts[v] > 0) {
+                sum -= valCounts[v] * Math.log((trainCounts[v] + 1) / total);
+                val += valCounts[v];
+            }
         }
-        return sum / (valEnd - trainEnd);
+        return sum / val;
     }
 
     private TokenWindows() {}

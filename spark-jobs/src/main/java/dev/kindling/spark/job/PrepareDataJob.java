@@ -20,15 +20,16 @@ import dev.kindling.core.text.TopicSentences;
 import dev.kindling.spark.config.PrepareConfig;
 import dev.kindling.spark.config.TokenizerKind;
 import dev.kindling.spark.hdfs.HadoopStorage;
-import java.nio.charset.StandardCharsets;
+import dev.kindling.spark.prepare.TextCorpusJob;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * {@code kindling prepare-data --dataset=<source> --out=<uri>}: reads or generates a source and
- * writes it as minibatch shards plus manifest.json to any Hadoop URI. The sources so far are small
- * enough to read on the driver in one pass; the write goes straight to the target file system.
+ * writes it as minibatch shards plus manifest.json to any Hadoop URI. {@code text} runs on Spark's
+ * executors ({@link TextCorpusJob}); the other sources are small enough to read on the driver in one
+ * pass, and their write goes straight to the target file system.
  */
 public final class PrepareDataJob {
 
@@ -52,13 +53,13 @@ public final class PrepareDataJob {
             case TOPICS -> TopicSentences.source(c.seqLen(), seed);
             case KJV -> corpus(c, "kjv", String.join(" ", Kjv.COMMAND), Kjv.read(), seed);
             case TEXT -> {
-                String path = storage.qualify(required(c.sourcePath(), "dataset=text: needs --source-path=<URI of a UTF-8 text file>"));
-                if (!storage.exists(path)) {
-                    throw new ConfigException("source-path=" + path + ": no such file; pass the URI of a UTF-8 text file");
-                }
-                yield corpus(c, "text", path, new String(storage.readAll(path), StandardCharsets.UTF_8), seed);
+                required(c.sourcePath(), "dataset=text: needs --source-path=<UTF-8 text: a file, a directory or a glob, any Hadoop URI>");
+                yield null;
             }
         };
+        if (src == null) { // read, tokenized and written on the executors
+            return TextCorpusJob.run(c, storage, out);
+        }
         return DatasetWriter.write(storage, out, src.limit(c.limit()), c.batchSize(), seed);
     }
 

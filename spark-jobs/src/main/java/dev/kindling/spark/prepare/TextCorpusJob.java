@@ -1,0 +1,234 @@
+package dev.kindling.spark.prepare;
+
+import dev.kindling.core.data.ArrayRows;
+import dev.kindling.core.data.DatasetWriter;
+import dev.kindling.core.data.Manifest;
+import dev.kindling.core.data.ShardFile;
+import dev.kindling.core.data.Task;
+import dev.kindling.core.io.InputException;
+import dev.kindling.core.text.BytePairTokenizer;
+import dev.kindling.core.text.CharTokenizer;
+import dev.kindling.core.text.TokenWindows;
+import dev.kindling.core.text.Tokenizer;
+import dev.kindling.spark.config.PrepareConfig;
+import dev.kindling.spark.config.TokenizerKind;
+import dev.kindling.spark.hdfs.HadoopStorage;
+import dev.kindling.spark.job.SparkJobs;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeSet;
+import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code prepare-data --dataset=text} as a Spark job: the driver expands {@code --source-path}, trains
+ * the tokenizer (char: the union of every partition's characters; bpe: on a seeded sample of about
+ * {@code --tokenizer-sample-bytes}), and numbers the shards; each executor tokenizes its input split
+ * and writes its whole train minibatches ({@link CorpusPart}). Back on the driver: the train windows
+ * left over by every partition (fewer than a batch each) are shuffled into the last train shards, the
+ * first {@code --holdout-windows} val and test windows become those splits, and the manifest is
+ * written; the dataset is published by one rename, as every prepare-data source is.
+ */
+public final class TextCorpusJob {
+    private static final Logger LOG = LoggerFactory.getLogger(TextCorpusJob.class);
+    static final long MB = 1L << 20;
+
+    public static Manifest run(PrepareConfig c, HadoopStorage storage, String out) throws IOException {
+        TextFiles source = TextFiles.find(storage.qualify(c.sourcePath()));
+        try (JavaSparkContext sc = SparkJobs.context(c.master(), "prepare-data")) {
+            JavaRDD<String> lines = source.lines(sc, c.splitMb() * MB);
+            int partitions = lines.getNumPartitions();
+            LOG.info("prepare-data: {} file(s), {} MB, in {} partitions of about {} MB", source.files().size(), source.bytes() / MB,
+                    partitions, c.splitMb());
+            long t0 = System.nanoTime();
+            Tokenizer tok = onExecutors(() -> tokenizer(c, source, lines));
+            LOG.info("prepare-data: {} tokenizer of {} ids in {}", tok.kind(), tok.vocabSize(), seconds(t0));
+            String tmp = DatasetWriter.temporarySibling(out);
+            try {
+                int perPartition = (c.holdoutWindows() + partitions - 1) / partitions;
+                CorpusPart part = new CorpusPart(storage, tmp, tok.serialize(), c.seqLen(), perPartition, c.batchSize(), c.seed());
+                sc.setJobDescription("prepare-data: tokenize and write shards");
+                List<CorpusPart.Result> parts = new ArrayList<>(onExecutors(() -> lines.mapPartitionsWithIndex(part, false).collect()));
+                parts.sort(Comparator.comparingInt(r -> r.partition));
+                LOG.info("prepare-data: executors wrote {} train shards in {}", parts.stream().mapToInt(r -> r.shardExamples.length).sum(),
+                        seconds(t0));
+                Manifest m = assemble(c, storage, tmp, source, tok, parts);
+                DatasetWriter.publish(storage, tmp, out, m);
+                LOG.info("prepare-data: wrote {} to {} ({} tokens; {}; fingerprint {}) in {}", source.uri(), out, m.attribute("tokens"),
+                        m.splits().keySet(), m.fingerprint().substring(0, 12), seconds(t0));
+                return m;
+            } catch (IOException | RuntimeException e) {
+                storage.delete(tmp);
+                throw e;
+            }
+        }
+    }
+
+    private static String seconds(long since) {
+        return String.format("%.1f s", (System.nanoTime() - since) / 1e9);
+    }
+
+    /** char: every character of the corpus (a pass over it); bpe: merges learned from a seeded sample of lines. */
+    static Tokenizer tokenizer(PrepareConfig c, TextFiles source, JavaRDD<String> lines) {
+        JavaSparkContext.fromSparkContext(lines.context()).setJobDescription("prepare-data: " + c.tokenizer().name().toLowerCase() + " tokenizer");
+        if (c.tokenizer() == TokenizerKind.CHAR) {
+            TreeSet<Integer> alphabet = new TreeSet<>(lines.mapPartitions(TextCorpusJob::distinctCodePoints).distinct().collect());
+            alphabet.add((int) '\n');
+            StringBuilder sb = new StringBuilder();
+            alphabet.forEach(sb::appendCodePoint);
+            return CharTokenizer.train(sb.toString());
+        }
+        double fraction = Math.min(1.0, (double) c.tokenizerSampleBytes() / source.bytes());
+        JavaRDD<String> sample = fraction >= 1.0 ? lines : lines.sample(false, fraction, c.seed());
+        String text = String.join("\n", sample.collect()) + "\n";
+        LOG.info("prepare-data: bpe tokenizer trained on {} of {} MB", String.format("%.1f MB", text.length() / (double) MB), source.bytes() / MB);
+        return BytePairTokenizer.train(text, c.vocabSize());
+    }
+
+    private static Iterator<Integer> distinctCodePoints(Iterator<String> lines) {
+        TreeSet<Integer> seen = new TreeSet<>();
+        while (lines.hasNext()) {
+            lines.next().codePoints().forEach(seen::add);
+        }
+        return seen.iterator();
+    }
+
+    /**
+     * The splits from the partitions' results: their train shards renamed into one numbering, then
+     * the leftover windows shuffled into more; val and test from the first windows of each.
+     */
+    static Manifest assemble(PrepareConfig c, HadoopStorage storage, String tmp, TextFiles source, Tokenizer tok,
+                             List<CorpusPart.Result> parts) throws IOException {
+        int limit = c.limit() > 0 ? c.limit() : Integer.MAX_VALUE;
+        int window = c.seqLen() + 1;
+        List<ShardFile> train = new ArrayList<>();
+        long trainExamples = 0;
+        List<int[]> leftovers = new ArrayList<>();
+        for (CorpusPart.Result r : parts) {
+            List<ShardFile> shards = r.shards();
+            for (int k = 0; k < shards.size(); k++) {
+                String written = CorpusPart.shardPath(storage, tmp, r.partition, k);
+                if (trainExamples + shards.get(k).examples() <= limit) {
+                    storage.rename(written, storage.child(tmp, Manifest.shardName("train", train.size())));
+                    train.add(shards.get(k));
+                    trainExamples += shards.get(k).examples();
+                } else {
+                    storage.delete(written);
+                }
+            }
+            leftovers.add(r.restTrain);
+        }
+        int[] rest = flatten(leftovers);
+        int[] restWindows = shuffled(rest.length / window, c.seed());
+        int keep = (int) Math.min(restWindows.length, limit - trainExamples);
+        train.addAll(writeWindows(storage, tmp, "train", train.size(), rest, Arrays.copyOf(restWindows, keep), c));
+        trainExamples += keep;
+        Map<String, Manifest.Split> splits = new LinkedHashMap<>();
+        List<ShardFile> all = new ArrayList<>(train);
+        splits.put("train", split(trainExamples, train));
+        for (String holdout : List.of("val", "test")) {
+            int[] windows = flatten(parts.stream().map(r -> holdout.equals("val") ? r.val : r.test).toList());
+            int n = Math.min(windows.length / window, Math.min(c.holdoutWindows(), limit));
+            if (n == 0) {
+                throw new InputException("source-path=" + source.uri() + ": no partition of about " + c.splitMb() + " MB holds " + (2 * window)
+                        + " tokens for a " + holdout + " window beside its train windows; use a longer corpus, a larger --split-mb or a smaller --seq-len");
+            }
+            int[] first = new int[n];
+            Arrays.setAll(first, i -> i);
+            List<ShardFile> shards = writeWindows(storage, tmp, holdout, 0, windows, first, c);
+            all.addAll(shards);
+            splits.put(holdout, split(n, shards));
+        }
+        if (trainExamples == 0) {
+            throw new InputException("source-path=" + source.uri() + ": no train window of seq-len+1=" + window + " tokens; use a longer corpus or a smaller --seq-len");
+        }
+        long tokens = parts.stream().mapToLong(r -> r.tokens).sum();
+        long[] trainCounts = new long[tok.vocabSize()];
+        long[] valCounts = new long[tok.vocabSize()];
+        for (CorpusPart.Result r : parts) {
+            Arrays.setAll(trainCounts, v -> trainCounts[v] + r.trainCounts[v]);
+            Arrays.setAll(valCounts, v -> valCounts[v] + r.valCounts[v]);
+        }
+        return new Manifest(Manifest.FORMAT_VERSION, "text", source.uri(), Task.LANGUAGE_MODEL, new int[] {c.seqLen()}, new int[] {c.seqLen()},
+                tok.vocabSize(), false, c.batchSize(), splits, ShardFile.fingerprint(all), c.seed(), List.of(), false,
+                TokenWindows.attributes(tok, c.seqLen(), tokens, trainCounts, valCounts));
+    }
+
+    /** Windows {@code which} of {@code flat} (back-to-back windows of seqLen + 1 tokens) as shards {@code first}, {@code first + 1}, ... */
+    private static List<ShardFile> writeWindows(HadoopStorage storage, String tmp, String split, int first, int[] flat, int[] which,
+                                                PrepareConfig c) throws IOException {
+        int[] starts = new int[which.length];
+        Arrays.setAll(starts, i -> which[i] * (c.seqLen() + 1));
+        ArrayRows rows = TokenWindows.rows(flat, starts, c.seqLen());
+        List<ShardFile> shards = new ArrayList<>();
+        for (int s = 0; s < rows.size(); s += c.batchSize()) {
+            String path = storage.child(tmp, Manifest.shardName(split, first + shards.size()));
+            shards.add(ShardFile.write(storage, path, rows.batch(s, Math.min(rows.size(), s + c.batchSize()))));
+        }
+        return shards;
+    }
+
+    private static Manifest.Split split(long examples, List<ShardFile> shards) {
+        return new Manifest.Split(examples, shards.size(), shards.stream().map(ShardFile::crc32).toList());
+    }
+
+    /** 0 .. n-1 in a seeded order. */
+    private static int[] shuffled(int n, long seed) {
+        int[] order = new int[n];
+        Arrays.setAll(order, i -> i);
+        Random r = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
+    }
+
+    private static int[] flatten(List<int[]> arrays) {
+        int[] out = new int[arrays.stream().mapToInt(a -> a.length).sum()];
+        int at = 0;
+        for (int[] a : arrays) {
+            System.arraycopy(a, 0, out, at, a.length);
+            at += a.length;
+        }
+        return out;
+    }
+
+    /**
+     * Runs a Spark action. A task that failed on bad input threw an {@link InputException}, which reaches
+     * the driver only as text inside a {@link SparkException}: that message is the one the user needs.
+     */
+    static <T> T onExecutors(java.util.function.Supplier<T> action) {
+        try {
+            return action.get();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw unwrapped(e);
+        }
+    }
+
+    static RuntimeException unwrapped(Exception e) {
+        String marker = InputException.class.getName() + ": ";
+        String m = String.valueOf(e.getMessage());
+        int at = m.indexOf(marker);
+        if (e instanceof SparkException && at >= 0) {
+            return new InputException(m.substring(at + marker.length()).lines().findFirst().orElse(""), e);
+        }
+        return new IllegalStateException(e);
+    }
+
+    private TextCorpusJob() {}
+}
