@@ -3,6 +3,8 @@ package dev.kindling.core.text;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kindling.core.io.InputException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +29,11 @@ import java.util.regex.PatternSyntaxException;
  * only trims offsets); truncation and padding null; added tokens without
  * {@code single_word}/{@code lstrip}/{@code rstrip}.
  *
- * <p>{@link #write} gives back the tokenizer.json of a {@link ByteLevelBpe}.
+ * <p>{@link #write} gives a tokenizer.json for a {@link ByteLevelBpe} (the file it was read from) or a
+ * {@link BytePairTokenizer}: our chunk rule as a {@code Split} regex ({@link BytePairTokenizer#CHUNK_PATTERN},
+ * Isolated), then {@code ByteLevel} without prefix space or regex; byte b is id b (as its
+ * {@link ByteLevelAlphabet} symbol), merge i is id 256 + i, merges in order; decoder ByteLevel. The
+ * library encodes with it exactly as {@link BytePairTokenizer#encode} does.
  */
 public final class TokenizerJson {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -91,19 +97,80 @@ public final class TokenizerJson {
     }
 
     /**
-     * The tokenizer.json of a {@link ByteLevelBpe}, pretty-printed.
+     * The tokenizer.json of a {@link ByteLevelBpe} or {@link BytePairTokenizer}, pretty-printed.
      *
-     * @throws InputException for another kind of tokenizer
+     * @throws InputException for a char tokenizer (it has no tokenizer.json form), or a bpe tokenizer
+     *                        two of whose merges spell the same bytes (a tokenizer.json vocab maps a
+     *                        string to one id)
      */
     public static String write(Tokenizer tok) {
-        if (tok instanceof ByteLevelBpe hf) {
-            try {
+        try {
+            if (tok instanceof ByteLevelBpe hf) {
                 return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(JSON.readTree(hf.json()));
-            } catch (JsonProcessingException e) {
-                throw new UncheckedIOException(e);   // JSON this class wrote always reads back
             }
+            if (tok instanceof BytePairTokenizer bpe) {
+                return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(export(bpe));
+            }
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);       // our own trees always write
         }
-        throw new InputException("tokenizer kind=" + tok.kind() + ": has no tokenizer.json form; only hf-bpe does");
+        throw new InputException("tokenizer kind=" + tok.kind() + ": has no tokenizer.json form; only bpe and hf-bpe do "
+                + "(prepare the data with the bpe tokenizer)");
+    }
+
+    private static ObjectNode export(BytePairTokenizer bpe) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("version", "1.0");
+        root.putNull("truncation");
+        root.putNull("padding");
+        root.putArray("added_tokens");
+        root.putNull("normalizer");
+        ObjectNode pre = root.putObject("pre_tokenizer");
+        pre.put("type", "Sequence");
+        ArrayNode steps = pre.putArray("pretokenizers");
+        ObjectNode split = steps.addObject();
+        split.put("type", "Split");
+        split.putObject("pattern").put("Regex", BytePairTokenizer.CHUNK_PATTERN);
+        split.put("behavior", "Isolated");
+        split.put("invert", false);
+        steps.add(byteLevel());
+        root.putNull("post_processor");
+        root.set("decoder", byteLevel());
+        ObjectNode model = root.putObject("model");
+        model.put("type", "BPE");
+        model.putNull("dropout");
+        model.putNull("unk_token");
+        model.putNull("continuing_subword_prefix");
+        model.putNull("end_of_word_suffix");
+        model.put("fuse_unk", false);
+        model.put("byte_fallback", false);
+        model.put("ignore_merges", false);
+        ObjectNode vocab = model.putObject("vocab");
+        Map<String, Integer> seen = new HashMap<>();
+        for (int id = 0; id < bpe.vocabSize(); id++) {
+            String token = ByteLevelAlphabet.symbols(bpe.tokenBytes(id));
+            Integer before = seen.putIfAbsent(token, id);
+            if (before != null) {
+                throw new InputException("bpe tokenizer: ids " + before + " and " + id + " both spell '" + token
+                        + "'; a tokenizer.json vocab maps a string to one id, so this tokenizer has no tokenizer.json form (re-train it)");
+            }
+            vocab.put(token, id);
+        }
+        ArrayNode merges = model.putArray("merges");
+        for (int[] m : bpe.merges()) {
+            // byte-level symbols are never a space, so "a b" is unambiguous and every library version reads it
+            merges.add(ByteLevelAlphabet.symbols(bpe.tokenBytes(m[0])) + " " + ByteLevelAlphabet.symbols(bpe.tokenBytes(m[1])));
+        }
+        return root;
+    }
+
+    private static ObjectNode byteLevel() {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("type", "ByteLevel");
+        n.put("add_prefix_space", false);
+        n.put("trim_offsets", false);
+        n.put("use_regex", false);
+        return n;
     }
 
     private static PreTokenizer preTokenizer(JsonNode node) {

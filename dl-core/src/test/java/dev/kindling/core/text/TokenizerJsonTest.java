@@ -2,6 +2,7 @@ package dev.kindling.core.text;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,23 +20,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * tokenizer.json import, checked against Hugging Face tokenizers itself: the fixtures in
+ * tokenizer.json import and export, checked against Hugging Face tokenizers itself: the fixtures in
  * {@code src/test/resources/tokenizer-json/} and the ids, decoded texts and pre-tokens the library
  * produced for them were written by {@code make-fixture.mjs} (run by hand, not in CI).
  */
 class TokenizerJsonTest {
     private static final String FIXTURES = "/tokenizer-json/";
+    private static final String EXPORTED = "kindling-bpe.tokenizer.json";
+    /** Set to rewrite kindling-bpe.tokenizer.json from the current export, before running make-fixture.mjs. */
+    private static final String REGENERATE = "kindling.regenerateFixtures";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt2.tokenizer.json", "gpt2-prefix-space.tokenizer.json", "split.tokenizer.json",
-        "unk-fused-splits.tokenizer.json", "unk-splits.tokenizer.json"})
+        "unk-fused-splits.tokenizer.json", "unk-splits.tokenizer.json", EXPORTED})
     void encodesAndDecodesAsHuggingFaceTokenizers(String file) throws IOException {
         ByteLevelBpe tok = TokenizerJson.read(resource(file));
         JsonNode expected = expected().path("tokenizers").path(file);
@@ -50,7 +55,7 @@ class TokenizerJsonTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"gpt2.tokenizer.json", "gpt2-prefix-space.tokenizer.json", "split.tokenizer.json",
-        "unk-fused-splits.tokenizer.json"})
+        "unk-fused-splits.tokenizer.json", EXPORTED})
     void preTokenizesAsHuggingFaceTokenizers(String file) throws IOException {
         ByteLevelBpe tok = TokenizerJson.read(resource(file));
         JsonNode expected = expected().path("tokenizers").path(file);
@@ -58,6 +63,84 @@ class TokenizerJsonTest {
         for (int i = 0; i < texts.size(); i++) {
             assertEquals(strings(expected.path("preTokens").get(i)), tok.preTokenize(texts.get(i)),
                     file + ": pre-tokens of " + JSON.writeValueAsString(texts.get(i)));
+        }
+    }
+
+    /** The required round trip: our bpe tokenizer, written as tokenizer.json and read back, gives the same ids. */
+    @Test
+    void bpeWrittenAsTokenizerJsonAndReadBackEncodesIdentically() {
+        BytePairTokenizer bpe = trainedBpe();
+        Tokenizer back = TokenizerJson.read(TokenizerJson.write(bpe));
+        assertEquals(bpe.vocabSize(), back.vocabSize());
+        List<String> texts = new ArrayList<>(strings(expected().path("texts")));
+        texts.add(variedText(7, 400));                         // held out: not the training text
+        texts.add(variedText(23, 400));                        // the training text
+        for (String text : texts) {
+            int[] ids = bpe.encode(text);
+            assertArrayEquals(ids, back.encode(text), () -> "ids of " + text);
+            assertEquals(text, back.decode(ids));
+        }
+    }
+
+    @Test
+    void exportedBpeEncodesAsHuggingFaceTokenizersDoesWithIt() {
+        BytePairTokenizer bpe = trainedBpe();
+        JsonNode expected = expected().path("tokenizers").path(EXPORTED);
+        List<String> texts = strings(expected().path("texts"));
+        for (int i = 0; i < texts.size(); i++) {
+            assertArrayEquals(ints(expected.path("ids").get(i)), bpe.encode(texts.get(i)), "ids of text " + i);
+            List<String> chunks = BytePairTokenizer.chunks(texts.get(i)).stream().map(ByteLevelAlphabet::symbols).collect(Collectors.toList());
+            assertEquals(strings(expected.path("preTokens").get(i)), chunks, "the library's Split cuts text " + i + " as chunks() does");
+        }
+    }
+
+    /**
+     * The fixture the library encoded with is what {@link TokenizerJson#write} gives today; with
+     * {@code -Dkindling.regenerateFixtures=true} it is rewritten instead (then run make-fixture.mjs).
+     */
+    @Test
+    void exportedBpeIsTheFixtureTheLibraryEncodedWith() throws IOException {
+        String written = TokenizerJson.write(trainedBpe()) + "\n";
+        if (Boolean.getBoolean(REGENERATE)) {
+            Files.writeString(Path.of("src/test/resources/tokenizer-json", EXPORTED), written);
+            return;
+        }
+        assertEquals(resource(EXPORTED), written, "the export changed: run this test with -D" + REGENERATE
+                + "=true, then make-fixture.mjs (see its header), and commit both");
+    }
+
+    /** Java's regex knows the JDK's Unicode tables, as chunks() does: they agree on every code point. */
+    @Test
+    void chunkPatternCutsAsChunksDoOnEveryCodePoint() {
+        StringBuilder sb = new StringBuilder();
+        for (int cp = 0; cp <= Character.MAX_CODE_POINT; cp++) {
+            if (cp < Character.MIN_SURROGATE || cp > Character.MAX_SURROGATE) {
+                sb.append(cp % 3 == 0 ? " " : "").appendCodePoint(cp).appendCodePoint(cp);
+            }
+        }
+        String text = sb.toString();
+        assertEquals(BytePairTokenizer.chunks(text),
+                PreTokenizer.Split.cut(text, PreTokenizer.compile(BytePairTokenizer.CHUNK_PATTERN), PreTokenizer.Behavior.ISOLATED, false));
+    }
+
+    /**
+     * Where Java 17's Unicode 13 lacks a letter or digit that the library's Unicode 15 has, chunks()
+     * and the library cut differently (BytePairTokenizer.CHUNK_PATTERN's note); on a JDK that knows
+     * them they agree.
+     */
+    @Test
+    void chunksDifferFromTheLibraryOnlyWhereTheJdkLacksTheUnicodeCategory() {
+        JsonNode expected = expected().path("tokenizers").path(EXPORTED).path("newerUnicode");
+        List<String> texts = strings(expected().path("newerUnicodeTexts"));
+        boolean jdkKnows = Character.isLetter(0x0870) && Character.isDigit(0x1E4F0);
+        for (int i = 0; i < texts.size(); i++) {
+            List<String> chunks = BytePairTokenizer.chunks(texts.get(i)).stream().map(ByteLevelAlphabet::symbols).collect(Collectors.toList());
+            List<String> library = strings(expected.path("preTokens").get(i));
+            if (jdkKnows) {
+                assertEquals(library, chunks);
+            } else {
+                assertNotEquals(library, chunks);
+            }
         }
     }
 
@@ -182,6 +265,11 @@ class TokenizerJsonTest {
         assertArrayEquals(tok.encode("the"), TokenizerJson.read(resource("unk-splits.tokenizer.json")).encode("the"));
         var e = assertThrows(InputException.class, () -> tok.encode("café"));
         assertTrue(e.getMessage().contains("0xc3"), e.getMessage());
+    }
+
+    /** Our bpe tokenizer as exported to kindling-bpe.tokenizer.json: trained on variedText(23, 400). */
+    private static BytePairTokenizer trainedBpe() {
+        return BytePairTokenizer.train(variedText(23, 400), 600);
     }
 
     /** Sentences of words from several scripts, contractions, numbers, emoji and every kind of space. */
