@@ -13,7 +13,8 @@ import java.util.Map;
  * i-th learned merge of two ids. Text is first cut into chunks (an optional space and a run of
  * letters, a run of digits, or one other character) and merges never cross a chunk, so a word is
  * encoded the same wherever it occurs. Every string encodes (unseen bytes stay single-byte tokens)
- * and decodes back exactly.
+ * and decodes back exactly. {@link TokenizerJson#write} exports it as a Hugging Face tokenizer.json
+ * that encodes the same ids there.
  */
 public final class BytePairTokenizer implements Tokenizer {
     static final String KIND = "bpe";
@@ -149,6 +150,20 @@ public final class BytePairTokenizer implements Tokenizer {
         return KIND;
     }
 
+    /** The bytes of token {@code id}. */
+    byte[] tokenBytes(int id) {
+        return bytes[id].clone();
+    }
+
+    /** Merge i is {left, right} and makes id 256 + i. */
+    int[][] merges() {
+        int[][] copy = new int[merges.length][];
+        for (int i = 0; i < merges.length; i++) {
+            copy[i] = merges[i].clone();
+        }
+        return copy;
+    }
+
     /** "bpe", then one merge a line: "left right". */
     @Override
     public String serialize() {
@@ -174,6 +189,20 @@ public final class BytePairTokenizer implements Tokenizer {
         }
         return new BytePairTokenizer(merges.toArray(new int[0][]));
     }
+
+    /**
+     * {@link #chunks} as a regular expression, for the {@code Split} step of an exported tokenizer.json
+     * ({@link TokenizerJson#write}). {@link Character#isLetter} is exactly {@code \p{L}} (Lu, Ll, Lt,
+     * Lm, Lo) and {@link Character#isDigit} exactly {@code \p{Nd}} (not {@code \p{N}}: ², ½ and Ⅻ are
+     * numbers but not digits), and the alternatives are tried in the same order, so Java's regex and
+     * Oniguruma (Hugging Face tokenizers) cut every text as {@link #chunks} does, for each code point
+     * whose category is the same in their Unicode versions. They are not the same: Java 17 knows
+     * Unicode 13 and the library's Oniguruma Unicode 15, so a letter or digit assigned since (e.g. the
+     * Arabic letters U+0870-U+0887 of Unicode 14, the Nag Mundari digits U+1E4F0-U+1E4F9 of Unicode 15)
+     * is one chunk per code point here and part of a run there. Such text encodes to the same bytes,
+     * but the library may merge across what are chunk boundaries here.
+     */
+    static final String CHUNK_PATTERN = " ?\\p{L}+|\\p{Nd}+|[^\\p{L}\\p{Nd}]";
 
     /** An optional space and a run of letters, a run of digits, or one other code point. */
     static List<String> chunks(String text) {

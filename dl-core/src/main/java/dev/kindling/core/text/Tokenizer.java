@@ -15,7 +15,7 @@ public interface Tokenizer {
 
     String decode(int[] ids);
 
-    /** "char" or "bpe". */
+    /** "char", "bpe" or "hf-bpe". */
     String kind();
 
     /** First line the kind, then the kind's own lines; {@link #parse} reads it back. */
@@ -28,7 +28,8 @@ public interface Tokenizer {
         return switch (kind) {
             case CharTokenizer.KIND -> CharTokenizer.parseBody(body);
             case BytePairTokenizer.KIND -> BytePairTokenizer.parseBody(body);
-            default -> throw new InputException("tokenizer kind '" + kind + "': unknown; valid: char, bpe (re-run prepare-data)");
+            case ByteLevelBpe.KIND -> ByteLevelBpe.parseBody(body);
+            default -> throw new InputException("tokenizer kind '" + kind + "': unknown; valid: char, bpe, hf-bpe (re-run prepare-data)");
         };
     }
 }

@@ -1,4 +1,4 @@
 /**
- * Text: tokenizers (char, byte-level BPE), the KJV corpus, token windows, sampling. Imports data and io.
+ * Text: tokenizers (char, byte-level BPE, Hugging Face tokenizer.json import and export), the KJV corpus, token windows, sampling. Imports data and io.
  */
 package dev.kindling.core.text;
