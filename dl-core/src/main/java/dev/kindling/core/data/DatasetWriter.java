@@ -3,7 +3,12 @@ package dev.kindling.core.data;
 import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.io.RunDirectory;
 import dev.kindling.core.io.Storage;
+import dev.kindling.core.text.CharTokenizer;
+import dev.kindling.core.text.TokenWindows;
+import dev.kindling.core.text.Tokenizer;
+import dev.kindling.core.text.TokenizerJson;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
@@ -81,13 +86,26 @@ public final class DatasetWriter {
         }
     }
 
-    /** Writes the manifest into the complete dataset at {@code tmp} and renames it to {@code out}: readers see all or nothing. */
+    /**
+     * Writes the manifest into the complete dataset at {@code tmp} and renames it to {@code out}: readers see
+     * all or nothing. A byte-level BPE tokenizer is also written as {@value #TOKENIZER_JSON}, for use elsewhere.
+     */
     public static void publish(Storage storage, String tmp, String out, Manifest m) throws IOException {
+        String serialized = m.attributes().get(TokenWindows.TOKENIZER);
+        Tokenizer tok = serialized == null ? null : Tokenizer.parse(serialized);
+        if (tok != null && !(tok instanceof CharTokenizer)) {
+            try (OutputStream os = storage.create(storage.child(tmp, TOKENIZER_JSON))) {
+                os.write(TokenizerJson.write(tok).getBytes(StandardCharsets.UTF_8));
+            }
+        }
         try (OutputStream os = storage.create(storage.child(tmp, Manifest.FILE))) {
             os.write(m.toJson());
         }
         storage.rename(tmp, out);
     }
+
+    /** A language-model dataset's byte-level BPE tokenizer in Hugging Face's format, beside the manifest. */
+    public static final String TOKENIZER_JSON = "tokenizer.json";
 
     /** A sibling of {@code out} to write a dataset under before {@link #publish}. */
     public static String temporarySibling(String out) {

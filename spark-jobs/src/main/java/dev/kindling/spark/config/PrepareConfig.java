@@ -25,10 +25,11 @@ import java.util.List;
  * @param master         text: the Spark master whose executors read, tokenize and write
  * @param splitMb        text: bytes of the corpus per Spark partition, in MB
  * @param tokenizerSampleBytes text, bpe: about this many bytes of the corpus (a seeded sample of lines) train the merges
+ * @param tokenizerJson  corpora: a Hugging Face tokenizer.json to tokenize with instead of training one; null: train
  */
 public record PrepareConfig(DataSource dataset, String out, String sourcePath, int batchSize, int limit, long seed, int window, int horizon,
                             TokenizerKind tokenizer, int vocabSize, int seqLen, int holdoutWindows, SparkMaster master, int splitMb,
-                            long tokenizerSampleBytes) implements Serializable {
+                            long tokenizerSampleBytes, String tokenizerJson) implements Serializable {
     public static final Setting<DataSource> DATASET = Setting.choice("dataset", null, DataSource.class,
             "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse | kjv (King James Bible, Debian bible-kjv) | text (a UTF-8 file at --source-path) | topics (generated 4-topic sentences for encoder-classifier)");
     public static final Setting<String> SOURCE_PATH = Setting.string("source-path", null,
@@ -55,8 +56,11 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
     public static final Setting<Long> TOKENIZER_SAMPLE_BYTES = Setting.longInteger("tokenizer-sample-bytes", 8L << 20, Range.atLeast(1),
             "prepare-data text --tokenizer=bpe: about this many bytes of the corpus (a seeded sample of its lines, read on the driver) train the merges");
 
+    public static final Setting<String> TOKENIZER_JSON = Setting.string("tokenizer-json", null,
+            "prepare-data (kjv, text): tokenize with this Hugging Face tokenizer.json (byte-level BPE, any Hadoop URI) instead of training --tokenizer");
+
     public static final List<Setting<?>> SETTINGS = List.of(DATASET, RunConfig.OUT, SOURCE_PATH, BATCH_SIZE, LIMIT, RunConfig.SEED, WINDOW,
-            HORIZON, TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS, SparkMaster.MASTER, SPLIT_MB, TOKENIZER_SAMPLE_BYTES);
+            HORIZON, TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS, SparkMaster.MASTER, SPLIT_MB, TOKENIZER_SAMPLE_BYTES, TOKENIZER_JSON);
 
     public PrepareConfig {
         if (dataset == DataSource.TOPICS && seqLen < 4) {
@@ -68,12 +72,12 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
         return new PrepareConfig(s.require(DATASET), s.require(RunConfig.OUT), s.get(SOURCE_PATH), s.require(BATCH_SIZE), s.require(LIMIT),
                 s.require(RunConfig.SEED), s.require(WINDOW), s.require(HORIZON), s.require(TOKENIZER), s.require(VOCAB_SIZE),
                 s.require(SEQ_LEN), s.require(HOLDOUT_WINDOWS), s.require(SparkMaster.MASTER), s.require(SPLIT_MB),
-                s.require(TOKENIZER_SAMPLE_BYTES));
+                s.require(TOKENIZER_SAMPLE_BYTES), s.get(TOKENIZER_JSON));
     }
 
     /** The same written to another URI (the demo's dataset under its run directory). */
     public PrepareConfig into(String uri) {
         return new PrepareConfig(dataset, uri, sourcePath, batchSize, limit, seed, window, horizon, tokenizer, vocabSize, seqLen, holdoutWindows,
-                master, splitMb, tokenizerSampleBytes);
+                master, splitMb, tokenizerSampleBytes, tokenizerJson);
     }
 }

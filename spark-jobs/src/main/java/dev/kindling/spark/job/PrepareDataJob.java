@@ -51,7 +51,7 @@ public final class PrepareDataJob {
                     c.window(), c.horizon());
             case SEQ_REVERSE -> DigitReversal.source(seed, 3, 6, new SequenceTasks.Sizes(20000, 1000, 1000));
             case TOPICS -> TopicSentences.source(c.seqLen(), seed);
-            case KJV -> corpus(c, "kjv", String.join(" ", Kjv.COMMAND), Kjv.read(), seed);
+            case KJV -> corpus(c, storage, "kjv", String.join(" ", Kjv.COMMAND), Kjv.read(), seed);
             case TEXT -> {
                 required(c.sourcePath(), "dataset=text: needs --source-path=<UTF-8 text: a file, a directory or a glob, any Hadoop URI>");
                 yield null;
@@ -71,8 +71,9 @@ public final class PrepareDataJob {
     }
 
     /** A corpus as token windows, with its tokenizer trained on it (TokenWindows). */
-    static DatasetWriter.Source corpus(PrepareConfig c, String name, String source, String text, long seed) {
-        Tokenizer tok = c.tokenizer() == TokenizerKind.CHAR ? CharTokenizer.train(text) : BytePairTokenizer.train(text, c.vocabSize());
+    static DatasetWriter.Source corpus(PrepareConfig c, HadoopStorage storage, String name, String source, String text, long seed) {
+        Tokenizer tok = c.tokenizerJson() != null ? TextCorpusJob.imported(c.tokenizerJson(), storage)
+                : c.tokenizer() == TokenizerKind.CHAR ? CharTokenizer.train(text) : BytePairTokenizer.train(text, c.vocabSize());
         return TokenWindows.source(name, source, text, tok, c.seqLen(), c.holdoutWindows(), seed);
     }
 

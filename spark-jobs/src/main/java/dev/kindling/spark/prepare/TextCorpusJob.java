@@ -1,5 +1,6 @@
 package dev.kindling.spark.prepare;
 
+import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.data.ArrayRows;
 import dev.kindling.core.data.DatasetWriter;
 import dev.kindling.core.data.Manifest;
@@ -10,11 +11,13 @@ import dev.kindling.core.text.BytePairTokenizer;
 import dev.kindling.core.text.CharTokenizer;
 import dev.kindling.core.text.TokenWindows;
 import dev.kindling.core.text.Tokenizer;
+import dev.kindling.core.text.TokenizerJson;
 import dev.kindling.spark.config.PrepareConfig;
 import dev.kindling.spark.config.TokenizerKind;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.job.SparkJobs;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -51,7 +54,7 @@ public final class TextCorpusJob {
             LOG.info("prepare-data: {} file(s), {} MB, in {} partitions of about {} MB", source.files().size(), source.bytes() / MB,
                     partitions, c.splitMb());
             long t0 = System.nanoTime();
-            Tokenizer tok = onExecutors(() -> tokenizer(c, source, lines));
+            Tokenizer tok = c.tokenizerJson() != null ? imported(c.tokenizerJson(), storage) : onExecutors(() -> tokenizer(c, source, lines));
             LOG.info("prepare-data: {} tokenizer of {} ids in {}", tok.kind(), tok.vocabSize(), seconds(t0));
             String tmp = DatasetWriter.temporarySibling(out);
             try {
@@ -76,6 +79,21 @@ public final class TextCorpusJob {
 
     private static String seconds(long since) {
         return String.format("%.1f s", (System.nanoTime() - since) / 1e9);
+    }
+
+    /** {@code --tokenizer-json}: a Hugging Face tokenizer.json trained elsewhere. */
+    public static Tokenizer imported(String uri, HadoopStorage storage) {
+        String path = storage.qualify(uri);
+        try {
+            if (!storage.exists(path)) {
+                throw new ConfigException("tokenizer-json=" + uri + ": no such file; pass a Hugging Face tokenizer.json (any Hadoop URI)");
+            }
+            return TokenizerJson.read(new String(storage.readAll(path), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new InputException("tokenizer-json=" + uri + ": unreadable (" + e.getMessage() + ")", e);
+        } catch (InputException e) {
+            throw new InputException("tokenizer-json=" + uri + ": " + e.getMessage(), e);
+        }
     }
 
     /** char: every character of the corpus (a pass over it); bpe: merges learned from a seeded sample of lines. */

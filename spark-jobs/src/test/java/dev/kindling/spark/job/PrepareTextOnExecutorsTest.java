@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.core.data.DatasetWriter;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.data.Task;
@@ -111,6 +112,21 @@ class PrepareTextOnExecutorsTest {
         assertEquals(tok.vocabSize(), m.numClasses());
         assertTrue(Long.parseLong(m.attribute("tokens")) < 600_000 / 2, "merges learned from 50 kB compress all of it: " + m.attribute("tokens"));
         assertTrue(Double.parseDouble(m.attribute("unigram_val_loss")) < Double.parseDouble(m.attribute("uniform_loss")));
+
+        // the tokenizer.json written beside the manifest, used to prepare the corpus again: the same shards
+        Path json = dir.resolve("d").resolve(DatasetWriter.TOKENIZER_JSON);
+        assertTrue(Files.isRegularFile(json), "a bpe dataset carries its tokenizer.json");
+        Cli again = Cli.run("prepare-data", "--dataset=text", "--source-path=" + src, "--out=" + dir.resolve("e"), "--tokenizer-json=" + json,
+                "--split-mb=1", "--seq-len=16", "--batch-size=32");
+        assertEquals(0, again.exit(), again.err());
+        Manifest imported = Shards.manifest(new LocalStorage(), dir.resolve("e").toString());
+        assertEquals("hf-bpe", Tokenizer.parse(imported.attribute(TokenWindows.TOKENIZER)).kind());
+        assertEquals(m.fingerprint(), imported.fingerprint(), "ids from the imported tokenizer.json equal ours");
+
+        Cli missing = Cli.run("prepare-data", "--dataset=text", "--source-path=" + src, "--out=" + dir.resolve("f"),
+                "--tokenizer-json=" + dir.resolve("nope.json"));
+        assertEquals(2, missing.exit(), missing.err());
+        assertTrue(missing.err().contains("tokenizer-json=") && missing.err().contains("no such file"), missing.err());
     }
 
     @Test
