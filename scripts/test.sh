@@ -130,6 +130,34 @@ print("test: cluster topk: Aeron sent %d bytes, dense fp32 %d (compression %.1fx
 # 5% of the entries at 8 bytes each: 10x fewer bytes than dense fp32, less the headers (measured 9.6x on local[2])
 sys.exit(0 if c["encoding"] == "topk" and 5 < c["compression"] < 12 else 1)
 PY
+say "cluster: prepare-data --dataset=text on the executors from an HDFS glob, then a GPT trained from it"
+mkdir -p "$tmp/corpus"
+python3 - "$tmp/corpus" <<'PY'
+import random, sys
+lines = ["the lord is my shepherd; i shall not want.", "in the beginning god created the heaven and the earth.",
+         "and god said, let there be light: and there was light.", "a river runs under the stone bridge."]
+for f in range(3):
+    r = random.Random(f)
+    with open(f"{sys.argv[1]}/book-{f}.txt", "w") as out:
+        out.write("\n".join(r.choice(lines) for _ in range(1500)) + "\n")
+PY
+scripts/local-cluster.sh put "$tmp/corpus/book-0.txt" "$tmp/corpus/book-1.txt" "$tmp/corpus/book-2.txt" /corpus 2>"$tmp/put.log" ||
+  { tail -n 20 "$tmp/put.log" >&2; exit 1; }
+scripts/kindling prepare-data --dataset=text --master="$master" --source-path="$hdfs/corpus/book-*.txt" --tokenizer=bpe \
+  --vocab-size=300 --seq-len=32 --batch-size=32 --out="$hdfs/datasets/books" >/dev/null 2>"$tmp/cluster-text.log" ||
+  { tail -n 30 "$tmp/cluster-text.log" >&2; exit 1; }
+grep -q "3 file(s), .* in 3 partitions" "$tmp/cluster-text.log" && grep -q "executors wrote [1-9][0-9]* train shards" "$tmp/cluster-text.log" ||
+  { say "prepare-data did not split the 3 files into 3 partitions written by the executors"; tail -n 20 "$tmp/cluster-text.log" >&2; exit 1; }
+gpt=$(scripts/kindling train --model=gpt --master="$master" --dist=shared --epochs=1 --timeout-minutes=5 --width=32 --heads=2 \
+  --layers=1 --ff-width=64 --context=32 --lr=3e-3 --data="$hdfs/datasets/books" --out="$hdfs/runs/gpt-books" 2>"$tmp/cluster-gpt.log" |
+  tail -n 1) || { tail -n 30 "$tmp/cluster-gpt.log" >&2; exit 1; }
+python3 - "$gpt" <<'PY'
+import json, sys
+f = json.loads(sys.argv[1])["final"]
+print("test: cluster: gpt on the prepared corpus: val loss %.3f against the unigram baseline %.3f" % (f["val_loss"], f["baseline_unigram_loss"]),
+      file=sys.stderr)
+sys.exit(0 if f["val_loss"] < 0.8 * f["baseline_unigram_loss"] else 1)
+PY
 joined=$(cat "$KINDLING_CLUSTER_DIR"/worker-*/app-*/*/stderr | grep -c "Adding UDP connection" || true)
 say "cluster: executors opened $joined Aeron connections"
 ((joined >= 4)) || { say "expected each of 2 executors to connect to the driver and its peer over Aeron"; exit 1; }

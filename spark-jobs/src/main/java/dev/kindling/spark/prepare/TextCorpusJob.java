@@ -51,7 +51,7 @@ public final class TextCorpusJob {
         try (JavaSparkContext sc = SparkJobs.context(c.master(), "prepare-data")) {
             JavaRDD<String> lines = source.lines(sc, c.splitMb() * MB);
             int partitions = lines.getNumPartitions();
-            LOG.info("prepare-data: {} file(s), {} MB, in {} partitions of about {} MB", source.files().size(), source.bytes() / MB,
+            LOG.info("prepare-data: {} file(s), {}, in {} partitions of about {} MB", source.files().size(), megabytes(source.bytes()),
                     partitions, c.splitMb());
             long t0 = System.nanoTime();
             Tokenizer tok = c.tokenizerJson() != null ? imported(c.tokenizerJson(), storage) : onExecutors(() -> tokenizer(c, source, lines));
@@ -75,6 +75,10 @@ public final class TextCorpusJob {
                 throw e;
             }
         }
+    }
+
+    private static String megabytes(long bytes) {
+        return String.format("%.1f MB", bytes / (double) MB);
     }
 
     private static String seconds(long since) {
@@ -109,7 +113,7 @@ public final class TextCorpusJob {
         double fraction = Math.min(1.0, (double) c.tokenizerSampleBytes() / source.bytes());
         JavaRDD<String> sample = fraction >= 1.0 ? lines : lines.sample(false, fraction, c.seed());
         String text = String.join("\n", sample.collect()) + "\n";
-        LOG.info("prepare-data: bpe tokenizer trained on {} of {} MB", String.format("%.1f MB", text.length() / (double) MB), source.bytes() / MB);
+        LOG.info("prepare-data: bpe tokenizer trained on a sample of {} characters of the {} corpus", text.length(), megabytes(source.bytes()));
         return BytePairTokenizer.train(text, c.vocabSize());
     }
 
