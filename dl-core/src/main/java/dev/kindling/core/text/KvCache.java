@@ -2,14 +2,14 @@ package dev.kindling.core.text;
 
 /**
  * One sequence's attention keys and values, every block's, for the positions a {@link CachedGptDecoder}
- * has run so far; the seed's "past_key_values". Position {@code p}'s key of block {@code l} is
- * {@code keys[l][p * C .. (p + 1) * C)}, head {@code j} in columns {@code j * d .. (j + 1) * d} (d = C / h),
- * the column order of the fused QKV projection's K block.
+ * has run so far; the seed's "past_key_values". Keys are stored transposed, position fastest, so a query's
+ * scores against all positions are row updates ({@code scores[s] += q[e] * k[e][s]}) that HotSpot
+ * vectorizes; values keep the projection's (T, C) order, head {@code j} in columns {@code j * d .. (j + 1) * d}.
  *
  * <pre>
- * array    shape            seed (PyTorch)
- * keys     [L][ctx * C]     k (B=1, h, T, d) per block, stored (T, C)
- * values   [L][ctx * C]     v (B=1, h, T, d) per block, stored (T, C)
+ * array    shape                   seed (PyTorch)
+ * keys     [L][C * ctx]            k (B=1, h, T, d) per block, stored (h, d, ctx): k[l][(j * d + e) * ctx + p]
+ * values   [L][ctx * C]            v (B=1, h, T, d) per block, stored (ctx, C):    v[l][p * C + j * d + e]
  * </pre>
  */
 public final class KvCache {

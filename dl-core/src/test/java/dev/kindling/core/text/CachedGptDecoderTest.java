@@ -87,7 +87,7 @@ class CachedGptDecoderTest {
     @Test
     void aPrefilledWindowEqualsTheSameTokensSteppedOneAtATime() {
         CachedGptDecoder decoder = CachedGptDecoder.of(gpt(DataType.FLOAT, SEQ_LEN));
-        int[] tokens = {7, 0, 12, 3, 3, 8, 1};
+        int[] tokens = {7, 0, 12, 3, 3, 8, 1, 4, 11, 2}; // 10 rows: the block path (ND4J products and GELU)
         KvCache stepped = decoder.newCache();
         float[] z = decoder.prefill(stepped, tokens, 0, 1);
         for (int pos = 1; pos < tokens.length; pos++) {
