@@ -82,6 +82,26 @@ public final class GptLayer extends SameDiffOutputLayer {
         return dropout;
     }
 
+    public int getLayers() {
+        return layers;
+    }
+
+    public int getHeads() {
+        return heads;
+    }
+
+    public int getWidth() {
+        return width;
+    }
+
+    public int getFfWidth() {
+        return ffWidth;
+    }
+
+    public boolean isCausal() {
+        return causal;
+    }
+
     /** Parameter key of block i's part, e.g. {@code h0attnqkv} (alphanumeric: DL4J joins vertex and key with '_'). */
     public static String key(int block, String part) {
         return "h" + block + part;

@@ -1,0 +1,375 @@
+package dev.kindling.core.text;
+
+import dev.kindling.core.layer.ExactGelu;
+import dev.kindling.core.layer.GptLayer;
+import dev.kindling.core.layer.LayerNorm;
+import dev.kindling.core.model.Gpt;
+import java.util.Arrays;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A trained {@link Gpt}'s next-token logits one token at a time, with every block's keys and values kept
+ * in a {@link KvCache}: a new token costs O(context) attention and no re-run of earlier positions, where
+ * the graph recomputes its whole (padded) window. The same inference path as {@link GptLayer}'s
+ * probabilities (no dropout): token + position embedding, pre-LN blocks {@code x + attn(ln1(x))},
+ * {@code x + ff(ln2(x))} with exact GELU, final LayerNorm, logits {@code x wte^T} (tied head).
+ *
+ * <pre>
+ * array   shape (row-major)   GptLayer parameter        note
+ * wte     [V, C]              wte [V, C]                token embedding
+ * head    [C, V]              wte^T                     transposed once, so logits are row updates
+ * wpe     [ctx, C]            wpe [ctx, C]              learned positions
+ * qkv     [C, 3C]             h{i}attnqkv               q | k | v column blocks, head j at j*d (d = C/h)
+ * proj    [C, C]              h{i}attnproj
+ * ff1     [C, F], ff2 [F, C]  h{i}ff1w, h{i}ff2w        biases h{i}ff1b [F], h{i}ff2b [C]
+ * x       [N, C]              activations               N rows, one token each
+ * </pre>
+ *
+ * Arithmetic is float, whatever the graph's type; products are written as row updates
+ * ({@code out[j] += s * w[j]}), which HotSpot vectorizes, where dot products (ordered float sums) it does
+ * not. Logits therefore match the graph's to float rounding, not bit for bit.
+ */
+public final class CachedGptDecoder {
+    private final int vocab, context, heads, width, ffWidth;
+    private final float[] wte, head, wpe, lnfGain, lnfBias;
+    private final Block[] blocks;
+
+    private record Block(float[] ln1Gain, float[] ln1Bias, Matrix qkv, Matrix proj, float[] ln2Gain, float[] ln2Bias,
+                         Matrix ff1, float[] ff1Bias, Matrix ff2, float[] ff2Bias) {
+        INDArray ff1BiasArray() {
+            return Nd4j.createFromArray(ff1Bias).reshape(1, ff1Bias.length);
+        }
+    }
+
+    /** A [k, m] weight twice: row-major floats for the one-row loop, an ND4J array for BLAS on row blocks. */
+    private record Matrix(float[] rows, INDArray array, int k, int m) {
+        Matrix(INDArray a) {
+            this(Nd4j.toFlattened('c', a).toFloatVector(), a.dup('c'), (int) a.size(0), (int) a.size(1));
+        }
+    }
+
+    /**
+     * Row blocks at least this tall go through ND4J's matrix product (BLAS); below, the copies into and out
+     * of ND4J cost more than the loop. Measured on one thread (width 128): a 128-row prefill took 50 ms in
+     * the loop; a single row is faster in the loop.
+     */
+    private static final int BLAS_ROWS = 8;
+    /** The graph's GELU for row blocks (exact erf form). */
+    private static final ExactGelu GELU = new ExactGelu();
+
+    private CachedGptDecoder(GptLayer conf, Map<String, INDArray> p) {
+        vocab = conf.getVocab();
+        context = conf.getContext();
+        heads = conf.getHeads();
+        width = conf.getWidth();
+        ffWidth = conf.getFfWidth();
+        wte = floats(p, GptLayer.WTE);
+        head = transpose(wte, vocab, width);
+        wpe = floats(p, GptLayer.WPE);
+        lnfGain = floats(p, "lnfg");
+        lnfBias = floats(p, "lnfb");
+        blocks = new Block[conf.getLayers()];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = new Block(floats(p, GptLayer.key(i, "ln1g")), floats(p, GptLayer.key(i, "ln1b")),
+                    matrix(p, GptLayer.key(i, "attnqkv")), matrix(p, GptLayer.key(i, "attnproj")),
+                    floats(p, GptLayer.key(i, "ln2g")), floats(p, GptLayer.key(i, "ln2b")),
+                    matrix(p, GptLayer.key(i, "ff1w")), floats(p, GptLayer.key(i, "ff1b")),
+                    matrix(p, GptLayer.key(i, "ff2w")), floats(p, GptLayer.key(i, "ff2b")));
+        }
+    }
+
+    /** Whether {@code net} is a {@link Gpt} graph, the one shape this decoder reads. */
+    public static boolean accepts(ComputationGraph net) {
+        Layer[] layers = net.getLayers();
+        return layers.length == 1 && layers[0].conf().getLayer() instanceof GptLayer g && g.isCausal();
+    }
+
+    /** A copy of {@code net}'s parameters (later training does not reach the decoder). */
+    public static CachedGptDecoder of(ComputationGraph net) {
+        if (!accepts(net)) {
+            throw new IllegalArgumentException("net: not a GPT graph (one causal GptLayer, built by Gpt.configure); "
+                    + "use Sampler.generateFullWindow for other language models");
+        }
+        Layer layer = net.getLayers()[0];
+        return new CachedGptDecoder((GptLayer) layer.conf().getLayer(), layer.paramTable());
+    }
+
+    public int vocabSize() {
+        return vocab;
+    }
+
+    /** Rows of the position table: the most positions a cache holds. */
+    public int context() {
+        return context;
+    }
+
+    public KvCache newCache() {
+        return new KvCache(blocks.length, context, width);
+    }
+
+    /**
+     * Empties {@code cache} and runs {@code tokens[from, to)} at positions 0.. as one block of rows.
+     *
+     * @param to - from in [1, context]
+     * @return the logits [V] at the last position
+     */
+    public float[] prefill(KvCache cache, int[] tokens, int from, int to) {
+        int n = to - from;
+        if (n < 1 || n > context) {
+            throw new IllegalArgumentException("tokens [" + from + ", " + to + "): must be 1 to context=" + context + " tokens");
+        }
+        cache.length = 0;
+        KvCache[] caches = new KvCache[n];
+        int[] positions = new int[n];
+        for (int r = 0; r < n; r++) {
+            caches[r] = cache;
+            positions[r] = r;
+        }
+        float[] x = hidden(caches, positions, Arrays.copyOfRange(tokens, from, to));
+        cache.length = n;
+        return logits(x, n - 1);
+    }
+
+    /**
+     * Runs {@code tokens[r]} at position {@code caches[r].length()} for every row r (one sequence each)
+     * and appends its key and value.
+     *
+     * @return logits [B][V]
+     */
+    public float[][] step(KvCache[] caches, int[] tokens) {
+        int[] positions = new int[caches.length];
+        for (int r = 0; r < caches.length; r++) {
+            positions[r] = caches[r].length;
+            if (positions[r] >= context) {
+                throw new IllegalStateException("cache row " + r + " holds context=" + context + " positions; prefill a cropped window");
+            }
+        }
+        float[] x = hidden(caches, positions, tokens);
+        float[][] out = new float[caches.length][];
+        for (int r = 0; r < caches.length; r++) {
+            caches[r].length++;
+            out[r] = logits(x, r);
+        }
+        return out;
+    }
+
+    /**
+     * Token {@code tokens[r]} at {@code positions[r]} of {@code caches[r]} through every block. Each block
+     * stores all rows' keys and values before any row attends, so rows of one cache at consecutive
+     * positions (a prefill) see each other as the causal mask allows.
+     *
+     * @return the final LayerNorm's output [N, C]
+     */
+    private float[] hidden(KvCache[] caches, int[] positions, int[] tokens) {
+        int n = tokens.length, c = width, f = ffWidth;
+        float[] x = new float[n * c];                                         // [N, C]
+        for (int r = 0; r < n; r++) {
+            if (tokens[r] < 0 || tokens[r] >= vocab) {
+                throw new IllegalArgumentException("token=" + tokens[r] + ": must be in [0, " + vocab + ")");
+            }
+            for (int j = 0; j < c; j++) {
+                x[r * c + j] = wte[tokens[r] * c + j] + wpe[positions[r] * c + j];
+            }
+        }
+        float[] a = new float[n * c], qkv = new float[n * 3 * c], y = new float[n * c], h = new float[n * f];
+        for (int l = 0; l < blocks.length; l++) {
+            Block b = blocks[l];
+            layerNorm(x, b.ln1Gain, b.ln1Bias, a, n);
+            product(a, n, b.qkv, qkv, false);                        // [N, C] x [C, 3C]
+            for (int r = 0; r < n; r++) {
+                float[] k = caches[r].keys[l];
+                for (int i = 0; i < c; i++) {
+                    k[i * context + positions[r]] = qkv[r * 3 * c + c + i];
+                }
+                System.arraycopy(qkv, r * 3 * c + 2 * c, caches[r].values[l], positions[r] * c, c);
+            }
+            for (int r = 0; r < n; r++) {
+                attend(qkv, r, caches[r].keys[l], caches[r].values[l], positions[r], y);
+            }
+            product(y, n, b.proj, x, true);                             // x += [N, C] x [C, C]
+            layerNorm(x, b.ln2Gain, b.ln2Bias, a, n);
+            feedForwardHidden(a, n, b, h);                                   // gelu([N, C] x [C, F] + b)
+            product(h, n, b.ff2, x, true);                              // x += [N, F] x [F, C]
+            for (int r = 0; r < n; r++) {
+                for (int j = 0; j < c; j++) {
+                    x[r * c + j] += b.ff2Bias[j];
+                }
+            }
+        }
+        layerNorm(x, lnfGain, lnfBias, a, n);
+        return a;
+    }
+
+    /**
+     * Row r's attention output into {@code y[r]}: per head, softmax over positions 0..p of
+     * {@code q . k_s / sqrt(d)}, times the values.
+     */
+    private void attend(float[] qkv, int r, float[] keys, float[] values, int p, float[] y) {
+        int c = width, d = c / heads;
+        float root = (float) Math.sqrt(d);
+        float[] q = new float[d];
+        float[] scores = new float[p + 1];
+        Arrays.fill(y, r * c, (r + 1) * c, 0f);
+        for (int j = 0; j < heads; j++) {
+            for (int e = 0; e < d; e++) {
+                q[e] = qkv[r * 3 * c + j * d + e] / root;                         // as the graph: q / sqrt(d), then the product
+            }
+            Arrays.fill(scores, 0f);
+            for (int e = 0; e < d; e++) {
+                float qe = q[e];
+                int row = (j * d + e) * context;
+                for (int s = 0; s <= p; s++) {
+                    scores[s] += qe * keys[row + s];
+                }
+            }
+            float max = Float.NEGATIVE_INFINITY;
+            for (int s = 0; s <= p; s++) {
+                max = Math.max(max, scores[s]);
+            }
+            double sum = 0;
+            for (int s = 0; s <= p; s++) {
+                scores[s] = (float) Math.exp(scores[s] - max);
+                sum += scores[s];
+            }
+            int out = r * c + j * d;
+            for (int s = 0; s <= p; s++) {
+                float w = (float) (scores[s] / sum);
+                for (int e = 0; e < d; e++) {
+                    y[out + e] += w * values[s * c + j * d + e];
+                }
+            }
+        }
+    }
+
+    /** Row r of {@code x} [N, C] times the tied head: logits [V]. */
+    private float[] logits(float[] x, int r) {
+        float[] z = new float[vocab];
+        for (int i = 0; i < width; i++) {
+            float s = x[r * width + i];
+            for (int v = 0; v < vocab; v++) {
+                z[v] += s * head[i * vocab + v];
+            }
+        }
+        return z;
+    }
+
+    /**
+     * {@code gelu(a ff1 + ff1b)} into h [n, F]. A row block goes through ND4J whole: 128 rows are 65k GELUs
+     * per block, which the scalar {@link #gelu} took longer for than the block's products.
+     */
+    private void feedForwardHidden(float[] a, int n, Block b, float[] h) {
+        if (n < BLAS_ROWS) {
+            product(a, n, b.ff1(), h, false);                                      // [n, C] x [C, F]
+            for (int r = 0; r < n; r++) {
+                for (int j = 0; j < ffWidth; j++) {
+                    h[r * ffWidth + j] = gelu(h[r * ffWidth + j] + b.ff1Bias()[j]);
+                }
+            }
+            return;
+        }
+        INDArray z = rows(a, n, width).mmul(b.ff1().array()).addiRowVector(b.ff1BiasArray()); // [n, F]
+        GELU.getActivation(z, false).data().asNioFloat().get(h, 0, n * ffWidth);
+    }
+
+    /** {@code in} [n, k] as an ND4J array, copied in bulk (ND4J's create(float[]) goes element by element). */
+    private static INDArray rows(float[] in, int n, int k) {
+        INDArray a = Nd4j.createUninitialized(DataType.FLOAT, n, k);
+        a.data().asNioFloat().put(in, 0, n * k);
+        return a;
+    }
+
+    /** {@code out (+)= in w}: in [n, k], w [k, m], out [n, m]; BLAS from {@link #BLAS_ROWS} rows, else row updates. */
+    private static void product(float[] in, int n, Matrix w, float[] out, boolean accumulate) {
+        int k = w.k(), m = w.m();
+        if (n >= BLAS_ROWS) {
+            float[] p = new float[n * m];
+            rows(in, n, k).mmul(w.array()).data().asNioFloat().get(p);                      // [n, k] x [k, m]
+            for (int i = 0; i < n * m; i++) {
+                out[i] = accumulate ? out[i] + p[i] : p[i];
+            }
+            return;
+        }
+        if (!accumulate) {
+            Arrays.fill(out, 0, n * m, 0f);
+        }
+        float[] wr = w.rows();
+        for (int r = 0; r < n; r++) {
+            for (int i = 0; i < k; i++) {
+                float s = in[r * k + i];
+                int o = r * m, wi = i * m;
+                for (int j = 0; j < m; j++) {
+                    out[o + j] += s * wr[wi + j];
+                }
+            }
+        }
+    }
+
+    /** PyTorch's {@code nn.LayerNorm(C)} on each of n rows: biased variance, eps 1e-5. */
+    private void layerNorm(float[] x, float[] gain, float[] bias, float[] out, int n) {
+        int c = width;
+        for (int r = 0; r < n; r++) {
+            double mean = 0;
+            for (int j = 0; j < c; j++) {
+                mean += x[r * c + j];
+            }
+            mean /= c;
+            double var = 0;
+            for (int j = 0; j < c; j++) {
+                double t = x[r * c + j] - mean;
+                var += t * t;
+            }
+            float inv = (float) (1.0 / Math.sqrt(var / c + LayerNorm.DEFAULT_EPS));
+            for (int j = 0; j < c; j++) {
+                out[r * c + j] = (float) (x[r * c + j] - mean) * inv * gain[j] + bias[j];
+            }
+        }
+    }
+
+    /**
+     * PyTorch's exact GELU, {@code x/2 (1 + erf(x / sqrt 2))}. Java has no erf; this is Numerical Recipes'
+     * {@code erfcc} (relative error of erfc below 1.2e-7), computed in double, so the error stays at float
+     * rounding.
+     */
+    static float gelu(float x) {
+        double z = Math.abs(x) / Math.sqrt(2);
+        double t = 1 / (1 + 0.5 * z);
+        double erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223
+                + t * 0.17087277)))))))));
+        double erf = x >= 0 ? 1 - erfc : erfc - 1;
+        return (float) (0.5 * x * (1 + erf));
+    }
+
+    private static float[] floats(Map<String, INDArray> params, String key) {
+        return Nd4j.toFlattened('c', param(params, key)).toFloatVector();
+    }
+
+    private static Matrix matrix(Map<String, INDArray> params, String key) {
+        return new Matrix(param(params, key));
+    }
+
+    /** A float copy of one parameter. */
+    private static INDArray param(Map<String, INDArray> params, String key) {
+        INDArray a = params.get(key);
+        if (a == null) {
+            throw new IllegalArgumentException("GPT parameter " + key + ": missing; present: " + params.keySet());
+        }
+        return a.castTo(DataType.FLOAT).dup('c');
+    }
+
+    /** [rows, cols] row-major to [cols, rows] row-major. */
+    private static float[] transpose(float[] a, int rows, int cols) {
+        float[] t = new float[a.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j * rows + i] = a[i * cols + j];
+            }
+        }
+        return t;
+    }
+}
