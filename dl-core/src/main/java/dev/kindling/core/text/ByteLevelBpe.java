@@ -60,22 +60,13 @@ public final class ByteLevelBpe implements Tokenizer {
         for (AddedTokens.Segment segment : added.split(text)) {
             if (segment.isToken()) {
                 parts.add(new int[] {segment.id()});
-                total++;
                 continue;
             }
             for (String piece : preTokenizer.apply(List.of(segment.text()))) {
-                int[] ids = model.tokenize(piece);
-                parts.add(ids);
-                total += ids.length;
+                parts.add(model.tokenize(piece));
             }
         }
-        int[] out = new int[total];
-        int at = 0;
-        for (int[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
+        return TokenIds.concat(parts);
     }
 
     @Override

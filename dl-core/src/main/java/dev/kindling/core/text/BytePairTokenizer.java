@@ -98,19 +98,10 @@ public final class BytePairTokenizer implements Tokenizer {
     @Override
     public int[] encode(String text) {
         List<int[]> parts = new ArrayList<>();
-        int total = 0;
         for (String chunk : chunks(text)) {
-            int[] ids = cache.computeIfAbsent(chunk, this::encodeChunk);
-            parts.add(ids);
-            total += ids.length;
+            parts.add(cache.computeIfAbsent(chunk, this::encodeChunk));
         }
-        int[] out = new int[total];
-        int at = 0;
-        for (int[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
+        return TokenIds.concat(parts);
     }
 
     /** Applies merges in the order they were learned (lowest rank first), as GPT-2 does. */

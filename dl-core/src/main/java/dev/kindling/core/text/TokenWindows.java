@@ -99,19 +99,21 @@ public final class TokenWindows {
 
         /** Non-overlapping starts of windows of {@code seqLen + 1} tokens (neighbours share one) inside [0, end), shuffled. */
         private static int[] shuffledStarts(int end, int seqLen, long seed) {
-            int count = Math.max(0, (end - 1) / seqLen);
-            int[] starts = new int[count];
-            for (int i = 0; i < count; i++) {
-                starts[i] = i * seqLen;
-            }
-            Random r = new Random(seed);
-            for (int i = count - 1; i > 0; i--) {
-                int j = r.nextInt(i + 1);
-                int t = starts[i];
-                starts[i] = starts[j];
-                starts[j] = t;
-            }
+            int[] starts = new int[Math.max(0, (end - 1) / seqLen)];
+            Arrays.setAll(starts, i -> i * seqLen);
+            shuffle(starts, seed);
             return starts;
+        }
+    }
+
+    /** Fisher-Yates with {@code new Random(seed)}: the order train windows are written in. */
+    public static void shuffle(int[] values, long seed) {
+        Random r = new Random(seed);
+        for (int i = values.length - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int t = values[i];
+            values[i] = values[j];
+            values[j] = t;
         }
     }
 

@@ -9,6 +9,7 @@ import dev.kindling.core.data.Task;
 import dev.kindling.core.io.InputException;
 import dev.kindling.core.text.BytePairTokenizer;
 import dev.kindling.core.text.CharTokenizer;
+import dev.kindling.core.text.TokenIds;
 import dev.kindling.core.text.TokenWindows;
 import dev.kindling.core.text.Tokenizer;
 import dev.kindling.core.text.TokenizerJson;
@@ -25,7 +26,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeSet;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaRDD;
@@ -150,8 +150,10 @@ public final class TextCorpusJob {
             }
             leftovers.add(r.restTrain);
         }
-        int[] rest = flatten(leftovers);
-        int[] restWindows = shuffled(rest.length / window, c.seed());
+        int[] rest = TokenIds.concat(leftovers);
+        int[] restWindows = new int[rest.length / window];
+        Arrays.setAll(restWindows, i -> i);
+        TokenWindows.shuffle(restWindows, c.seed());
         int keep = (int) Math.min(restWindows.length, limit - trainExamples);
         train.addAll(writeWindows(storage, tmp, "train", train.size(), rest, Arrays.copyOf(restWindows, keep), c));
         trainExamples += keep;
@@ -159,7 +161,7 @@ public final class TextCorpusJob {
         List<ShardFile> all = new ArrayList<>(train);
         splits.put("train", split(trainExamples, train));
         for (String holdout : List.of("val", "test")) {
-            int[] windows = flatten(parts.stream().map(r -> holdout.equals("val") ? r.val : r.test).toList());
+            int[] windows = TokenIds.concat(parts.stream().map(r -> holdout.equals("val") ? r.val : r.test).toList());
             int n = Math.min(windows.length / window, Math.min(c.holdoutWindows(), limit));
             if (n == 0) {
                 throw new InputException("source-path=" + source.uri() + ": no partition of about " + c.splitMb() + " MB holds " + (2 * window)
@@ -202,30 +204,6 @@ public final class TextCorpusJob {
 
     private static Manifest.Split split(long examples, List<ShardFile> shards) {
         return new Manifest.Split(examples, shards.size(), shards.stream().map(ShardFile::crc32).toList());
-    }
-
-    /** 0 .. n-1 in a seeded order. */
-    private static int[] shuffled(int n, long seed) {
-        int[] order = new int[n];
-        Arrays.setAll(order, i -> i);
-        Random r = new Random(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
-        return order;
-    }
-
-    private static int[] flatten(List<int[]> arrays) {
-        int[] out = new int[arrays.stream().mapToInt(a -> a.length).sum()];
-        int at = 0;
-        for (int[] a : arrays) {
-            System.arraycopy(a, 0, out, at, a.length);
-            at += a.length;
-        }
-        return out;
     }
 
     /**
