@@ -56,7 +56,6 @@ public final class ByteLevelBpe implements Tokenizer {
     @Override
     public int[] encode(String text) {
         List<int[]> parts = new ArrayList<>();
-        int total = 0;
         for (AddedTokens.Segment segment : added.split(text)) {
             if (segment.isToken()) {
                 parts.add(new int[] {segment.id()});
