@@ -87,7 +87,7 @@ final class CorpusPart implements Function2<Integer, Iterator<String>, Iterator<
         r.shardExamples = new long[whole];
         r.shardCrc32 = new long[whole];
         r.shardSha256 = new byte[whole][];
-        List<ShardFile> written = ParallelWrites.run(whole, k -> {
+        List<ShardFile> written = ParallelFiles.run(whole, k -> {
             int[] starts = Arrays.copyOfRange(cut.train(), k * batchSize, (k + 1) * batchSize);
             ArrayRows rows = TokenWindows.rows(ids, starts, seqLen);
             return ShardFile.write(storage, shardPath(storage, dir, partition, k), rows.batch(0, rows.size()));

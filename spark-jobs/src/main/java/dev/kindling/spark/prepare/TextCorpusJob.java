@@ -136,20 +136,27 @@ public final class TextCorpusJob {
         List<ShardFile> train = new ArrayList<>();
         long trainExamples = 0;
         List<int[]> leftovers = new ArrayList<>();
+        List<String> written = new ArrayList<>(); // every executor's shard; the first train.size() are kept
         for (CorpusPart.Result r : parts) {
             List<ShardFile> shards = r.shards();
             for (int k = 0; k < shards.size(); k++) {
-                String written = CorpusPart.shardPath(storage, tmp, r.partition, k);
-                if (trainExamples + shards.get(k).examples() <= limit) {
-                    storage.rename(written, storage.child(tmp, Manifest.shardName("train", train.size())));
+                written.add(CorpusPart.shardPath(storage, tmp, r.partition, k));
+                if (written.size() == train.size() + 1 && trainExamples + shards.get(k).examples() <= limit) {
                     train.add(shards.get(k));
                     trainExamples += shards.get(k).examples();
-                } else {
-                    storage.delete(written);
                 }
             }
             leftovers.add(r.restTrain);
         }
+        int kept = train.size();
+        ParallelFiles.run(written.size(), i -> {
+            if (i < kept) {
+                storage.rename(written.get(i), storage.child(tmp, Manifest.shardName("train", i)));
+            } else {
+                storage.delete(written.get(i));
+            }
+            return null;
+        });
         int[] rest = TokenIds.concat(leftovers);
         int[] restWindows = new int[rest.length / window];
         Arrays.setAll(restWindows, i -> i);

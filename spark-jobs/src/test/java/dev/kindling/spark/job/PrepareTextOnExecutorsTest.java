@@ -123,6 +123,18 @@ class PrepareTextOnExecutorsTest {
         assertEquals("hf-bpe", Tokenizer.parse(imported.attribute(TokenWindows.TOKENIZER)).kind());
         assertEquals(m.fingerprint(), imported.fingerprint(), "ids from the imported tokenizer.json equal ours");
 
+        // --limit keeps whole executor shards first, then leftovers; the rest is deleted, not published
+        Cli limited = Cli.run("prepare-data", "--dataset=text", "--source-path=" + src, "--out=" + dir.resolve("g"), "--tokenizer-json=" + json,
+                "--split-mb=1", "--seq-len=16", "--batch-size=32", "--limit=100", "--holdout-windows=40");
+        assertEquals(0, limited.exit(), limited.err());
+        Manifest small = Shards.manifest(new LocalStorage(), dir.resolve("g").toString());
+        assertEquals(100, small.split("train").examples());
+        assertEquals(4, small.split("train").shards(), "3 whole shards of 32 and one of 4");
+        assertEquals(40, small.split("val").examples());
+        try (Stream<Path> train = Files.list(dir.resolve("g").resolve("train"))) {
+            assertEquals(4, train.filter(p -> p.getFileName().toString().endsWith(".bin")).count(), "no executor shard left over");
+        }
+
         Cli missing = Cli.run("prepare-data", "--dataset=text", "--source-path=" + src, "--out=" + dir.resolve("f"),
                 "--tokenizer-json=" + dir.resolve("nope.json"));
         assertEquals(2, missing.exit(), missing.err());

@@ -1,6 +1,5 @@
 package dev.kindling.spark.prepare;
 
-import dev.kindling.core.data.ShardFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -11,35 +10,35 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Writes shard files from a few threads at once. A small file on HDFS costs round trips (create, add a
- * block, the data node pipeline, then polling the name node until the file is complete) far more than
- * it costs bytes or CPU: measured 0.1 s per 32 kB shard from one thread on the local cluster. Writing
- * {@value #THREADS} at a time overlaps those waits.
+ * File operations from a few threads at once. A small file on HDFS costs round trips (create, add a
+ * block, the data node pipeline, then polling the name node until the file is complete; a rename is one
+ * more) far more than it costs bytes or CPU: measured 0.1 s per 32 kB shard written from one thread on the
+ * local cluster. Running {@value #THREADS} at a time overlaps those waits.
  */
-final class ParallelWrites {
+final class ParallelFiles {
     static final int THREADS = 8;
 
-    interface Shard {
-        ShardFile write(int index) throws IOException;
+    interface Operation<T> {
+        T run(int index) throws IOException;
     }
 
-    /** Shards 0 .. n-1, written in any order, returned in index order; the first failure is thrown. */
-    static List<ShardFile> run(int n, Shard shard) throws IOException {
+    /** Operations 0 .. n-1, run in any order; their results in index order. The first failure is thrown. */
+    static <T> List<T> run(int n, Operation<T> op) throws IOException {
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(THREADS, n)));
         try {
-            List<Future<ShardFile>> futures = new ArrayList<>(n);
+            List<Future<T>> futures = new ArrayList<>(n);
             for (int k = 0; k < n; k++) {
                 int index = k;
-                futures.add(pool.submit(() -> shard.write(index)));
+                futures.add(pool.submit(() -> op.run(index)));
             }
-            List<ShardFile> out = new ArrayList<>(n);
-            for (Future<ShardFile> f : futures) {
+            List<T> out = new ArrayList<>(n);
+            for (Future<T> f : futures) {
                 out.add(f.get());
             }
             return out;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while writing shards", e);
+            throw new IOException("interrupted during parallel file operations", e);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof IOException io) {
                 throw io;
@@ -53,5 +52,5 @@ final class ParallelWrites {
         }
     }
 
-    private ParallelWrites() {}
+    private ParallelFiles() {}
 }
