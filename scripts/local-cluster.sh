@@ -51,13 +51,18 @@ start() { # <name> <env assignments...> -- <java args...>: starts a daemon in th
   echo $! > "$pids/$name.pid"
 }
 
+# The JSON is read whole before it is searched: `curl | grep -q` under pipefail fails when grep stops
+# reading at its first match while curl is still writing (SIGPIPE), which made a ready HDFS look down.
 hdfs_ready() {
-  curl -sf "http://$H:$HDFS_NAMENODE_HTTP_PORT/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState" | grep -q '"NumLiveDataNodes" : 1' &&
-    curl -sf "http://$H:$HDFS_NAMENODE_HTTP_PORT/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo" | grep -q '"Safemode" : ""'
+  local state info
+  state=$(curl -sf "http://$H:$HDFS_NAMENODE_HTTP_PORT/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState") &&
+    info=$(curl -sf "http://$H:$HDFS_NAMENODE_HTTP_PORT/jmx?qry=Hadoop:service=NameNode,name=NameNodeInfo") &&
+    [[ $state == *'"NumLiveDataNodes" : 1'* && $info == *'"Safemode" : ""'* ]]
 }
 
 spark_ready() {
-  curl -sf "http://$H:$SPARK_MASTER_UI_PORT/json/" | tr -d ' \n' | grep -q "\"aliveworkers\":$SPARK_WORKERS,"
+  local json
+  json=$(curl -sf "http://$H:$SPARK_MASTER_UI_PORT/json/") && [[ $(tr -d ' \n' <<<"$json") == *"\"aliveworkers\":$SPARK_WORKERS,"* ]]
 }
 
 up() {
