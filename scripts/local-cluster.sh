@@ -250,16 +250,17 @@ down() {
   [[ $any == yes ]] && say "down" || say "not running"
 }
 
-put() { # <local file or dir>... <hdfs dir>: copies onto the cluster's HDFS with Hadoop's own shell (FsShell -put)
+fs_shell() { # <FsShell arguments...>: Hadoop's own file system shell against the cluster's HDFS
+  java -Xmx256m -Dlog4j2.configurationFile="$KINDLING_ROOT/cluster-configs/spark/log4j2.properties" \
+    -cp "$D/hadoop-conf:$(cat "$KINDLING_ROOT/spark-jobs/target/hdfs.classpath"):$(jar)" \
+    org.apache.hadoop.fs.FsShell -fs "hdfs://$H:$HDFS_NAMENODE_PORT" "$@" >&2
+}
+
+put() { # <local file or dir>... <hdfs dir>: copies onto the cluster's HDFS (FsShell -mkdir -p, then -put -f)
   (($# >= 2)) || die "usage: scripts/local-cluster.sh put <local file or dir>... <hdfs dir>"
   hdfs_ready || die "HDFS is not running; run scripts/local-cluster.sh up"
-  local dest=${*: -1} mini
-  mini=$(cat "$KINDLING_ROOT/spark-jobs/target/hdfs.classpath")
-  java -Xmx256m -Dlog4j2.configurationFile="$KINDLING_ROOT/cluster-configs/spark/log4j2.properties" -cp "$D/hadoop-conf:$mini:$(jar)" \
-    org.apache.hadoop.fs.FsShell -fs "hdfs://$H:$HDFS_NAMENODE_PORT" -mkdir -p "$dest" >&2 &&
-  java -Xmx256m -Dlog4j2.configurationFile="$KINDLING_ROOT/cluster-configs/spark/log4j2.properties" -cp "$D/hadoop-conf:$mini:$(jar)" \
-    org.apache.hadoop.fs.FsShell -fs "hdfs://$H:$HDFS_NAMENODE_PORT" -put -f "${@:1:$#-1}" "$dest" >&2 ||
-    die "put into hdfs://$H:$HDFS_NAMENODE_PORT$dest failed"
+  local dest=${*: -1}
+  fs_shell -mkdir -p "$dest" && fs_shell -put -f "${@:1:$#-1}" "$dest" || die "put into hdfs://$H:$HDFS_NAMENODE_PORT$dest failed"
 }
 
 status() {

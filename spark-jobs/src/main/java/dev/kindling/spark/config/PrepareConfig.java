@@ -31,9 +31,9 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
                             TokenizerKind tokenizer, int vocabSize, int seqLen, int holdoutWindows, SparkMaster master, int splitMb,
                             long tokenizerSampleBytes, String tokenizerJson) implements Serializable {
     public static final Setting<DataSource> DATASET = Setting.choice("dataset", null, DataSource.class,
-            "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse | kjv (King James Bible, Debian bible-kjv) | text (a UTF-8 file at --source-path) | topics (generated 4-topic sentences for encoder-classifier)");
+            "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse | kjv (King James Bible, Debian bible-kjv) | text (UTF-8 text at --source-path, read on the executors) | topics (generated 4-topic sentences for encoder-classifier)");
     public static final Setting<String> SOURCE_PATH = Setting.string("source-path", null,
-            "where the raw files are (fashion-mnist: the idx .gz directory; cifar10: the directory of data_batch_1..5.bin and test_batch.bin; csv-series: the CSV file URI, series in its last column; text: the corpus file, any Hadoop URI)");
+            "where the raw files are (fashion-mnist: the idx .gz directory; cifar10: the directory of data_batch_1..5.bin and test_batch.bin; csv-series: the CSV file URI, series in its last column; text: a file, a directory or a glob of UTF-8 text, any Hadoop URI)");
     public static final Setting<Integer> BATCH_SIZE = Setting.integer("batch-size", 64, Range.atLeast(1),
             "examples per minibatch shard, written by prepare-data");
     public static final Setting<Integer> LIMIT = Setting.integer("limit", 0, Range.atLeast(0),

@@ -17,6 +17,7 @@ import dev.kindling.core.text.Kjv;
 import dev.kindling.core.text.TokenWindows;
 import dev.kindling.core.text.Tokenizer;
 import dev.kindling.core.text.TopicSentences;
+import dev.kindling.spark.config.DataSource;
 import dev.kindling.spark.config.PrepareConfig;
 import dev.kindling.spark.config.TokenizerKind;
 import dev.kindling.spark.hdfs.HadoopStorage;
@@ -38,6 +39,10 @@ public final class PrepareDataJob {
         HadoopStorage storage = new HadoopStorage();
         String out = storage.qualify(c.out());
         RunDirectory.checkAbsent(storage, out);
+        if (c.dataset() == DataSource.TEXT) { // read, tokenized and written on the executors
+            required(c.sourcePath(), "dataset=text: needs --source-path=<UTF-8 text: a file, a directory or a glob, any Hadoop URI>");
+            return TextCorpusJob.run(c, storage, out);
+        }
         DatasetWriter.Source src = switch (c.dataset()) {
             case FASHION_MNIST -> FashionMnist.read(c.sourcePath() != null ? Path.of(c.sourcePath()) : FashionMnist.DEBIAN_DIR, seed);
             case SEED_QUADRANTS -> SeedTasks.quadrants(seed);
@@ -52,14 +57,8 @@ public final class PrepareDataJob {
             case SEQ_REVERSE -> DigitReversal.source(seed, 3, 6, new SequenceTasks.Sizes(20000, 1000, 1000));
             case TOPICS -> TopicSentences.source(c.seqLen(), seed);
             case KJV -> corpus(c, storage, "kjv", String.join(" ", Kjv.COMMAND), Kjv.read(), seed);
-            case TEXT -> {
-                required(c.sourcePath(), "dataset=text: needs --source-path=<UTF-8 text: a file, a directory or a glob, any Hadoop URI>");
-                yield null;
-            }
+            case TEXT -> throw new IllegalStateException("dataset=text is prepared on the executors, above");
         };
-        if (src == null) { // read, tokenized and written on the executors
-            return TextCorpusJob.run(c, storage, out);
-        }
         return DatasetWriter.write(storage, out, src.limit(c.limit()), c.batchSize(), seed);
     }
 
