@@ -158,6 +158,15 @@ print("test: cluster: gpt on the prepared corpus: val loss %.3f against the unig
       file=sys.stderr)
 sys.exit(0 if f["val_loss"] < 0.9 * f["baseline_unigram_loss"] else 1)
 PY
+say "cluster: a Parquet table written onto HDFS by a Spark job, prepared on the executors (--dataset=table), the MLP trained from it"
+java $(cat spark-jobs/target/jvm.flags) -cp "$KINDLING_SPARK_HOME/jars/*" scripts/examples/ExampleTable.java "$hdfs/tables/example" 3000 3 \
+  2>"$tmp/example-table.log" || { tail -n 30 "$tmp/example-table.log" >&2; exit 1; }
+scripts/kindling prepare-data --dataset=table --master="$master" --source-path="$hdfs/tables/example" --features-column=features \
+  --label-column=label --out="$hdfs/datasets/table" >/dev/null 2>"$tmp/cluster-table.log" || { tail -n 30 "$tmp/cluster-table.log" >&2; exit 1; }
+grep -q "(3 file(s)): 6 features, 3 classes" "$tmp/cluster-table.log" ||
+  { say "prepare-data did not read the 3 Parquet files as 6 features and 3 classes"; tail -n 20 "$tmp/cluster-table.log" >&2; exit 1; }
+check_accuracy "$(scripts/kindling train --model=mlp --master="$master" --dist=shared --epochs=2 --timeout-minutes=5 \
+  --data="$hdfs/datasets/table" --out="$hdfs/runs/mlp-table" 2>"$tmp/cluster-table-train.log" | tail -n 1)" 0.85
 joined=$(cat "$KINDLING_CLUSTER_DIR"/worker-*/app-*/*/stderr | grep -c "Adding UDP connection" || true)
 say "cluster: executors opened $joined Aeron connections"
 ((joined >= 4)) || { say "expected each of 2 executors to connect to the driver and its peer over Aeron"; exit 1; }

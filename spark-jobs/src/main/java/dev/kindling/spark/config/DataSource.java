@@ -9,6 +9,8 @@ public enum DataSource implements Choice {
     KJV,
     /** A UTF-8 text file at {@code --source-path}. */
     TEXT,
+    /** A Parquet or CSV table at {@code --source-path}: features, a class label and optionally a split per row. */
+    TABLE,
     /** Generated 4-topic sentences for the encoder classifier. */
     TOPICS
 }

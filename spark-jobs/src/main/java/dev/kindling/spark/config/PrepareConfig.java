@@ -6,6 +6,7 @@ import dev.kindling.core.config.Setting;
 import dev.kindling.core.config.Settings;
 import java.io.Serializable;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * What {@code prepare-data} takes: a source, where it is, and how it is cut into shards.
@@ -23,17 +24,18 @@ import java.util.List;
  * @param seqLen         corpora and topics: tokens per example
  * @param holdoutWindows corpora: val and test windows, at most
  * @param master         text: the Spark master whose executors read, tokenize and write
- * @param splitMb        text: bytes of the corpus per Spark partition, in MB
+ * @param splitMb        text, table: bytes of the source per Spark partition, in MB
  * @param tokenizerSampleBytes text, bpe: about this many bytes of the corpus (a seeded sample of lines) train the merges
  * @param tokenizerJson  corpora: a Hugging Face tokenizer.json to tokenize with instead of training one; null: train
+ * @param table          table: the format and the columns
  */
 public record PrepareConfig(DataSource dataset, String out, String sourcePath, int batchSize, int limit, long seed, int window, int horizon,
                             TokenizerKind tokenizer, int vocabSize, int seqLen, int holdoutWindows, SparkMaster master, int splitMb,
-                            long tokenizerSampleBytes, String tokenizerJson) implements Serializable {
+                            long tokenizerSampleBytes, String tokenizerJson, TableConfig table) implements Serializable {
     public static final Setting<DataSource> DATASET = Setting.choice("dataset", null, DataSource.class,
-            "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse | kjv (King James Bible, Debian bible-kjv) | text (UTF-8 text at --source-path, read on the executors) | topics (generated 4-topic sentences for encoder-classifier)");
+            "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse | kjv (King James Bible, Debian bible-kjv) | text (UTF-8 text at --source-path, read on the executors) | table (Parquet or CSV at --source-path, read on the executors; see --format) | topics (generated 4-topic sentences for encoder-classifier)");
     public static final Setting<String> SOURCE_PATH = Setting.string("source-path", null,
-            "where the raw files are (fashion-mnist: the idx .gz directory; cifar10: the directory of data_batch_1..5.bin and test_batch.bin; csv-series: the CSV file URI, series in its last column; text: a file, a directory or a glob of UTF-8 text, any Hadoop URI)");
+            "where the raw files are (fashion-mnist: the idx .gz directory; cifar10: the directory of data_batch_1..5.bin and test_batch.bin; csv-series: the CSV file URI, series in its last column; text: a file, a directory or a glob of UTF-8 text, any Hadoop URI; table: a Parquet or CSV file, directory or glob)");
     public static final Setting<Integer> BATCH_SIZE = Setting.integer("batch-size", 64, Range.atLeast(1),
             "examples per minibatch shard, written by prepare-data");
     public static final Setting<Integer> LIMIT = Setting.integer("limit", 0, Range.atLeast(0),
@@ -52,19 +54,23 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
             "prepare-data (kjv, text): at most this many val and this many test windows");
 
     public static final Setting<Integer> SPLIT_MB = Setting.integer("split-mb", 16, Range.closed(1, 1024),
-            "prepare-data text: MB of the corpus per Spark partition (an executor holds its tokens: 4 bytes per token)");
+            "prepare-data text, table: MB of the source per Spark partition (text: an executor holds its tokens, 4 bytes per token)");
     public static final Setting<Long> TOKENIZER_SAMPLE_BYTES = Setting.longInteger("tokenizer-sample-bytes", 8L << 20, Range.atLeast(1),
             "prepare-data text --tokenizer=bpe: about this many bytes of the corpus (a seeded sample of its lines, read on the driver) train the merges");
 
     public static final Setting<String> TOKENIZER_JSON = Setting.string("tokenizer-json", null,
             "prepare-data (kjv, text): tokenize with this Hugging Face tokenizer.json (byte-level BPE, any Hadoop URI) instead of training --tokenizer");
 
-    public static final List<Setting<?>> SETTINGS = List.of(DATASET, RunConfig.OUT, SOURCE_PATH, BATCH_SIZE, LIMIT, RunConfig.SEED, WINDOW,
-            HORIZON, TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS, SparkMaster.MASTER, SPLIT_MB, TOKENIZER_SAMPLE_BYTES, TOKENIZER_JSON);
+    public static final List<Setting<?>> SETTINGS = Stream.concat(Stream.of(DATASET, RunConfig.OUT, SOURCE_PATH, BATCH_SIZE, LIMIT,
+            RunConfig.SEED, WINDOW, HORIZON, TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS, SparkMaster.MASTER, SPLIT_MB, TOKENIZER_SAMPLE_BYTES,
+            TOKENIZER_JSON), TableConfig.SETTINGS.stream()).toList();
 
     public PrepareConfig {
         if (dataset == DataSource.TOPICS && seqLen < 4) {
             throw new ConfigException("seq-len=" + seqLen + ": dataset=topics needs >= 4 (a sentence and its padding)");
+        }
+        if (dataset == DataSource.TABLE) {
+            table.checkFeatures();
         }
     }
 
@@ -72,12 +78,12 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
         return new PrepareConfig(s.require(DATASET), s.require(RunConfig.OUT), s.get(SOURCE_PATH), s.require(BATCH_SIZE), s.require(LIMIT),
                 s.require(RunConfig.SEED), s.require(WINDOW), s.require(HORIZON), s.require(TOKENIZER), s.require(VOCAB_SIZE),
                 s.require(SEQ_LEN), s.require(HOLDOUT_WINDOWS), s.require(SparkMaster.MASTER), s.require(SPLIT_MB),
-                s.require(TOKENIZER_SAMPLE_BYTES), s.get(TOKENIZER_JSON));
+                s.require(TOKENIZER_SAMPLE_BYTES), s.get(TOKENIZER_JSON), TableConfig.from(s));
     }
 
     /** The same written to another URI (the demo's dataset under its run directory). */
     public PrepareConfig into(String uri) {
         return new PrepareConfig(dataset, uri, sourcePath, batchSize, limit, seed, window, horizon, tokenizer, vocabSize, seqLen, holdoutWindows,
-                master, splitMb, tokenizerSampleBytes, tokenizerJson);
+                master, splitMb, tokenizerSampleBytes, tokenizerJson, table);
     }
 }

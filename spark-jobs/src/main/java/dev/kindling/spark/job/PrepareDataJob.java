@@ -21,6 +21,7 @@ import dev.kindling.spark.config.DataSource;
 import dev.kindling.spark.config.PrepareConfig;
 import dev.kindling.spark.config.TokenizerKind;
 import dev.kindling.spark.hdfs.HadoopStorage;
+import dev.kindling.spark.prepare.TableJob;
 import dev.kindling.spark.prepare.TextCorpusJob;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -28,8 +29,8 @@ import java.util.Map;
 
 /**
  * {@code kindling prepare-data --dataset=<source> --out=<uri>}: reads or generates a source and
- * writes it as minibatch shards plus manifest.json to any Hadoop URI. {@code text} runs on Spark's
- * executors ({@link TextCorpusJob}); the other sources are small enough to read on the driver in one
+ * writes it as minibatch shards plus manifest.json to any Hadoop URI. {@code text} and {@code table} run
+ * on Spark's executors ({@link TextCorpusJob}, {@link TableJob}); the other sources are small enough to read on the driver in one
  * pass, and their write goes straight to the target file system.
  */
 public final class PrepareDataJob {
@@ -42,6 +43,10 @@ public final class PrepareDataJob {
         if (c.dataset() == DataSource.TEXT) { // read, tokenized and written on the executors
             required(c.sourcePath(), "dataset=text: needs --source-path=<UTF-8 text: a file, a directory or a glob, any Hadoop URI>");
             return TextCorpusJob.run(c, storage, out);
+        }
+        if (c.dataset() == DataSource.TABLE) { // read and written on the executors
+            required(c.sourcePath(), "dataset=table: needs --source-path=<a Parquet or CSV file, directory or glob, any Hadoop URI>");
+            return TableJob.run(c, storage, out);
         }
         DatasetWriter.Source src = switch (c.dataset()) {
             case FASHION_MNIST -> FashionMnist.read(c.sourcePath() != null ? Path.of(c.sourcePath()) : FashionMnist.DEBIAN_DIR, seed);
@@ -57,7 +62,7 @@ public final class PrepareDataJob {
             case SEQ_REVERSE -> DigitReversal.source(seed, 3, 6, new SequenceTasks.Sizes(20000, 1000, 1000));
             case TOPICS -> TopicSentences.source(c.seqLen(), seed);
             case KJV -> corpus(c, storage, "kjv", String.join(" ", Kjv.COMMAND), Kjv.read(), seed);
-            case TEXT -> throw new IllegalStateException("dataset=text is prepared on the executors, above");
+            case TEXT, TABLE -> throw new IllegalStateException("dataset=" + c.dataset().cliName() + " is prepared on the executors, above");
         };
         return DatasetWriter.write(storage, out, src.limit(c.limit()), c.batchSize(), seed);
     }
@@ -76,13 +81,27 @@ public final class PrepareDataJob {
         return TokenWindows.source(name, source, text, tok, c.seqLen(), c.holdoutWindows(), seed);
     }
 
-    /** What prepare-data prints: name, splits and fingerprint. */
+    private static final String BAD_RECORDS = TableJob.BAD_RECORDS + ".";
+
+    /** What prepare-data prints: name, splits, classes, bad records skipped and fingerprint. */
     static Map<String, Object> summary(Manifest m) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("dataset", m.name());
         s.put("splits", m.splits());
         s.put("batch_size", m.batchSize());
         s.put("fingerprint", m.fingerprint());
+        if (m.task() == Task.CLASSIFICATION) {
+            s.put("classes", m.classNames());
+        }
+        Map<String, Long> bad = new java.util.TreeMap<>();
+        m.attributes().forEach((k, v) -> {
+            if (k.startsWith(BAD_RECORDS)) {
+                bad.put(k.substring(BAD_RECORDS.length()), Long.valueOf(v));
+            }
+        });
+        if (!bad.isEmpty()) {
+            s.put("bad_records_skipped", bad);
+        }
         if (m.task() == Task.LANGUAGE_MODEL) {
             s.put("vocab_size", m.numClasses());
             s.put("unigram_val_loss", Double.valueOf(m.attribute("unigram_val_loss")));

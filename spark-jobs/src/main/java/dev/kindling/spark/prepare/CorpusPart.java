@@ -49,27 +49,12 @@ final class CorpusPart implements Function2<Integer, Iterator<String>, Iterator<
         private static final long serialVersionUID = 1L;
         int partition;
         long tokens;
-        long[] shardExamples;
-        long[] shardCrc32;
-        byte[][] shardSha256;
+        WrittenShards train;
         int[] restTrain; // windows of seqLen + 1 tokens, back to back
         int[] val;
         int[] test;
         long[] trainCounts;
         long[] valCounts;
-
-        List<ShardFile> shards() {
-            ShardFile[] out = new ShardFile[shardExamples.length];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = new ShardFile(shardExamples[i], shardCrc32[i], shardSha256[i]);
-            }
-            return List.of(out);
-        }
-    }
-
-    /** Where partition {@code p} writes its {@code k}-th train shard; the driver renames it into the split's numbering. */
-    static String shardPath(Storage storage, String dir, int p, int k) {
-        return storage.child(dir, "train/_p" + String.format("%05d-%05d", p, k) + ".bin");
     }
 
     @Override
@@ -84,19 +69,11 @@ final class CorpusPart implements Function2<Integer, Iterator<String>, Iterator<
         r.partition = partition;
         r.tokens = n;
         int whole = cut.train().length / batchSize;
-        r.shardExamples = new long[whole];
-        r.shardCrc32 = new long[whole];
-        r.shardSha256 = new byte[whole][];
-        List<ShardFile> written = ParallelFiles.run(whole, k -> {
+        r.train = new WrittenShards(ParallelFiles.run(whole, k -> {
             int[] starts = Arrays.copyOfRange(cut.train(), k * batchSize, (k + 1) * batchSize);
             ArrayRows rows = TokenWindows.rows(ids, starts, seqLen);
-            return ShardFile.write(storage, shardPath(storage, dir, partition, k), rows.batch(0, rows.size()));
-        });
-        for (int k = 0; k < whole; k++) {
-            r.shardExamples[k] = written.get(k).examples();
-            r.shardCrc32[k] = written.get(k).crc32();
-            r.shardSha256[k] = written.get(k).sha256();
-        }
+            return ShardFile.write(storage, SplitNumbering.partitionShard(storage, dir, "train", partition, k), rows.batch(0, rows.size()));
+        }));
         r.restTrain = windows(ids, Arrays.copyOfRange(cut.train(), whole * batchSize, cut.train().length));
         r.val = windows(ids, cut.val());
         r.test = windows(ids, cut.test());

@@ -1,7 +1,6 @@
 package dev.kindling.spark.prepare;
 
 import dev.kindling.core.config.ConfigException;
-import dev.kindling.core.data.ArrayRows;
 import dev.kindling.core.data.DatasetWriter;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.ShardFile;
@@ -27,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
@@ -54,16 +52,17 @@ public final class TextCorpusJob {
             LOG.info("prepare-data: {} file(s), {}, in {} partitions of about {} MB", source.files().size(), megabytes(source.bytes()),
                     partitions, c.splitMb());
             long t0 = System.nanoTime();
-            Tokenizer tok = c.tokenizerJson() != null ? imported(c.tokenizerJson(), storage) : onExecutors(() -> tokenizer(c, source, lines));
+            Tokenizer tok = c.tokenizerJson() != null ? imported(c.tokenizerJson(), storage)
+                    : ExecutorErrors.onExecutors(() -> tokenizer(c, source, lines));
             LOG.info("prepare-data: {} tokenizer of {} ids in {}", tok.kind(), tok.vocabSize(), seconds(t0));
             String tmp = DatasetWriter.temporarySibling(out);
             try {
                 int perPartition = (c.holdoutWindows() + partitions - 1) / partitions;
                 CorpusPart part = new CorpusPart(storage, tmp, tok.serialize(), c.seqLen(), perPartition, c.batchSize(), c.seed());
                 sc.setJobDescription("prepare-data: tokenize and write shards");
-                List<CorpusPart.Result> parts = new ArrayList<>(onExecutors(() -> lines.mapPartitionsWithIndex(part, false).collect()));
+                List<CorpusPart.Result> parts = new ArrayList<>(ExecutorErrors.onExecutors(() -> lines.mapPartitionsWithIndex(part, false).collect()));
                 parts.sort(Comparator.comparingInt(r -> r.partition));
-                LOG.info("prepare-data: executors wrote {} train shards in {}", parts.stream().mapToInt(r -> r.shardExamples.length).sum(),
+                LOG.info("prepare-data: executors wrote {} train shards in {}", parts.stream().mapToInt(r -> r.train.size()).sum(),
                         seconds(t0));
                 Manifest m = assemble(c, storage, tmp, source, tok, parts);
                 DatasetWriter.publish(storage, tmp, out, m);
@@ -133,31 +132,9 @@ public final class TextCorpusJob {
                              List<CorpusPart.Result> parts) throws IOException {
         int limit = c.limit() > 0 ? c.limit() : Integer.MAX_VALUE;
         int window = c.seqLen() + 1;
-        List<ShardFile> train = new ArrayList<>();
-        long trainExamples = 0;
-        List<int[]> leftovers = new ArrayList<>();
-        List<String> written = new ArrayList<>(); // every executor's shard; the first train.size() are kept
-        for (CorpusPart.Result r : parts) {
-            List<ShardFile> shards = r.shards();
-            for (int k = 0; k < shards.size(); k++) {
-                written.add(CorpusPart.shardPath(storage, tmp, r.partition, k));
-                if (written.size() == train.size() + 1 && trainExamples + shards.get(k).examples() <= limit) {
-                    train.add(shards.get(k));
-                    trainExamples += shards.get(k).examples();
-                }
-            }
-            leftovers.add(r.restTrain);
-        }
-        int kept = train.size();
-        ParallelFiles.run(written.size(), i -> {
-            if (i < kept) {
-                storage.rename(written.get(i), storage.child(tmp, Manifest.shardName("train", i)));
-            } else {
-                storage.delete(written.get(i));
-            }
-            return null;
-        });
-        int[] rest = TokenIds.concat(leftovers);
+        List<ShardFile> train = new ArrayList<>(SplitNumbering.renumber(storage, tmp, "train", parts.stream().map(r -> r.train).toList(), limit));
+        long trainExamples = train.stream().mapToLong(ShardFile::examples).sum();
+        int[] rest = TokenIds.concat(parts.stream().map(r -> r.restTrain).toList());
         int[] restWindows = new int[rest.length / window];
         Arrays.setAll(restWindows, i -> i);
         TokenWindows.shuffle(restWindows, c.seed());
@@ -166,7 +143,7 @@ public final class TextCorpusJob {
         trainExamples += keep;
         Map<String, Manifest.Split> splits = new LinkedHashMap<>();
         List<ShardFile> all = new ArrayList<>(train);
-        splits.put("train", split(trainExamples, train));
+        splits.put("train", SplitNumbering.split(train));
         for (String holdout : List.of("val", "test")) {
             int[] windows = TokenIds.concat(parts.stream().map(r -> holdout.equals("val") ? r.val : r.test).toList());
             int n = Math.min(windows.length / window, Math.min(c.holdoutWindows(), limit));
@@ -178,7 +155,7 @@ public final class TextCorpusJob {
             Arrays.setAll(first, i -> i);
             List<ShardFile> shards = writeWindows(storage, tmp, holdout, 0, windows, first, c);
             all.addAll(shards);
-            splits.put(holdout, split(n, shards));
+            splits.put(holdout, SplitNumbering.split(shards));
         }
         if (trainExamples == 0) {
             throw new InputException("source-path=" + source.uri() + ": no train window of seq-len+1=" + window + " tokens; use a longer corpus or a smaller --seq-len");
@@ -200,41 +177,7 @@ public final class TextCorpusJob {
                                                 PrepareConfig c) throws IOException {
         int[] starts = new int[which.length];
         Arrays.setAll(starts, i -> which[i] * (c.seqLen() + 1));
-        ArrayRows rows = TokenWindows.rows(flat, starts, c.seqLen());
-        List<ShardFile> shards = new ArrayList<>();
-        for (int s = 0; s < rows.size(); s += c.batchSize()) {
-            String path = storage.child(tmp, Manifest.shardName(split, first + shards.size()));
-            shards.add(ShardFile.write(storage, path, rows.batch(s, Math.min(rows.size(), s + c.batchSize()))));
-        }
-        return shards;
-    }
-
-    private static Manifest.Split split(long examples, List<ShardFile> shards) {
-        return new Manifest.Split(examples, shards.size(), shards.stream().map(ShardFile::crc32).toList());
-    }
-
-    /**
-     * Runs a Spark action. A task that failed on bad input threw an {@link InputException}, which reaches
-     * the driver only as text inside a {@link SparkException}: that message is the one the user needs.
-     */
-    static <T> T onExecutors(java.util.function.Supplier<T> action) {
-        try {
-            return action.get();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw unwrapped(e);
-        }
-    }
-
-    static RuntimeException unwrapped(Exception e) {
-        String marker = InputException.class.getName() + ": ";
-        String m = String.valueOf(e.getMessage());
-        int at = m.indexOf(marker);
-        if (e instanceof SparkException && at >= 0) {
-            return new InputException(m.substring(at + marker.length()).lines().findFirst().orElse(""), e);
-        }
-        return new IllegalStateException(e);
+        return SplitNumbering.append(storage, tmp, split, first, TokenWindows.rows(flat, starts, c.seqLen()), c.batchSize());
     }
 
     private TextCorpusJob() {}

@@ -41,6 +41,16 @@ record TextFiles(String uri, List<String> files, long bytes) {
 
     /** Expands {@code uri} on the driver; no match, or only empty files, is a configuration error. */
     static TextFiles find(String uri) {
+        return find(uri, "UTF-8 text files");
+    }
+
+    /**
+     * The same for files of another kind (tables: Spark reads them, but this names a missing source
+     * the same way).
+     *
+     * @param kind what the files should be, for the message
+     */
+    static TextFiles find(String uri, String kind) {
         Configuration conf = SparkHadoopConf.forThisJvm();
         List<String> files = new ArrayList<>();
         long bytes = 0;
@@ -61,7 +71,7 @@ record TextFiles(String uri, List<String> files, long bytes) {
         }
         if (files.isEmpty() || bytes == 0) {
             throw new ConfigException("source-path=" + uri + ": " + (files.isEmpty() ? "matches no file" : "only empty files")
-                    + "; pass UTF-8 text files: a file, a directory of them or a glob such as hdfs:///corpus/*.txt");
+                    + "; pass " + kind + ": a file, a directory of them or a glob such as hdfs:///corpus/*.txt");
         }
         files.sort(null);
         return new TextFiles(uri, List.copyOf(files), bytes);

@@ -1,0 +1,65 @@
+package dev.kindling.spark.config;
+
+import dev.kindling.core.config.Choice;
+import dev.kindling.core.config.ConfigException;
+import dev.kindling.core.config.Setting;
+import dev.kindling.core.config.Settings;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code prepare-data --dataset=table}: which table format, and where each example's features, label
+ * and split are.
+ *
+ * @param format         how the files at {@code --source-path} are read
+ * @param featuresColumn an array (or Spark ML vector) column of each example's features; null: {@code featureColumns}
+ * @param featureColumns numeric columns, one feature each; empty: {@code featuresColumn}
+ * @param labelColumn    the class: integers 0..C-1, or strings (class names, in sorted order)
+ * @param splitColumn    train | val | test per row; null: a seeded split
+ * @param skipBadRecords skip rows that cannot become an example (counted per reason in the manifest) instead of failing
+ */
+public record TableConfig(Format format, String featuresColumn, List<String> featureColumns, String labelColumn, String splitColumn,
+                          boolean skipBadRecords) implements Serializable {
+
+    /** {@code --format}: how a table is stored. */
+    public enum Format implements Choice {
+        PARQUET, CSV
+    }
+
+    public static final Setting<Format> FORMAT = Setting.choice("format", Format.PARQUET, Format.class,
+            "prepare-data table: parquet | csv (a header line; column types inferred)");
+    public static final Setting<String> FEATURES_COLUMN = Setting.string("features-column", null,
+            "prepare-data table: an array (or Spark ML vector) column holding each example's features; the first row's length is the width");
+    public static final Setting<String> FEATURE_COLUMNS = Setting.string("feature-columns", null,
+            "prepare-data table: comma-separated numeric columns, one feature each (instead of --features-column)");
+    public static final Setting<String> LABEL_COLUMN = Setting.string("label-column", "label",
+            "prepare-data table: the class column: integers 0..C-1, or strings (class names, numbered in sorted order)");
+    public static final Setting<String> SPLIT_COLUMN = Setting.string("split-column", null,
+            "prepare-data table: a column saying train, val (or validation) or test per row; absent: a seeded 90/5/5 split");
+    public static final Setting<Boolean> SKIP_BAD_RECORDS = Setting.flag("skip-bad-records", false,
+            "prepare-data table: skip rows with a missing value, a wrong array length, a NaN or infinite feature, or a bad label or split, "
+                    + "counted per reason in the manifest; false: the first such row fails the job, named");
+
+    public static final List<Setting<?>> SETTINGS = List.of(FORMAT, FEATURES_COLUMN, FEATURE_COLUMNS, LABEL_COLUMN, SPLIT_COLUMN, SKIP_BAD_RECORDS);
+
+    public TableConfig {
+        featureColumns = List.copyOf(featureColumns);
+    }
+
+    public static TableConfig from(Settings s) {
+        String columns = s.get(FEATURE_COLUMNS);
+        List<String> featureColumns = columns == null ? List.of()
+                : Arrays.stream(columns.split(",")).map(String::trim).filter(c -> !c.isEmpty()).toList();
+        return new TableConfig(s.require(FORMAT), s.get(FEATURES_COLUMN), featureColumns, s.require(LABEL_COLUMN), s.get(SPLIT_COLUMN),
+                s.require(SKIP_BAD_RECORDS));
+    }
+
+    /** Exactly one of the two ways to name the features; called when the source is a table. */
+    public void checkFeatures() {
+        if ((featuresColumn == null) == featureColumns.isEmpty()) {
+            throw new ConfigException("dataset=table: name the features one way: --features-column=<an array column> or "
+                    + "--feature-columns=<a,b,c> (numeric columns)" + (featuresColumn == null ? "" : ", not both"));
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package dev.kindling.spark.prepare;
+
+/**
+ * Why a table row cannot become an example. Thrown while a row is read, without a stack trace (a
+ * table may hold many, and {@code --skip-bad-records} only counts them); the partition reading the row
+ * names its file and position.
+ */
+final class BadRecord extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** The reasons, as counted in the manifest ({@code bad_records.<id>}). */
+    enum Reason {
+        MISSING_VALUE("missing-value"), NOT_A_NUMBER("not-a-number"), NOT_FINITE("not-finite"), WRONG_LENGTH("wrong-length"),
+        UNKNOWN_LABEL("unknown-label"), UNKNOWN_SPLIT("unknown-split");
+
+        final String id;
+
+        Reason(String id) {
+            this.id = id;
+        }
+    }
+
+    final Reason reason;
+
+    BadRecord(Reason reason, String detail) {
+        super(detail, null, false, false);
+        this.reason = reason;
+    }
+}
