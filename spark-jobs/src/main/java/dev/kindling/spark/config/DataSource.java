@@ -11,6 +11,8 @@ public enum DataSource implements Choice {
     TEXT,
     /** A Parquet or CSV table at {@code --source-path}: features, a class label and optionally a split per row. */
     TABLE,
+    /** An image folder {@code <root>/<class>/*.png|jpg} at {@code --source-path}. */
+    IMAGES,
     /** Generated 4-topic sentences for the encoder classifier. */
     TOPICS
 }

@@ -27,15 +27,16 @@ import java.util.stream.Stream;
  * @param splitMb        text, table: bytes of the source per Spark partition, in MB
  * @param tokenizerSampleBytes text, bpe: about this many bytes of the corpus (a seeded sample of lines) train the merges
  * @param tokenizerJson  corpora: a Hugging Face tokenizer.json to tokenize with instead of training one; null: train
- * @param table          table: the format and the columns
+ * @param table          table: the format and the columns (its --skip-bad-records also applies to images)
+ * @param imageSize      images: the side every image is resized to
  */
 public record PrepareConfig(DataSource dataset, String out, String sourcePath, int batchSize, int limit, long seed, int window, int horizon,
                             TokenizerKind tokenizer, int vocabSize, int seqLen, int holdoutWindows, SparkMaster master, int splitMb,
-                            long tokenizerSampleBytes, String tokenizerJson, TableConfig table) implements Serializable {
+                            long tokenizerSampleBytes, String tokenizerJson, TableConfig table, int imageSize) implements Serializable {
     public static final Setting<DataSource> DATASET = Setting.choice("dataset", null, DataSource.class,
-            "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse | kjv (King James Bible, Debian bible-kjv) | text (UTF-8 text at --source-path, read on the executors) | table (Parquet or CSV at --source-path, read on the executors; see --format) | topics (generated 4-topic sentences for encoder-classifier)");
+            "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse | kjv (King James Bible, Debian bible-kjv) | text (UTF-8 text at --source-path, read on the executors) | table (Parquet or CSV at --source-path, read on the executors; see --format) | images (an image folder <root>/<class>/*.png|jpg at --source-path, decoded on the executors) | topics (generated 4-topic sentences for encoder-classifier)");
     public static final Setting<String> SOURCE_PATH = Setting.string("source-path", null,
-            "where the raw files are (fashion-mnist: the idx .gz directory; cifar10: the directory of data_batch_1..5.bin and test_batch.bin; csv-series: the CSV file URI, series in its last column; text: a file, a directory or a glob of UTF-8 text, any Hadoop URI; table: a Parquet or CSV file, directory or glob)");
+            "where the raw files are (fashion-mnist: the idx .gz directory; cifar10: the directory of data_batch_1..5.bin and test_batch.bin; csv-series: the CSV file URI, series in its last column; text: a file, a directory or a glob of UTF-8 text, any Hadoop URI; table: a Parquet or CSV file, directory or glob; images: the folder whose subfolders are the classes)");
     public static final Setting<Integer> BATCH_SIZE = Setting.integer("batch-size", 64, Range.atLeast(1),
             "examples per minibatch shard, written by prepare-data");
     public static final Setting<Integer> LIMIT = Setting.integer("limit", 0, Range.atLeast(0),
@@ -54,16 +55,19 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
             "prepare-data (kjv, text): at most this many val and this many test windows");
 
     public static final Setting<Integer> SPLIT_MB = Setting.integer("split-mb", 16, Range.closed(1, 1024),
-            "prepare-data text, table: MB of the source per Spark partition (text: an executor holds its tokens, 4 bytes per token)");
+            "prepare-data text, table, images: MB of the source per Spark partition (text: an executor holds its tokens, 4 bytes per token)");
     public static final Setting<Long> TOKENIZER_SAMPLE_BYTES = Setting.longInteger("tokenizer-sample-bytes", 8L << 20, Range.atLeast(1),
             "prepare-data text --tokenizer=bpe: about this many bytes of the corpus (a seeded sample of its lines, read on the driver) train the merges");
 
     public static final Setting<String> TOKENIZER_JSON = Setting.string("tokenizer-json", null,
             "prepare-data (kjv, text): tokenize with this Hugging Face tokenizer.json (byte-level BPE, any Hadoop URI) instead of training --tokenizer");
 
+    public static final Setting<Integer> IMAGE_SIZE = Setting.integer("image-size", 32, Range.closed(8, 1024),
+            "prepare-data images: every image is resized to this many pixels square (RGB, normalised with the ImageNet mean and std)");
+
     public static final List<Setting<?>> SETTINGS = Stream.concat(Stream.of(DATASET, RunConfig.OUT, SOURCE_PATH, BATCH_SIZE, LIMIT,
             RunConfig.SEED, WINDOW, HORIZON, TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS, SparkMaster.MASTER, SPLIT_MB, TOKENIZER_SAMPLE_BYTES,
-            TOKENIZER_JSON), TableConfig.SETTINGS.stream()).toList();
+            TOKENIZER_JSON, IMAGE_SIZE), TableConfig.SETTINGS.stream()).toList();
 
     public PrepareConfig {
         if (dataset == DataSource.TOPICS && seqLen < 4) {
@@ -78,12 +82,12 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
         return new PrepareConfig(s.require(DATASET), s.require(RunConfig.OUT), s.get(SOURCE_PATH), s.require(BATCH_SIZE), s.require(LIMIT),
                 s.require(RunConfig.SEED), s.require(WINDOW), s.require(HORIZON), s.require(TOKENIZER), s.require(VOCAB_SIZE),
                 s.require(SEQ_LEN), s.require(HOLDOUT_WINDOWS), s.require(SparkMaster.MASTER), s.require(SPLIT_MB),
-                s.require(TOKENIZER_SAMPLE_BYTES), s.get(TOKENIZER_JSON), TableConfig.from(s));
+                s.require(TOKENIZER_SAMPLE_BYTES), s.get(TOKENIZER_JSON), TableConfig.from(s), s.require(IMAGE_SIZE));
     }
 
     /** The same written to another URI (the demo's dataset under its run directory). */
     public PrepareConfig into(String uri) {
         return new PrepareConfig(dataset, uri, sourcePath, batchSize, limit, seed, window, horizon, tokenizer, vocabSize, seqLen, holdoutWindows,
-                master, splitMb, tokenizerSampleBytes, tokenizerJson, table);
+                master, splitMb, tokenizerSampleBytes, tokenizerJson, table, imageSize);
     }
 }

@@ -38,8 +38,8 @@ public record TableConfig(Format format, String featuresColumn, List<String> fea
     public static final Setting<String> SPLIT_COLUMN = Setting.string("split-column", null,
             "prepare-data table: a column saying train, val (or validation) or test per row; absent: a seeded 90/5/5 split");
     public static final Setting<Boolean> SKIP_BAD_RECORDS = Setting.flag("skip-bad-records", false,
-            "prepare-data table: skip rows with a missing value, a wrong array length, a NaN or infinite feature, or a bad label or split, "
-                    + "counted per reason in the manifest; false: the first such row fails the job, named");
+            "prepare-data table, images: skip rows with a missing value, a wrong array length, a NaN or infinite feature, or a bad label or split, "
+                    + "images that do not decode and class folders with no image, counted per reason in the manifest; false: the first fails the job, named");
 
     public static final List<Setting<?>> SETTINGS = List.of(FORMAT, FEATURES_COLUMN, FEATURE_COLUMNS, LABEL_COLUMN, SPLIT_COLUMN, SKIP_BAD_RECORDS);
 

@@ -21,6 +21,8 @@ import dev.kindling.spark.config.DataSource;
 import dev.kindling.spark.config.PrepareConfig;
 import dev.kindling.spark.config.TokenizerKind;
 import dev.kindling.spark.hdfs.HadoopStorage;
+import dev.kindling.spark.prepare.ImageJob;
+import dev.kindling.spark.prepare.SplitAssembly;
 import dev.kindling.spark.prepare.TableJob;
 import dev.kindling.spark.prepare.TextCorpusJob;
 import java.nio.file.Path;
@@ -29,8 +31,8 @@ import java.util.Map;
 
 /**
  * {@code kindling prepare-data --dataset=<source> --out=<uri>}: reads or generates a source and
- * writes it as minibatch shards plus manifest.json to any Hadoop URI. {@code text} and {@code table} run
- * on Spark's executors ({@link TextCorpusJob}, {@link TableJob}); the other sources are small enough to read on the driver in one
+ * writes it as minibatch shards plus manifest.json to any Hadoop URI. {@code text}, {@code table} and
+ * {@code images} run on Spark's executors ({@link TextCorpusJob}, {@link TableJob}, {@link ImageJob}); the other sources are small enough to read on the driver in one
  * pass, and their write goes straight to the target file system.
  */
 public final class PrepareDataJob {
@@ -48,6 +50,10 @@ public final class PrepareDataJob {
             required(c.sourcePath(), "dataset=table: needs --source-path=<a Parquet or CSV file, directory or glob, any Hadoop URI>");
             return TableJob.run(c, storage, out);
         }
+        if (c.dataset() == DataSource.IMAGES) { // decoded and written on the executors
+            required(c.sourcePath(), "dataset=images: needs --source-path=<an image folder: <root>/<class>/<image>.png|jpg, any Hadoop URI>");
+            return ImageJob.run(c, storage, out);
+        }
         DatasetWriter.Source src = switch (c.dataset()) {
             case FASHION_MNIST -> FashionMnist.read(c.sourcePath() != null ? Path.of(c.sourcePath()) : FashionMnist.DEBIAN_DIR, seed);
             case SEED_QUADRANTS -> SeedTasks.quadrants(seed);
@@ -62,7 +68,7 @@ public final class PrepareDataJob {
             case SEQ_REVERSE -> DigitReversal.source(seed, 3, 6, new SequenceTasks.Sizes(20000, 1000, 1000));
             case TOPICS -> TopicSentences.source(c.seqLen(), seed);
             case KJV -> corpus(c, storage, "kjv", String.join(" ", Kjv.COMMAND), Kjv.read(), seed);
-            case TEXT, TABLE -> throw new IllegalStateException("dataset=" + c.dataset().cliName() + " is prepared on the executors, above");
+            case TEXT, TABLE, IMAGES -> throw new IllegalStateException("dataset=" + c.dataset().cliName() + " is prepared on the executors, above");
         };
         return DatasetWriter.write(storage, out, src.limit(c.limit()), c.batchSize(), seed);
     }
@@ -81,7 +87,7 @@ public final class PrepareDataJob {
         return TokenWindows.source(name, source, text, tok, c.seqLen(), c.holdoutWindows(), seed);
     }
 
-    private static final String BAD_RECORDS = TableJob.BAD_RECORDS + ".";
+    private static final String BAD_RECORDS = SplitAssembly.BAD_RECORDS + ".";
 
     /** What prepare-data prints: name, splits, classes, bad records skipped and fingerprint. */
     static Map<String, Object> summary(Manifest m) {

@@ -1,7 +1,9 @@
 package dev.kindling.spark.prepare;
 
+import dev.kindling.core.io.InputException;
+
 /**
- * Why a table row cannot become an example. Thrown while a row is read, without a stack trace (a
+ * Why a table row or an image cannot become an example. Thrown while a row is read, without a stack trace (a
  * table may hold many, and {@code --skip-bad-records} only counts them); the partition reading the row
  * names its file and position.
  */
@@ -11,7 +13,7 @@ final class BadRecord extends RuntimeException {
     /** The reasons, as counted in the manifest ({@code bad_records.<id>}). */
     enum Reason {
         MISSING_VALUE("missing-value"), NOT_A_NUMBER("not-a-number"), NOT_FINITE("not-finite"), WRONG_LENGTH("wrong-length"),
-        UNKNOWN_LABEL("unknown-label"), UNKNOWN_SPLIT("unknown-split");
+        UNKNOWN_LABEL("unknown-label"), UNKNOWN_SPLIT("unknown-split"), UNREADABLE_IMAGE("unreadable-image"), EMPTY_CLASS("empty-class");
 
         final String id;
 
@@ -25,5 +27,11 @@ final class BadRecord extends RuntimeException {
     BadRecord(Reason reason, String detail) {
         super(detail, null, false, false);
         this.reason = reason;
+    }
+
+    /** The error that fails the job: where the record is, why it is bad and the fix. */
+    InputException named(String where) {
+        return new InputException(where + ": " + reason.id + ": " + getMessage() + "; fix it, or pass --skip-bad-records=true to skip such "
+                + "records (counted per reason in the manifest)");
     }
 }

@@ -151,6 +151,10 @@ record TableColumns(int width, boolean arrayColumn, List<String> classNames, boo
         return k;
     }
 
+    int[] featureShape() {
+        return new int[] {width};
+    }
+
     /** Class name (or id as text) to class id; built once per partition. */
     Map<String, Integer> classIndex() {
         Map<String, Integer> index = new HashMap<>();

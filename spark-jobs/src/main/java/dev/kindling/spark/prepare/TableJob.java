@@ -1,25 +1,18 @@
 package dev.kindling.spark.prepare;
 
-import dev.kindling.core.data.ArrayRows;
 import dev.kindling.core.data.DatasetWriter;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.ShardFile;
 import dev.kindling.core.data.Task;
-import dev.kindling.core.io.InputException;
-import dev.kindling.core.text.TokenIds;
-import dev.kindling.core.text.TokenWindows;
 import dev.kindling.spark.config.PrepareConfig;
 import dev.kindling.spark.config.TableConfig;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.job.SparkJobs;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -36,8 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TableJob {
     private static final Logger LOG = LoggerFactory.getLogger(TableJob.class);
-    /** The manifest's attributes {@code bad_records.<reason>}: rows skipped by {@code --skip-bad-records}. */
-    public static final String BAD_RECORDS = "bad_records";
 
     public static Manifest run(PrepareConfig c, HadoopStorage storage, String out) throws IOException {
         TableConfig t = c.table();
@@ -58,10 +49,10 @@ public final class TableJob {
             try {
                 TablePart part = new TablePart(storage, tmp, columns, c.batchSize(), t.skipBadRecords(), c.seed());
                 spark.sparkContext().setJobDescription("prepare-data: rows to shards");
-                List<TablePart.Result> parts = new ArrayList<>(ExecutorErrors.onExecutors(
+                List<PartResult> parts = new ArrayList<>(ExecutorErrors.onExecutors(
                         () -> TableColumns.select(table, t).javaRDD().mapPartitionsWithIndex(part, false).collect()));
                 parts.sort(Comparator.comparingInt(r -> r.partition));
-                Manifest m = assemble(c, storage, tmp, what, columns, part, parts);
+                Manifest m = assemble(c, storage, tmp, what, columns, parts);
                 DatasetWriter.publish(storage, tmp, out, m);
                 LOG.info("prepare-data: wrote {} to {} ({}; fingerprint {}) in {} s", what, out, m.splits().keySet(),
                         m.fingerprint().substring(0, 12), String.format("%.1f", (System.nanoTime() - t0) / 1e9));
@@ -75,71 +66,21 @@ public final class TableJob {
         }
     }
 
-    /** Every split's shards in one numbering, the rows left over appended, and the manifest that describes them. */
-    static Manifest assemble(PrepareConfig c, HadoopStorage storage, String tmp, String what, TableColumns columns, TablePart part,
-                             List<TablePart.Result> parts) throws IOException {
-        long limit = c.limit() > 0 ? c.limit() : Long.MAX_VALUE;
-        Map<String, Manifest.Split> splits = new LinkedHashMap<>();
-        List<ShardFile> all = new ArrayList<>();
-        for (String split : TablePart.SPLITS) {
-            List<ShardFile> shards = new ArrayList<>(SplitNumbering.renumber(storage, tmp, split, parts.stream().map(r -> r.shards.get(split)).toList(),
-                    limit));
-            long kept = shards.stream().mapToLong(ShardFile::examples).sum();
-            ArrayRows rest = leftovers(part, parts, split, c.seed(), limit - kept);
-            shards.addAll(SplitNumbering.append(storage, tmp, split, shards.size(), rest, c.batchSize()));
-            Manifest.Split s = SplitNumbering.split(shards);
-            if (s.examples() == 0) {
-                throw new InputException(what + ": no " + split + " example"
-                        + (c.table().splitColumn() != null ? " (no row's " + c.table().splitColumn() + " says " + split + ")" : "")
-                        + (parts.stream().anyMatch(r -> !r.bad.isEmpty()) ? "; bad rows skipped: " + badRecords(parts) : "")
-                        + "; every split needs at least one row");
-            }
-            splits.put(split, s);
-            all.addAll(shards);
-        }
-        Map<String, String> attributes = new LinkedHashMap<>();
-        attributes.put("rows", Long.toString(parts.stream().mapToLong(r -> r.rows).sum()));
-        badRecords(parts).forEach((reason, n) -> attributes.put(BAD_RECORDS + "." + reason, Long.toString(n)));
+    /** The manifest of the partitions' shards, renumbered per split with the examples left over appended. */
+    static Manifest assemble(PrepareConfig c, HadoopStorage storage, String tmp, String what, TableColumns columns, List<PartResult> parts)
+            throws IOException {
         TableConfig t = c.table();
+        int classes = columns.classNames().size();
+        SplitAssembly a = SplitAssembly.of(storage, tmp, parts, columns.featureShape(), classes, c.batchSize(), c.seed(),
+                c.limit() > 0 ? c.limit() : Long.MAX_VALUE, what, t.splitColumn() != null ? " (no row's " + t.splitColumn() + " says so)" : "");
+        if (!a.badRecords().isEmpty()) {
+            LOG.warn("prepare-data: {}: skipped bad rows {}", what, a.badRecords());
+        }
+        Map<String, String> attributes = a.attributes(parts);
         attributes.put("columns.features", t.featuresColumn() != null ? t.featuresColumn() : String.join(",", t.featureColumns()));
         attributes.put("columns.label", t.labelColumn());
-        if (!badRecords(parts).isEmpty()) {
-            LOG.warn("prepare-data: {}: skipped bad rows {}", what, badRecords(parts));
-        }
-        int classes = columns.classNames().size();
-        return new Manifest(Manifest.FORMAT_VERSION, "table", what, Task.CLASSIFICATION, new int[] {columns.width()}, new int[] {classes},
-                classes, false, c.batchSize(), splits, ShardFile.fingerprint(all), c.seed(), columns.classNames(), false, attributes);
-    }
-
-    /** The rows every partition left over in {@code split}, in a seeded shuffle, at most {@code keep}. */
-    private static ArrayRows leftovers(TablePart part, List<TablePart.Result> parts, String split, long seed, long keep) {
-        float[] features = new float[parts.stream().mapToInt(r -> r.restFeatures.get(split).length).sum()];
-        int at = 0;
-        for (TablePart.Result r : parts) {
-            float[] f = r.restFeatures.get(split);
-            System.arraycopy(f, 0, features, at, f.length);
-            at += f.length;
-        }
-        int[] labels = TokenIds.concat(parts.stream().map(r -> r.restLabels.get(split)).toList());
-        int[] order = new int[labels.length];
-        Arrays.setAll(order, i -> i);
-        TokenWindows.shuffle(order, seed);
-        int n = (int) Math.min(order.length, keep);
-        int width = part.width();
-        float[] shuffledFeatures = new float[n * width];
-        int[] shuffledLabels = new int[n];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(features, order[i] * width, shuffledFeatures, i * width, width);
-            shuffledLabels[i] = labels[order[i]];
-        }
-        return part.rows(shuffledFeatures, shuffledLabels, n);
-    }
-
-    /** Bad rows skipped, per reason, over every partition. */
-    private static Map<String, Long> badRecords(List<TablePart.Result> parts) {
-        Map<String, Long> all = new TreeMap<>();
-        parts.forEach(r -> r.bad.forEach((reason, n) -> all.merge(reason, n, Long::sum)));
-        return all;
+        return new Manifest(Manifest.FORMAT_VERSION, "table", what, Task.CLASSIFICATION, columns.featureShape(), new int[] {classes},
+                classes, false, c.batchSize(), a.splits(), ShardFile.fingerprint(a.shards()), c.seed(), columns.classNames(), false, attributes);
     }
 
     private TableJob() {}

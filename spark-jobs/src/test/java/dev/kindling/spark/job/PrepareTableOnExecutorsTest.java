@@ -122,7 +122,7 @@ class PrepareTableOnExecutorsTest {
         List<String> expected = new ArrayList<>(rows.stream().map(PrepareTableOnExecutorsTest::example).toList());
         expected.sort(null);
         assertEquals(expected, all, "the shards hold every row of the table once, with its label");
-        assertEquals("3000", m.attribute("rows"));
+        assertEquals("3000", m.attribute("examples_read"));
         assertFalse(m.attributes().keySet().stream().anyMatch(k -> k.startsWith("bad_records.")), m.attributes().toString());
 
         Cli again = Cli.run(concat(args, "--out=" + dir.resolve("b")));
@@ -192,7 +192,7 @@ class PrepareTableOnExecutorsTest {
         JsonNode summary = new ObjectMapper().readTree(skipped.lastLine());
         assertEquals(4, summary.get("bad_records_skipped").size(), summary.toString());
         Manifest m = Shards.manifest(new LocalStorage(), dir.resolve("ok").toString());
-        assertEquals("396", m.attribute("rows"));
+        assertEquals("396", m.attribute("examples_read"));
         assertEquals(396, m.splits().values().stream().mapToLong(Manifest.Split::examples).sum());
         for (String reason : new String[] {"wrong-length", "not-finite", "unknown-label", "missing-value"}) {
             assertEquals("1", m.attribute("bad_records." + reason), reason + " in " + m.attributes());
