@@ -168,13 +168,13 @@ grep -q "(3 file(s)): 6 features, 3 classes" "$tmp/cluster-table.log" ||
 check_accuracy "$(scripts/kindling train --model=mlp --master="$master" --dist=shared --epochs=2 --timeout-minutes=5 \
   --data="$hdfs/datasets/table" --out="$hdfs/runs/mlp-table" 2>"$tmp/cluster-table-train.log" | tail -n 1)" 0.85
 say "cluster: an image folder put on HDFS, decoded and resized on the executors (--dataset=images), the small CNN trained from it"
-java scripts/examples/ExampleImages.java "$tmp/images" 80 && scripts/local-cluster.sh put "$tmp/images" /images 2>"$tmp/put-images.log" ||
+java scripts/examples/ExampleImages.java "$tmp/images" 150 && scripts/local-cluster.sh put "$tmp/images" / 2>"$tmp/put-images.log" ||
   { tail -n 20 "$tmp/put-images.log" >&2; exit 1; }
-scripts/kindling prepare-data --dataset=images --master="$master" --source-path="$hdfs/images" --image-size=32 --batch-size=16 \
+scripts/kindling prepare-data --dataset=images --master="$master" --source-path="$hdfs/images" --image-size=16 --batch-size=16 \
   --out="$hdfs/datasets/images" >/dev/null 2>"$tmp/cluster-images.log" || { tail -n 30 "$tmp/cluster-images.log" >&2; exit 1; }
-grep -q "240 images in 3 classes" "$tmp/cluster-images.log" ||
-  { say "prepare-data did not find 240 images in 3 classes"; tail -n 20 "$tmp/cluster-images.log" >&2; exit 1; }
-check_accuracy "$(scripts/kindling train --model=small-cnn --master="$master" --dist=shared --epochs=5 --timeout-minutes=5 \
+grep -q "450 images in 3 classes" "$tmp/cluster-images.log" ||
+  { say "prepare-data did not find 450 images in 3 classes"; tail -n 20 "$tmp/cluster-images.log" >&2; exit 1; }
+check_accuracy "$(scripts/kindling train --model=small-cnn --master="$master" --dist=shared --epochs=3 --timeout-minutes=5 \
   --data="$hdfs/datasets/images" --out="$hdfs/runs/cnn-images" 2>"$tmp/cluster-images-train.log" | tail -n 1)" 0.8
 joined=$(cat "$KINDLING_CLUSTER_DIR"/worker-*/app-*/*/stderr | grep -c "Adding UDP connection" || true)
 say "cluster: executors opened $joined Aeron connections"

@@ -12,7 +12,7 @@ import javax.imageio.ImageIO;
  * from 20 to 59 pixels a side; every third image a JPEG. A small CNN tells them apart in a few epochs.
  *
  * <p>{@code java scripts/examples/ExampleImages.java <out-dir> [per-class=80]} (Java's single-file
- * launcher; the JDK's ImageIO writes the files), then {@code scripts/local-cluster.sh put <out-dir> /images}
+ * launcher; the JDK's ImageIO writes the files), then {@code scripts/local-cluster.sh put <out-dir> /} (copied as {@code /<its name>})
  * and {@code scripts/kindling prepare-data --dataset=images --source-path=hdfs://.../images ...}.
  */
 public class ExampleImages {
