@@ -15,6 +15,9 @@ Sections (--sections, default all):
   decode  shard decoding: DL4J's DataSet.load vs Kindling's ShardDecoder on the same bytes (the
           before/after of the speed work); with --baseline-jar also `train --dist local` and the
           training step of the --baseline-rows with that older jar vs this one, alternating
+  generate  sampling from the demo GPT (the gpt preset's sizes, random weights), one thread each: Kindling's
+          Sampler through its key/value cache (what `generate` runs) and through the whole window per
+          token, vs the seed's PyTorch sampling loop (peer/models.generate); new tokens/s, per --gen-cases
 """
 import argparse
 import datetime
@@ -55,6 +58,12 @@ def spread(v):
 
 def rel_spread(s):
     return (s["max"] - s["min"]) / s["median"] if s["median"] else float("nan")
+
+
+def in_turn(rep, sides):
+    """The sides of repetition `rep` in running order: as given in even repetitions, reversed in odd ones, so
+    neither side always runs first."""
+    return sides if rep % 2 == 0 else sides[::-1]
 
 
 def step_bench_class(jar):
@@ -140,8 +149,7 @@ def peer(env, a, results):
             j, t, jc, tc = [], [], [], []
             jr = []
             for rep in range(a.reps):
-                sides = ["java", "torch"] if rep % 2 == 0 else ["torch", "java"]
-                for side in sides:
+                for side in in_turn(rep, ["java", "torch"]):
                     if side == "java":
                         r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train),
                                                f"--warmup={warmup}", "--settle-jit=true", f"--steps={steps}"], threads,
@@ -368,7 +376,7 @@ def ab_steps(env, a, row, what, before, after):
     warmup, steps = row_steps(row, a)
     sides = {"before": [], "after": []}
     for rep in range(a.reps):
-        for which in (("before", "after") if rep % 2 == 0 else ("after", "before")):
+        for which in in_turn(rep, ["before", "after"]):
             r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train), f"--warmup={warmup}",
                                    f"--steps={steps}"], 1, f"{what}-{which}-{rep}", **(before if which == "before" else after))
             sides[which].append(r["steps_per_cpu_s"])
@@ -392,6 +400,70 @@ def flag_ab(env, a, results):
         b, f = ab_steps(env, a, row, key, {"jvm_extra": [before]}, {"jvm_extra": [after]})
         results[key] = {"row": row.name, "what": what, "before": before, "after": after,
                         "before_steps_per_cpu_s": b, "after_steps_per_cpu_s": f, "speedup": f["median"] / b["median"]}
+
+
+# the demo GPT's preset (`scripts/kindling demo --model=gpt`) and its dataset's vocabulary: the KJV has 73
+# distinct characters (docs/transformers.md); the model's sizes are read from the preset
+DEMO_PRESET = os.path.join(ROOT, "cluster-configs", "jobs", "gpt.properties")
+KJV_CHARS = 73
+# the seed's sample in gpt.py: the 16-character prompt "In the beginning", temperature 1.0, top-k 10 (its
+# 120 new tokens are the default --gen-cases' count)
+SEED_SAMPLING = {"prompt": 16, "temperature": 1.0, "top-k": 10}
+
+
+def demo_gpt():
+    """The keys both sides of the GENERATE rows build their model from: the preset's sizes and dropout, the
+    KJV's vocabulary, and its seq-len, the training window `generate` crops the context to."""
+    preset = {}
+    for line in open(DEMO_PRESET):
+        key, eq, value = line.partition("=")
+        if eq and not line.startswith("#"):
+            preset[key.strip()] = value.strip()
+    return {"vocab": KJV_CHARS, **{k: preset[k] for k in ("width", "heads", "layers", "ff-width", "context", "dropout", "seq-len")}}
+
+
+def generate(env, a, results):
+    """Sampling speed on one thread each, per --gen-cases entry (prompts x new tokens): Kindling's Sampler
+    with the key/value cache and with the whole window per token (one StepBench process measures both),
+    and the seed's PyTorch loop, alternating."""
+    model = demo_gpt()
+    out = []
+    for batch, new in a.gen_cases:
+        args = flags({**model, **SEED_SAMPLING, "batch": batch, "new-tokens": new, "warmup": a.gen_warmup,
+                      "min-seconds": a.gen_seconds})
+        cached, full, pytorch, cached_cpu, pytorch_cpu, jit_ms = [], [], [], [], [], []
+        for rep in range(a.reps):
+            for side in in_turn(rep, ["java", "torch"]):
+                what = f"generate-{batch}x{new}-{'kindling' if side == 'java' else 'pytorch'}-{rep}"
+                if side == "java":
+                    r = env.java("generate", args, 1, what)
+                    cached.append(r["cached"]["tokens_per_s"])
+                    cached_cpu.append(r["cached"]["tokens_per_cpu_s"])
+                    if "full_window" in r:  # one prompt only: more run one after another at the same rate
+                        full.append(r["full_window"]["tokens_per_s"])
+                    jit_ms.append(r["cached"]["jit_ms"])
+                else:
+                    r = env.torch("generate", args, 1, what)
+                    pytorch.append(r["tokens_per_s"])
+                    pytorch_cpu.append(r["tokens_per_cpu_s"])
+        out.append({"batch": batch, "new_tokens": new, "model": model, "sampling": SEED_SAMPLING,
+                    # tokens drawn once the context filled the window: the cache is rebuilt from the cropped window for each
+                    "past_window": max(0, SEED_SAMPLING["prompt"] + new - int(model["seq-len"])),
+                    "kindling_cached_tokens_per_s": spread(cached), "pytorch_tokens_per_s": spread(pytorch),
+                    "cached_ratio": statistics.median(cached) / statistics.median(pytorch),
+                    "cached_ratio_per_rep": spread([x / y for x, y in zip(cached, pytorch)]),
+                    "kindling_cached_tokens_per_cpu_s": spread(cached_cpu), "pytorch_tokens_per_cpu_s": spread(pytorch_cpu),
+                    "cached_cpu_ratio": statistics.median(cached_cpu) / statistics.median(pytorch_cpu),
+                    # compilation that still fell into the cached path's timed burst (all compiler threads)
+                    "kindling_cached_jit_ms": spread(jit_ms),
+                    **({"kindling_full_window_tokens_per_s": spread(full),
+                        "full_window_ratio": statistics.median(full) / statistics.median(pytorch)} if full else {})})
+    results["generate"] = out
+
+
+def gen_cases(text):
+    """--gen-cases: comma-separated BxM, B prompts of M new tokens each."""
+    return [tuple(int(n) for n in case.split("x")) for case in text.split(",") if case]
 
 
 def selected_rows(a):
@@ -475,6 +547,8 @@ def table(results):
         if sp:
             L.append(f"the seed's matmul-peak measurement (peer/matmul_peak.py): {float(sp['peak_gflops']):.1f} GFLOP/s"
                      f" on {sp['threads']} threads ({sp.get('blas', '?')})")
+    if "generate" in results:
+        L.extend(generate_table(results["generate"]))
     if "dist" in results:
         L.append("")
         L.append("DISTRIBUTION  `train` for equal epochs on local[2] (local: one JVM, one thread)")
@@ -529,6 +603,29 @@ def table(results):
     return "\n".join(L)
 
 
+def generate_table(rows):
+    """The GENERATE lines of the table."""
+    m, smp = rows[0]["model"], rows[0]["sampling"]
+    L = ["", f"GENERATE  new tokens/s sampling from the demo GPT (gpt preset: width {m['width']}, {m['heads']} heads, {m['layers']} layers,"
+             f" ff {m['ff-width']}, vocab {m['vocab']}, random weights), prompts of {smp['prompt']} tokens, context cropped to"
+             f" {m['seq-len']}, temperature {smp['temperature']}, top-k {smp['top-k']}, one thread each. Kindling: Sampler with the"
+             " KV cache (what `generate` runs) and, for one prompt, the full-window path (whole padded window per token;"
+             " it takes one prompt at a time); PyTorch: the seed's loop (whole cropped window per token, prompts batched). past = tokens drawn"
+             " after the context filled the window (the cache is rebuilt for each); JIT ms = compilation in the cached path's"
+             " timed burst",
+         f"{'batch':>5}{'new':>5}{'past':>5}  {'Kindling cached tok/s':>22}  {'Kindling full tok/s':>22}  {'PyTorch tok/s':>22}"
+         f"  {'cached':>6}  {'full':>6}  {'cached/CPU-s':>12}  {'per-rep':>9}  {'JIT ms':>6}"]
+    for g in rows:
+        rr = g["cached_ratio_per_rep"]
+        full = fmt_s(g["kindling_full_window_tokens_per_s"], "{:.0f}") if "full_window_ratio" in g else "-"
+        full_ratio = f"{g['full_window_ratio']:>5.2f}x" if "full_window_ratio" in g else "-"
+        L.append(f"{g['batch']:>5}{g['new_tokens']:>5}{g['past_window']:>5}  {fmt_s(g['kindling_cached_tokens_per_s'], '{:.0f}'):>22}"
+                 f"  {full:>22}  {fmt_s(g['pytorch_tokens_per_s'], '{:.0f}'):>22}"
+                 f"  {g['cached_ratio']:>5.2f}x  {full_ratio:>6}  {g['cached_cpu_ratio']:>11.2f}x  {rr['min']:.2f}-{rr['max']:.2f}"
+                 f"  {g['kindling_cached_jit_ms']['median']:>6.0f}")
+    return L
+
+
 def svg(results, path):
     """Grouped bars: training samples per CPU-second per architecture, Kindling and PyTorch (median, min-max whisker)."""
     peer = results.get("peer", [])
@@ -578,7 +675,8 @@ def svg(results, path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions and steps, one epoch (under 15 min on 2 cores)")
-    ap.add_argument("--sections", default="peer,eff,dist,cluster,decode")
+    ap.add_argument("--sections", default="peer,eff,dist,cluster,decode,generate",
+                    help="comma-separated, of peer, eff, dist, cluster, decode, generate (default: all)")
     ap.add_argument("--rows", default="", help="comma-separated row names (default: all of rows.ROWS)")
     ap.add_argument("--threads", default="", help="comma-separated thread counts (default 1; full mode 1,2)")
     ap.add_argument("--reps", type=int)
@@ -586,22 +684,28 @@ def main():
                     "the training step of the --baseline-rows")
     ap.add_argument("--baseline-rows", default="mlp-fashion,lstm-classifier",
                     help="peer rows whose training step is compared with the baseline jar's")
+    ap.add_argument("--gen-cases", default="1x48,1x120,4x48,4x120",
+                    help="generate: comma-separated BxM, B prompts of M new tokens each (prompts are 16 tokens and the demo's"
+                    " window 64: 48 new tokens stay inside it, the seed's 120 pass it)")
     ap.add_argument("--resume", action="store_true",
                     help="keep the sections an interrupted run saved in <out>/results.partial.json and run the rest")
     ap.add_argument("--work", default=os.path.join(ROOT, "runs", "bench"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench"))
     a = ap.parse_args()
     a.rows = [r for r in a.rows.split(",") if r]
+    a.gen_cases = gen_cases(a.gen_cases)
     sections = set(a.sections.split(","))
     if a.quick:
         a.reps = a.reps or 3
         a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 1000, 500, 1, 2, "1024,2048", 200
         a.step_scale = 1
+        a.gen_warmup, a.gen_seconds = 2, 1.0  # warm-up generations (then on until the JIT settles), timed seconds
         a.threads = [int(t) for t in (a.threads or "1").split(",")]
     else:
         a.reps = a.reps or 5
         a.warmup, a.steps, a.epochs, a.dist_reps, a.sizes, a.decode_shards = 2000, 1000, 3, 3, "1024,2048,4096", 400
         a.step_scale = 2
+        a.gen_warmup, a.gen_seconds = 4, 2.0
         a.threads = [int(t) for t in (a.threads or "1,2").split(",")]
     env = Env(a)
     t0 = time.time()
@@ -614,10 +718,11 @@ def main():
     partial = os.path.join(a.out, "results.partial.json")
     if a.resume and os.path.exists(partial):
         saved = json.load(open(partial))
-        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "dist", "allreduce", "cluster", "decode", "before_after", *(f[0] for f in FLAG_AB))})
+        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "dist", "allreduce", "cluster", "decode", "before_after", "generate", *(f[0] for f in FLAG_AB))})
         results["resumed_from"] = saved["date"]
-        log(f"resuming {saved['date']}: keeping {', '.join(k for k in ('peer', 'efficiency', 'dist', 'cluster', 'decode') if k in saved)}")
-    for name, fn in (("peer", peer), ("eff", efficiency), ("dist", dist), ("cluster", cluster), ("decode", decode)):
+        log(f"resuming {saved['date']}: keeping {', '.join(k for k in ('peer', 'efficiency', 'dist', 'cluster', 'decode', 'generate') if k in saved)}")
+    for name, fn in (("peer", peer), ("eff", efficiency), ("dist", dist), ("cluster", cluster), ("decode", decode),
+                     ("generate", generate)):
         key = {"eff": "efficiency"}.get(name, name)
         if name in sections and key not in results:
             fn(env, a, results)

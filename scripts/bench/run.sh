@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Kindling's benchmark: scripts/bench/run.sh [--quick] [more options: --help]
-# Kindling side by side with PyTorch running the seed's architectures and training loops (the project's own
-# implementations in scripts/bench/peer/; same model, batch and threads), with its own
+# Kindling side by side with PyTorch running the seed's architectures, training loops and GPT sampling loop (the
+# project's own implementations in scripts/bench/peer/; same model, batch and threads), with its own
 # distribution modes, and against the machine's matmul peak; prints one table and writes
 # bench/results.json and bench/throughput.svg. --quick finishes in under 15 minutes on 2 cores.
 # Installs Debian's python3-torch (apt) when missing; builds the job jar when it is stale.

@@ -5,6 +5,11 @@
       on the row's model and DataLoader (rows.py, built from peer/): W warm-up steps, then S timed steps
   torch_steps.py matmul --threads T --sizes 1024,2048 --reps R
       fp32 torch.mm GFLOP/s (median of R repetitions per size), as peer/matmul_peak.py measures, on T threads
+  torch_steps.py generate --threads T --vocab V --width C --heads H --layers L --ff-width F --context P
+                 --seq-len S --prompt N --new-tokens M --batch B --temperature X --top-k K --warmup W --min-seconds D
+      the seed's sampling loop (peer/models.generate, context cropped to S tokens) on a randomly initialised
+      GPT in eval mode: B random prompts of N tokens, M new tokens each; generations repeated for D
+      seconds (a burst), W warm-up bursts before the timed one; new tokens per second
 
 Prints one JSON line on stdout.
 """
@@ -19,21 +24,24 @@ from peer.threads import pin_threads  # imports no torch: the threads are pinned
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["steps", "matmul"])
+    ap.add_argument("mode", choices=["steps", "matmul", "generate"])
     ap.add_argument("row", nargs="?")
     ap.add_argument("--threads", type=int, required=True)
     ap.add_argument("--warmup", type=int, default=50)
     ap.add_argument("--steps", type=int, default=200)
     ap.add_argument("--sizes", default="1024,2048")
     ap.add_argument("--reps", type=int, default=3)
+    for name, default in (("vocab", 73), ("width", 128), ("heads", 4), ("layers", 4), ("ff-width", 512), ("context", 512),
+                          ("seq-len", 64), ("prompt", 16), ("new-tokens", 120), ("batch", 1), ("top-k", 10)):
+        ap.add_argument(f"--{name}", type=int, default=default)
+    ap.add_argument("--dropout", type=float, default=0.1)
+    ap.add_argument("--temperature", type=float, default=1.0)
+    ap.add_argument("--min-seconds", type=float, default=1.0)
     a = ap.parse_args()
     pin_threads(a.threads)
     import torch
     out = {"mode": a.mode, "threads": torch.get_num_threads(), "torch": torch.__version__}
-    if a.mode == "steps":
-        out.update(steps(a))
-    else:
-        out.update(matmul(a))
+    out.update({"steps": steps, "matmul": matmul, "generate": generate}[a.mode](a))
     print(json.dumps(out), flush=True)
 
 
@@ -99,6 +107,32 @@ def matmul(a):
     out["peak_gflops"] = max(v for k, v in out.items() if k.startswith("gflops_"))
     out["cpu_peak_gflops"] = max(v for k, v in out.items() if k.startswith("cpu_gflops_"))
     return out
+
+
+def generate(a):
+    import torch
+    from peer.models import GPT, generate as sample
+    torch.manual_seed(42)
+    model = GPT(a.vocab, a.width, a.heads, a.layers, a.ff_width, a.context, a.dropout).eval()  # the seed samples in eval mode
+    prompts = torch.randint(a.vocab, (a.batch, a.prompt))  # any ids: the work does not depend on them
+
+    def burst():
+        """Generations until min_seconds have passed, at least one: short ones repeated for a readable time."""
+        t0, calls = time.perf_counter(), 0
+        while calls == 0 or time.perf_counter() - t0 < a.min_seconds:
+            sample(model, prompts, a.new_tokens, a.seq_len, a.temperature, a.top_k or None)
+            calls += 1
+        return calls
+
+    for _ in range(a.warmup):  # as many warm-up bursts as Kindling's least (torch has no JIT to settle)
+        burst()
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    calls = burst()
+    seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - cpu0
+    tokens = calls * a.batch * a.new_tokens
+    return {"params": sum(p.numel() for p in model.parameters()), "batch": a.batch, "new_tokens": a.new_tokens,
+            "calls": calls, "seconds": seconds, "cpu_seconds": cpu_seconds,
+            "tokens_per_s": tokens / seconds, "tokens_per_cpu_s": tokens / cpu_seconds}
 
 
 if __name__ == "__main__":

@@ -160,3 +160,20 @@ def _gpt2_init(module):
         nn.init.normal_(module.weight, mean=0.0, std=0.02)
     if isinstance(module, nn.Linear) and module.bias is not None:
         nn.init.zeros_(module.bias)
+
+
+@torch.no_grad()
+def generate(model, tokens, new_tokens, window, temperature=1.0, top_k=None):
+    """The seed's GPT.generate sampling loop: per new token, the whole context cropped to its last `window`
+    tokens through the model (no key/value cache), the last position's logits divided by the temperature,
+    everything below the k-th largest set to -inf, softmax, one multinomial draw. The seed crops to its
+    block size (512); `window` is that crop, a parameter so both sides of the bench crop alike.
+    tokens: (batch, length) ids; returns them followed by `new_tokens` sampled ids per row."""
+    for _ in range(new_tokens):
+        logits = model(tokens[:, -window:])[:, -1, :] / temperature
+        if top_k is not None:
+            kth = torch.topk(logits, top_k).values[:, [-1]]
+            logits[logits < kth] = float("-inf")
+        following = torch.multinomial(F.softmax(logits, dim=-1), num_samples=1)
+        tokens = torch.cat([tokens, following], dim=1)
+    return tokens

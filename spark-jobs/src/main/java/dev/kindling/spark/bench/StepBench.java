@@ -5,6 +5,11 @@ import dev.kindling.core.config.SettingsLoader;
 import dev.kindling.core.data.ShardDecoder;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.metrics.MetricsJson;
+import dev.kindling.core.model.Gpt;
+import dev.kindling.core.optim.NetDefaults;
+import dev.kindling.core.schedule.CosineAnnealing;
+import dev.kindling.core.text.CachedGptDecoder;
+import dev.kindling.core.text.Sampler;
 import dev.kindling.core.train.LocalTrainer;
 import dev.kindling.core.train.Progress;
 import dev.kindling.core.train.StepTelemetry;
@@ -25,6 +30,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Function;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -48,13 +54,19 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>{@code allreduce --floats=N --workers=W --warmup=C --calls=C}: {@link AeronAllReduce} of an
  *   N-float vector among W threads of this JVM over Aeron UDP loopback; ms per call (the dense
  *   encoding's communication per step, without the compute it overlaps nothing with).</li>
+ *   <li>{@code generate --vocab=V --width=C --heads=H --layers=L --ff-width=F --context=P --dropout=D --seq-len=S
+ *   --prompt=N --new-tokens=M --batch=B --temperature=X --top-k=K --warmup=W --min-seconds=T}: {@link Sampler} on a
+ *   randomly initialised {@link Gpt} (sampling speed does not depend on the weights): B random prompts of N
+ *   tokens, M new tokens each, the context cropped to S tokens, through the key/value cache ({@code cached},
+ *   what {@code generate} runs) and, for one prompt, through the whole window per token ({@code full_window}); each repeated for
+ *   T seconds (a burst) after W bursts and on until the JIT settles; new tokens per second.</li>
  * </ul>
  */
 public final class StepBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            throw new ConfigException("usage: StepBench steps|matmul|decode|allreduce [--key=value ...]");
+            throw new ConfigException("usage: StepBench steps|matmul|decode|allreduce|generate [--key=value ...]");
         }
         Map<String, String> flags = new LinkedHashMap<>();
         for (int i = 1; i < args.length; i++) {
@@ -70,7 +82,8 @@ public final class StepBench {
             case "matmul" -> matmul(flags);
             case "decode" -> decode(flags);
             case "allreduce" -> allReduce(flags);
-            default -> throw new ConfigException("mode=" + args[0] + ": expected steps, matmul, decode or allreduce");
+            case "generate" -> generate(flags);
+            default -> throw new ConfigException("mode=" + args[0] + ": expected steps, matmul, decode, allreduce or generate");
         };
         out.put("threads", Nd4j.getEnvironment().maxThreads());
         out.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
@@ -81,6 +94,11 @@ public final class StepBench {
     private static int take(Map<String, String> flags, String key, int fallback) {
         String v = flags.remove(key);
         return v == null ? fallback : Integer.parseInt(v);
+    }
+
+    private static double take(Map<String, String> flags, String key, double fallback) {
+        String v = flags.remove(key);
+        return v == null ? fallback : Double.parseDouble(v);
     }
 
     static Map<String, Object> allReduce(Map<String, String> flags) throws Exception {
@@ -152,26 +170,9 @@ public final class StepBench {
         // warm-up and timed steps each walk their own shards: the timed ones are read from storage
         // (the OS cache) and decoded inside the loop, as in `train --dist=local`
         long flops = flopsPerStep(net, loader.apply(train.get(0)));
-        // warm-up: the requested steps; with --settle-jit=true then rounds of warmup/4 steps until the JIT
-        // has settled (a round in which compilation took under 5% of its wall time), at most 2 x warmup
-        // more steps. After 1,000 Fashion MLP steps the C2 threads still compile DL4J's code for seconds
-        // and their CPU time counted against the timed steps (161 steps/CPU-s timed after 1,000 warm-up
-        // steps, 240 after 3,000; wall 295 -> 313). C2 trickles on at a few percent for thousands of
-        // steps more: jit_ms reports what fell into the timed steps
+        int warmed = warmUp((from, n) -> new LocalTrainer(net, cycle(train, from, n), List.of(), loader, p.manifest(), seed,
+                new Progress(1, 3600), p.listeners(StepTelemetry.forRun())).fit(0, 0, k -> { }), warmup, settle);
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        int round = Math.max(1, warmup / 4);
-        int warmed = 0;
-        for (int n = warmup; n > 0 && warmed < (settle ? 3 : 1) * warmup; n = round) {
-            long jit0 = jit.getTotalCompilationTime();
-            long w0 = System.nanoTime();
-            new LocalTrainer(net, cycle(train, warmed, n), List.of(), loader, p.manifest(), seed,
-                    new Progress(1, 3600), p.listeners(StepTelemetry.forRun())).fit(0, 0, k -> { });
-            warmed += n;
-            double compiledMs = jit.getTotalCompilationTime() - jit0;
-            if (warmed > warmup && compiledMs < 0.05 * (System.nanoTime() - w0) / 1e6) {
-                break;
-            }
-        }
         LocalTrainer timedTrainer = new LocalTrainer(net, cycle(train, warmed, steps), List.of(), loader,
                 p.manifest(), seed, new Progress(1, 3600), p.listeners(StepTelemetry.forRun()));
         long jit0 = jit.getTotalCompilationTime();
@@ -200,6 +201,121 @@ public final class StepBench {
         m.put("gflops", flops * (fit.steps() / seconds) / 1e9);
         m.put("final_train_loss", fit.trainLoss());
         return m;
+    }
+
+    static Map<String, Object> generate(Map<String, String> flags) throws Exception {
+        Gpt.Spec spec = new Gpt.Spec(take(flags, "vocab", 73), take(flags, "context", 512), take(flags, "layers", 4),
+                take(flags, "heads", 4), take(flags, "width", 128), take(flags, "ff-width", 512), take(flags, "dropout", 0.1));
+        int seqLen = take(flags, "seq-len", 64);
+        int promptLength = take(flags, "prompt", 16);
+        int newTokens = take(flags, "new-tokens", 120);
+        int batch = take(flags, "batch", 1);
+        int topK = take(flags, "top-k", 10);
+        int warmup = take(flags, "warmup", 2);
+        double temperature = take(flags, "temperature", 1.0);
+        double minSeconds = take(flags, "min-seconds", 1.0);
+        if (!flags.isEmpty()) {
+            throw new ConfigException("generate: unknown keys " + flags.keySet());
+        }
+        ComputationGraph net = new ComputationGraph(Gpt.configure(spec, seqLen, batch,
+                NetDefaults.adamW(42, DataType.FLOAT, CosineAnnealing.tutorial(), 0.1)));
+        net.init();
+        Random rng = new Random(42);
+        int[][] prompts = new int[batch][];
+        long[] seeds = new long[batch];
+        for (int r = 0; r < batch; r++) {
+            prompts[r] = rng.ints(promptLength, 0, spec.vocabSize()).toArray(); // any ids: the work does not depend on them
+            seeds[r] = r;
+        }
+        // a fresh decoder per call, as Sampler.generate(net, ...) makes one for `generate`'s single prompt
+        Runnable cached = () -> Sampler.generate(CachedGptDecoder.of(net), prompts, newTokens, seqLen, temperature, topK, seeds);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", "generate");
+        m.put("params", net.numParams());
+        m.put("batch", batch);
+        m.put("new_tokens", newTokens);
+        m.put("cached", timedGenerations(cached, (long) batch * newTokens, warmup, minSeconds));
+        if (batch == 1) { // the full-window path takes one prompt: B prompts one after another run at its one-prompt rate
+            m.put("full_window", timedGenerations(() -> Sampler.generateFullWindow(net, prompts[0], newTokens, seqLen, temperature, topK,
+                    seeds[0]), newTokens, warmup, minSeconds));
+        }
+        return m;
+    }
+
+    /**
+     * {@code generation} warmed up, then timed over one burst ({@link #burst}): warm-up is {@code warmup}
+     * bursts and on until the JIT settles ({@link #warmUp}), in bursts because a generation of a few dozen
+     * cached tokens takes under 0.1 s, too short a round for the settling test.
+     *
+     * @param tokens new tokens one call samples
+     */
+    private static Map<String, Object> timedGenerations(Runnable generation, long tokens, int warmup, double minSeconds)
+            throws Exception {
+        int warmed = warmUp((from, n) -> {
+            for (int i = 0; i < n; i++) {
+                burst(generation, minSeconds);
+            }
+        }, warmup, true);
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long jit0 = jit.getTotalCompilationTime();
+        long t0 = System.nanoTime();
+        long cpu0 = processCpuNanos();
+        int calls = burst(generation, minSeconds);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double cpuSeconds = (processCpuNanos() - cpu0) / 1e9;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("warmup_bursts", warmed);
+        m.put("calls", calls);
+        m.put("jit_ms", jit.getTotalCompilationTime() - jit0); // compilation during the timed burst
+        m.put("seconds", seconds);
+        m.put("cpu_seconds", cpuSeconds);
+        m.put("tokens_per_s", calls * tokens / seconds);
+        m.put("tokens_per_cpu_s", calls * tokens / cpuSeconds);
+        return m;
+    }
+
+    /** Calls {@code generation} until {@code minSeconds} have passed, at least once: short generations repeated for a readable time. */
+    private static int burst(Runnable generation, double minSeconds) {
+        long t0 = System.nanoTime();
+        int calls = 0;
+        do {
+            generation.run();
+            calls++;
+        } while (System.nanoTime() - t0 < minSeconds * 1e9);
+        return calls;
+    }
+
+    /** {@code n} units of warm-up work (training steps, bursts of generations), the first of them number {@code from}. */
+    @FunctionalInterface
+    interface WarmUpRound {
+        void run(int from, int n) throws Exception;
+    }
+
+    /**
+     * Runs {@code warmup} units; with {@code settle}, then rounds of warmup/4 units (at least 1) until the JIT
+     * has settled (a round in which compilation took under 5% of its wall time), at most 2 x warmup more
+     * units. After 1,000 Fashion MLP steps the C2 threads still compile DL4J's code for seconds and their
+     * CPU time counted against the timed steps (161 steps/CPU-s timed after 1,000 warm-up steps, 240 after
+     * 3,000; wall 295 -> 313). C2 trickles on at a few percent for thousands of steps more: the modes
+     * report what fell into the timed part ({@code jit_ms}).
+     *
+     * @return the units run
+     */
+    static int warmUp(WarmUpRound round, int warmup, boolean settle) throws Exception {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        int chunk = Math.max(1, warmup / 4);
+        int warmed = 0;
+        for (int n = warmup; n > 0 && warmed < (settle ? 3 : 1) * warmup; n = chunk) {
+            long jit0 = jit.getTotalCompilationTime();
+            long w0 = System.nanoTime();
+            round.run(warmed, n);
+            warmed += n;
+            double compiledMs = jit.getTotalCompilationTime() - jit0;
+            if (warmed > warmup && compiledMs < 0.05 * (System.nanoTime() - w0) / 1e6) {
+                break;
+            }
+        }
+        return warmed;
     }
 
     /**
