@@ -10,6 +10,9 @@ Sections (--sections, default all):
   eff     fp32 matmul peak through ND4J and through torch on the same threads, and each peer row's
           achieved GFLOP/s (counted FLOPs x steps/s) as a fraction of its own side's peak; plus the
           seed's matmul-peak measurement (peer/matmul_peak.py, 2 threads)
+  memory  peak resident memory (the kernel's high-water mark) of one training process per peer row, each side,
+          with its baseline (interpreter or JVM and libraries before a model) and Kindling's Java heap peak and
+          ND4J off-heap bytes; plus the seed GPT at batch 64 (rows.MEMORY_ROWS) beside its batch-16 peer row
   dist    rows with dist=True: `train` with --dist local, shared and averaging (local[2]) for equal
           epochs: samples/s, test accuracy, bytes sent vs dense fp32, driver and encode overhead/step
   decode  shard decoding: DL4J's DataSet.load vs Kindling's ShardDecoder on the same bytes (the
@@ -147,7 +150,7 @@ def peer(env, a, results):
         warmup, steps = row_steps(row, a)
         for threads in a.threads:
             j, t, jc, tc = [], [], [], []
-            jr = []
+            jr, tr = [], []
             for rep in range(a.reps):
                 for side in in_turn(rep, ["java", "torch"]):
                     if side == "java":
@@ -162,7 +165,8 @@ def peer(env, a, results):
                                       f"peer-{row.name}-t{threads}-pytorch-{rep}")
                         t.append(r["steps_per_s"])
                         tc.append(r["steps_per_cpu_s"])
-            out.append({"row": row.name, "what": row.what, "threads": threads, "batch": jr[0]["batch"], "steps": steps,
+                        tr.append(r)
+            out.append({"memory": memory_of(jr, tr),"row": row.name, "what": row.what, "threads": threads, "batch": jr[0]["batch"], "steps": steps,
                         "params": jr[0]["params"], "flops_per_step": jr[0]["flops_per_step"],
                         "kindling_steps_per_s": spread(j), "pytorch_steps_per_s": spread(t),
                         "ratio": statistics.median(j) / statistics.median(t),
@@ -175,6 +179,26 @@ def peer(env, a, results):
                         "kindling_warmup_steps": spread([r.get("warmup_steps", warmup) for r in jr]),
                         "kindling_jit_ms": spread([r.get("jit_ms", 0) for r in jr])})
     results["peer"] = out
+
+
+def memory_of(java_runs, torch_runs):
+    """Peak resident memory (VmHWM) and baselines of each side's training processes; Kindling's heap and off-heap."""
+    def side(runs, keys):
+        return {k: spread([r[k] for r in runs]) for k in keys if all(k in r for r in runs)}
+    return {"kindling": side(java_runs, ("peak_rss_mb", "baseline_rss_mb", "heap_peak_mb", "heap_max_mb", "offheap_mb")),
+            "pytorch": side(torch_runs, ("peak_rss_mb", "baseline_rss_mb"))}
+
+
+def memory(env, a, results):
+    """The seed GPT's memory per training worker at batch 16 (the peer row) and 64: a few steps each side, once."""
+    out = []
+    for row in [rowspec.by_name("gpt"), *rowspec.MEMORY_ROWS]:
+        data = env.dataset(row)
+        j = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train), "--warmup=1", "--steps=2"], 1,
+                     f"memory-{row.name}-kindling")
+        t = env.torch("steps", [row.name, "--warmup", "1", "--steps", "2"], 1, f"memory-{row.name}-pytorch")
+        out.append({"row": row.name, "what": row.what, "batch": j["batch"], "params": j["params"], "memory": memory_of([j], [t])})
+    results["memory"] = out
 
 
 def efficiency(env, a, results):
@@ -547,6 +571,8 @@ def table(results):
         if sp:
             L.append(f"the seed's matmul-peak measurement (peer/matmul_peak.py): {float(sp['peak_gflops']):.1f} GFLOP/s"
                      f" on {sp['threads']} threads ({sp.get('blas', '?')})")
+    if "peer" in results or "memory" in results:
+        L.extend(memory_table(results.get("peer", []) + results.get("memory", [])))
     if "generate" in results:
         L.extend(generate_table(results["generate"]))
     if "dist" in results:
@@ -601,6 +627,24 @@ def table(results):
                      f"(baseline jar) -> {fmt_s(b['after_samples_per_s'], '{:.0f}')}; wall s {fmt_s(b['before_wall_s'])} -> "
                      f"{fmt_s(b['after_wall_s'])}")
     return "\n".join(L)
+
+
+def memory_table(rows):
+    """The MEMORY lines: one per measured process pair (peer rows at 1 thread, then the memory section's)."""
+    L = ["", "MEMORY  one training process per side, MB: peak resident set (VmHWM: what a container limit sees), the baseline"
+             " before any model or data (JVM or interpreter and libraries), and the training's own = peak - baseline;"
+             " Kindling's Java heap peak (of -Xmx3g) and ND4J's off-heap buffers at the end",
+         f"{'row':<13}{'batch':>6}  {'Kindling peak':>14}{'baseline':>9}{'own':>7}{'heap':>7}{'off-heap':>9}"
+         f"  {'PyTorch peak':>13}{'baseline':>9}{'own':>7}  {'peak ratio':>10}{'own ratio':>10}"]
+    for r in rows:
+        m = r.get("memory")
+        if not m or "peak_rss_mb" not in m["kindling"] or r.get("threads", 1) != 1:
+            continue
+        k, t = m["kindling"], m["pytorch"]
+        kp, kb, tp, tb = (x["median"] for x in (k["peak_rss_mb"], k["baseline_rss_mb"], t["peak_rss_mb"], t["baseline_rss_mb"]))
+        L.append(f"{r['row']:<13}{r['batch']:>6}  {kp:>14.0f}{kb:>9.0f}{kp - kb:>7.0f}{k['heap_peak_mb']['median']:>7.0f}"
+                 f"{k['offheap_mb']['median']:>9.0f}  {tp:>13.0f}{tb:>9.0f}{tp - tb:>7.0f}  {kp / tp:>9.2f}x{(kp - kb) / (tp - tb):>9.2f}x")
+    return L
 
 
 def generate_table(rows):
@@ -675,8 +719,8 @@ def svg(results, path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer repetitions and steps, one epoch (under 15 min on 2 cores)")
-    ap.add_argument("--sections", default="peer,eff,dist,cluster,decode,generate",
-                    help="comma-separated, of peer, eff, dist, cluster, decode, generate (default: all)")
+    ap.add_argument("--sections", default="peer,eff,memory,dist,cluster,decode,generate",
+                    help="comma-separated, of peer, eff, memory, dist, cluster, decode, generate (default: all)")
     ap.add_argument("--rows", default="", help="comma-separated row names (default: all of rows.ROWS)")
     ap.add_argument("--threads", default="", help="comma-separated thread counts (default 1; full mode 1,2)")
     ap.add_argument("--reps", type=int)
@@ -718,10 +762,10 @@ def main():
     partial = os.path.join(a.out, "results.partial.json")
     if a.resume and os.path.exists(partial):
         saved = json.load(open(partial))
-        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "dist", "allreduce", "cluster", "decode", "before_after", "generate", *(f[0] for f in FLAG_AB))})
+        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "memory", "dist", "allreduce", "cluster", "decode", "before_after", "generate", *(f[0] for f in FLAG_AB))})
         results["resumed_from"] = saved["date"]
         log(f"resuming {saved['date']}: keeping {', '.join(k for k in ('peer', 'efficiency', 'dist', 'cluster', 'decode', 'generate') if k in saved)}")
-    for name, fn in (("peer", peer), ("eff", efficiency), ("dist", dist), ("cluster", cluster), ("decode", decode),
+    for name, fn in (("peer", peer), ("eff", efficiency), ("memory", memory), ("dist", dist), ("cluster", cluster), ("decode", decode),
                      ("generate", generate)):
         key = {"eff": "efficiency"}.get(name, name)
         if name in sections and key not in results:

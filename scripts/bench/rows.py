@@ -9,6 +9,7 @@ same thread count. torch is imported inside the builders, so the orchestrator (b
 To add an architecture: write `torch_<name>()` returning `TorchSide(...)` below and append a `Row(...)`
 to ROWS. `dist=True` also runs it in the distribution rows.
 """
+import functools
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional, Tuple
 
@@ -116,7 +117,7 @@ def torch_lstm_classifier():
                      _adamw(model, 3e-3, 1e-4), 1.0)
 
 
-def torch_gpt():
+def torch_gpt(batch=16):
     """Seed section 5's GPT at the seed's size (width 256, 8 heads, 6 layers, ff width 1024, positions
     512, dropout 0.1, tied head) on the character-level KJV, batches of 16 random 128-character windows
     (the seed's get_batch), cross-entropy over every position, AdamW(3e-4, betas 0.9/0.95, wd 0.1), clip 1.0."""
@@ -126,7 +127,7 @@ def torch_gpt():
     ids, vocab = char_ids(kjv_text())
     torch.manual_seed(42)
     model = GPT(vocab, width=256, heads=8, layers=6, ff_width=1024, context=512, dropout=0.1)
-    windows = RandomWindows(ids, batch=16, length=128, generator=torch.Generator().manual_seed(42))
+    windows = RandomWindows(ids, batch=batch, length=128, generator=torch.Generator().manual_seed(42))
 
     def criterion(logits, targets):  # every position predicts its next character
         return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
@@ -157,8 +158,19 @@ ROWS = [
 ]
 
 
+
+def with_batch(row, batch, torch_side):
+    """The row at another batch size: its dataset prepared with that batch, its PyTorch side built by torch_side."""
+    return Row(f"{row.name}-b{batch}", row.model, row.dataset, row.train, torch_side, f"{row.what.split(', batch')[0]}, batch {batch}",
+               prepare=dict(row.prepare, **{"batch-size": str(batch)}), steps=row.steps)
+
+
+# the MEMORY section's other batch of the seed GPT (the peer row is its batch 16)
+MEMORY_ROWS = [with_batch(ROWS[-1], 64, functools.partial(torch_gpt, 64))]
+
+
 def by_name(name):
-    for r in ROWS:
+    for r in ROWS + MEMORY_ROWS:
         if r.name == name:
             return r
     raise SystemExit(f"bench: unknown row {name!r}; rows: {', '.join(r.name for r in ROWS)}")

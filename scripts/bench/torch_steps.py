@@ -45,9 +45,19 @@ def main():
     print(json.dumps(out), flush=True)
 
 
+def rss_mb(key):
+    """A /proc/self/status line (VmRSS: now, VmHWM: the peak) in MB, as the Java side reads it."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key):
+                return int(line.split()[1]) * 1024 / 1e6
+    return -1.0
+
+
 def steps(a):
     import torch
     import rows
+    baseline_rss = rss_mb("VmRSS:")  # the interpreter and libtorch, before a model or data
     row = rows.by_name(a.row)
     side = row.torch()
     model, crit, opt = side.model, side.criterion, side.optimizer
@@ -80,7 +90,8 @@ def steps(a):
     return {"row": row.name, "params": sum(p.numel() for p in model.parameters()), "steps": a.steps,
             "samples": n_samples, "seconds": seconds, "cpu_seconds": cpu_seconds,
             "steps_per_s": a.steps / seconds, "steps_per_cpu_s": a.steps / cpu_seconds,
-            "samples_per_s": n_samples / seconds, "final_train_loss": loss_sum / a.steps}
+            "samples_per_s": n_samples / seconds, "final_train_loss": loss_sum / a.steps,
+            "peak_rss_mb": rss_mb("VmHWM:"), "baseline_rss_mb": baseline_rss}
 
 
 def matmul(a):

@@ -6,10 +6,13 @@ import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
+import dev.kindling.spark.config.Wire;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -72,6 +75,12 @@ public final class AeronAllReduce implements AutoCloseable {
     private final double[][] sparseLoss;
     private final double[][] sparseBusy;
     private final UnsafeBuffer pairs = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(Frame.PIECE_PAIRS * 8));
+    /**
+     * One piece in each half-precision wire type to convert through (ND4J casts in native code): one to send
+     * from and one to receive into, since a send that waits on back-pressure drains (receives) meanwhile.
+     */
+    private final Map<Wire, INDArray> sendPieces = new EnumMap<>(Wire.class);
+    private final Map<Wire, INDArray> receivePieces = new EnumMap<>(Wire.class);
     private long calls;
     /** Dense calls so far: {@link #received} counts their floats cumulatively. */
     private long denseCalls;
@@ -210,26 +219,37 @@ public final class AeronAllReduce implements AutoCloseable {
      * every worker's {@code samples} and {@code lossSum} added up. Every worker must call it the same number of times with vectors of the same length.
      */
     public Totals reduce(INDArray vector, double samples, double lossSum) {
+        return reduce(vector, samples, lossSum, Wire.FP32);
+    }
+
+    /**
+     * The same with the values sent in {@code wire}'s precision, summed in fp32. Every contribution,
+     * this worker's own included, is rounded to the wire's precision before it is summed, and every
+     * chunk's sum before it is gathered, so every worker still ends with the same bits.
+     */
+    public Totals reduce(INDArray vector, double samples, double lossSum, Wire wire) {
         if (vector.length() != length) {
             throw new IllegalArgumentException("all-reduce of " + vector.length() + " floats; opened for " + length);
         }
         long t0 = System.nanoTime();
         double busy = (t0 - lastReturn) / 1e9;
         work.assign(vector.reshape(length));
+        roundOwnChunk(wire); // this worker's contribution as its peers receive theirs
         peerSamples[rank] = samples;
         peerLoss[rank] = lossSum;
         peerBusy[rank] = busy;
         for (int k = 1; k < size; k++) {
             int peer = (rank + k) % size;
-            send(peer, Frame.REDUCE_SCATTER, chunkStart(peer), chunkLength(peer), samples, lossSum, busy);
+            send(peer, Frame.REDUCE_SCATTER, chunkStart(peer), chunkLength(peer), samples, lossSum, busy, wire);
         }
         await(Frame.REDUCE_SCATTER);
         Totals totals = sumOwnChunk();
+        roundOwnChunk(wire); // the sum as the peers will receive it
         for (int r = 0; r < size; r++) {
             busyTotal[r] += peerBusy[r];
         }
         for (int k = 1; k < size; k++) {
-            send((rank + k) % size, Frame.ALL_GATHER, chunkStart(rank), chunkLength(rank), 0, 0, 0);
+            send((rank + k) % size, Frame.ALL_GATHER, chunkStart(rank), chunkLength(rank), 0, 0, 0, wire);
         }
         await(Frame.ALL_GATHER);
         calls++;
@@ -261,12 +281,45 @@ public final class AeronAllReduce implements AutoCloseable {
         return new Totals(samples, loss);
     }
 
-    private void send(int peer, int phase, long start, int count, double samples, double lossSum, double busy) {
+    private void send(int peer, int phase, long start, int count, double samples, double lossSum, double busy, Wire wire) {
         for (int done = 0; done < count; done += Frame.PIECE_FLOATS) {
             int n = Math.min(Frame.PIECE_FLOATS, count - done);
-            Frame.write(header, calls, phase, rank, start + done, n, 0, samples, lossSum, busy);
-            offer(peer, phase, workBytes, (int) ((start + done) * 4), n * 4);
+            Frame.write(header, calls, phase, rank, start + done, n, 0, samples, lossSum, busy, wire);
+            if (wire == Wire.FP32) {
+                offer(peer, phase, workBytes, (int) ((start + done) * 4), n * 4);
+            } else {
+                INDArray half = piece(sendPieces, wire, n);
+                half.assign(work.get(NDArrayIndex.interval(start + done, start + done + n)).castTo(wire.type)); // rounds to the wire's precision
+                offer(peer, phase, bytesOf(half, wire), 0, n * wire.bytes());
+            }
         }
+    }
+
+    /** This worker's chunk of {@code work} rounded to {@code wire}'s precision, in place (fp32: as it is). */
+    private void roundOwnChunk(Wire wire) {
+        int n = chunkLength(rank);
+        if (wire == Wire.FP32 || n == 0) {
+            return;
+        }
+        INDArray own = work.get(NDArrayIndex.interval(chunkStart(rank), chunkStart(rank) + n));
+        own.assign(own.castTo(wire.type).castTo(DataType.FLOAT));
+    }
+
+    /** The first {@code n} values of a piece of {@code pieces} in {@code wire}'s type. */
+    private static INDArray piece(Map<Wire, INDArray> pieces, Wire wire, int n) {
+        INDArray piece = pieces.computeIfAbsent(wire, w -> Nd4j.create(w.type, Frame.PIECE_FLOATS));
+        return n == Frame.PIECE_FLOATS ? piece : piece.get(NDArrayIndex.interval(0, n));
+    }
+
+    private static UnsafeBuffer bytesOf(INDArray half, Wire wire) {
+        return new UnsafeBuffer(half.data().addressPointer().address(), (int) (half.length() * wire.bytes()));
+    }
+
+    /** {@code n} values of {@code wire} at {@code offset} of {@code buf}, converted to fp32 into {@code target}. */
+    private void receive(DirectBuffer buf, int offset, int n, Wire wire, INDArray target) {
+        INDArray half = piece(receivePieces, wire, n);
+        bytesOf(half, wire).putBytes(0, buf, offset, n * wire.bytes());
+        target.assign(half.castTo(DataType.FLOAT));
     }
 
     /**
@@ -288,7 +341,7 @@ public final class AeronAllReduce implements AutoCloseable {
             int done = 0;
             do { // an empty set is still one message: the peers learn the count
                 int n = Math.min(Frame.PIECE_PAIRS, count - done);
-                Frame.write(header, calls, Frame.SPARSE, rank, done, n, count, samples, lossSum, busy);
+                Frame.write(header, calls, Frame.SPARSE, rank, done, n, count, samples, lossSum, busy, Wire.FP32);
                 for (int j = 0; j < n; j++) {
                     pairs.putInt(j * 4, index[done + j], ByteOrder.LITTLE_ENDIAN);
                     pairs.putFloat(n * 4 + j * 4, value[done + j], ByteOrder.LITTLE_ENDIAN);
@@ -359,11 +412,12 @@ public final class AeronAllReduce implements AutoCloseable {
         int from = Frame.from(buf, offset);
         long index = Frame.index(buf, offset);
         int n = Frame.count(buf, offset);
+        Wire wire = Frame.wire(buf, offset);
         // a peer may be one call ahead in the reduce-scatter and the sparse all-gather, never further, and
         // never in the all-gather
         boolean expected = phase == Frame.ALL_GATHER ? call == calls : call == calls || call == calls + 1;
-        if (!expected || phase < 0 || phase > Frame.SPARSE || from < 0 || from >= size || from == rank || n < 0
-                || len != Frame.length(phase, n)) {
+        if (!expected || phase < 0 || phase > Frame.SPARSE || from < 0 || from >= size || from == rank || n < 0 || wire == null
+                || len != Frame.length(phase, n, wire)) {
             protocolError = new IllegalStateException("all-reduce: worker " + rank + " at call " + calls + " got a message of call " + call
                     + " phase " + phase + " from worker " + from + " (" + len + " bytes): workers are out of step");
             return;
@@ -389,12 +443,19 @@ public final class AeronAllReduce implements AutoCloseable {
         }
         if (phase == Frame.REDUCE_SCATTER) {
             long at = (long) from * contributions.size(1) + (index - chunkStart(rank));
-            contributionBytes.putBytes((int) (at * 4), buf, offset + Frame.HEADER_BYTES, n * 4);
+            if (wire == Wire.FP32) {
+                contributionBytes.putBytes((int) (at * 4), buf, offset + Frame.HEADER_BYTES, n * 4);
+            } else {
+                long col = index - chunkStart(rank);
+                receive(buf, offset + Frame.HEADER_BYTES, n, wire, contributions.get(NDArrayIndex.point(from), NDArrayIndex.interval(col, col + n)));
+            }
             peerSamples[from] = Frame.samples(buf, offset);
             peerLoss[from] = Frame.lossSum(buf, offset);
             peerBusy[from] = Frame.busy(buf, offset);
-        } else {
+        } else if (wire == Wire.FP32) {
             workBytes.putBytes((int) (index * 4), buf, offset + Frame.HEADER_BYTES, n * 4);
+        } else {
+            receive(buf, offset + Frame.HEADER_BYTES, n, wire, work.get(NDArrayIndex.interval(index, index + n)));
         }
         received[phase][from] += n;
     }

@@ -1,5 +1,7 @@
 package dev.kindling.spark.allreduce;
 
+import dev.kindling.spark.config.Wire;
+
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.metrics.TaskMetrics;
@@ -83,11 +85,13 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
      *                  they must be serializable
      * @param stall     how long a worker waits for a silent peer before the step fails
      * @param progress  the driver's progress line, which rank 0 feeds after every step
+     * @param density   topk: fraction of the parameters each replica sends; 0: the dense all-reduce
+     * @param wire      dense: the precision gradients are sent in
      */
     public AllReduceTrainer(JavaSparkContext sc, ComputationGraph net, List<String> trainShards, List<String> valShards,
                             Manifest manifest, HadoopStorage storage, List<TrainingListener> listeners, long seed,
                             ImageAugmentation augmentation, int workers, Duration stall, Duration timeout, int heartbeatSeconds,
-                            DriverProgress progress, double density) {
+                            DriverProgress progress, double density, Wire wire) {
         this.sc = sc;
         this.net = net;
         this.trainShards = List.copyOf(trainShards);
@@ -97,7 +101,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         this.timeout = timeout;
         this.heartbeatSeconds = heartbeatSeconds;
         this.progress = progress;
-        this.settings = new ReplicaTask.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progress.sink(), density);
+        this.settings = new ReplicaTask.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progress.sink(), density, wire);
     }
 
     /**

@@ -1,13 +1,14 @@
 package dev.kindling.spark.allreduce;
 
+import dev.kindling.spark.config.Wire;
 import java.nio.ByteOrder;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
- * The all-reduce's wire format: every message is a 72-byte little-endian header, then its payload
- * (fp32 floats for the dense phases; {@code count} int indices then {@code count} float values for
- * the sparse one). Declared once here, for the sender and the receiver.
+ * The all-reduce's wire format: every message is an 80-byte little-endian header, then its payload
+ * (floats for the dense phases, 4 or 2 bytes each as the message's {@code wire} says; {@code count} int
+ * indices then {@code count} fp32 values for the sparse one). Declared once here, for the sender and the receiver.
  *
  * <pre>
  * offset  bytes  field
@@ -21,11 +22,13 @@ import org.agrona.MutableDirectBuffer;
  * 40      8      lossSum   the sender's loss summed over them
  * 48      8      busy      seconds the sender worked (its own step) between its previous call and this one
  * 56      16     token     this epoch's {@link RunToken}: a frame without it is foreign and dropped
+ * 72      4      wire      dense: the payload's precision, a {@link Wire} ordinal; sparse: 0
+ * 76      4      (reserved, 0)
  * </pre>
  */
 final class Frame {
     static final int STREAM_ID = 0x4b44;
-    static final int HEADER_BYTES = 72;
+    static final int HEADER_BYTES = 80;
     /** Floats per message (64 KiB of payload): Aeron fragments and reassembles them. */
     static final int PIECE_FLOATS = 16 * 1024;
     /** (index, value) pairs per sparse message (64 KiB). */
@@ -47,6 +50,7 @@ final class Frame {
     private static final int LOSS_SUM = 40;
     private static final int BUSY = 48;
     private static final int TOKEN = 56;
+    private static final int WIRE = 72;
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     /** Writes the token once; {@link #write} leaves it in place. */
@@ -61,7 +65,7 @@ final class Frame {
     }
 
     static void write(MutableDirectBuffer h, long call, int phase, int from, long index, int count, int total, double samples,
-                      double lossSum, double busySeconds) {
+                      double lossSum, double busySeconds, Wire wire) {
         h.putLong(CALL, call, ORDER);
         h.putInt(PHASE, phase, ORDER);
         h.putInt(FROM, from, ORDER);
@@ -71,6 +75,7 @@ final class Frame {
         h.putDouble(SAMPLES, samples, ORDER);
         h.putDouble(LOSS_SUM, lossSum, ORDER);
         h.putDouble(BUSY, busySeconds, ORDER);
+        h.putInt(WIRE, wire.ordinal(), ORDER);
     }
 
     static long call(DirectBuffer b, int at) {
@@ -93,6 +98,12 @@ final class Frame {
         return b.getInt(at + COUNT, ORDER);
     }
 
+    /** The dense payload's precision; null when the field holds no {@link Wire}. */
+    static Wire wire(DirectBuffer b, int at) {
+        int w = b.getInt(at + WIRE, ORDER);
+        return w >= 0 && w < Wire.values().length ? Wire.values()[w] : null;
+    }
+
     static int total(DirectBuffer b, int at) {
         return b.getInt(at + TOTAL, ORDER);
     }
@@ -109,9 +120,9 @@ final class Frame {
         return b.getDouble(at + LOSS_SUM, ORDER);
     }
 
-    /** Bytes a well-formed message of {@code phase} with {@code count} entries has. */
-    static int length(int phase, int count) {
-        return HEADER_BYTES + count * (phase == SPARSE ? 8 : 4);
+    /** Bytes a well-formed message of {@code phase} with {@code count} entries sent in {@code wire} has. */
+    static int length(int phase, int count, Wire wire) {
+        return HEADER_BYTES + count * (phase == SPARSE ? 8 : wire.bytes());
     }
 
     private Frame() {}

@@ -1,6 +1,7 @@
 package dev.kindling.spark.allreduce;
 
 import dev.kindling.core.optim.GlobalNormClipping;
+import dev.kindling.spark.config.Wire;
 import java.util.List;
 import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,9 +14,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class GradientSum extends Sharing {
     private final AeronAllReduce ar;
+    private final Wire wire;
 
-    GradientSum(AeronAllReduce ar) {
+    /** @param wire the precision the gradient is sent in */
+    GradientSum(AeronAllReduce ar, Wire wire) {
         this.ar = ar;
+        this.wire = wire;
     }
 
     @Override
@@ -24,13 +28,13 @@ final class GradientSum extends Sharing {
         INDArray gradient = model.getGradientsViewArray();
         AeronAllReduce.Totals totals;
         if (model.conf() != null && !model.conf().isMiniBatch()) {
-            totals = ar.reduce(gradient, local, model.score() * local); // the updater takes the sum as it is
+            totals = ar.reduce(gradient, local, model.score() * local, wire); // the updater takes the sum as it is
         } else {
             List<INDArray> undivided = GlobalNormClipping.gradientViews(model, false);
             for (INDArray g : undivided) {
                 g.muli(local);
             }
-            totals = ar.reduce(gradient, local, model.score() * local);
+            totals = ar.reduce(gradient, local, model.score() * local, wire);
             gradient.muli(local / totals.samples());
             for (INDArray g : undivided) {
                 g.divi(local);

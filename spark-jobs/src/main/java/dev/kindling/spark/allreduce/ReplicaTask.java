@@ -1,5 +1,7 @@
 package dev.kindling.spark.allreduce;
 
+import dev.kindling.spark.config.Wire;
+
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.train.Divergence;
 import dev.kindling.core.train.LocalTrainer;
@@ -42,7 +44,7 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
      * @param density  top-k density of the sparse encoding; 0: the dense all-reduce
      */
     record Settings(HadoopStorage storage, ArrayList<TrainingListener> listeners, long seed, ImageAugmentation augmentation,
-                    Duration stall, LatestValue<EpochProgress> progress, double density) implements Serializable {}
+                    Duration stall, LatestValue<EpochProgress> progress, double density, Wire wire) implements Serializable {}
 
     /** What a replica reports: rank 0 also its parameters, optimizer state and iteration count. */
     static final class Result implements Serializable {
@@ -115,7 +117,7 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
                 ctx::isInterrupted)) {
             Sharing sum = settings.density() > 0
                     ? new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank))
-                    : new GradientSum(ar);
+                    : new GradientSum(ar, settings.wire());
             List<TrainingListener> listeners = new ArrayList<>();
             // first: with dense, clipping, loss scaling and the optimizer see the summed gradient; with
             // topk, the listeners after it see the shared step's parameters

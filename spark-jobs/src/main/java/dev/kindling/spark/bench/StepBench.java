@@ -145,6 +145,7 @@ public final class StepBench {
     }
 
     static Map<String, Object> steps(Map<String, String> flags) throws Exception {
+        long baselineRss = ProcessMemory.residentBytes(); // the JVM and ND4J's libraries, before a model or data
         int warmup = take(flags, "warmup", 50);
         int steps = take(flags, "steps", 200);
         boolean settle = Boolean.parseBoolean(flags.remove("settle-jit"));
@@ -200,6 +201,7 @@ public final class StepBench {
         m.put("flops_per_step", flops);
         m.put("gflops", flops * (fit.steps() / seconds) / 1e9);
         m.put("final_train_loss", fit.trainLoss());
+        m.putAll(ProcessMemory.peaks(baselineRss));
         return m;
     }
 

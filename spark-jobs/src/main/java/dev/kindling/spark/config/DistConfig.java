@@ -15,6 +15,7 @@ import java.util.List;
  * @param dist               shared | averaging | local
  * @param encoding           as given ({@link Encoding#AUTO} is resolved per architecture)
  * @param topkDensity        topk: fraction of the parameters each worker sends per step
+ * @param wire               dense: the precision gradients are sent in
  * @param peerTimeout        dense, topk: how long a worker waits for a silent peer
  * @param threshold          threshold: initial threshold of DL4J's adaptive encoding
  * @param maxUpdateDensity   threshold: largest fraction of the parameters one update may carry
@@ -25,7 +26,7 @@ import java.util.List;
  * @param networkMask        where executors pick their Aeron address
  * @param timeout            watchdog: longest a distributed epoch may run
  */
-public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Duration peerTimeout, double threshold,
+public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire wire, Duration peerTimeout, double threshold,
                          double maxUpdateDensity, double residualClip, int averagingFrequency, int aeronPort, String controller,
                          String networkMask, Duration timeout) implements Serializable {
     public static final Setting<Dist> DIST = Setting.choice("dist", Dist.SHARED, Dist.class,
@@ -34,6 +35,8 @@ public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Durat
             "shared: how the workers share: auto (dense, for every architecture) | dense (Kindling's all-reduce over Aeron: fp32 gradients summed before one optimizer step, exactly a step on all workers' minibatches together) | topk (Kindling's sparse step sharing: each replica steps on its own minibatch and sends the --topk-density largest entries of its step plus what it has not sent yet; all move by the sum) | threshold (legacy: DL4J's SharedTrainingMaster, each replica's update sent as sparse +-threshold steps; 30-130x fewer bytes, less learned per step, docs/distributed.md)");
     public static final Setting<Double> TOPK_DENSITY = Setting.real("topk-density", "0.004", Range.openClosed(0, 1),
             "shared, topk: fraction of the parameters each worker sends per step (8 bytes each: 0.004 is about 120x fewer bytes than dense fp32; small models need more, e.g. 0.05 for the 11k-parameter seed MLP)");
+    public static final Setting<Wire> WIRE = Setting.choice("wire", Wire.FP32, Wire.class,
+            "dense all-reduce: fp32 | bf16 | fp16, the precision gradients cross the network in (summed in fp32; bf16 and fp16 halve the bytes)");
     public static final Setting<Integer> PEER_TIMEOUT_SECONDS = Setting.integer("peer-timeout-seconds", 120, Range.atLeast(1),
             "shared, dense and topk: a worker that hears nothing from a peer for this long (connecting or in a step) fails the epoch, naming the peer");
     public static final Setting<Double> THRESHOLD = Setting.real("threshold", "1e-3", Range.above(0),
@@ -53,7 +56,7 @@ public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Durat
     public static final Setting<Double> TIMEOUT_MINUTES = Setting.real("timeout-minutes", "30", Range.openClosed(0, 1e6),
             "watchdog: fail a distributed training epoch that runs longer than this many minutes (fractions allowed)");
 
-    public static final List<Setting<?>> SETTINGS = List.of(DIST, ENCODING, TOPK_DENSITY, PEER_TIMEOUT_SECONDS, THRESHOLD,
+    public static final List<Setting<?>> SETTINGS = List.of(DIST, ENCODING, TOPK_DENSITY, WIRE, PEER_TIMEOUT_SECONDS, THRESHOLD,
             MAX_UPDATE_DENSITY, RESIDUAL_CLIP, AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES);
 
     public DistConfig {
@@ -63,7 +66,7 @@ public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Durat
     }
 
     public static DistConfig from(Settings s) {
-        return new DistConfig(s.require(DIST), s.require(ENCODING), s.require(TOPK_DENSITY),
+        return new DistConfig(s.require(DIST), s.require(ENCODING), s.require(TOPK_DENSITY), s.require(WIRE),
                 Duration.ofSeconds(s.require(PEER_TIMEOUT_SECONDS)), s.require(THRESHOLD), s.require(MAX_UPDATE_DENSITY),
                 s.require(RESIDUAL_CLIP), s.require(AVERAGING_FREQUENCY), s.require(AERON_PORT), s.require(CONTROLLER),
                 s.require(NETWORK_MASK), Duration.ofMillis(Math.round(60_000 * s.require(TIMEOUT_MINUTES))));

@@ -101,6 +101,9 @@ final class DistributedTraining {
             if (aeronBefore != null) {
                 comm = comm(AeronTraffic.sentBetween(aeronBefore, AeronTraffic.snapshot(sc)), net.numParams(), outcome.steps() - stepsBefore);
                 comm.put("encoding", p.encoding().cliName());
+                if (p.encoding() == Encoding.DENSE) {
+                    comm.put("wire", p.config().dist().wire().cliName());
+                }
                 if (engine.epochs() instanceof AllReduceTrainer allReduce) {
                     comm.put("allreduce_s", allReduce.reduceSeconds());
                     comm.put("foreign_frames", allReduce.foreignFrames());
@@ -126,7 +129,7 @@ final class DistributedTraining {
         AllReduceTrainer trainer = new AllReduceTrainer(sc, net, checked.usable().get("train"), checked.usable().get("val"), p.manifest(),
                 ctx.storage(), p.listeners(ctx.telemetry()), run.seed(), ctx.augmentation(), workers, dist.peerTimeout(), dist.timeout(),
                 run.progressSeconds(), DriverProgress.start(sc, run.epochs(), ProgressLine.console(run.progressSeconds())),
-                p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0)
+                p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0, dist.wire())
                 .checkpointing(p.staging(), run.keepCheckpoints(), run.checkpointEvery(), ctx.state());
         ctx.log().ranks(trainer::lastEpochRanks);
         return new Engine(trainer, () -> net, null);

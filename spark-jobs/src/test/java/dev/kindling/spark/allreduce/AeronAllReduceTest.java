@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.spark.config.Wire;
 import io.aeron.ExclusivePublication;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -66,6 +67,70 @@ class AeronAllReduceTest {
                 assertArrayEquals(expected, got.get(rank).get(call), "call " + call + ", worker " + rank + ": bit-identical sums");
             }
         }
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void halfPrecisionWiresHalveTheBytesAndEveryWorkerEndsWithTheSameFp32SumsOfRoundedValues() throws Exception {
+        int size = 3;
+        // 400 KB a half-precision call, 24 calls: sends that Aeron refuses for a moment (back-pressure, a term rotation)
+        // drain (receive) meanwhile, as a model's gradient steps do
+        int length = 200_003;
+        Wire[] wires = new Wire[24]; // mixed on one all-reduce, as a gradient and an epoch's parameters are; many calls, many term rotations
+        for (int call = 0; call < wires.length; call++) {
+            wires[call] = call % 6 == 5 ? Wire.FP32 : call % 2 == 0 ? Wire.BF16 : Wire.FP16;
+        }
+        float[][][] inputs = new float[wires.length][size][length];
+        Random random = new Random(11);
+        for (float[][] call : inputs) {
+            for (float[] v : call) {
+                for (int i = 0; i < length; i++) {
+                    v[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(5) - 4)); // 1e-4 .. 1 in size
+                }
+            }
+        }
+        List<List<float[]>> got = onWorkers(size, length, (r, ar) -> {
+            List<float[]> out = new ArrayList<>();
+            long bytes = 0;
+            for (int call = 0; call < wires.length; call++) {
+                var v = Nd4j.createFromArray(inputs[call][r]);
+                assertEquals(1 + 2 + 3, ar.reduce(v, r + 1, 0, wires[call]).samples(), 0.0);
+                out.add(v.toFloatVector());
+                bytes += expectedBytesPerCall(r, size, length, wires[call]);
+            }
+            assertEquals(bytes, ar.bytesSent(), "2 bytes a value on a half-precision wire, 4 on fp32");
+            return out;
+        });
+        for (int call = 0; call < wires.length; call++) {
+            float[] exact = new float[length];
+            float[] rounded = new float[length];
+            for (int r = 0; r < size; r++) {
+                float[] x = rounded(inputs[call][r], wires[call]);
+                for (int i = 0; i < length; i++) {
+                    exact[i] += inputs[call][r][i];
+                    rounded[i] += x[i]; // in rank order, in fp32, as the chunk's owner sums
+                }
+            }
+            float[] expected = rounded(rounded, wires[call]); // the owner's sum as the others receive it
+            // each of the 3 contributions and the sum rounded once: at most a unit roundoff of the magnitudes each, and for
+            // fp16 also half its smallest subnormal step (2^-25) each, below 6.1e-5 where it holds fewer bits
+            double unit = wires[call] == Wire.BF16 ? 0x1p-8 : wires[call] == Wire.FP16 ? 0x1p-11 : 0;
+            double floor = wires[call] == Wire.FP16 ? 4 * 0x1p-25 : 0;
+            for (int i = 0; i < length; i++) {
+                double magnitude = Math.abs(inputs[call][0][i]) + Math.abs(inputs[call][1][i]) + Math.abs(inputs[call][2][i]);
+                double bound = (2 * unit + 1e-6) * magnitude + floor;
+                assertTrue(Math.abs(expected[i] - exact[i]) <= bound, wires[call] + " at " + i + ": " + expected[i] + " vs exact " + exact[i]);
+            }
+            for (int rank = 0; rank < size; rank++) {
+                assertArrayEquals(expected, got.get(rank).get(call), "call " + call + " (" + wires[call] + "), worker " + rank
+                        + ": bit-identical sums");
+            }
+        }
+    }
+
+    /** {@code x} rounded to {@code wire}'s precision and back, as ND4J casts. */
+    private static float[] rounded(float[] x, Wire wire) {
+        return Nd4j.createFromArray(x).castTo(wire.type).castTo(DataType.FLOAT).toFloatVector();
     }
 
     @Test
@@ -188,6 +253,10 @@ class AeronAllReduceTest {
 
     /** Chunk j is [j L / size, (j + 1) L / size); every message carries at most PIECE_FLOATS floats. */
     static long expectedBytesPerCall(int rank, int size, long length) {
+        return expectedBytesPerCall(rank, size, length, Wire.FP32);
+    }
+
+    static long expectedBytesPerCall(int rank, int size, long length, Wire wire) {
         long bytes = 0;
         for (int j = 0; j < size; j++) {
             long chunk = (j + 1) * length / size - j * length / size;
@@ -195,7 +264,7 @@ class AeronAllReduceTest {
             if (j != rank) {
                 for (long n : new long[] {chunk, own}) { // reduce-scatter: chunk j to j; all-gather: own chunk to j
                     long messages = (n + Frame.PIECE_FLOATS - 1) / Frame.PIECE_FLOATS;
-                    bytes += 4 * n + messages * Frame.HEADER_BYTES;
+                    bytes += wire.bytes() * n + messages * Frame.HEADER_BYTES;
                 }
             }
         }
@@ -282,7 +351,7 @@ class AeronAllReduceTest {
                 try (ExclusivePublication foreign = AeronNode.aeron().addExclusivePublication(AeronNode.channel(endpoint), Frame.STREAM_ID)) {
                     for (int call = 0; call < 3; call++) {
                         for (int phase : new int[] {Frame.REDUCE_SCATTER, Frame.ALL_GATHER}) {
-                            Frame.write(frame, call, phase, 1, 0, 100, 0, 1e6, 1e6, 0); // "worker 1", the right call and phase
+                            Frame.write(frame, call, phase, 1, 0, 100, 0, 1e6, 1e6, 0, dev.kindling.spark.config.Wire.FP32); // "worker 1", the right call and phase
                             sent += offer(foreign, frame, frame.capacity(), deadline);
                         }
                     }

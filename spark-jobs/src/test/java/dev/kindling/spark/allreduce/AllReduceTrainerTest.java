@@ -87,7 +87,7 @@ class AllReduceTrainerTest {
             List<TrainingListener> clip = List.of(new GlobalNormClipping(0.5));
             AllReduceTrainer trainer = new AllReduceTrainer(sc, distributed, train, train, m, storage, clip, 5, null, 2,
                     Duration.ofSeconds(60), Duration.ofMinutes(3), 60,
-                    DriverProgress.start(sc, 1, new ProgressLine(null, 60)), density);
+                    DriverProgress.start(sc, 1, new ProgressLine(null, 60)), density, dev.kindling.spark.config.Wire.FP32);
             distributed.getConfiguration().setEpochCount(0);
             EpochLoop.EpochFit fit = trainer.fit(0, 0, done -> { });
             assertTrue(trainer.bytesSent() > 0, "the workers exchanged gradients");
