@@ -37,7 +37,7 @@ class AutoResumeTest {
     private static int train(String name, String... extra) throws Exception {
         String[] args = {"train", "--model=mlp", "--dist=shared", "--master=local[2]", "--data=" + data, "--out=" + dir.resolve(name),
                 "--epochs=3", "--patience=0", "--timeout-minutes=0.25", "--aeron-port=" + Cli.freeUdpPort()};
-        Process p = Cli.childJvm(dir.resolve(name + ".log"), Map.of("KINDLING_TEST_HANG_EPOCH", "2"), concat(args, extra));
+        Process p = Cli.childJvm(dir.resolve(name + ".log"), Map.of("KINDLING_TEST_HANG_EPOCH", "2"), Cli.concat(args, extra));
         assertTrue(p.waitFor(4, TimeUnit.MINUTES), "the run neither finished nor failed; see " + dir.resolve(name + ".log"));
         return p.exitValue();
     }
@@ -74,7 +74,7 @@ class AutoResumeTest {
         String[] args = {"train", "--model=mlp", "--dist=shared", "--master=local[2]", "--data=" + data, "--out=" + out,
                 "--epochs=4", "--patience=0", "--timeout-minutes=2"};
         Process driver = Cli.childJvm(dir.resolve("driver-kill.log"), Map.of(),
-                concat(args, "--aeron-port=" + Cli.freeUdpPort()));
+                Cli.concat(args, "--aeron-port=" + Cli.freeUdpPort()));
         Path checkpoints = dir.resolve("driver-kill.partial").resolve("checkpoints");
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (driver.isAlive() && !Files.isDirectory(checkpoints.resolve("e00002-s00000000")) && System.nanoTime() < deadline) {
@@ -85,7 +85,7 @@ class AutoResumeTest {
         assertFalse(Files.exists(out), "a killed run publishes nothing");
 
         Process resumed = Cli.childJvm(dir.resolve("driver-resumed.log"), Map.of(),
-                concat(args, "--aeron-port=" + Cli.freeUdpPort(), "--resume=" + out));
+                Cli.concat(args, "--aeron-port=" + Cli.freeUdpPort(), "--resume=" + out));
         assertTrue(resumed.waitFor(4, TimeUnit.MINUTES), "the resumed run did not end; see " + dir.resolve("driver-resumed.log"));
         String log = Files.readString(dir.resolve("driver-resumed.log"));
         assertEquals(0, resumed.exitValue(), log);
@@ -93,11 +93,5 @@ class AutoResumeTest {
         JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
         assertEquals(4, m.get("history").size(), "the history of the killed run continues");
         assertTrue(m.get("final").get("accuracy").asDouble() >= 0.85, m.toString());
-    }
-
-    private static String[] concat(String[] a, String... b) {
-        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, all, a.length, b.length);
-        return all;
     }
 }

@@ -22,6 +22,13 @@ record Cli(int exit, String out, String err) {
         return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
+    /** A command line {@code args} with {@code more} appended. */
+    static String[] concat(String[] args, String... more) {
+        String[] all = java.util.Arrays.copyOf(args, args.length + more.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return all;
+    }
+
     /** The JSON on stdout's last line. */
     String lastLine() {
         String[] lines = out.strip().split("\n");

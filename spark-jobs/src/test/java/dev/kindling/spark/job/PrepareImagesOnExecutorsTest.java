@@ -46,7 +46,7 @@ class PrepareImagesOnExecutorsTest {
         writeFolder(dir.resolve("images"), 80);
         String[] args = {"prepare-data", "--dataset=images", "--source-path=" + dir.resolve("images"), "--image-size=32", "--batch-size=16",
                 "--split-mb=1", "--master=local[2]"};
-        Cli prep = Cli.run(concat(args, "--out=" + dir.resolve("a")));
+        Cli prep = Cli.run(Cli.concat(args, "--out=" + dir.resolve("a")));
         assertEquals(0, prep.exit(), prep.err());
         LocalStorage storage = new LocalStorage();
         Manifest m = Shards.manifest(storage, dir.resolve("a").toString());
@@ -72,7 +72,7 @@ class PrepareImagesOnExecutorsTest {
                 assertTrue(meanPerChannel[brightest] > 0.6f && meanPerChannel[brightest] < 0.98f, Arrays.toString(meanPerChannel));
             }
         }
-        Cli again = Cli.run(concat(args, "--out=" + dir.resolve("b")));
+        Cli again = Cli.run(Cli.concat(args, "--out=" + dir.resolve("b")));
         assertEquals(0, again.exit(), again.err());
         assertEquals(m.fingerprint(), Shards.manifest(storage, dir.resolve("b").toString()).fingerprint(), "same folder and seed, same dataset");
 
@@ -90,19 +90,19 @@ class PrepareImagesOnExecutorsTest {
         String[] args = {"prepare-data", "--dataset=images", "--source-path=" + dir.resolve("images"), "--image-size=16", "--batch-size=8",
                 "--master=local[2]"};
 
-        Cli broken = Cli.run(concat(args, "--out=" + dir.resolve("x")));
+        Cli broken = Cli.run(Cli.concat(args, "--out=" + dir.resolve("x")));
         assertEquals(1, broken.exit(), broken.err());
         assertTrue(broken.err().contains("red/broken.png: unreadable-image") && broken.err().contains("--skip-bad-records=true"), broken.err());
 
         Files.createDirectories(dir.resolve("images/violet"));
-        Cli empty = Cli.run(concat(args, "--out=" + dir.resolve("x")));
+        Cli empty = Cli.run(Cli.concat(args, "--out=" + dir.resolve("x")));
         assertEquals(1, empty.exit(), empty.err());
         assertTrue(empty.err().contains("class folder(s) [violet] hold no .png, .jpg or .jpeg image"), empty.err());
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(List.of("images"), left.map(p -> p.getFileName().toString()).toList(), "nothing published, no temporary left");
         }
 
-        Cli skipped = Cli.run(concat(args, "--out=" + dir.resolve("ok"), "--skip-bad-records=true"));
+        Cli skipped = Cli.run(Cli.concat(args, "--out=" + dir.resolve("ok"), "--skip-bad-records=true"));
         assertEquals(0, skipped.exit(), skipped.err());
         Manifest m = Shards.manifest(new LocalStorage(), dir.resolve("ok").toString());
         assertEquals(List.of(CLASSES), m.classNames(), "the empty class left out");
@@ -110,11 +110,5 @@ class PrepareImagesOnExecutorsTest {
         assertEquals("1", m.attribute("bad_records.unreadable-image"));
         assertEquals("1", m.attribute("bad_records.empty-class"));
         assertFalse(Files.exists(dir.resolve("x")));
-    }
-
-    private static String[] concat(String[] a, String... b) {
-        String[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

@@ -103,7 +103,7 @@ class PrepareTableOnExecutorsTest {
         writeParquet(dir.resolve("table"), rows, 3);
         String[] args = {"prepare-data", "--dataset=table", "--format=parquet", "--source-path=" + dir.resolve("table"), "--features-column=features",
                 "--label-column=label", "--batch-size=64", "--master=local[2]"};
-        Cli prep = Cli.run(concat(args, "--out=" + dir.resolve("a")));
+        Cli prep = Cli.run(Cli.concat(args, "--out=" + dir.resolve("a")));
         assertEquals(0, prep.exit(), prep.err());
 
         Manifest m = Shards.manifest(new LocalStorage(), dir.resolve("a").toString());
@@ -125,7 +125,7 @@ class PrepareTableOnExecutorsTest {
         assertEquals("3000", m.attribute("examples_read"));
         assertFalse(m.attributes().keySet().stream().anyMatch(k -> k.startsWith("bad_records.")), m.attributes().toString());
 
-        Cli again = Cli.run(concat(args, "--out=" + dir.resolve("b")));
+        Cli again = Cli.run(Cli.concat(args, "--out=" + dir.resolve("b")));
         assertEquals(0, again.exit(), again.err());
         assertEquals(m.fingerprint(), Shards.manifest(new LocalStorage(), dir.resolve("b").toString()).fingerprint(), "same seed, same dataset");
 
@@ -177,7 +177,7 @@ class PrepareTableOnExecutorsTest {
         String[] args = {"prepare-data", "--dataset=table", "--source-path=" + dir.resolve("table"), "--features-column=features",
                 "--batch-size=32", "--master=local[2]"};
 
-        Cli failed = Cli.run(concat(args, "--out=" + dir.resolve("bad")));
+        Cli failed = Cli.run(Cli.concat(args, "--out=" + dir.resolve("bad")));
         assertEquals(1, failed.exit(), failed.err());
         assertTrue(failed.err().contains("table file ") && failed.err().contains(".parquet, row ") && failed.err().contains("--skip-bad-records=true"),
                 failed.err());
@@ -187,7 +187,7 @@ class PrepareTableOnExecutorsTest {
             assertEquals(List.of("table"), left.map(p -> p.getFileName().toString()).toList(), "nothing published, no temporary left");
         }
 
-        Cli skipped = Cli.run(concat(args, "--out=" + dir.resolve("ok"), "--skip-bad-records=true"));
+        Cli skipped = Cli.run(Cli.concat(args, "--out=" + dir.resolve("ok"), "--skip-bad-records=true"));
         assertEquals(0, skipped.exit(), skipped.err());
         JsonNode summary = new ObjectMapper().readTree(skipped.lastLine());
         assertEquals(4, summary.get("bad_records_skipped").size(), summary.toString());
@@ -198,18 +198,12 @@ class PrepareTableOnExecutorsTest {
             assertEquals("1", m.attribute("bad_records." + reason), reason + " in " + m.attributes());
         }
 
-        Cli missing = Cli.run(concat(args, "--out=" + dir.resolve("m"), "--label-column=class"));
+        Cli missing = Cli.run(Cli.concat(args, "--out=" + dir.resolve("m"), "--label-column=class"));
         assertEquals(2, missing.exit(), missing.err());
         assertTrue(missing.err().contains("label-column=class: no such column") && missing.err().contains("[features, label, source]"), missing.err());
-        Cli both = Cli.run(concat(args, "--out=" + dir.resolve("m"), "--feature-columns=a,b"));
+        Cli both = Cli.run(Cli.concat(args, "--out=" + dir.resolve("m"), "--feature-columns=a,b"));
         assertEquals(2, both.exit(), both.err());
         assertTrue(both.err().contains("not both"), both.err());
         assertFalse(Files.exists(dir.resolve("m")));
-    }
-
-    private static String[] concat(String[] a, String... b) {
-        String[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }

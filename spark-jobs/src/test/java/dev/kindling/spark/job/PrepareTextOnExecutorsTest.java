@@ -58,7 +58,7 @@ class PrepareTextOnExecutorsTest {
         Files.writeString(src.resolve("notes.md"), "not matched by the glob");
         String[] args = {"prepare-data", "--dataset=text", "--source-path=" + src + "/*.txt", "--split-mb=1", "--seq-len=32",
                 "--batch-size=64", "--holdout-windows=40", "--master=local[2]"};
-        Cli prep = Cli.run(concat(args, "--out=" + dir.resolve("a")));
+        Cli prep = Cli.run(Cli.concat(args, "--out=" + dir.resolve("a")));
         assertEquals(0, prep.exit(), prep.err());
 
         LocalStorage storage = new LocalStorage();
@@ -92,7 +92,7 @@ class PrepareTextOnExecutorsTest {
                 }
             }
         }
-        Cli again = Cli.run(concat(args, "--out=" + dir.resolve("b")));
+        Cli again = Cli.run(Cli.concat(args, "--out=" + dir.resolve("b")));
         assertEquals(0, again.exit(), again.err());
         assertEquals(m.fingerprint(), Shards.manifest(storage, dir.resolve("b").toString()).fingerprint(), "the same seed, the same dataset");
     }
@@ -166,11 +166,5 @@ class PrepareTextOnExecutorsTest {
         Cli none = Cli.run("prepare-data", "--dataset=text", "--source-path=" + src + "/*.csv", "--out=" + out);
         assertEquals(2, none.exit(), none.err());
         assertTrue(none.err().contains("matches no file"), none.err());
-    }
-
-    private static String[] concat(String[] a, String b) {
-        String[] c = java.util.Arrays.copyOf(a, a.length + 1);
-        c[a.length] = b;
-        return c;
     }
 }

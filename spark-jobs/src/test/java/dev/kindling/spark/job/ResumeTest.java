@@ -32,12 +32,12 @@ class ResumeTest {
                 "--checkpoint-every=5", "--keep-checkpoints=2"};
 
         Path whole = dir.resolve("whole");
-        Cli uninterrupted = Cli.run(concat(common, "--out=" + whole));
+        Cli uninterrupted = Cli.run(Cli.concat(common, "--out=" + whole));
         assertEquals(0, uninterrupted.exit(), uninterrupted.err());
 
         Path killed = dir.resolve("killed");
         Path checkpoints = dir.resolve("killed.partial").resolve("checkpoints");
-        Process child = Cli.childJvm(dir.resolve("child.log"), java.util.Map.of(), concat(common, "--out=" + killed));
+        Process child = Cli.childJvm(dir.resolve("child.log"), java.util.Map.of(), Cli.concat(common, "--out=" + killed));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!hasMidEpochCheckpoint(checkpoints, 3) && child.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(5);
@@ -53,7 +53,7 @@ class ResumeTest {
         String newest = left.get(left.size() - 1);
         assertTrue(Integer.parseInt(newest.substring(8)) > 0, "the run resumes mid-epoch, from " + newest);
 
-        Cli resumed = Cli.run(concat(common, "--resume=" + killed));
+        Cli resumed = Cli.run(Cli.concat(common, "--resume=" + killed));
         assertEquals(0, resumed.exit(), resumed.err());
         assertTrue(resumed.err().isEmpty() || !resumed.err().contains("kindling:"), resumed.err());
 
@@ -85,11 +85,5 @@ class ResumeTest {
             return s.map(p -> p.getFileName().toString()).anyMatch(n -> n.matches("e\\d{5}-s\\d{8}")
                     && Integer.parseInt(n.substring(1, 6)) >= epoch && Integer.parseInt(n.substring(8)) > 0);
         }
-    }
-
-    private static String[] concat(String[] a, String... b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 }
