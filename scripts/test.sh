@@ -110,11 +110,14 @@ python3 - "$dense" <<'PY'
 import json, sys
 m = json.loads(sys.argv[1])
 c = m["comm"]
-print("test: cluster dense: Aeron sent %d bytes, dense fp32 %d (%.2fx), %.1f s in the all-reduce"
-      % (c["bytes_sent"], c["dense_bytes"], c["compression"], c["allreduce_s"]), file=sys.stderr)
+offered = c["dense_bytes"] / c["allreduce_bytes"]
+print("test: cluster dense: the all-reduce offered %d bytes, dense fp32 %d (%.2fx); Aeron sent %d (%.2fx); %.1f s in the all-reduce"
+      % (c["allreduce_bytes"], c["dense_bytes"], offered, c["bytes_sent"], c["compression"], c["allreduce_s"]), file=sys.stderr)
 # two workers each send half a gradient twice per round: one fp32 gradient per minibatch crosses the executors,
-# plus one parameter all-reduce per epoch (13 rounds here) and message headers
-sys.exit(0 if c["encoding"] == "dense" and 0.8 < c["compression"] <= 1.0 and c["foreign_frames"] == 0 else 1)
+# plus one parameter all-reduce per epoch (13 rounds here) and message headers. Aeron's own counter adds what it
+# resends when a receiver falls behind (a loaded machine: 0.15x seen once), so only its floor is checked
+sys.exit(0 if c["encoding"] == "dense" and 0.8 < offered <= 1.0 and c["bytes_sent"] >= 0.95 * c["allreduce_bytes"]
+         and c["foreign_frames"] == 0 else 1)
 PY
 say "cluster: Kindling's sparse step sharing (--encoding=topk) between the 2 executor JVMs, from HDFS"
 topk=$(scripts/kindling train --model=mlp --master="$master" --dist=shared --encoding=topk --topk-density=0.05 --epochs=6 \

@@ -192,7 +192,8 @@ def memory_of(java_runs, torch_runs):
 def memory(env, a, results):
     """The seed GPT's memory per training worker at batch 16 (the peer row) and 64: a few steps each side, once."""
     out = []
-    for row in [rowspec.by_name("gpt"), *rowspec.MEMORY_ROWS]:
+    peer_has_gpt = any(p["row"] == "gpt" and p["threads"] == 1 for p in results.get("peer", []))
+    for row in [*([] if peer_has_gpt else [rowspec.by_name("gpt")]), *rowspec.MEMORY_ROWS]:
         data = env.dataset(row)
         j = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train), "--warmup=1", "--steps=2"], 1,
                      f"memory-{row.name}-kindling")

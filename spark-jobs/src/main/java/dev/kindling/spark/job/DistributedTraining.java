@@ -106,6 +106,8 @@ final class DistributedTraining {
                 }
                 if (engine.epochs() instanceof AllReduceTrainer allReduce) {
                     comm.put("allreduce_s", allReduce.reduceSeconds());
+                    // what the engine offered, headers included; Aeron's counter (bytes_sent) adds its own resends and heartbeats
+                    comm.put("allreduce_bytes", allReduce.bytesSent());
                     comm.put("foreign_frames", allReduce.foreignFrames());
                     comm.put("ranks", allReduce.lastEpochRanks().stream().map(RankTime::toJson).toList());
                 }

@@ -65,8 +65,10 @@ class GptJobTest {
         JsonNode dm = JSON.readTree(Files.readString(Path.of(shared, "metrics.json")));
         JsonNode comm = dm.get("comm");
         assertEquals("dense", comm.get("encoding").asText(), comm.toString());
-        assertTrue(comm.get("compression").asDouble() > 0.8 && comm.get("compression").asDouble() <= 1.0,
-                "fp32 gradients, message headers and one parameter all-reduce per epoch: " + comm);
+        double offered = comm.get("dense_bytes").asDouble() / comm.get("allreduce_bytes").asDouble();
+        assertTrue(offered > 0.8 && offered <= 1.0, "fp32 gradients, message headers and one parameter all-reduce per epoch: " + comm);
+        // Aeron's counter also holds what it resends when a receiver falls behind (a loaded machine: 0.26x seen once)
+        assertTrue(comm.get("bytes_sent").asDouble() >= 0.95 * comm.get("allreduce_bytes").asDouble(), comm.toString());
         assertTrue(dm.get("final").get("val_loss").asDouble() < 0.5 * unigram, "shared test loss " + dm.get("final"));
 
         ModelStore.Loaded model = ModelStore.fromBytes(Files.readAllBytes(Path.of(run, "model.zip")), run);
