@@ -1,6 +1,5 @@
 package dev.kindling.spark.prepare;
 
-import dev.kindling.core.io.InputException;
 import dev.kindling.core.io.Storage;
 import java.io.IOException;
 import java.util.Iterator;
