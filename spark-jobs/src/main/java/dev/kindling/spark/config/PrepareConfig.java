@@ -27,12 +27,13 @@ import java.util.stream.Stream;
  * @param splitMb        text, table: bytes of the source per Spark partition, in MB
  * @param tokenizerSampleBytes text, bpe: about this many bytes of the corpus (a seeded sample of lines) train the merges
  * @param tokenizerJson  corpora: a Hugging Face tokenizer.json to tokenize with instead of training one; null: train
- * @param table          table: the format and the columns (its --skip-bad-records also applies to images)
+ * @param table          table: the format and the columns
  * @param imageSize      images: the side every image is resized to
+ * @param skipBadRecords text, table, images: skip records that cannot become examples (counted per reason in the manifest) instead of failing
  */
 public record PrepareConfig(DataSource dataset, String out, String sourcePath, int batchSize, int limit, long seed, int window, int horizon,
                             TokenizerKind tokenizer, int vocabSize, int seqLen, int holdoutWindows, SparkMaster master, int splitMb,
-                            long tokenizerSampleBytes, String tokenizerJson, TableConfig table, int imageSize) implements Serializable {
+                            long tokenizerSampleBytes, String tokenizerJson, TableConfig table, int imageSize, boolean skipBadRecords) implements Serializable {
     public static final Setting<DataSource> DATASET = Setting.choice("dataset", null, DataSource.class,
             "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse | kjv (King James Bible, Debian bible-kjv) | text (UTF-8 text at --source-path, read on the executors) | table (Parquet or CSV at --source-path, read on the executors; see --format) | images (an image folder <root>/<class>/*.png|jpg at --source-path, decoded on the executors) | topics (generated 4-topic sentences for encoder-classifier)");
     public static final Setting<String> SOURCE_PATH = Setting.string("source-path", null,
@@ -65,9 +66,14 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
     public static final Setting<Integer> IMAGE_SIZE = Setting.integer("image-size", 32, Range.closed(8, 1024),
             "prepare-data images: every image is resized to this many pixels square (RGB, normalised with the ImageNet mean and std)");
 
+    public static final Setting<Boolean> SKIP_BAD_RECORDS = Setting.flag("skip-bad-records", false,
+            "prepare-data text, table, images: skip what cannot become an example (text: a line that is not UTF-8; table: a row with a missing "
+                    + "value, a wrong array length, a NaN or infinite feature, or a bad label or split; images: an image that does not decode, "
+                    + "a class folder with no image), counted per reason in the manifest; false: the first fails the job, named");
+
     public static final List<Setting<?>> SETTINGS = Stream.concat(Stream.of(DATASET, RunConfig.OUT, SOURCE_PATH, BATCH_SIZE, LIMIT,
             RunConfig.SEED, WINDOW, HORIZON, TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS, SparkMaster.MASTER, SPLIT_MB, TOKENIZER_SAMPLE_BYTES,
-            TOKENIZER_JSON, IMAGE_SIZE), TableConfig.SETTINGS.stream()).toList();
+            TOKENIZER_JSON, IMAGE_SIZE, SKIP_BAD_RECORDS), TableConfig.SETTINGS.stream()).toList();
 
     public PrepareConfig {
         if (dataset == DataSource.TOPICS && seqLen < 4) {
@@ -82,12 +88,12 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
         return new PrepareConfig(s.require(DATASET), s.require(RunConfig.OUT), s.get(SOURCE_PATH), s.require(BATCH_SIZE), s.require(LIMIT),
                 s.require(RunConfig.SEED), s.require(WINDOW), s.require(HORIZON), s.require(TOKENIZER), s.require(VOCAB_SIZE),
                 s.require(SEQ_LEN), s.require(HOLDOUT_WINDOWS), s.require(SparkMaster.MASTER), s.require(SPLIT_MB),
-                s.require(TOKENIZER_SAMPLE_BYTES), s.get(TOKENIZER_JSON), TableConfig.from(s), s.require(IMAGE_SIZE));
+                s.require(TOKENIZER_SAMPLE_BYTES), s.get(TOKENIZER_JSON), TableConfig.from(s), s.require(IMAGE_SIZE), s.require(SKIP_BAD_RECORDS));
     }
 
     /** The same written to another URI (the demo's dataset under its run directory). */
     public PrepareConfig into(String uri) {
         return new PrepareConfig(dataset, uri, sourcePath, batchSize, limit, seed, window, horizon, tokenizer, vocabSize, seqLen, holdoutWindows,
-                master, splitMb, tokenizerSampleBytes, tokenizerJson, table, imageSize);
+                master, splitMb, tokenizerSampleBytes, tokenizerJson, table, imageSize, skipBadRecords);
     }
 }

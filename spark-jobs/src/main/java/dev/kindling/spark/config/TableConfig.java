@@ -17,10 +17,9 @@ import java.util.List;
  * @param featureColumns numeric columns, one feature each; empty: {@code featuresColumn}
  * @param labelColumn    the class: integers 0..C-1, or strings (class names, in sorted order)
  * @param splitColumn    train | val | test per row; null: a seeded split
- * @param skipBadRecords skip rows that cannot become an example (counted per reason in the manifest) instead of failing
  */
-public record TableConfig(Format format, String featuresColumn, List<String> featureColumns, String labelColumn, String splitColumn,
-                          boolean skipBadRecords) implements Serializable {
+public record TableConfig(Format format, String featuresColumn, List<String> featureColumns, String labelColumn, String splitColumn)
+        implements Serializable {
 
     /** {@code --format}: how a table is stored. */
     public enum Format implements Choice {
@@ -37,11 +36,7 @@ public record TableConfig(Format format, String featuresColumn, List<String> fea
             "prepare-data table: the class column: integers 0..C-1, or strings (class names, numbered in sorted order)");
     public static final Setting<String> SPLIT_COLUMN = Setting.string("split-column", null,
             "prepare-data table: a column saying train, val (or validation) or test per row; absent: a seeded 90/5/5 split");
-    public static final Setting<Boolean> SKIP_BAD_RECORDS = Setting.flag("skip-bad-records", false,
-            "prepare-data table, images: skip rows with a missing value, a wrong array length, a NaN or infinite feature, or a bad label or split, "
-                    + "images that do not decode and class folders with no image, counted per reason in the manifest; false: the first fails the job, named");
-
-    public static final List<Setting<?>> SETTINGS = List.of(FORMAT, FEATURES_COLUMN, FEATURE_COLUMNS, LABEL_COLUMN, SPLIT_COLUMN, SKIP_BAD_RECORDS);
+    public static final List<Setting<?>> SETTINGS = List.of(FORMAT, FEATURES_COLUMN, FEATURE_COLUMNS, LABEL_COLUMN, SPLIT_COLUMN);
 
     public TableConfig {
         featureColumns = List.copyOf(featureColumns);
@@ -51,8 +46,7 @@ public record TableConfig(Format format, String featuresColumn, List<String> fea
         String columns = s.get(FEATURE_COLUMNS);
         List<String> featureColumns = columns == null ? List.of()
                 : Arrays.stream(columns.split(",")).map(String::trim).filter(c -> !c.isEmpty()).toList();
-        return new TableConfig(s.require(FORMAT), s.get(FEATURES_COLUMN), featureColumns, s.require(LABEL_COLUMN), s.get(SPLIT_COLUMN),
-                s.require(SKIP_BAD_RECORDS));
+        return new TableConfig(s.require(FORMAT), s.get(FEATURES_COLUMN), featureColumns, s.require(LABEL_COLUMN), s.get(SPLIT_COLUMN));
     }
 
     /** Exactly one of the two ways to name the features; called when the source is a table. */

@@ -30,7 +30,7 @@ public final class ImageJob {
     private static final Logger LOG = LoggerFactory.getLogger(ImageJob.class);
 
     public static Manifest run(PrepareConfig c, HadoopStorage storage, String out) throws IOException {
-        ImageFolders folders = ImageFolders.list(storage.qualify(c.sourcePath()), c.table().skipBadRecords());
+        ImageFolders folders = ImageFolders.list(storage.qualify(c.sourcePath()), c.skipBadRecords());
         ImageShape shape = new ImageShape(3, c.imageSize(), c.imageSize());
         int classes = folders.classNames().size();
         try (JavaSparkContext sc = SparkJobs.context(c.master(), "prepare-data")) {
@@ -42,7 +42,7 @@ public final class ImageJob {
             String tmp = DatasetWriter.temporarySibling(out);
             try {
                 ImagePart part = new ImagePart(storage, tmp, shape, new ImageNormalization(Cifar10.MEAN, Cifar10.STD), classes, c.batchSize(),
-                        c.table().skipBadRecords(), c.seed());
+                        c.skipBadRecords(), c.seed());
                 sc.setJobDescription("prepare-data: decode, resize and write images");
                 List<PartResult> parts = new ArrayList<>(ExecutorErrors.onExecutors(
                         () -> sc.parallelize(folders.images(), partitions).mapPartitionsWithIndex(part, false).collect()));

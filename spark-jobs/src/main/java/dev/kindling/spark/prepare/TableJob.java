@@ -36,6 +36,8 @@ public final class TableJob {
         SparkSession spark = SparkJobs.session(c.master(), "prepare-data");
         try {
             spark.conf().set("spark.sql.files.maxPartitionBytes", Long.toString(c.splitMb() * TextCorpusJob.MB));
+            // the label column's distinct values are the only shuffle: Spark's default 200 partitions are 200 tasks for a handful of values
+            spark.conf().set("spark.sql.shuffle.partitions", Integer.toString(Math.max(1, spark.sparkContext().defaultParallelism())));
             String[] files = source.files().toArray(String[]::new);
             // CSV as text: a feature that is not a number is then one bad row, not a whole column silently read as strings
             Dataset<Row> table = t.format() == TableConfig.Format.CSV ? spark.read().option("header", "true").csv(files)
@@ -47,7 +49,7 @@ public final class TableJob {
                     columns.classNames().size(), t.splitColumn() != null ? "from column " + t.splitColumn() : "seeded");
             String tmp = DatasetWriter.temporarySibling(out);
             try {
-                TablePart part = new TablePart(storage, tmp, columns, c.batchSize(), t.skipBadRecords(), c.seed());
+                TablePart part = new TablePart(storage, tmp, columns, c.batchSize(), c.skipBadRecords(), c.seed());
                 spark.sparkContext().setJobDescription("prepare-data: rows to shards");
                 List<PartResult> parts = new ArrayList<>(ExecutorErrors.onExecutors(
                         () -> TableColumns.select(table, t).javaRDD().mapPartitionsWithIndex(part, false).collect()));

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +48,8 @@ public final class TextCorpusJob {
     public static Manifest run(PrepareConfig c, HadoopStorage storage, String out) throws IOException {
         TextFiles source = TextFiles.find(storage.qualify(c.sourcePath()));
         try (JavaSparkContext sc = SparkJobs.context(c.master(), "prepare-data")) {
-            JavaRDD<String> lines = source.lines(sc, c.splitMb() * MB);
+            LongAccumulator notUtf8 = c.skipBadRecords() ? sc.sc().longAccumulator(BadRecord.Reason.NOT_UTF8.id) : null;
+            JavaRDD<String> lines = source.lines(sc, c.splitMb() * MB, notUtf8);
             int partitions = lines.getNumPartitions();
             LOG.info("prepare-data: {} file(s), {}, in {} partitions of about {} MB", source.files().size(), megabytes(source.bytes()),
                     partitions, c.splitMb());
@@ -60,11 +62,14 @@ public final class TextCorpusJob {
                 int perPartition = (c.holdoutWindows() + partitions - 1) / partitions;
                 CorpusPart part = new CorpusPart(storage, tmp, tok.serialize(), c.seqLen(), perPartition, c.batchSize(), c.seed());
                 sc.setJobDescription("prepare-data: tokenize and write shards");
+                if (notUtf8 != null) {
+                    notUtf8.reset(); // the tokenizer's pass counted the same lines: count this pass's
+                }
                 List<CorpusPart.Result> parts = new ArrayList<>(ExecutorErrors.onExecutors(() -> lines.mapPartitionsWithIndex(part, false).collect()));
                 parts.sort(Comparator.comparingInt(r -> r.partition));
                 LOG.info("prepare-data: executors wrote {} train shards in {}", parts.stream().mapToInt(r -> r.train.size()).sum(),
                         seconds(t0));
-                Manifest m = assemble(c, storage, tmp, source, tok, parts);
+                Manifest m = assemble(c, storage, tmp, source, tok, parts, notUtf8 == null ? 0 : notUtf8.value());
                 DatasetWriter.publish(storage, tmp, out, m);
                 LOG.info("prepare-data: wrote {} to {} ({} tokens; {}; fingerprint {}) in {}", source.uri(), out, m.attribute("tokens"),
                         m.splits().keySet(), m.fingerprint().substring(0, 12), seconds(t0));
@@ -129,7 +134,7 @@ public final class TextCorpusJob {
      * the leftover windows shuffled into more; val and test from the first windows of each.
      */
     static Manifest assemble(PrepareConfig c, HadoopStorage storage, String tmp, TextFiles source, Tokenizer tok,
-                             List<CorpusPart.Result> parts) throws IOException {
+                             List<CorpusPart.Result> parts, long skippedLines) throws IOException {
         int limit = c.limit() > 0 ? c.limit() : Integer.MAX_VALUE;
         int window = c.seqLen() + 1;
         List<ShardFile> train = new ArrayList<>(SplitNumbering.renumber(storage, tmp, "train", parts.stream().map(r -> r.train).toList(), limit));
@@ -167,9 +172,13 @@ public final class TextCorpusJob {
             Arrays.setAll(trainCounts, v -> trainCounts[v] + r.trainCounts[v]);
             Arrays.setAll(valCounts, v -> valCounts[v] + r.valCounts[v]);
         }
+        Map<String, String> attributes = new LinkedHashMap<>(TokenWindows.attributes(tok, c.seqLen(), tokens, trainCounts, valCounts));
+        if (skippedLines > 0) {
+            LOG.warn("prepare-data: {}: left out {} line(s) that are not UTF-8 (--skip-bad-records)", source.uri(), skippedLines);
+            attributes.put(SplitAssembly.BAD_RECORDS + "." + BadRecord.Reason.NOT_UTF8.id, Long.toString(skippedLines));
+        }
         return new Manifest(Manifest.FORMAT_VERSION, "text", source.uri(), Task.LANGUAGE_MODEL, new int[] {c.seqLen()}, new int[] {c.seqLen()},
-                tok.vocabSize(), false, c.batchSize(), splits, ShardFile.fingerprint(all), c.seed(), List.of(), false,
-                TokenWindows.attributes(tok, c.seqLen(), tokens, trainCounts, valCounts));
+                tok.vocabSize(), false, c.batchSize(), splits, ShardFile.fingerprint(all), c.seed(), List.of(), false, attributes);
     }
 
     /** Windows {@code which} of {@code flat} (back-to-back windows of seqLen + 1 tokens) as shards {@code first}, {@code first + 1}, ... */

@@ -24,6 +24,7 @@ import org.apache.hadoop.mapred.TextInputFormat;
 import org.apache.spark.api.java.JavaHadoopRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
 /**
@@ -82,37 +83,61 @@ record TextFiles(String uri, List<String> files, long bytes) {
         return p.getName().startsWith("_") || p.getName().startsWith(".");
     }
 
-    /** The corpus as lines, one RDD partition per input split of about {@code splitBytes}. */
-    JavaRDD<String> lines(JavaSparkContext sc, long splitBytes) {
+    /**
+     * The corpus as lines, one RDD partition per input split of about {@code splitBytes}.
+     *
+     * @param skipped null: a line that is not UTF-8 fails the task, named; else such lines are left out and
+     *                counted here (Spark adds a task's count again if the task is re-run)
+     */
+    JavaRDD<String> lines(JavaSparkContext sc, long splitBytes, LongAccumulator skipped) {
         int splits = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (bytes + splitBytes - 1) / splitBytes));
         @SuppressWarnings("unchecked")
         JavaHadoopRDD<LongWritable, Text> raw = (JavaHadoopRDD<LongWritable, Text>) sc.hadoopFile(String.join(",", files),
                 TextInputFormat.class, LongWritable.class, Text.class, splits);
-        return raw.mapPartitionsWithInputSplit(TextFiles::decode, true);
+        return raw.mapPartitionsWithInputSplit((split, records) -> decode(split, records, skipped), true);
     }
 
     /** Strict UTF-8 lines of one input split. Hadoop reuses its Text object: each is decoded before the next is read. */
-    private static Iterator<String> decode(InputSplit split, Iterator<Tuple2<LongWritable, Text>> records) {
+    private static Iterator<String> decode(InputSplit split, Iterator<Tuple2<LongWritable, Text>> records, LongAccumulator skipped) {
         String file = split instanceof FileSplit fs ? fs.getPath().toString() : split.toString();
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         return new Iterator<>() {
+            private String next = advance();
+
+            /** The next good line, or null at the end; a bad line throws, or with {@code skipped} is counted and passed. */
+            private String advance() {
+                while (records.hasNext()) {
+                    Tuple2<LongWritable, Text> r = records.next();
+                    Text t = r._2();
+                    try {
+                        return utf8.decode(ByteBuffer.wrap(t.getBytes(), 0, t.getLength())).toString();
+                    } catch (CharacterCodingException e) {
+                        if (skipped == null) {
+                            throw new InputException("source=" + file + ": the line at byte " + r._1().get() + " is not UTF-8 (" + e.getMessage()
+                                    + "); convert the file to UTF-8 (iconv -t UTF-8), leave it out of --source-path, or pass "
+                                    + "--skip-bad-records=true to leave such lines out (counted in the manifest)");
+                        }
+                        skipped.add(1);
+                    }
+                }
+                return null;
+            }
+
             @Override
             public boolean hasNext() {
-                return records.hasNext();
+                return next != null;
             }
 
             @Override
             public String next() {
-                Tuple2<LongWritable, Text> r = records.next();
-                Text t = r._2();
-                try {
-                    return utf8.decode(ByteBuffer.wrap(t.getBytes(), 0, t.getLength())).toString();
-                } catch (CharacterCodingException e) {
-                    throw new InputException("source=" + file + ": the line at byte " + r._1().get() + " is not UTF-8 ("
-                            + e.getMessage() + "); convert the file to UTF-8 (iconv -t UTF-8) or leave it out of --source-path");
+                if (next == null) {
+                    throw new java.util.NoSuchElementException();
                 }
+                String line = next;
+                next = advance();
+                return line;
             }
         };
     }

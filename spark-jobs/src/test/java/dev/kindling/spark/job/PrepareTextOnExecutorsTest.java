@@ -143,7 +143,7 @@ class PrepareTextOnExecutorsTest {
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
-    void aNonUtf8LineIsNamedByFileAndOffsetAndNothingIsPublished(@TempDir Path dir) throws Exception {
+    void aNonUtf8LineIsNamedByFileAndOffsetAndNothingIsPublishedOrSkippedAndCounted(@TempDir Path dir) throws Exception {
         Path src = Files.createDirectories(dir.resolve("corpus"));
         Files.writeString(src.resolve("good.txt"), corpus(1, 20_000));
         byte[] good = "line one\nline two\n".getBytes(StandardCharsets.UTF_8);
@@ -163,7 +163,15 @@ class PrepareTextOnExecutorsTest {
             assertArrayEquals(new String[] {"corpus"}, left.map(p -> p.getFileName().toString()).toArray(), "no temporary dataset left behind");
         }
 
-        Cli none = Cli.run("prepare-data", "--dataset=text", "--source-path=" + src + "/*.csv", "--out=" + out);
+        Cli skipped = Cli.run("prepare-data", "--dataset=text", "--source-path=" + src, "--out=" + out, "--seq-len=8", "--skip-bad-records=true");
+        assertEquals(0, skipped.exit(), skipped.err());
+        Manifest m = Shards.manifest(new LocalStorage(), out.toString());
+        assertEquals("1", m.attribute("bad_records.not-utf8"), "the one bad line, counted once though two passes read it");
+        assertEquals(corpus(1, 20_000).length() + "line one\nline two\n".length(), Long.parseLong(m.attribute("tokens")),
+                "every character of the good lines is a token; the bad line is left out whole");
+        assertTrue(skipped.lastLine().contains("\"bad_records_skipped\":{\"not-utf8\":1}"), skipped.lastLine());
+
+        Cli none = Cli.run("prepare-data", "--dataset=text", "--source-path=" + src + "/*.csv", "--out=" + dir.resolve("none"));
         assertEquals(2, none.exit(), none.err());
         assertTrue(none.err().contains("matches no file"), none.err());
     }
