@@ -43,7 +43,8 @@ public record ArrayRows(int[] featureShape, float[] features, int[] labelShape, 
         return values.length / per;
     }
 
-    static int width(int[] shape) {
+    /** Values per example of this shape. */
+    public static int width(int[] shape) {
         return Arrays.stream(shape).reduce(1, (a, b) -> a * b);
     }
 

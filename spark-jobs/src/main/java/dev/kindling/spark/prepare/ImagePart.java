@@ -61,10 +61,7 @@ final class ImagePart implements Function2<Integer, Iterator<ImageFolders.Image>
                 out.add(split, (into, at) -> pixels(decoded, into, at), image.label);
                 result.examples++;
             } catch (BadRecord bad) {
-                if (!skipBadRecords) {
-                    throw bad.named("image " + image.uri);
-                }
-                result.bad.merge(bad.reason.id, 1L, Long::sum);
+                result.skipOrFail(bad, skipBadRecords, () -> "image " + image.uri);
             }
         }
         out.finish(result);
@@ -72,18 +69,16 @@ final class ImagePart implements Function2<Integer, Iterator<ImageFolders.Image>
     }
 
     private static BufferedImage decode(byte[] bytes) {
+        BufferedImage image;
         try {
-            BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
-            if (image == null) {
-                throw new BadRecord(Reason.UNREADABLE_IMAGE, "not a PNG or JPEG image the JDK can decode (" + bytes.length + " bytes)");
-            }
-            return image;
+            image = ImageIO.read(new ByteArrayInputStream(bytes));
         } catch (IOException | RuntimeException e) {
-            if (e instanceof BadRecord bad) {
-                throw bad;
-            }
             throw new BadRecord(Reason.UNREADABLE_IMAGE, "does not decode (" + e.getMessage() + ")");
         }
+        if (image == null) {
+            throw new BadRecord(Reason.UNREADABLE_IMAGE, "not a PNG or JPEG image the JDK can decode (" + bytes.length + " bytes)");
+        }
+        return image;
     }
 
     /** {@code image} resized to the shape, RGB, channel-first and normalised, written at {@code at}. */

@@ -38,7 +38,7 @@ final class PartitionShards {
         this.dir = dir;
         this.partition = partition;
         this.featureShape = featureShape.clone();
-        this.width = Arrays.stream(featureShape).reduce(1, (a, b) -> a * b);
+        this.width = ArrayRows.width(featureShape);
         this.classes = classes;
         this.batchSize = batchSize;
         SeededSplit.SPLITS.forEach(s -> buffers.put(s, new Buffer(s)));
@@ -93,7 +93,7 @@ final class PartitionShards {
 
     /** {@code n} examples: features {@code featureShape} each, labels one-hot over {@code classes}. */
     static ArrayRows rows(int[] featureShape, int classes, float[] features, int[] labels, int n) {
-        int width = Arrays.stream(featureShape).reduce(1, (a, b) -> a * b);
+        int width = ArrayRows.width(featureShape);
         float[] oneHot = new float[n * classes];
         for (int i = 0; i < n; i++) {
             oneHot[i * classes + labels[i]] = 1f;

@@ -58,7 +58,7 @@ public record SplitAssembly(Map<String, Manifest.Split> splits, List<ShardFile> 
 
     /** The examples every partition left over in {@code split}, in a seeded shuffle, at most {@code keep}. */
     private static ArrayRows leftovers(List<PartResult> parts, String split, int[] featureShape, int classes, long seed, long keep) {
-        int width = Arrays.stream(featureShape).reduce(1, (a, b) -> a * b);
+        int width = ArrayRows.width(featureShape);
         float[] features = new float[parts.stream().mapToInt(r -> r.restFeatures.get(split).length).sum()];
         int at = 0;
         for (PartResult r : parts) {

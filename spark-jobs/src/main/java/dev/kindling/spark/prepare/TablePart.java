@@ -50,10 +50,9 @@ final class TablePart implements Function2<Integer, Iterator<Row>, Iterator<Part
                 out.add(columns.hasSplit() ? columns.split(r) : SeededSplit.of(u), (into, at) -> columns.features(r, into, at), columns.label(r, classIndex));
                 result.examples++;
             } catch (BadRecord bad) {
-                if (!skipBadRecords) {
-                    throw bad.named("table file " + r.getString(TableColumns.FILE) + ", row " + row + " of Spark partition " + partition);
-                }
-                result.bad.merge(bad.reason.id, 1L, Long::sum);
+                long at = row;
+                result.skipOrFail(bad, skipBadRecords, () -> "table file " + r.getString(TableColumns.FILE) + ", row " + at + " of Spark partition "
+                        + partition);
             }
         }
         out.finish(result);
