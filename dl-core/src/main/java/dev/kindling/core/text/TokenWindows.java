@@ -92,6 +92,23 @@ public final class TokenWindows {
                     trainEnd, valEnd);
         }
 
+        /**
+         * The cut of a stream that is already train [0, trainEnd), val [trainEnd, valEnd) and test [valEnd, n)
+         * (documents drawn into splits): a part shorter than a window gives none.
+         */
+        public static Cut at(int n, int trainEnd, int valEnd, int seqLen, int holdout, long seed) {
+            if (seqLen < 1 || holdout < 1 || trainEnd < 0 || valEnd < trainEnd || n < valEnd) {
+                throw new IllegalArgumentException("n=" + n + ", train end " + trainEnd + ", val end " + valEnd + ", seq-len=" + seqLen
+                        + ", holdout=" + holdout);
+            }
+            return new Cut(shuffledStarts(trainEnd, seqLen, seed), spacedIfRoom(trainEnd, valEnd, seqLen, holdout),
+                    spacedIfRoom(valEnd, n, seqLen, holdout), trainEnd, valEnd);
+        }
+
+        private static int[] spacedIfRoom(int lo, int hi, int seqLen, int holdout) {
+            return hi - lo >= seqLen + 1 ? spaced(lo, hi, seqLen, holdout) : new int[0];
+        }
+
         /** A stream too short to spare val and test windows: every window is a train window. */
         public static Cut trainOnly(int n, int seqLen, long seed) {
             return new Cut(shuffledStarts(n, seqLen, seed), new int[0], new int[0], n, n);

@@ -30,10 +30,12 @@ import java.util.stream.Stream;
  * @param table          table: the format and the columns
  * @param imageSize      images: the side every image is resized to
  * @param skipBadRecords text, table, images: skip records that cannot become examples (counted per reason in the manifest) instead of failing
+ * @param textFormat     text files: a document per line or per file
  */
 public record PrepareConfig(DataSource dataset, String out, String sourcePath, int batchSize, int limit, long seed, int window, int horizon,
                             TokenizerKind tokenizer, int vocabSize, int seqLen, int holdoutWindows, SparkMaster master, int splitMb,
-                            long tokenizerSampleBytes, String tokenizerJson, TableConfig table, int imageSize, boolean skipBadRecords) implements Serializable {
+                            long tokenizerSampleBytes, String tokenizerJson, TableConfig table, int imageSize, boolean skipBadRecords,
+                            TextFormat textFormat) implements Serializable {
     public static final Setting<DataSource> DATASET = Setting.choice("dataset", null, DataSource.class,
             "prepare-data source: fashion-mnist | seed-quadrants | seed-sum | cifar10 | seq-classify | seq-random | seq-varlen | sines | csv-series | seq-reverse | kjv (King James Bible, Debian bible-kjv) | text (UTF-8 text at --source-path, read on the executors) | table (Parquet or CSV at --source-path, read on the executors; see --format) | images (an image folder <root>/<class>/*.png|jpg at --source-path, decoded on the executors) | topics (generated 4-topic sentences for encoder-classifier)");
     public static final Setting<String> SOURCE_PATH = Setting.string("source-path", null,
@@ -71,9 +73,13 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
                     + "value, a wrong array length, a NaN or infinite feature, or a bad label or split; images: an image that does not decode, "
                     + "a class folder with no image), counted per reason in the manifest; false: the first fails the job, named");
 
+    public static final Setting<TextFormat> TEXT_FORMAT = Setting.choice("text-format", TextFormat.LINES, TextFormat.class,
+            "prepare-data text files: lines (each line a document; files read in splits of --split-mb and cut 90/5/5 by position) | files "
+                    + "(each file a document, read whole; a seeded draw from its path puts it in train, val or test whole)");
+
     public static final List<Setting<?>> SETTINGS = Stream.concat(Stream.of(DATASET, RunConfig.OUT, SOURCE_PATH, BATCH_SIZE, LIMIT,
             RunConfig.SEED, WINDOW, HORIZON, TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS, SparkMaster.MASTER, SPLIT_MB, TOKENIZER_SAMPLE_BYTES,
-            TOKENIZER_JSON, IMAGE_SIZE, SKIP_BAD_RECORDS), TableConfig.SETTINGS.stream()).toList();
+            TOKENIZER_JSON, IMAGE_SIZE, SKIP_BAD_RECORDS, TEXT_FORMAT), TableConfig.SETTINGS.stream()).toList();
 
     public PrepareConfig {
         if (dataset == DataSource.TOPICS && seqLen < 4) {
@@ -82,18 +88,23 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
         if (dataset == DataSource.TABLE) {
             table.checkFeatures();
         }
+        if (dataset == DataSource.TEXT && table.textColumn() != null && textFormat == TextFormat.FILES) {
+            throw new ConfigException("text-format=files: the corpus is the table column " + table.textColumn()
+                    + ", one document per row; --text-format is for text files (drop one of the two)");
+        }
     }
 
     public static PrepareConfig from(Settings s) {
         return new PrepareConfig(s.require(DATASET), s.require(RunConfig.OUT), s.get(SOURCE_PATH), s.require(BATCH_SIZE), s.require(LIMIT),
                 s.require(RunConfig.SEED), s.require(WINDOW), s.require(HORIZON), s.require(TOKENIZER), s.require(VOCAB_SIZE),
                 s.require(SEQ_LEN), s.require(HOLDOUT_WINDOWS), s.require(SparkMaster.MASTER), s.require(SPLIT_MB),
-                s.require(TOKENIZER_SAMPLE_BYTES), s.get(TOKENIZER_JSON), TableConfig.from(s), s.require(IMAGE_SIZE), s.require(SKIP_BAD_RECORDS));
+                s.require(TOKENIZER_SAMPLE_BYTES), s.get(TOKENIZER_JSON), TableConfig.from(s), s.require(IMAGE_SIZE), s.require(SKIP_BAD_RECORDS),
+                s.require(TEXT_FORMAT));
     }
 
     /** The same written to another URI (the demo's dataset under its run directory). */
     public PrepareConfig into(String uri) {
         return new PrepareConfig(dataset, uri, sourcePath, batchSize, limit, seed, window, horizon, tokenizer, vocabSize, seqLen, holdoutWindows,
-                master, splitMb, tokenizerSampleBytes, tokenizerJson, table, imageSize, skipBadRecords);
+                master, splitMb, tokenizerSampleBytes, tokenizerJson, table, imageSize, skipBadRecords, textFormat);
     }
 }

@@ -44,7 +44,7 @@ public final class PrepareDataJob {
         RunDirectory.checkAbsent(storage, out);
         if (c.dataset() == DataSource.TEXT) { // read, tokenized and written on the executors
             required(c.sourcePath(), "dataset=text: needs --source-path=<UTF-8 text: a file, a directory or a glob, any Hadoop URI>");
-            return TextCorpusJob.run(c, storage, out);
+            return c.table().textColumn() != null ? TableJob.textCorpus(c, storage, out) : TextCorpusJob.run(c, storage, out);
         }
         if (c.dataset() == DataSource.TABLE) { // read and written on the executors
             required(c.sourcePath(), "dataset=table: needs --source-path=<a Parquet or CSV file, directory or glob, any Hadoop URI>");

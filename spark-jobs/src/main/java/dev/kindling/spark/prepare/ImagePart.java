@@ -11,7 +11,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
-import java.util.SplittableRandom;
 import javax.imageio.ImageIO;
 import org.apache.spark.api.java.function.Function2;
 
@@ -55,7 +54,7 @@ final class ImagePart implements Function2<Integer, Iterator<ImageFolders.Image>
         while (in.hasNext()) {
             ImageFolders.Image image = in.next();
             // drawn from the image's own path: its split does not depend on how the folder was partitioned
-            String split = SeededSplit.of(new SplittableRandom(seed * 1_000_003L + image.relative.hashCode()).nextDouble());
+            String split = SeededSplit.of(seed, image.relative);
             try {
                 BufferedImage decoded = decode(storage.readAll(image.uri));
                 out.add(split, (into, at) -> pixels(decoded, into, at), image.label);

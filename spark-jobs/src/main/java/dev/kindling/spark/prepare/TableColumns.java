@@ -2,12 +2,15 @@ package dev.kindling.spark.prepare;
 
 import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.io.InputException;
+import dev.kindling.core.layer.EncoderClassifierLayer;
+import dev.kindling.core.text.Tokenizer;
 import dev.kindling.spark.config.TableConfig;
 import dev.kindling.spark.prepare.BadRecord.Reason;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -35,8 +38,11 @@ import org.apache.spark.sql.types.StructField;
  * @param classNames a name per class; class ids number them in this order
  * @param classIds   labels are the ids themselves (integers 0..C-1), not names
  * @param hasSplit   the frame carries a split column
+ * @param text       the features are a text column's tokens: ids + {@link #TOKEN_OFFSET}, cut or padded to {@code width}
+ * @param tokenizer  text: the serialized tokenizer (null until {@link #withTokenizer})
  */
-record TableColumns(int width, boolean arrayColumn, List<String> classNames, boolean classIds, boolean hasSplit) implements Serializable {
+record TableColumns(int width, boolean arrayColumn, List<String> classNames, boolean classIds, boolean hasSplit, boolean text, String tokenizer)
+        implements Serializable {
     /** More distinct labels than this is a wrong column, not a classification task. */
     static final int MAX_CLASSES = 10_000;
     // the layout of select()'s frame
@@ -44,22 +50,27 @@ record TableColumns(int width, boolean arrayColumn, List<String> classNames, boo
     static final int SPLIT = 1;
     static final int FILE = 2;
     static final int FEATURES = 3;
+    /** Text features: a token's id is the tokenizer's + 1, so that {@link EncoderClassifierLayer#PAD} (0) is padding. */
+    static final int TOKEN_OFFSET = 1;
 
     /**
      * Checks {@code table} against {@code c} and plans its reading.
      *
-     * @param what the source, for messages
+     * @param seqLen text: tokens per example
+     * @param what   the source, for messages
      */
-    static TableColumns plan(Dataset<Row> table, TableConfig c, String what) {
-        Map<String, StructField> fields = new HashMap<>();
-        Arrays.stream(table.schema().fields()).forEach(f -> fields.put(f.name(), f));
+    static TableColumns plan(Dataset<Row> table, TableConfig c, int seqLen, String what) {
+        Map<String, StructField> fields = fields(table);
         List<String> names = Arrays.asList(table.columns());
         StructField label = column(fields, names, c.labelColumn(), "label-column", what);
         if (c.splitColumn() != null) {
             column(fields, names, c.splitColumn(), "split-column", what);
         }
         int width;
-        if (c.featuresColumn() != null) {
+        if (c.textColumn() != null) {
+            checkText(table, c, what);
+            width = seqLen;
+        } else if (c.featuresColumn() != null) {
             DataType t = column(fields, names, c.featuresColumn(), "features-column", what).dataType();
             if (!(t instanceof ArrayType a && a.elementType() instanceof NumericType) && !t.equals(SQLDataTypes.VectorType())) {
                 throw new ConfigException("features-column=" + c.featuresColumn() + ": is " + t.simpleString() + " in " + what
@@ -83,6 +94,25 @@ record TableColumns(int width, boolean arrayColumn, List<String> classNames, boo
             throw new InputException(what + ": the first row's " + c.featuresColumn() + " is empty; an example needs at least one feature");
         }
         return classes(table, label, c, width, what);
+    }
+
+    /** The text column (and the split column, if named) exist, and the text column holds strings. */
+    static void checkText(Dataset<Row> table, TableConfig c, String what) {
+        Map<String, StructField> fields = fields(table);
+        List<String> names = Arrays.asList(table.columns());
+        DataType t = column(fields, names, c.textColumn(), "text-column", what).dataType();
+        if (!t.equals(DataTypes.StringType)) {
+            throw new ConfigException("text-column=" + c.textColumn() + ": is " + t.simpleString() + " in " + what + "; a text column holds strings");
+        }
+        if (c.splitColumn() != null) {
+            column(fields, names, c.splitColumn(), "split-column", what);
+        }
+    }
+
+    private static Map<String, StructField> fields(Dataset<Row> table) {
+        Map<String, StructField> fields = new HashMap<>();
+        Arrays.stream(table.schema().fields()).forEach(f -> fields.put(f.name(), f));
+        return fields;
     }
 
     private static StructField column(Map<String, StructField> fields, List<String> names, String name, String key, String what) {
@@ -121,7 +151,22 @@ record TableColumns(int width, boolean arrayColumn, List<String> classNames, boo
         if (names.size() < 2) {
             throw new InputException("label-column=" + label.name() + ": " + names.size() + " class(es) in " + what + "; classification needs >= 2");
         }
-        return new TableColumns(width, c.featuresColumn() != null, names, ids, c.splitColumn() != null);
+        return new TableColumns(width, c.featuresColumn() != null, names, ids, c.splitColumn() != null, c.textColumn() != null, null);
+    }
+
+    /** The same, its text tokenized by {@code tok}. */
+    TableColumns withTokenizer(Tokenizer tok) {
+        return new TableColumns(width, arrayColumn, classNames, classIds, hasSplit, text, tok.serialize());
+    }
+
+    /** The manifest attributes of a text classification dataset: what the encoder classifier reads, and the tokenizer. */
+    Map<String, String> textAttributes() {
+        Map<String, String> a = new LinkedHashMap<>();
+        a.put("vocab_size", Integer.toString(Tokenizer.parse(tokenizer).vocabSize() + TOKEN_OFFSET));
+        a.put("padding_id", Integer.toString(EncoderClassifierLayer.PAD));
+        a.put("token_offset", Integer.toString(TOKEN_OFFSET));
+        a.put("text_tokenizer", tokenizer);
+        return a;
     }
 
     /** The columns a row is read from, in this record's layout: label, split, file, then the features. */
@@ -130,7 +175,9 @@ record TableColumns(int width, boolean arrayColumn, List<String> classNames, boo
         cols.add(functions.col(c.labelColumn()).cast(DataTypes.StringType));
         cols.add(c.splitColumn() != null ? functions.col(c.splitColumn()).cast(DataTypes.StringType) : functions.lit(null).cast(DataTypes.StringType));
         cols.add(functions.input_file_name());
-        if (c.featuresColumn() != null) {
+        if (c.textColumn() != null) {
+            cols.add(functions.col(c.textColumn()));
+        } else if (c.featuresColumn() != null) {
             cols.add(functions.col(c.featuresColumn()));
         } else {
             c.featureColumns().forEach(name -> cols.add(functions.col(name)));
@@ -166,7 +213,11 @@ record TableColumns(int width, boolean arrayColumn, List<String> classNames, boo
 
     /** The row's split from the split column: train, val (or validation) or test. */
     String split(Row r) {
-        String v = r.getString(SPLIT);
+        return split(r.getString(SPLIT));
+    }
+
+    /** A split column's value as a split: train, val (or validation) or test. */
+    static String split(String v) {
         if (v == null) {
             throw new BadRecord(Reason.MISSING_VALUE, "no split");
         }
@@ -178,8 +229,23 @@ record TableColumns(int width, boolean arrayColumn, List<String> classNames, boo
         };
     }
 
-    /** Writes the row's features into {@code out} at {@code at}. */
-    void features(Row r, float[] out, int at) {
+    /**
+     * Writes the row's features into {@code out} at {@code at}.
+     *
+     * @param tok text: the parsed {@link #tokenizer} (parsed once per partition); else null
+     */
+    void features(Row r, float[] out, int at, Tokenizer tok) {
+        if (text) {
+            String s = r.getString(FEATURES);
+            if (s == null) {
+                throw new BadRecord(Reason.MISSING_VALUE, "no text");
+            }
+            int[] ids = tok.encode(s); // longer texts are cut at width tokens, as the encoder would see them anyway
+            for (int i = 0; i < width; i++) {
+                out[at + i] = i < ids.length ? ids[i] + TOKEN_OFFSET : EncoderClassifierLayer.PAD;
+            }
+            return;
+        }
         if (!arrayColumn) {
             for (int i = 0; i < width; i++) {
                 out[at + i] = value(r.get(FEATURES + i), i);

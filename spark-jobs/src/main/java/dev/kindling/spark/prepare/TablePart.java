@@ -1,6 +1,7 @@
 package dev.kindling.spark.prepare;
 
 import dev.kindling.core.io.Storage;
+import dev.kindling.core.text.Tokenizer;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
@@ -39,6 +40,7 @@ final class TablePart implements Function2<Integer, Iterator<Row>, Iterator<Part
         PartitionShards out = new PartitionShards(storage, dir, partition, columns.featureShape(), columns.classNames().size(), batchSize);
         Map<String, Integer> classIndex = columns.classIndex();
         SplittableRandom random = new SplittableRandom(seed * 1_000_003L + partition);
+        Tokenizer tok = columns.text() ? Tokenizer.parse(columns.tokenizer()) : null;
         PartResult result = new PartResult();
         result.partition = partition;
         long row = 0;
@@ -47,7 +49,7 @@ final class TablePart implements Function2<Integer, Iterator<Row>, Iterator<Part
             row++;
             double u = random.nextDouble(); // drawn for every row, bad or not: a row's split does not depend on others' badness
             try {
-                out.add(columns.hasSplit() ? columns.split(r) : SeededSplit.of(u), (into, at) -> columns.features(r, into, at), columns.label(r, classIndex));
+                out.add(columns.hasSplit() ? columns.split(r) : SeededSplit.of(u), (into, at) -> columns.features(r, into, at, tok), columns.label(r, classIndex));
                 result.examples++;
             } catch (BadRecord bad) {
                 long at = row;

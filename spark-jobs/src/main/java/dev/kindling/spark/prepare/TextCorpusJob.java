@@ -13,6 +13,7 @@ import dev.kindling.core.text.TokenWindows;
 import dev.kindling.core.text.Tokenizer;
 import dev.kindling.core.text.TokenizerJson;
 import dev.kindling.spark.config.PrepareConfig;
+import dev.kindling.spark.config.TextFormat;
 import dev.kindling.spark.config.TokenizerKind;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.job.SparkJobs;
@@ -25,15 +26,17 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code prepare-data --dataset=text} as a Spark job: the driver expands {@code --source-path}, trains
+ * {@code prepare-data --dataset=text} as a Spark job, for text files (a document per line or per file,
+ * {@code --text-format}) and, through {@link TableJob}, a table's text column (a document per row).
+ * The driver expands {@code --source-path}, trains
  * the tokenizer (char: the union of every partition's characters; bpe: on a seeded sample of about
  * {@code --tokenizer-sample-bytes}), and numbers the shards; each executor tokenizes its input split
  * and writes its whole train minibatches ({@link CorpusPart}). Back on the driver: the train windows
@@ -48,36 +51,52 @@ public final class TextCorpusJob {
     public static Manifest run(PrepareConfig c, HadoopStorage storage, String out) throws IOException {
         TextFiles source = TextFiles.find(storage.qualify(c.sourcePath()));
         try (JavaSparkContext sc = SparkJobs.context(c.master(), "prepare-data")) {
-            LongAccumulator notUtf8 = c.skipBadRecords() ? sc.sc().longAccumulator(BadRecord.Reason.NOT_UTF8.id) : null;
-            JavaRDD<String> lines = source.lines(sc, c.splitMb() * MB, notUtf8);
-            int partitions = lines.getNumPartitions();
-            LOG.info("prepare-data: {} file(s), {}, in {} partitions of about {} MB", source.files().size(), megabytes(source.bytes()),
-                    partitions, c.splitMb());
-            long t0 = System.nanoTime();
-            Tokenizer tok = c.tokenizerJson() != null ? imported(c.tokenizerJson(), storage)
-                    : ExecutorErrors.onExecutors(() -> tokenizer(c, source, lines));
-            LOG.info("prepare-data: {} tokenizer of {} ids in {}", tok.kind(), tok.vocabSize(), seconds(t0));
-            String tmp = DatasetWriter.temporarySibling(out);
-            try {
-                int perPartition = (c.holdoutWindows() + partitions - 1) / partitions;
-                CorpusPart part = new CorpusPart(storage, tmp, tok.serialize(), c.seqLen(), perPartition, c.batchSize(), c.seed());
-                sc.setJobDescription("prepare-data: tokenize and write shards");
-                if (notUtf8 != null) {
-                    notUtf8.reset(); // the tokenizer's pass counted the same lines: count this pass's
-                }
-                List<CorpusPart.Result> parts = new ArrayList<>(ExecutorErrors.onExecutors(() -> lines.mapPartitionsWithIndex(part, false).collect()));
-                parts.sort(Comparator.comparingInt(r -> r.partition));
-                LOG.info("prepare-data: executors wrote {} train shards in {}", parts.stream().mapToInt(r -> r.train.size()).sum(),
-                        seconds(t0));
-                Manifest m = assemble(c, storage, tmp, source, tok, parts, notUtf8 == null ? 0 : notUtf8.value());
-                DatasetWriter.publish(storage, tmp, out, m);
-                LOG.info("prepare-data: wrote {} to {} ({} tokens; {}; fingerprint {}) in {}", source.uri(), out, m.attribute("tokens"),
-                        m.splits().keySet(), m.fingerprint().substring(0, 12), seconds(t0));
-                return m;
-            } catch (IOException | RuntimeException e) {
-                storage.delete(tmp);
-                throw e;
-            }
+            boolean files = c.textFormat() == TextFormat.FILES;
+            JavaRDD<Document> documents = files ? source.wholeFiles(sc, storage, c.splitMb() * MB, c.skipBadRecords(), c.seed())
+                    : source.lines(sc, c.splitMb() * MB, c.skipBadRecords());
+            LOG.info("prepare-data: {} file(s), {}, {}, in {} partitions of about {} MB", source.files().size(), megabytes(source.bytes()),
+                    files ? "a document per file" : "a document per line", documents.getNumPartitions(), c.splitMb());
+            return write(c, storage, out, new Corpus(source.uri(), source.bytes(), documents, files
+                    ? "the files drawn for %s (5%% of them, whole) hold fewer than %d tokens in every partition; use more files, or a smaller --seq-len"
+                    : "no partition of about " + c.splitMb() + " MB is long enough (20 x %2$d tokens) to spare a %1$s window of %2$d tokens; "
+                    + "use a longer corpus, a larger --split-mb or a smaller --seq-len"));
+        }
+    }
+
+    /**
+     * A corpus on its way to the executors.
+     *
+     * @param uri          the source, for the manifest and messages
+     * @param bytes        its size (the fraction sampled for a bpe tokenizer)
+     * @param documents    its documents, partitioned
+     * @param noHoldoutFix what to say when no val (or test) window comes out: a format of the split and the window's tokens
+     */
+    record Corpus(String uri, long bytes, JavaRDD<Document> documents, String noHoldoutFix) {}
+
+    /** Tokenizes {@code corpus} on the executors, writes its shards and publishes the dataset at {@code out}. */
+    static Manifest write(PrepareConfig c, HadoopStorage storage, String out, Corpus corpus) throws IOException {
+        JavaRDD<Document> documents = corpus.documents();
+        int partitions = documents.getNumPartitions();
+        long t0 = System.nanoTime();
+        Tokenizer tok = c.tokenizerJson() != null ? imported(c.tokenizerJson(), storage)
+                : ExecutorErrors.onExecutors(() -> tokenizer(c, corpus.bytes(), documents));
+        LOG.info("prepare-data: {} tokenizer of {} ids in {}", tok.kind(), tok.vocabSize(), seconds(t0));
+        String tmp = DatasetWriter.temporarySibling(out);
+        try {
+            int perPartition = (c.holdoutWindows() + partitions - 1) / partitions;
+            CorpusPart part = new CorpusPart(storage, tmp, tok.serialize(), c.seqLen(), perPartition, c.batchSize(), c.seed());
+            JavaSparkContext.fromSparkContext(documents.context()).setJobDescription("prepare-data: tokenize and write shards");
+            List<CorpusPart.Result> parts = new ArrayList<>(ExecutorErrors.onExecutors(() -> documents.mapPartitionsWithIndex(part, false).collect()));
+            parts.sort(Comparator.comparingInt(r -> r.partition));
+            LOG.info("prepare-data: executors wrote {} train shards in {}", parts.stream().mapToInt(r -> r.train.size()).sum(), seconds(t0));
+            Manifest m = assemble(c, storage, tmp, corpus, tok, parts);
+            DatasetWriter.publish(storage, tmp, out, m);
+            LOG.info("prepare-data: wrote {} to {} ({} tokens; {}; fingerprint {}) in {}", corpus.uri(), out, m.attribute("tokens"),
+                    m.splits().keySet(), m.fingerprint().substring(0, 12), seconds(t0));
+            return m;
+        } catch (IOException | RuntimeException e) {
+            storage.delete(tmp);
+            throw e;
         }
     }
 
@@ -104,9 +123,15 @@ public final class TextCorpusJob {
         }
     }
 
-    /** char: every character of the corpus (a pass over it); bpe: merges learned from a seeded sample of lines. */
-    static Tokenizer tokenizer(PrepareConfig c, TextFiles source, JavaRDD<String> lines) {
-        JavaSparkContext.fromSparkContext(lines.context()).setJobDescription("prepare-data: " + c.tokenizer().name().toLowerCase() + " tokenizer");
+    /**
+     * char: every character of the corpus (a pass over it); bpe: merges learned from a seeded sample of lines
+     * (a document's lines are sampled one by one).
+     *
+     * @param bytes the corpus' size
+     */
+    static Tokenizer tokenizer(PrepareConfig c, long bytes, JavaRDD<Document> documents) {
+        JavaSparkContext.fromSparkContext(documents.context()).setJobDescription("prepare-data: " + c.tokenizer().name().toLowerCase() + " tokenizer");
+        JavaRDD<String> lines = documents.filter(d -> d.text != null).flatMap(d -> d.split == null ? List.of(d.text).iterator() : d.text.lines().iterator());
         if (c.tokenizer() == TokenizerKind.CHAR) {
             TreeSet<Integer> alphabet = new TreeSet<>(lines.mapPartitions(TextCorpusJob::distinctCodePoints).distinct().collect());
             alphabet.add((int) '\n');
@@ -114,10 +139,10 @@ public final class TextCorpusJob {
             alphabet.forEach(sb::appendCodePoint);
             return CharTokenizer.train(sb.toString());
         }
-        double fraction = Math.min(1.0, (double) c.tokenizerSampleBytes() / source.bytes());
+        double fraction = Math.min(1.0, (double) c.tokenizerSampleBytes() / bytes);
         JavaRDD<String> sample = fraction >= 1.0 ? lines : lines.sample(false, fraction, c.seed());
         String text = String.join("\n", sample.collect()) + "\n";
-        LOG.info("prepare-data: bpe tokenizer trained on a sample of {} characters of the {} corpus", text.length(), megabytes(source.bytes()));
+        LOG.info("prepare-data: bpe tokenizer trained on a sample of {} characters of the {} corpus", text.length(), megabytes(bytes));
         return BytePairTokenizer.train(text, c.vocabSize());
     }
 
@@ -133,8 +158,8 @@ public final class TextCorpusJob {
      * The splits from the partitions' results: their train shards renamed into one numbering, then
      * the leftover windows shuffled into more; val and test from the first windows of each.
      */
-    static Manifest assemble(PrepareConfig c, HadoopStorage storage, String tmp, TextFiles source, Tokenizer tok,
-                             List<CorpusPart.Result> parts, long skippedLines) throws IOException {
+    static Manifest assemble(PrepareConfig c, HadoopStorage storage, String tmp, Corpus corpus, Tokenizer tok, List<CorpusPart.Result> parts)
+            throws IOException {
         int limit = c.limit() > 0 ? c.limit() : Integer.MAX_VALUE;
         int window = c.seqLen() + 1;
         List<ShardFile> train = new ArrayList<>(SplitNumbering.renumber(storage, tmp, "train", parts.stream().map(r -> r.train).toList(), limit));
@@ -153,8 +178,8 @@ public final class TextCorpusJob {
             int[] windows = TokenIds.concat(parts.stream().map(r -> holdout.equals("val") ? r.val : r.test).toList());
             int n = Math.min(windows.length / window, Math.min(c.holdoutWindows(), limit));
             if (n == 0) {
-                throw new InputException("source-path=" + source.uri() + ": no partition of about " + c.splitMb() + " MB holds " + (2 * window)
-                        + " tokens for a " + holdout + " window beside its train windows; use a longer corpus, a larger --split-mb or a smaller --seq-len");
+                throw new InputException("source-path=" + corpus.uri() + ": no " + holdout + " window: "
+                        + String.format(corpus.noHoldoutFix(), holdout, window));
             }
             int[] first = new int[n];
             Arrays.setAll(first, i -> i);
@@ -163,7 +188,7 @@ public final class TextCorpusJob {
             splits.put(holdout, SplitNumbering.split(shards));
         }
         if (trainExamples == 0) {
-            throw new InputException("source-path=" + source.uri() + ": no train window of seq-len+1=" + window + " tokens; use a longer corpus or a smaller --seq-len");
+            throw new InputException("source-path=" + corpus.uri() + ": no train window of seq-len+1=" + window + " tokens; use a longer corpus or a smaller --seq-len");
         }
         long tokens = parts.stream().mapToLong(r -> r.tokens).sum();
         long[] trainCounts = new long[tok.vocabSize()];
@@ -173,11 +198,13 @@ public final class TextCorpusJob {
             Arrays.setAll(valCounts, v -> valCounts[v] + r.valCounts[v]);
         }
         Map<String, String> attributes = new LinkedHashMap<>(TokenWindows.attributes(tok, c.seqLen(), tokens, trainCounts, valCounts));
-        if (skippedLines > 0) {
-            LOG.warn("prepare-data: {}: left out {} line(s) that are not UTF-8 (--skip-bad-records)", source.uri(), skippedLines);
-            attributes.put(SplitAssembly.BAD_RECORDS + "." + BadRecord.Reason.NOT_UTF8.id, Long.toString(skippedLines));
+        Map<String, Long> bad = new TreeMap<>();
+        parts.forEach(r -> r.bad.forEach((reason, n) -> bad.merge(reason, n, Long::sum)));
+        if (!bad.isEmpty()) {
+            LOG.warn("prepare-data: {}: left out bad documents {} (--skip-bad-records)", corpus.uri(), bad);
+            bad.forEach((reason, n) -> attributes.put(SplitAssembly.BAD_RECORDS + "." + reason, Long.toString(n)));
         }
-        return new Manifest(Manifest.FORMAT_VERSION, "text", source.uri(), Task.LANGUAGE_MODEL, new int[] {c.seqLen()}, new int[] {c.seqLen()},
+        return new Manifest(Manifest.FORMAT_VERSION, "text", corpus.uri(), Task.LANGUAGE_MODEL, new int[] {c.seqLen()}, new int[] {c.seqLen()},
                 tok.vocabSize(), false, c.batchSize(), splits, ShardFile.fingerprint(all), c.seed(), List.of(), false, attributes);
     }
 

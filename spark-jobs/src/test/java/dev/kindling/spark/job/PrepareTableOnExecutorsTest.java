@@ -203,7 +203,7 @@ class PrepareTableOnExecutorsTest {
         assertTrue(missing.err().contains("label-column=class: no such column") && missing.err().contains("[features, label, source]"), missing.err());
         Cli both = Cli.run(Cli.concat(args, "--out=" + dir.resolve("m"), "--feature-columns=a,b"));
         assertEquals(2, both.exit(), both.err());
-        assertTrue(both.err().contains("not both"), both.err());
+        assertTrue(both.err().contains("not several"), both.err());
         assertFalse(Files.exists(dir.resolve("m")));
     }
 }
