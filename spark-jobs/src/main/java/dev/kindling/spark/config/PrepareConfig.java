@@ -75,7 +75,7 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
 
     public static final Setting<TextFormat> TEXT_FORMAT = Setting.choice("text-format", TextFormat.LINES, TextFormat.class,
             "prepare-data text files: lines (each line a document; files read in splits of --split-mb and cut 90/5/5 by position) | files "
-                    + "(each file a document, read whole; a seeded draw from its path puts it in train, val or test whole)");
+                    + "(each file a document, read whole and put in train, val or test whole: 5% val and 5% test, at least one each, drawn from the seed)");
 
     public static final List<Setting<?>> SETTINGS = Stream.concat(Stream.of(DATASET, RunConfig.OUT, SOURCE_PATH, BATCH_SIZE, LIMIT,
             RunConfig.SEED, WINDOW, HORIZON, TOKENIZER, VOCAB_SIZE, SEQ_LEN, HOLDOUT_WINDOWS, SparkMaster.MASTER, SPLIT_MB, TOKENIZER_SAMPLE_BYTES,

@@ -10,8 +10,8 @@ public enum TextFormat implements Choice {
      */
     LINES,
     /**
-     * Every file, read whole by one task; each file goes to train, val or test whole (a seeded draw from
-     * its path), so no file gives windows to two splits.
+     * Every file, read whole by one task; each file goes to train, val or test whole (5% val and 5% test,
+     * at least one each, chosen by a seeded draw from their paths), so no file gives windows to two splits.
      */
     FILES
 }

@@ -1,6 +1,10 @@
 package dev.kindling.spark.prepare;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /** The splits of a table or image dataset, and the rule that assigns one when the source does not say. */
@@ -17,6 +21,23 @@ final class SeededSplit {
     /** The split of the example named {@code key} (a path): the same for the same seed wherever, and in whichever partition, it is read. */
     static String of(long seed, String key) {
         return of(new SplittableRandom(seed * 1_000_003L + key.hashCode()).nextDouble());
+    }
+
+    /**
+     * Splits for whole documents known up front (the files of a corpus): ordered by a seeded draw from each
+     * key (a path), the first 5% (at least one) are val, the next as many test, the rest train; so a corpus
+     * of a few files still has val and test. Fewer than 3 keys: all train.
+     */
+    static Map<String, String> ofAll(long seed, List<String> keys) {
+        List<String> order = new ArrayList<>(keys);
+        order.sort(Comparator.comparingDouble((String key) -> new SplittableRandom(seed * 1_000_003L + key.hashCode()).nextDouble())
+                .thenComparing(Comparator.naturalOrder()));
+        int holdout = keys.size() < 3 ? 0 : (int) Math.max(1, Math.round(keys.size() * (1 - TRAIN_FRACTION) / 2));
+        Map<String, String> splits = new HashMap<>();
+        for (int i = 0; i < order.size(); i++) {
+            splits.put(order.get(i), i < holdout ? "val" : i < 2 * holdout ? "test" : "train");
+        }
+        return splits;
     }
 
     private SeededSplit() {}

@@ -57,7 +57,8 @@ public final class TextCorpusJob {
             LOG.info("prepare-data: {} file(s), {}, {}, in {} partitions of about {} MB", source.files().size(), megabytes(source.bytes()),
                     files ? "a document per file" : "a document per line", documents.getNumPartitions(), c.splitMb());
             return write(c, storage, out, new Corpus(source.uri(), source.bytes(), documents, files
-                    ? "the files drawn for %s (5%% of them, whole) hold fewer than %d tokens in every partition; use more files, or a smaller --seq-len"
+                    ? "the " + source.files().size() + " file(s) give %s 5%% of them (at least one, from 3 files), and those hold fewer than %d "
+                    + "tokens in every partition; use more files, or a smaller --seq-len"
                     : "no partition of about " + c.splitMb() + " MB is long enough (20 x %2$d tokens) to spare a %1$s window of %2$d tokens; "
                     + "use a longer corpus, a larger --split-mb or a smaller --seq-len"));
         }

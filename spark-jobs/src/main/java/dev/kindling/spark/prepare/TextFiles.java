@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -103,7 +104,7 @@ record TextFiles(String uri, List<String> files, List<Long> sizes, long bytes) {
     }
 
     /**
-     * The corpus as whole files, each a document of the split drawn from {@code seed} and its path; files
+     * The corpus as whole files, each a document of the split {@link SeededSplit#ofAll} gives its path; files
      * packed in path order into partitions of about {@code splitBytes} (a larger file is a partition alone).
      *
      * @param skipBad false: a file that is not UTF-8 fails the task, named; true: it is left out, a skipped document
@@ -123,13 +124,15 @@ record TextFiles(String uri, List<String> files, List<Long> sizes, long bytes) {
             packs.get(packs.size() - 1).add(files.get(i));
             packed += sizes.get(i);
         }
+        // by the path alone, not the file system's address: the same files split the same way wherever they are
+        Map<String, String> splits = SeededSplit.ofAll(seed, files.stream().map(f -> new Path(f).toUri().getPath()).toList());
         // as many slices as packs: Spark's parallelize gives each slice exactly one
         return sc.parallelize(packs, packs.size()).flatMap(pack -> {
             List<Document> documents = new ArrayList<>();
             for (String file : pack) {
                 String text = wholeFile(storage, file, skipBad);
                 documents.add(text == null ? Document.skipped(BadRecord.Reason.NOT_UTF8)
-                        : Document.inSplit(SeededSplit.of(seed, new Path(file).toUri().getPath()), text));
+                        : Document.inSplit(splits.get(new Path(file).toUri().getPath()), text));
             }
             return documents.iterator();
         });

@@ -117,8 +117,20 @@ class PrepareDocumentsTest {
         seen.values().forEach(all::addAll);
         assertEquals(60, all.size(), "every good file gives windows, the bad one none: " + seen);
         assertFalse(all.contains(60));
-        // a file is about 620 windows of 33: the val split holds whole files' windows, not a 5% tail of each partition
+        // 5% of 61 files each (one may be the bad one); a file is about 620 windows of 33: val holds whole files' windows
+        assertTrue(seen.get("val").size() >= 2 && seen.get("val").size() <= 3 && seen.get("test").size() >= 2, seen.toString());
         assertTrue(m.split("val").examples() >= 500 * seen.get("val").size(), m.splits() + " from val files " + seen.get("val"));
+
+        Path three = Files.createDirectories(dir.resolve("three"));
+        for (int f = 0; f < 3; f++) {
+            Files.writeString(three.resolve("doc-" + f + ".txt"), document(f, 8_000));
+        }
+        Cli small = Cli.run("prepare-data", "--dataset=text", "--text-format=files", "--source-path=" + three, "--seq-len=32", "--batch-size=16",
+                "--master=local[2]", "--out=" + dir.resolve("three-data"));
+        assertEquals(0, small.exit(), small.err());
+        Map<String, Set<Integer>> one = documentsPerSplit(dir.resolve("three-data"));
+        assertDisjointAndHeldOut(one);
+        one.forEach((split, ids) -> assertEquals(1, ids.size(), "three files: one per split, " + one));
     }
 
     @Test
