@@ -255,8 +255,8 @@ def free_udp_port():
 
 # name in the table -> train's flags; "shared" is DL4J's threshold encoding, "dense" Kindling's all-reduce, "topk" its sparse step sharing
 DISTS = {"local": ["--dist=local"], "shared": ["--dist=shared", "--encoding=threshold"],
-         "dense": ["--dist=shared", "--encoding=dense"], "topk": ["--dist=shared", "--encoding=topk"],
-         "averaging": ["--dist=averaging"]}
+         "dense": ["--dist=shared", "--encoding=dense"], "dense-udp": ["--dist=shared", "--encoding=dense", "--transport=aeron"],
+         "topk": ["--dist=shared", "--encoding=topk"], "averaging": ["--dist=averaging"]}
 
 
 def dist(env, a, results):
@@ -305,10 +305,15 @@ def dist(env, a, results):
         out.append(summary)
     results["dist"] = out
     # the dense encoding's communication alone, for the seed-size GPT's gradient (4,882,688 floats)
-    ar = [env.java("allreduce", ["--floats=4882688", "--workers=2", "--calls=10"], 1, f"allreduce-{rep}") for rep in range(a.dist_reps)]
-    results["allreduce"] = {"floats": ar[0]["floats"], "workers": ar[0]["workers"],
-                            "ms_per_call": spread([r["ms_per_call"] for r in ar]),
-                            "mb_per_s_per_worker": spread([r["mb_per_s_per_worker"] for r in ar])}
+    # over Aeron UDP loopback and through memory, alternated
+    ar = {t: [] for t in ("aeron", "memory")}
+    for rep in range(a.dist_reps):
+        for t in ar:
+            ar[t].append(env.java("allreduce", ["--floats=4882688", "--workers=2", "--calls=10", f"--transport={t}"], 1, f"allreduce-{t}-{rep}"))
+    results["allreduce"] = {"floats": ar["aeron"][0]["floats"], "workers": ar["aeron"][0]["workers"],
+                            "ms_per_call": spread([r["ms_per_call"] for r in ar["aeron"]]),
+                            "mb_per_s_per_worker": spread([r["mb_per_s_per_worker"] for r in ar["aeron"]]),
+                            "memory_ms_per_call": spread([r["ms_per_call"] for r in ar["memory"]])}
 
 
 def cluster(env, a, results):
@@ -595,10 +600,14 @@ def table(results):
             L.append(f"dense all-reduce alone, {r['floats']} floats (the seed-size GPT's gradient) among {r['workers']} workers of one JVM"
                      f" over Aeron UDP loopback: {fmt_s(r['ms_per_call'], '{:.1f}')} ms per step,"
                      f" {fmt_s(r['mb_per_s_per_worker'], '{:.0f}')} MB/s sent per worker")
-        L.append("shared: DL4J's threshold encoding; dense: Kindling's all-reduce (--encoding=dense); topk: Kindling's sparse step sharing"
-                 " (--encoding=topk, density 0.004). On local[N] every worker lives in the driver JVM: DL4J's encoded updates do not cross"
-                 " Aeron (bytes sent are control traffic at most; its compression needs executors in separate JVMs, the cluster rows),"
-                 " Kindling's do (UDP loopback)")
+            if "memory_ms_per_call" in r:
+                L.append(f"  the same through memory (--transport=memory, what auto picks on local[N]): {fmt_s(r['memory_ms_per_call'], '{:.1f}')}"
+                         f" ms per step ({r['ms_per_call']['median'] / r['memory_ms_per_call']['median']:.1f}x faster)")
+        L.append("shared: DL4J's threshold encoding; dense: Kindling's all-reduce (--encoding=dense; on local[N] through memory, the"
+                 " default --transport=auto); dense-udp: the same over Aeron UDP loopback (--transport=aeron); topk: Kindling's sparse"
+                 " step sharing (--encoding=topk, density 0.004, through memory here). On local[N] every worker lives in the driver JVM:"
+                 " DL4J's encoded updates do not cross Aeron (bytes sent are control traffic at most; its compression needs executors in"
+                 " separate JVMs, the cluster rows)")
     if "cluster" in results:
         c = results["cluster"]
         for d, e in c.get("encodings", {"shared": c}).items():  # results.json before the dense rows: one encoding

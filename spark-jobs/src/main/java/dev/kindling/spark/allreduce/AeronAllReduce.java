@@ -37,9 +37,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * the wait. Messages carry the vector in the platform's byte order (all workers of one job run on
  * one architecture). The wire format is {@link Frame}; the media driver and channels {@link AeronNode}.
  */
-public final class AeronAllReduce implements AutoCloseable {
-    /** What every worker contributed to the last {@link #reduce}: examples and the loss summed over them. */
-    public record Totals(double samples, double lossSum) {}
+public final class AeronAllReduce implements AllReduce {
 
     private final int rank;
     private final int size;
@@ -214,19 +212,7 @@ public final class AeronAllReduce implements AutoCloseable {
         return (int) (chunkStart(worker + 1) - chunkStart(worker));
     }
 
-    /**
-     * Replaces {@code vector} on every worker by the sum of every worker's {@code vector} and returns
-     * every worker's {@code samples} and {@code lossSum} added up. Every worker must call it the same number of times with vectors of the same length.
-     */
-    public Totals reduce(INDArray vector, double samples, double lossSum) {
-        return reduce(vector, samples, lossSum, Wire.FP32);
-    }
-
-    /**
-     * The same with the values sent in {@code wire}'s precision, summed in fp32. Every contribution,
-     * this worker's own included, is rounded to the wire's precision before it is summed, and every
-     * chunk's sum before it is gathered, so every worker still ends with the same bits.
-     */
+    @Override
     public Totals reduce(INDArray vector, double samples, double lossSum, Wire wire) {
         if (vector.length() != length) {
             throw new IllegalArgumentException("all-reduce of " + vector.length() + " floats; opened for " + length);
@@ -322,13 +308,8 @@ public final class AeronAllReduce implements AutoCloseable {
         target.assign(half.castTo(DataType.FLOAT));
     }
 
-    /**
-     * Replaces {@code vector} on every worker by the sum of every worker's sparse vector: this worker's
-     * is {@code count} (index, value) pairs, the indices distinct. Each worker sends its pairs to every
-     * peer ({@code 8 count} bytes each) and adds all workers' pairs in rank order into zeros, so every
-     * worker ends with bit-identical sums. Returns every worker's {@code samples} and {@code lossSum}
-     * added up; calls must alternate with {@link #reduce} in the same order on every worker.
-     */
+    /** Each worker sends its pairs to every peer ({@code 8 count} bytes each). */
+    @Override
     public Totals reduceSparse(INDArray vector, int[] index, float[] value, int count, double samples, double lossSum) {
         if (vector.length() != length) {
             throw new IllegalArgumentException("sparse all-reduce into " + vector.length() + " floats; opened for " + length);
@@ -522,27 +503,29 @@ public final class AeronAllReduce implements AutoCloseable {
         }
     }
 
-    /**
-     * Seconds each worker (by rank) spent in its own work between its calls, summed over every call so
-     * far: what its step costs, without the wait for others. Every worker sees every worker's.
-     */
+    @Override
     public double[] busySeconds() {
         return busyTotal.clone();
     }
 
-    /** Messages this worker dropped as foreign: they did not carry this all-reduce's {@link RunToken}. */
+    @Override
     public long foreignFrames() {
         return foreignFrames;
     }
 
-    /** Bytes this worker offered to its peers (headers included). */
+    @Override
     public long bytesSent() {
         return bytesSent;
     }
 
-    /** Seconds spent in {@link #reduce} and {@link #reduceSparse}, waiting for the slowest peer included. */
+    @Override
     public double reduceSeconds() {
         return reduceNanos / 1e9;
+    }
+
+    @Override
+    public String transport() {
+        return "aeron";
     }
 
     @Override

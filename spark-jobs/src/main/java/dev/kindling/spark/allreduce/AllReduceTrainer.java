@@ -1,5 +1,6 @@
 package dev.kindling.spark.allreduce;
 
+import dev.kindling.spark.config.Transport;
 import dev.kindling.spark.config.Wire;
 
 import dev.kindling.core.data.Manifest;
@@ -74,6 +75,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
     private long bytesSent;
     private double reduceSeconds;
     private long foreignFrames;
+    private String transport;
     private List<RankTime> lastEpochRanks = List.of();
     private String runDir;
     private int keepCheckpoints = 1;
@@ -87,11 +89,12 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
      * @param progress  the driver's progress line, which rank 0 feeds after every step
      * @param density   topk: fraction of the parameters each replica sends; 0: the dense all-reduce
      * @param wire      dense: the precision gradients are sent in
+     * @param transport how the workers' all-reduce moves bytes
      */
     public AllReduceTrainer(JavaSparkContext sc, ComputationGraph net, List<String> trainShards, List<String> valShards,
                             Manifest manifest, HadoopStorage storage, List<TrainingListener> listeners, long seed,
                             ImageAugmentation augmentation, int workers, Duration stall, Duration timeout, int heartbeatSeconds,
-                            DriverProgress progress, double density, Wire wire) {
+                            DriverProgress progress, double density, Wire wire, Transport transport) {
         this.sc = sc;
         this.net = net;
         this.trainShards = List.copyOf(trainShards);
@@ -101,7 +104,8 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         this.timeout = timeout;
         this.heartbeatSeconds = heartbeatSeconds;
         this.progress = progress;
-        this.settings = new ReplicaTask.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progress.sink(), density, wire);
+        this.settings = new ReplicaTask.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progress.sink(), density, wire,
+                transport);
     }
 
     /**
@@ -182,6 +186,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
                     epoch + 1, foreign);
         }
         foreignFrames += foreign;
+        transport = first.transport;
         lastEpochRanks = results.stream().map(ReplicaTask.Result::time).sorted(java.util.Comparator.comparingInt(RankTime::rank)).toList();
         for (RankTime r : lastEpochRanks) {
             LOG.info("epoch {}: rank {} (executor {} on {}): {} steps, {} s in its own steps, {} s waiting in the all-reduce", epoch + 1, r.rank(),
@@ -231,6 +236,11 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
     /** Datagrams the workers dropped so far because they did not carry their epoch's token. */
     public long foreignFrames() {
         return foreignFrames;
+    }
+
+    /** How the last epoch's all-reduce moved bytes: "aeron" or "memory"; null before the first epoch. */
+    public String transport() {
+        return transport;
     }
 
     /** Seconds the slowest worker spent in the all-reduce so far. */

@@ -13,11 +13,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * divide (BatchNorm's running statistics) become the example-weighted mean of the workers'.
  */
 final class GradientSum extends Sharing {
-    private final AeronAllReduce ar;
+    private final AllReduce ar;
     private final Wire wire;
 
     /** @param wire the precision the gradient is sent in */
-    GradientSum(AeronAllReduce ar, Wire wire) {
+    GradientSum(AllReduce ar, Wire wire) {
         this.ar = ar;
         this.wire = wire;
     }
@@ -26,7 +26,7 @@ final class GradientSum extends Sharing {
     public void onGradientCalculation(Model model) {
         int local = Math.max(1, model.batchSize());
         INDArray gradient = model.getGradientsViewArray();
-        AeronAllReduce.Totals totals;
+        AllReduce.Totals totals;
         if (model.conf() != null && !model.conf().isMiniBatch()) {
             totals = ar.reduce(gradient, local, model.score() * local, wire); // the updater takes the sum as it is
         } else {

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Rank 0's look at the replicas while an epoch runs: every {@link RankTime#MIN_STEPS} rounds it takes
- * each replica's own work over those rounds (the all-reduce carries it, {@link AeronAllReduce#busySeconds})
+ * each replica's own work over those rounds (the all-reduce carries it, {@link AllReduce#busySeconds})
  * and names any replica {@link RankTime#stragglers} calls one, by executor and host, so a person
  * watching the progress lines knows which machine holds every step back before the epoch ends.
  */

@@ -1,5 +1,6 @@
 package dev.kindling.spark.allreduce;
 
+import dev.kindling.spark.config.Transport;
 import dev.kindling.spark.config.Wire;
 
 import dev.kindling.core.data.Shards;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkEnv;
@@ -44,7 +46,8 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
      * @param density  top-k density of the sparse encoding; 0: the dense all-reduce
      */
     record Settings(HadoopStorage storage, ArrayList<TrainingListener> listeners, long seed, ImageAugmentation augmentation,
-                    Duration stall, LatestValue<EpochProgress> progress, double density, Wire wire) implements Serializable {}
+                    Duration stall, LatestValue<EpochProgress> progress, double density, Wire wire, Transport transport)
+            implements Serializable {}
 
     /** What a replica reports: rank 0 also its parameters, optimizer state and iteration count. */
     static final class Result implements Serializable {
@@ -57,6 +60,7 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
         long bytesSent;
         double reduceSeconds;
         long foreignFrames;
+        String transport;
         // where it ran and its own steps' time (plain fields: Spark's Kryo cannot build records)
         String executor;
         String host;
@@ -105,16 +109,40 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
         }
     }
 
+    /**
+     * The epoch's all-reduce: in memory when every worker is a thread of this JVM (and {@code --transport} allows),
+     * else Aeron. A retried stage attempt meets in a new group: the key carries the attempt.
+     */
+    private AllReduce open(BarrierTaskContext ctx, int rank, long length, String host, boolean oneJvm, String[] where) {
+        boolean memory = switch (settings.transport()) {
+            case AUTO -> oneJvm;
+            case AERON -> false;
+            case MEMORY -> {
+                if (!oneJvm) {
+                    throw new IllegalStateException("--transport=memory: the " + workers + " workers run in more than one JVM " + List.of(where)
+                            + "; use --transport=auto or aeron");
+                }
+                yield true;
+            }
+        };
+        if (memory) {
+            return InMemoryAllReduce.open(token.high() + ":" + token.low() + ":" + ctx.stageAttemptNumber(), rank, workers, length,
+                    settings.stall(), ctx::isInterrupted);
+        }
+        return AeronAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), ctx::isInterrupted);
+    }
+
     private Result train(BarrierTaskContext ctx) throws IOException {
         int rank = ctx.partitionId();
         ComputationGraph net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), true);
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         int rounds = order.size() / workers;
-        // where every rank runs, so that rank 0 can name a straggler while the epoch runs
-        String[] where = ctx.allGather(SparkEnv.get().executorId() + " " + host);
+        // where every rank runs, so that rank 0 can name a straggler while the epoch runs, and in which JVM
+        String[] gathered = ctx.allGather(LocalGroup.JVM + " " + SparkEnv.get().executorId() + " " + host);
+        String[] where = Arrays.stream(gathered).map(g -> g.substring(g.indexOf(' ') + 1)).toArray(String[]::new);
+        boolean oneJvm = Arrays.stream(gathered).allMatch(g -> g.startsWith(LocalGroup.JVM + " "));
         LiveStragglers stragglers = rank == 0 ? new LiveStragglers(where) : null;
-        try (AeronAllReduce ar = AeronAllReduce.open(rank, workers, net.numParams(), host, ctx::allGather, token, settings.stall(),
-                ctx::isInterrupted)) {
+        try (AllReduce ar = open(ctx, rank, net.numParams(), host, oneJvm, where)) {
             Sharing sum = settings.density() > 0
                     ? new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank))
                     : new GradientSum(ar, settings.wire());
@@ -158,6 +186,7 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
             r.bytesSent = ar.bytesSent();
             r.reduceSeconds = ar.reduceSeconds();
             r.foreignFrames = ar.foreignFrames();
+            r.transport = ar.transport();
             double loopSeconds = (System.nanoTime() - loop0) / 1e9;
             r.executor = SparkEnv.get().executorId();
             r.host = host;
@@ -170,7 +199,7 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
                 double total = mean.castTo(DataType.DOUBLE).sumNumber().doubleValue();
                 double squares = mean.castTo(DataType.DOUBLE).norm2Number().doubleValue();
                 squares *= squares;
-                AeronAllReduce.Totals all = ar.reduceSparse(Nd4j.create(mean.dataType(), mean.length()), new int[0],
+                AllReduce.Totals all = ar.reduceSparse(Nd4j.create(mean.dataType(), mean.length()), new int[0],
                         new float[0], 0, total, squares);
                 r.deviation = Math.max(Math.abs(all.samples() - workers * total), Math.abs(all.lossSum() - workers * squares));
             } else {

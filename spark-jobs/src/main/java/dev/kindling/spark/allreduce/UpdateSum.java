@@ -16,12 +16,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * step (measured: Fashion MLP, 1 epoch, density 0.004, test accuracy 0.811 against 0.848 dense).
  */
 final class UpdateSum extends Sharing {
-    private final AeronAllReduce ar;
+    private final AllReduce ar;
     private final TopK topK;
     private INDArray before;
     private INDArray change;
 
-    UpdateSum(AeronAllReduce ar, TopK topK) {
+    UpdateSum(AllReduce ar, TopK topK) {
         this.ar = ar;
         this.topK = topK;
     }
@@ -41,7 +41,7 @@ final class UpdateSum extends Sharing {
         change.assign(params).subi(before);
         int local = Math.max(1, model.batchSize());
         int count = topK.select(change);
-        AeronAllReduce.Totals totals = ar.reduceSparse(change, topK.index(), topK.value(), count, local, model.score() * local);
+        AllReduce.Totals totals = ar.reduceSparse(change, topK.index(), topK.value(), count, local, model.score() * local);
         params.assign(before).addi(change);
         samples += totals.samples();
         lossSum += totals.lossSum();

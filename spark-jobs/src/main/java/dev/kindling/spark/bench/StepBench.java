@@ -14,6 +14,8 @@ import dev.kindling.core.train.LocalTrainer;
 import dev.kindling.core.train.Progress;
 import dev.kindling.core.train.StepTelemetry;
 import dev.kindling.spark.allreduce.AeronAllReduce;
+import dev.kindling.spark.allreduce.AllReduce;
+import dev.kindling.spark.allreduce.InMemoryAllReduce;
 import dev.kindling.spark.allreduce.Rendezvous;
 import dev.kindling.spark.allreduce.RunToken;
 import dev.kindling.spark.config.DistConfig;
@@ -51,7 +53,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *   machine's peak on this JVM's threads ({@code OMP_NUM_THREADS}).</li>
  *   <li>{@code decode --data=.. --shards=N --reps=R}: DL4J's {@code DataSet.load} against
  *   {@link ShardDecoder} on the same shard bytes, alternating; rows/s of each.</li>
- *   <li>{@code allreduce --floats=N --workers=W --warmup=C --calls=C}: {@link AeronAllReduce} of an
+ *   <li>{@code allreduce --floats=N --workers=W --warmup=C --calls=C --transport=aeron|memory}: {@link AeronAllReduce}
+ *       (or {@link InMemoryAllReduce}) of an
  *   N-float vector among W threads of this JVM over Aeron UDP loopback; ms per call (the dense
  *   encoding's communication per step, without the compute it overlaps nothing with).</li>
  *   <li>{@code generate --vocab=V --width=C --heads=H --layers=L --ff-width=F --context=P --dropout=D --seq-len=S
@@ -106,6 +109,12 @@ public final class StepBench {
         int workers = take(flags, "workers", 2);
         int warmup = take(flags, "warmup", 3);
         int calls = take(flags, "calls", 20);
+        String transport = flags.getOrDefault("transport", "aeron");
+        flags.remove("transport");
+        if (!transport.equals("aeron") && !transport.equals("memory")) {
+            throw new IllegalArgumentException("--transport=" + transport + ": aeron or memory");
+        }
+        String group = "bench-" + System.nanoTime();
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(workers);
         RunToken token = RunToken.random();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
@@ -114,7 +123,8 @@ public final class StepBench {
             int r = rank;
             results.add(pool.submit(() -> {
                 INDArray v = Nd4j.rand(DataType.FLOAT, floats);
-                try (AeronAllReduce ar = AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), token, java.time.Duration.ofSeconds(60), () -> false)) {
+                try (AllReduce ar = transport.equals("memory") ? InMemoryAllReduce.open(group, r, workers, floats, java.time.Duration.ofSeconds(60), () -> false)
+                        : AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), token, java.time.Duration.ofSeconds(60), () -> false)) {
                     for (int i = 0; i < warmup; i++) {
                         ar.reduce(v, 1, 0);
                     }
@@ -138,6 +148,7 @@ public final class StepBench {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("floats", floats);
         out.put("workers", workers);
+        out.put("transport", transport);
         out.put("calls", calls);
         out.put("ms_per_call", 1000 * seconds / calls);
         out.put("mb_per_s_per_worker", bytes / workers / seconds / 1e6);

@@ -25,10 +25,11 @@ import java.util.List;
  * @param controller         the driver's Aeron address
  * @param networkMask        where executors pick their Aeron address
  * @param timeout            watchdog: longest a distributed epoch may run
+ * @param transport          dense, topk: how the all-reduce moves bytes between workers
  */
 public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire wire, Duration peerTimeout, double threshold,
                          double maxUpdateDensity, double residualClip, int averagingFrequency, int aeronPort, String controller,
-                         String networkMask, Duration timeout) implements Serializable {
+                         String networkMask, Duration timeout, Transport transport) implements Serializable {
     public static final Setting<Dist> DIST = Setting.choice("dist", Dist.SHARED, Dist.class,
             "shared (replicas on the Spark executors share every step, --encoding) | averaging (legacy: DL4J's parameter averaging) | local (one JVM, no Spark)");
     public static final Setting<Encoding> ENCODING = Setting.choice("encoding", Encoding.AUTO, Encoding.class,
@@ -55,9 +56,11 @@ public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire 
             "shared: network mask executors use to pick their Aeron address");
     public static final Setting<Double> TIMEOUT_MINUTES = Setting.real("timeout-minutes", "30", Range.openClosed(0, 1e6),
             "watchdog: fail a distributed training epoch that runs longer than this many minutes (fractions allowed)");
+    public static final Setting<Transport> TRANSPORT = Setting.choice("transport", Transport.AUTO, Transport.class,
+            "shared, dense and topk: auto (memory when every worker is a thread of one JVM, as on local[N]; else Aeron UDP) | aeron | memory (the workers must share one JVM)");
 
     public static final List<Setting<?>> SETTINGS = List.of(DIST, ENCODING, TOPK_DENSITY, WIRE, PEER_TIMEOUT_SECONDS, THRESHOLD,
-            MAX_UPDATE_DENSITY, RESIDUAL_CLIP, AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES);
+            MAX_UPDATE_DENSITY, RESIDUAL_CLIP, AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, TRANSPORT);
 
     public DistConfig {
         if (residualClip > 0 && residualClip < 1) {
@@ -69,6 +72,6 @@ public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire 
         return new DistConfig(s.require(DIST), s.require(ENCODING), s.require(TOPK_DENSITY), s.require(WIRE),
                 Duration.ofSeconds(s.require(PEER_TIMEOUT_SECONDS)), s.require(THRESHOLD), s.require(MAX_UPDATE_DENSITY),
                 s.require(RESIDUAL_CLIP), s.require(AVERAGING_FREQUENCY), s.require(AERON_PORT), s.require(CONTROLLER),
-                s.require(NETWORK_MASK), Duration.ofMillis(Math.round(60_000 * s.require(TIMEOUT_MINUTES))));
+                s.require(NETWORK_MASK), Duration.ofMillis(Math.round(60_000 * s.require(TIMEOUT_MINUTES))), s.require(TRANSPORT));
     }
 }

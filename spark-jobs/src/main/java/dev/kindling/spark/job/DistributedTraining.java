@@ -105,6 +105,7 @@ final class DistributedTraining {
                     comm.put("wire", p.config().dist().wire().cliName());
                 }
                 if (engine.epochs() instanceof AllReduceTrainer allReduce) {
+                    comm.put("transport", allReduce.transport());
                     comm.put("allreduce_s", allReduce.reduceSeconds());
                     // what the engine offered, headers included; Aeron's counter (bytes_sent) adds its own resends and heartbeats
                     comm.put("allreduce_bytes", allReduce.bytesSent());
@@ -131,7 +132,7 @@ final class DistributedTraining {
         AllReduceTrainer trainer = new AllReduceTrainer(sc, net, checked.usable().get("train"), checked.usable().get("val"), p.manifest(),
                 ctx.storage(), p.listeners(ctx.telemetry()), run.seed(), ctx.augmentation(), workers, dist.peerTimeout(), dist.timeout(),
                 run.progressSeconds(), DriverProgress.start(sc, run.epochs(), ProgressLine.console(run.progressSeconds())),
-                p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0, dist.wire())
+                p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0, dist.wire(), dist.transport())
                 .checkpointing(p.staging(), run.keepCheckpoints(), run.checkpointEvery(), ctx.state());
         ctx.log().ranks(trainer::lastEpochRanks);
         return new Engine(trainer, () -> net, null);

@@ -45,7 +45,7 @@ class AeronAllReduceTest {
             List<float[]> out = new ArrayList<>();
             for (int call = 0; call < calls; call++) {
                 var v = Nd4j.createFromArray(inputs[call][r]);
-                AeronAllReduce.Totals t = ar.reduce(v, 10 + r, 0.5 * (r + 1));
+                AllReduce.Totals t = ar.reduce(v, 10 + r, 0.5 * (r + 1));
                 assertEquals(10 + 11 + 12, t.samples(), 0.0);
                 assertEquals(0.5 + 1.0 + 1.5, t.lossSum(), 1e-12);
                 out.add(v.toFloatVector());
@@ -221,7 +221,7 @@ class AeronAllReduceTest {
             long dense = 0;
             for (int call = 0; call < counts.length; call++) {
                 var v = Nd4j.zeros(length);
-                AeronAllReduce.Totals t = ar.reduceSparse(v, index[call][r], value[call][r], counts[call][r], 1 + r, r);
+                AllReduce.Totals t = ar.reduceSparse(v, index[call][r], value[call][r], counts[call][r], 1 + r, r);
                 assertEquals(1 + 2 + 3, t.samples(), 0.0);
                 assertEquals(0 + 1 + 2, t.lossSum(), 0.0);
                 out.add(v.toFloatVector());
@@ -325,7 +325,7 @@ class AeronAllReduceTest {
                         assertTrue(attacked.await(60, TimeUnit.SECONDS), "the foreign sender finished");
                         for (int call = 0; call < 3; call++) {
                             var v = Nd4j.ones(length).muli(r + 1);
-                            AeronAllReduce.Totals t = ar.reduce(v, r + 1, 10 * (r + 1));
+                            AllReduce.Totals t = ar.reduce(v, r + 1, 10 * (r + 1));
                             assertEquals(3, v.minNumber().doubleValue(), 0.0, "1 + 2 everywhere");
                             assertEquals(3, v.maxNumber().doubleValue(), 0.0, "1 + 2 everywhere");
                             assertEquals(3, t.samples(), 0.0);

@@ -1,5 +1,6 @@
 package dev.kindling.spark.allreduce;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,6 +31,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import dev.kindling.spark.config.Transport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +74,10 @@ class AllReduceTrainerTest {
     }
 
     private static Epoch epoch(Path dir, double density) throws Exception {
+        return epoch(dir, density, Transport.AERON);
+    }
+
+    private static Epoch epoch(Path dir, double density, Transport transport) throws Exception {
         HadoopStorage storage = new HadoopStorage();
         String data = storage.qualify(dir.resolve("sum").toString());
         Manifest m = DatasetWriter.write(storage, data, SeedTasks.sum(5), 64, 5);
@@ -87,10 +93,17 @@ class AllReduceTrainerTest {
             List<TrainingListener> clip = List.of(new GlobalNormClipping(0.5));
             AllReduceTrainer trainer = new AllReduceTrainer(sc, distributed, train, train, m, storage, clip, 5, null, 2,
                     Duration.ofSeconds(60), Duration.ofMinutes(3), 60,
-                    DriverProgress.start(sc, 1, new ProgressLine(null, 60)), density, dev.kindling.spark.config.Wire.FP32);
+                    DriverProgress.start(sc, 1, new ProgressLine(null, 60)), density, dev.kindling.spark.config.Wire.FP32,
+                    transport);
             distributed.getConfiguration().setEpochCount(0);
             EpochLoop.EpochFit fit = trainer.fit(0, 0, done -> { });
-            assertTrue(trainer.bytesSent() > 0, "the workers exchanged gradients");
+            if (transport == Transport.MEMORY) {
+                assertEquals("memory", trainer.transport());
+                assertEquals(0, trainer.bytesSent(), "threads of one JVM: nothing crossed a network");
+            } else {
+                assertEquals("aeron", trainer.transport());
+                assertTrue(trainer.bytesSent() > 0, "the workers exchanged gradients");
+            }
             return new Epoch(start, distributed, fit, AllReduceTrainer.order(train, 5, 0, 2, 0), conf, storage);
         }
     }
@@ -133,6 +146,21 @@ class AllReduceTrainerTest {
         }
         assertEquals(e.order().size() / 2, e.distributed().getConfiguration().getIterationCount(), "one local step per round");
         e.assertParamsAndState(r0, "sum of the replicas' steps");
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void inMemoryTheEpochEndsWithTheBitsOfTheAeronEpochDenseAndTopk(@TempDir Path dir) throws Exception {
+        for (double density : new double[] {0, 0.3}) {
+            Epoch aeron = epoch(dir.resolve("aeron-" + density), density, Transport.AERON);
+            Epoch memory = epoch(dir.resolve("memory-" + density), density, Transport.MEMORY);
+            assertArrayEquals(aeron.distributed().params().toFloatVector(), memory.distributed().params().toFloatVector(),
+                    "density " + density + ": the same parameters, bit for bit");
+            assertArrayEquals(aeron.distributed().getUpdater().getStateViewArray().toFloatVector(),
+                    memory.distributed().getUpdater().getStateViewArray().toFloatVector());
+            assertEquals(aeron.fit().trainLoss(), memory.fit().trainLoss(), 0.0);
+        }
+        assertEquals(0, LocalGroup.alive(), "every in-memory group was removed when its workers closed");
     }
 
     @Test

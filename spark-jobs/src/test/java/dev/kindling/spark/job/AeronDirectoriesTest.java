@@ -23,7 +23,7 @@ class AeronDirectoriesTest {
     void aKilledWorkersDirectoryIsRemovedByTheNextStart(@TempDir Path dir) throws Exception {
         String data = dir.resolve("sum").toString();
         assertEquals(0, Cli.run("prepare-data", "--dataset=seed-sum", "--out=" + data).exit());
-        Process p = Cli.childJvm(dir.resolve("killed.log"), Map.of(), "train", "--model=mlp", "--dist=shared", "--master=local[2]",
+        Process p = Cli.childJvm(dir.resolve("killed.log"), Map.of(), "train", "--model=mlp", "--dist=shared", "--master=local[2]", "--transport=aeron",
                 "--data=" + data, "--out=" + dir.resolve("run"), "--epochs=50", "--patience=0");
         String mine = AeronDirectories.PREFIX + p.pid() + "-";
         File left = null;

@@ -58,7 +58,7 @@ class GptJobTest {
 
         // --dist=shared: --encoding=auto picks Kindling's all-reduce for the GPT (two replicas, half the steps per epoch)
         String shared = dir.resolve("shared").toString();
-        Cli dense = Cli.run("train", "--model=gpt", "--data=" + data, "--out=" + shared, "--dist=shared", "--master=local[2]",
+        Cli dense = Cli.run("train", "--model=gpt", "--data=" + data, "--out=" + shared, "--dist=shared", "--master=local[2]", "--transport=aeron",
                 "--aeron-port=" + Cli.freeUdpPort(), "--epochs=4", "--width=32", "--heads=2", "--layers=1", "--ff-width=64",
                 "--context=32", "--dropout=0.1", "--lr=3e-3", "--weight-decay=0.1", "--t-max=4", "--patience=0", "--timeout-minutes=4");
         assertEquals(0, dense.exit(), dense.err());

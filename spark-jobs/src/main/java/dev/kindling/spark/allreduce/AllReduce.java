@@ -1,0 +1,59 @@
+package dev.kindling.spark.allreduce;
+
+import dev.kindling.spark.config.Wire;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A synchronous all-reduce of one fp32 vector among the workers of one epoch, however the bytes move
+ * ({@link AeronAllReduce} between JVMs, {@link InMemoryAllReduce} between threads of one JVM). Every
+ * implementation gives every worker bit-identical results, and the same bits as every other: each
+ * element is the sum of the workers' values in rank order, each value (and each sum) rounded to the
+ * wire's precision first.
+ */
+public interface AllReduce extends AutoCloseable {
+    /** What every worker contributed to the last call: examples and the loss summed over them. */
+    record Totals(double samples, double lossSum) {}
+
+    /**
+     * Replaces {@code vector} on every worker by the sum of every worker's {@code vector} and returns
+     * every worker's {@code samples} and {@code lossSum} added up. Every worker must call it the same number of times with vectors of the same length.
+     */
+    default Totals reduce(INDArray vector, double samples, double lossSum) {
+        return reduce(vector, samples, lossSum, Wire.FP32);
+    }
+
+    /**
+     * The same with the values sent in {@code wire}'s precision, summed in fp32. Every contribution,
+     * this worker's own included, is rounded to the wire's precision before it is summed, and every
+     * chunk's sum before it is gathered, so every worker still ends with the same bits.
+     */
+    Totals reduce(INDArray vector, double samples, double lossSum, Wire wire);
+
+    /**
+     * Replaces {@code vector} on every worker by the sum of every worker's sparse vector: this worker's
+     * is {@code count} (index, value) pairs, the indices distinct; the pairs are added in rank order
+     * into zeros. Calls must alternate with {@link #reduce} in the same order on every worker.
+     */
+    Totals reduceSparse(INDArray vector, int[] index, float[] value, int count, double samples, double lossSum);
+
+    /**
+     * Seconds each worker (by rank) spent in its own work between its calls, summed over every call so
+     * far: what its step costs, without the wait for others. Every worker sees every worker's.
+     */
+    double[] busySeconds();
+
+    /** Bytes this worker offered to its peers over the network (headers included); 0 in memory. */
+    long bytesSent();
+
+    /** Seconds spent in the calls, waiting for the slowest peer included. */
+    double reduceSeconds();
+
+    /** Messages dropped as foreign: they did not carry this all-reduce's {@link RunToken}. */
+    long foreignFrames();
+
+    /** "aeron" or "memory": how this all-reduce moves its bytes, for the run's metrics. */
+    String transport();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,13 @@
+package dev.kindling.spark.config;
+
+import dev.kindling.core.config.Choice;
+
+/** {@code --transport}: how the shared master's all-reduce moves its bytes between workers. */
+public enum Transport implements Choice {
+    /** Memory when every worker is a thread of one JVM ({@code local[N]}, or one executor), else Aeron. */
+    AUTO,
+    /** Aeron UDP between every pair of workers, even threads of one JVM (loopback). */
+    AERON,
+    /** Memory shared by the workers: they must all be threads of one JVM. */
+    MEMORY
+}
