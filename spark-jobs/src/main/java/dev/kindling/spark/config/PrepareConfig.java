@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * @param seqLen         corpora and topics: tokens per example
  * @param holdoutWindows corpora: val and test windows, at most
  * @param master         text: the Spark master whose executors read, tokenize and write
- * @param splitMb        text, table: bytes of the source per Spark partition, in MB
+ * @param splitMb        text, table, images: bytes of the source per Spark partition, in MB
  * @param tokenizerSampleBytes text, bpe: about this many bytes of the corpus (a seeded sample of lines) train the merges
  * @param tokenizerJson  corpora: a Hugging Face tokenizer.json to tokenize with instead of training one; null: train
  * @param table          table: the format and the columns
@@ -69,8 +69,9 @@ public record PrepareConfig(DataSource dataset, String out, String sourcePath, i
             "prepare-data images: every image is resized to this many pixels square (RGB, normalised with the ImageNet mean and std)");
 
     public static final Setting<Boolean> SKIP_BAD_RECORDS = Setting.flag("skip-bad-records", false,
-            "prepare-data text, table, images: skip what cannot become an example (text: a line that is not UTF-8; table: a row with a missing "
-                    + "value, a wrong array length, a NaN or infinite feature, or a bad label or split; images: an image that does not decode, "
+            "prepare-data text, table, images: skip what cannot become an example (text: a line, or with --text-format=files a file, that is "
+                    + "not UTF-8; table: a row with a missing value or text, a wrong array length, a NaN or infinite feature, or a bad label or split; "
+                    + "images: an image that does not decode, "
                     + "a class folder with no image), counted per reason in the manifest; false: the first fails the job, named");
 
     public static final Setting<TextFormat> TEXT_FORMAT = Setting.choice("text-format", TextFormat.LINES, TextFormat.class,
