@@ -186,7 +186,7 @@ public final class InMemoryAllReduce implements AllReduce {
                 return;
             } catch (TimeoutException e) {
                 List<Integer> late = group.behind(arrivals);
-                List<Integer> left = late.stream().filter(r -> group.closed[r]).toList();
+                List<Integer> left = late.stream().filter(r -> group.closed.get(r) == 1).toList();
                 if (!left.isEmpty()) {
                     throw fail("worker(s) " + left + " left the all-reduce at step " + (calls + 1) + " (their tasks ended); see their logs");
                 }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Phaser;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -42,8 +43,9 @@ final class LocalGroup {
     final int[] sparseCount;
     /** Barriers each member has arrived at: the members behind the others are the ones a stall names. */
     final AtomicLongArray arrivals;
-    final boolean[] joined;
-    final boolean[] closed;
+    /** Per member, 1 once joined / once closed: atomic, since waiting members read them while others change them. */
+    final AtomicIntegerArray joined;
+    final AtomicIntegerArray closed;
     private volatile RuntimeException failure;
     private int members;
 
@@ -61,8 +63,8 @@ final class LocalGroup {
         this.sparseValue = new float[size][];
         this.sparseCount = new int[size];
         this.arrivals = new AtomicLongArray(size);
-        this.joined = new boolean[size];
-        this.closed = new boolean[size];
+        this.joined = new AtomicIntegerArray(size);
+        this.closed = new AtomicIntegerArray(size);
     }
 
     /** Member {@code rank} joins the group {@code key} (made by the first to come). */
@@ -73,10 +75,9 @@ final class LocalGroup {
                 throw new IllegalStateException("all-reduce in memory: worker " + rank + " joins with " + size + " workers of " + length
                         + " floats; the group has " + group.size + " of " + group.length);
             }
-            if (group.joined[rank]) {
+            if (group.joined.getAndSet(rank, 1) == 1) {
                 throw new IllegalStateException("all-reduce in memory: worker " + rank + " joined twice");
             }
-            group.joined[rank] = true;
             group.members++;
             return group;
         });
@@ -86,7 +87,7 @@ final class LocalGroup {
     /** Member {@code rank} leaves; the last to leave removes the group. */
     void leave(String key, int rank) {
         GROUPS.computeIfPresent(key, (k, group) -> {
-            group.closed[rank] = true;
+            group.closed.set(rank, 1);
             return --group.members == 0 ? null : group;
         });
     }
