@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * {@code --text-format}) and, through {@link TableJob}, a table's text column (a document per row).
  * The driver expands {@code --source-path}, trains
  * the tokenizer (char: the union of every partition's characters; bpe: on a seeded sample of about
- * {@code --tokenizer-sample-bytes}), and numbers the shards; each executor tokenizes its input split
+ * {@code --tokenizer-sample-bytes}), and numbers the shards; each executor tokenizes its partition
  * and writes its whole train minibatches ({@link CorpusPart}). Back on the driver: the train windows
  * left over by every partition (fewer than a batch each) are shuffled into the last train shards, the
  * first {@code --holdout-windows} val and test windows become those splits, and the manifest is
