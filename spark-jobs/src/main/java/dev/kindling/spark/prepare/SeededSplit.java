@@ -20,7 +20,12 @@ final class SeededSplit {
 
     /** The split of the example named {@code key} (a path): the same for the same seed wherever, and in whichever partition, it is read. */
     static String of(long seed, String key) {
-        return of(new SplittableRandom(seed * 1_000_003L + key.hashCode()).nextDouble());
+        return of(draw(seed, key));
+    }
+
+    /** A number uniform in [0, 1) drawn from {@code seed} and {@code key} alone. */
+    private static double draw(long seed, String key) {
+        return new SplittableRandom(seed * 1_000_003L + key.hashCode()).nextDouble();
     }
 
     /**
@@ -30,8 +35,7 @@ final class SeededSplit {
      */
     static Map<String, String> ofAll(long seed, List<String> keys) {
         List<String> order = new ArrayList<>(keys);
-        order.sort(Comparator.comparingDouble((String key) -> new SplittableRandom(seed * 1_000_003L + key.hashCode()).nextDouble())
-                .thenComparing(Comparator.naturalOrder()));
+        order.sort(Comparator.comparingDouble((String key) -> draw(seed, key)).thenComparing(Comparator.naturalOrder()));
         int holdout = keys.size() < 3 ? 0 : (int) Math.max(1, Math.round(keys.size() * (1 - TRAIN_FRACTION) / 2));
         Map<String, String> splits = new HashMap<>();
         for (int i = 0; i < order.size(); i++) {

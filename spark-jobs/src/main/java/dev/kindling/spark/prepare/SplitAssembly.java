@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * The driver's half of a table or image source: every split's shards from the partitions' results
@@ -35,8 +36,7 @@ public record SplitAssembly(Map<String, Manifest.Split> splits, List<ShardFile> 
      */
     static SplitAssembly of(Storage storage, String tmp, List<PartResult> parts, int[] featureShape, int classes, int batchSize, long seed,
                             long limit, String what, String empty) throws IOException {
-        Map<String, Long> bad = new TreeMap<>();
-        parts.forEach(r -> r.bad.forEach((reason, n) -> bad.merge(reason, n, Long::sum)));
+        Map<String, Long> bad = badRecords(parts.stream().map(r -> r.bad));
         Map<String, Manifest.Split> splits = new LinkedHashMap<>();
         List<ShardFile> all = new ArrayList<>();
         for (String split : SeededSplit.SPLITS) {
@@ -84,7 +84,19 @@ public record SplitAssembly(Map<String, Manifest.Split> splits, List<ShardFile> 
     Map<String, String> attributes(List<PartResult> parts) {
         Map<String, String> a = new LinkedHashMap<>();
         a.put("examples_read", Long.toString(parts.stream().mapToLong(r -> r.examples).sum()));
-        badRecords.forEach((reason, n) -> a.put(BAD_RECORDS + "." + reason, Long.toString(n)));
+        putBadRecords(a, badRecords);
         return a;
+    }
+
+    /** The partitions' bad records skipped, summed per reason (in reason order). */
+    static Map<String, Long> badRecords(Stream<Map<String, Long>> perPartition) {
+        Map<String, Long> bad = new TreeMap<>();
+        perPartition.forEach(m -> m.forEach((reason, n) -> bad.merge(reason, n, Long::sum)));
+        return bad;
+    }
+
+    /** {@code bad} as the manifest's {@code bad_records.<reason>} attributes. */
+    static void putBadRecords(Map<String, String> attributes, Map<String, Long> bad) {
+        bad.forEach((reason, n) -> attributes.put(BAD_RECORDS + "." + reason, Long.toString(n)));
     }
 }

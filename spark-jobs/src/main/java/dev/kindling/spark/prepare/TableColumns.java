@@ -63,9 +63,7 @@ record TableColumns(int width, boolean arrayColumn, List<String> classNames, boo
         Map<String, StructField> fields = fields(table);
         List<String> names = Arrays.asList(table.columns());
         StructField label = column(fields, names, c.labelColumn(), "label-column", what);
-        if (c.splitColumn() != null) {
-            column(fields, names, c.splitColumn(), "split-column", what);
-        }
+        checkSplit(table, c, what);
         int width;
         if (c.textColumn() != null) {
             checkText(table, c, what);
@@ -96,17 +94,24 @@ record TableColumns(int width, boolean arrayColumn, List<String> classNames, boo
         return classes(table, label, c, width, what);
     }
 
-    /** The text column (and the split column, if named) exist, and the text column holds strings. */
+    /** The text column exists and holds strings. */
     static void checkText(Dataset<Row> table, TableConfig c, String what) {
-        Map<String, StructField> fields = fields(table);
-        List<String> names = Arrays.asList(table.columns());
-        DataType t = column(fields, names, c.textColumn(), "text-column", what).dataType();
+        DataType t = column(fields(table), Arrays.asList(table.columns()), c.textColumn(), "text-column", what).dataType();
         if (!t.equals(DataTypes.StringType)) {
             throw new ConfigException("text-column=" + c.textColumn() + ": is " + t.simpleString() + " in " + what + "; a text column holds strings");
         }
+    }
+
+    /** The split column exists, if one is named. */
+    static void checkSplit(Dataset<Row> table, TableConfig c, String what) {
         if (c.splitColumn() != null) {
-            column(fields, names, c.splitColumn(), "split-column", what);
+            column(fields(table), Arrays.asList(table.columns()), c.splitColumn(), "split-column", what);
         }
+    }
+
+    /** The split column as text, or a null column when the split is seeded. */
+    static Column splitOrNull(TableConfig c) {
+        return c.splitColumn() != null ? functions.col(c.splitColumn()).cast(DataTypes.StringType) : functions.lit(null).cast(DataTypes.StringType);
     }
 
     private static Map<String, StructField> fields(Dataset<Row> table) {
@@ -173,7 +178,7 @@ record TableColumns(int width, boolean arrayColumn, List<String> classNames, boo
     static Dataset<Row> select(Dataset<Row> table, TableConfig c) {
         List<Column> cols = new ArrayList<>();
         cols.add(functions.col(c.labelColumn()).cast(DataTypes.StringType));
-        cols.add(c.splitColumn() != null ? functions.col(c.splitColumn()).cast(DataTypes.StringType) : functions.lit(null).cast(DataTypes.StringType));
+        cols.add(splitOrNull(c));
         cols.add(functions.input_file_name());
         if (c.textColumn() != null) {
             cols.add(functions.col(c.textColumn()));

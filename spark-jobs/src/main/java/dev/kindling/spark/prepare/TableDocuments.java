@@ -10,7 +10,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataTypes;
 
 /**
  * A table's text column as documents, a row each ({@code --dataset=text --text-column}): the row's split
@@ -26,9 +25,10 @@ final class TableDocuments {
     /** The documents of {@code table}; its columns checked first, on the driver. */
     static JavaRDD<Document> of(Dataset<Row> table, TableConfig c, String what, boolean skipBad, long seed) {
         TableColumns.checkText(table, c, what);
+        TableColumns.checkSplit(table, c, what);
         List<Column> cols = new ArrayList<>();
         cols.add(functions.col(c.textColumn()));
-        cols.add(c.splitColumn() != null ? functions.col(c.splitColumn()).cast(DataTypes.StringType) : functions.lit(null).cast(DataTypes.StringType));
+        cols.add(TableColumns.splitOrNull(c));
         cols.add(functions.input_file_name());
         boolean splitColumn = c.splitColumn() != null;
         return table.select(cols.toArray(Column[]::new)).javaRDD().mapPartitionsWithIndex((partition, rows) -> {

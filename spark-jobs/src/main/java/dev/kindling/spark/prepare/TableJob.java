@@ -41,9 +41,8 @@ public final class TableJob {
             String what = "table " + source.uri();
             long t0 = System.nanoTime();
             TableColumns planned = ExecutorErrors.onExecutors(() -> TableColumns.plan(table, t, c.seqLen(), what));
-            TableColumns columns = t.textColumn() == null ? planned : planned.withTokenizer(c.tokenizerJson() != null
-                    ? TextCorpusJob.imported(c.tokenizerJson(), storage)
-                    : ExecutorErrors.onExecutors(() -> TextCorpusJob.tokenizer(c, source.bytes(), TableDocuments.texts(table, t.textColumn()))));
+            TableColumns columns = t.textColumn() == null ? planned
+                    : planned.withTokenizer(TextCorpusJob.tokenizer(c, storage, source.bytes(), TableDocuments.texts(table, t.textColumn())));
             LOG.info("prepare-data: {} ({} file(s)): {} {}, {} classes, split {}", source.uri(), source.files().size(), columns.width(),
                     t.textColumn() != null ? "tokens of " + t.textColumn() : "features", columns.classNames().size(),
                     t.splitColumn() != null ? "from column " + t.splitColumn() : "seeded");

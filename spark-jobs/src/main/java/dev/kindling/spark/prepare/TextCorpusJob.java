@@ -26,7 +26,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -79,8 +78,7 @@ public final class TextCorpusJob {
         JavaRDD<Document> documents = corpus.documents();
         int partitions = documents.getNumPartitions();
         long t0 = System.nanoTime();
-        Tokenizer tok = c.tokenizerJson() != null ? imported(c.tokenizerJson(), storage)
-                : ExecutorErrors.onExecutors(() -> tokenizer(c, corpus.bytes(), documents));
+        Tokenizer tok = tokenizer(c, storage, corpus.bytes(), documents);
         LOG.info("prepare-data: {} tokenizer of {} ids in {}", tok.kind(), tok.vocabSize(), seconds(t0));
         String tmp = DatasetWriter.temporarySibling(out);
         try {
@@ -124,13 +122,18 @@ public final class TextCorpusJob {
         }
     }
 
+    /** {@code --tokenizer-json}'s tokenizer, or one trained on {@code documents} ({@link #trained}) on the executors. */
+    static Tokenizer tokenizer(PrepareConfig c, HadoopStorage storage, long bytes, JavaRDD<Document> documents) {
+        return c.tokenizerJson() != null ? imported(c.tokenizerJson(), storage) : ExecutorErrors.onExecutors(() -> trained(c, bytes, documents));
+    }
+
     /**
      * char: every character of the corpus (a pass over it); bpe: merges learned from a seeded sample of lines
      * (a document's lines are sampled one by one).
      *
      * @param bytes the corpus' size
      */
-    static Tokenizer tokenizer(PrepareConfig c, long bytes, JavaRDD<Document> documents) {
+    static Tokenizer trained(PrepareConfig c, long bytes, JavaRDD<Document> documents) {
         JavaSparkContext.fromSparkContext(documents.context()).setJobDescription("prepare-data: " + c.tokenizer().name().toLowerCase() + " tokenizer");
         JavaRDD<String> lines = documents.filter(d -> d.text != null).flatMap(d -> d.split == null ? List.of(d.text).iterator() : d.text.lines().iterator());
         if (c.tokenizer() == TokenizerKind.CHAR) {
@@ -199,11 +202,10 @@ public final class TextCorpusJob {
             Arrays.setAll(valCounts, v -> valCounts[v] + r.valCounts[v]);
         }
         Map<String, String> attributes = new LinkedHashMap<>(TokenWindows.attributes(tok, c.seqLen(), tokens, trainCounts, valCounts));
-        Map<String, Long> bad = new TreeMap<>();
-        parts.forEach(r -> r.bad.forEach((reason, n) -> bad.merge(reason, n, Long::sum)));
+        Map<String, Long> bad = SplitAssembly.badRecords(parts.stream().map(r -> r.bad));
         if (!bad.isEmpty()) {
             LOG.warn("prepare-data: {}: left out bad documents {} (--skip-bad-records)", corpus.uri(), bad);
-            bad.forEach((reason, n) -> attributes.put(SplitAssembly.BAD_RECORDS + "." + reason, Long.toString(n)));
+            SplitAssembly.putBadRecords(attributes, bad);
         }
         return new Manifest(Manifest.FORMAT_VERSION, "text", corpus.uri(), Task.LANGUAGE_MODEL, new int[] {c.seqLen()}, new int[] {c.seqLen()},
                 tok.vocabSize(), false, c.batchSize(), splits, ShardFile.fingerprint(all), c.seed(), List.of(), false, attributes);

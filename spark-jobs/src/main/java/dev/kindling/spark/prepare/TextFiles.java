@@ -111,13 +111,13 @@ record TextFiles(String uri, List<String> files, List<Long> sizes, long bytes) {
      */
     JavaRDD<Document> wholeFiles(JavaSparkContext sc, Storage storage, long splitBytes, boolean skipBad, long seed) {
         List<List<String>> packs = new ArrayList<>();
-        long packed = splitBytes;
+        long packed = 0; // bytes in the last pack
         for (int i = 0; i < files.size(); i++) {
             if (sizes.get(i) > MAX_FILE_BYTES) {
                 throw new ConfigException("source-path=" + uri + ": " + files.get(i) + " holds " + sizes.get(i) + " bytes, more than one document may ("
                         + MAX_FILE_BYTES + "); pass --text-format=lines, or cut the file");
             }
-            if (packed + sizes.get(i) > splitBytes && packed > 0) {
+            if (packs.isEmpty() || packed > 0 && packed + sizes.get(i) > splitBytes) {
                 packs.add(new ArrayList<>());
                 packed = 0;
             }
