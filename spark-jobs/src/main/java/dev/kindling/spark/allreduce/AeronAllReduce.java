@@ -102,9 +102,9 @@ public final class AeronAllReduce implements AllReduce {
         this.stall = stall;
         this.cancelled = cancelled;
         this.work = Nd4j.create(DataType.FLOAT, length);
-        this.workBytes = wrap(work);
+        this.workBytes = FloatBytes.wrap(work);
         this.contributions = Nd4j.create(DataType.FLOAT, size, Math.max(1, chunkLength(rank)));
-        this.contributionBytes = wrap(contributions);
+        this.contributionBytes = FloatBytes.wrap(contributions);
         this.received = new long[2][size];
         this.peerSamples = new double[size];
         this.peerLoss = new double[size];
@@ -205,7 +205,7 @@ public final class AeronAllReduce implements AllReduce {
     }
 
     long chunkStart(int worker) {
-        return worker * length / size;
+        return AllReduce.chunkStart(worker, length, size);
     }
 
     int chunkLength(int worker) {
@@ -287,8 +287,7 @@ public final class AeronAllReduce implements AllReduce {
         if (wire == Wire.FP32 || n == 0) {
             return;
         }
-        INDArray own = work.get(NDArrayIndex.interval(chunkStart(rank), chunkStart(rank) + n));
-        own.assign(own.castTo(wire.type).castTo(DataType.FLOAT));
+        wire.round(work.get(NDArrayIndex.interval(chunkStart(rank), chunkStart(rank) + n)));
     }
 
     /** The first {@code n} values of a piece of {@code pieces} in {@code wire}'s type. */
@@ -339,10 +338,7 @@ public final class AeronAllReduce implements AllReduce {
             int[] idx = r == rank ? index : sparseIndex[parity][r];
             float[] val = r == rank ? value : sparseValue[parity][r];
             int n = r == rank ? count : sparseTotal[parity][r];
-            for (int j = 0; j < n; j++) {
-                int at = idx[j] * 4;
-                workBytes.putFloat(at, workBytes.getFloat(at) + val[j]);
-            }
+            FloatBytes.addPairs(workBytes, idx, val, n);
             allSamples += r == rank ? samples : sparseSamples[parity][r];
             allLoss += r == rank ? lossSum : sparseLoss[parity][r];
             busyTotal[r] += r == rank ? busy : sparseBusy[parity][r];
@@ -542,10 +538,4 @@ public final class AeronAllReduce implements AllReduce {
         sub.close();
     }
 
-    private static UnsafeBuffer wrap(INDArray a) {
-        if (a.data().dataType() != DataType.FLOAT || a.offset() != 0 || a.data().length() != a.length()) {
-            throw new IllegalArgumentException("needs a fresh contiguous fp32 array");
-        }
-        return new UnsafeBuffer(a.data().addressPointer().address(), (int) (a.length() * 4));
-    }
 }

@@ -14,6 +14,11 @@ public interface AllReduce extends AutoCloseable {
     /** What every worker contributed to the last call: examples and the loss summed over them. */
     record Totals(double samples, double lossSum) {}
 
+    /** Where worker {@code worker}'s chunk of a vector of {@code length} floats starts: it owns the sum of that chunk. */
+    static long chunkStart(int worker, long length, int size) {
+        return worker * length / size;
+    }
+
     /**
      * Replaces {@code vector} on every worker by the sum of every worker's {@code vector} and returns
      * every worker's {@code samples} and {@code lossSum} added up. Every worker must call it the same number of times with vectors of the same length.

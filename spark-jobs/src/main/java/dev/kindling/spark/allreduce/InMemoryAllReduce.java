@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -36,6 +37,8 @@ public final class InMemoryAllReduce implements AllReduce {
     private boolean inCall;
     private long lastReturn = System.nanoTime();
     private long reduceNanos;
+    private INDArray sparseSum;
+    private UnsafeBuffer sparseSumBytes;
 
     private InMemoryAllReduce(String key, int rank, int size, long length, LocalGroup group, Duration stall, BooleanSupplier cancelled) {
         this.key = key;
@@ -72,10 +75,6 @@ public final class InMemoryAllReduce implements AllReduce {
         }
     }
 
-    private long chunkStart(int worker) {
-        return worker * length / size;
-    }
-
     @Override
     public Totals reduce(INDArray vector, double samples, double lossSum, Wire wire) {
         if (vector.length() != length) {
@@ -89,11 +88,11 @@ public final class InMemoryAllReduce implements AllReduce {
             if (group.rounded[rank] == null) {
                 group.rounded[rank] = Nd4j.create(DataType.FLOAT, length);
             }
-            group.contributions[rank] = group.rounded[rank].assign(flat.castTo(wire.type).castTo(DataType.FLOAT));
+            group.contributions[rank] = wire.round(group.rounded[rank].assign(flat));
         }
         barrier("posting its vector");
-        long from = chunkStart(rank);
-        long to = chunkStart(rank + 1);
+        long from = AllReduce.chunkStart(rank, length, size);
+        long to = AllReduce.chunkStart(rank + 1, length, size);
         if (to > from) {
             INDArray sum = group.sums.get(NDArrayIndex.interval(from, to));
             for (int r = 0; r < size; r++) { // rank order, as AeronAllReduce's chunk owner sums
@@ -104,9 +103,7 @@ public final class InMemoryAllReduce implements AllReduce {
                     sum.addi(part);
                 }
             }
-            if (wire != Wire.FP32) {
-                sum.assign(sum.castTo(wire.type).castTo(DataType.FLOAT));
-            }
+            wire.round(sum);
         }
         Totals totals = totals();
         barrier("summing its chunk");
@@ -124,17 +121,17 @@ public final class InMemoryAllReduce implements AllReduce {
         group.sparseValue[rank] = value;
         group.sparseCount[rank] = count;
         barrier("posting its pairs");
-        float[] sum = new float[(int) length];
+        if (sparseSum == null) { // made on the first sparse call, then reused: a topk run makes one every step
+            sparseSum = Nd4j.create(DataType.FLOAT, length);
+            sparseSumBytes = FloatBytes.wrap(sparseSum);
+        }
+        sparseSum.assign(0);
         for (int r = 0; r < size; r++) { // every worker adds every worker's pairs in rank order into zeros, as over Aeron
-            int[] idx = group.sparseIndex[r];
-            float[] val = group.sparseValue[r];
-            for (int j = 0; j < group.sparseCount[r]; j++) {
-                sum[idx[j]] += val[j];
-            }
+            FloatBytes.addPairs(sparseSumBytes, group.sparseIndex[r], group.sparseValue[r], group.sparseCount[r]);
         }
         Totals totals = totals();
         barrier("reading the pairs"); // the callers' arrays stay untouched until every worker has read them
-        vector.reshape(length).assign(Nd4j.createFromArray(sum));
+        vector.reshape(length).assign(sparseSum);
         return end(t0, totals);
     }
 

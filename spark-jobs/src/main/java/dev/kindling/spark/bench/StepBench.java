@@ -99,6 +99,11 @@ public final class StepBench {
         return v == null ? fallback : Integer.parseInt(v);
     }
 
+    private static String take(Map<String, String> flags, String key, String fallback) {
+        String v = flags.remove(key);
+        return v == null ? fallback : v;
+    }
+
     private static double take(Map<String, String> flags, String key, double fallback) {
         String v = flags.remove(key);
         return v == null ? fallback : Double.parseDouble(v);
@@ -109,8 +114,7 @@ public final class StepBench {
         int workers = take(flags, "workers", 2);
         int warmup = take(flags, "warmup", 3);
         int calls = take(flags, "calls", 20);
-        String transport = flags.getOrDefault("transport", "aeron");
-        flags.remove("transport");
+        String transport = take(flags, "transport", "aeron");
         if (!transport.equals("aeron") && !transport.equals("memory")) {
             throw new IllegalArgumentException("--transport=" + transport + ": aeron or memory");
         }

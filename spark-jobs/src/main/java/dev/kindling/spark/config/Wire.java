@@ -2,6 +2,7 @@ package dev.kindling.spark.config;
 
 import dev.kindling.core.config.Choice;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@code --wire}: the precision the dense all-reduce sends gradients in. Sums are accumulated in fp32
@@ -17,6 +18,11 @@ public enum Wire implements Choice {
 
     Wire(DataType type) {
         this.type = type;
+    }
+
+    /** {@code values} (fp32) rounded to this wire's precision in place, round to nearest, and returned; fp32: as they are. */
+    public INDArray round(INDArray values) {
+        return this == FP32 ? values : values.assign(values.castTo(type).castTo(DataType.FLOAT));
     }
 
     /** Bytes per value on the wire. */
