@@ -74,11 +74,13 @@ public final class AeronAllReduce implements AllReduce {
     private final double[][] sparseBusy;
     private final UnsafeBuffer pairs = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(Frame.PIECE_PAIRS * 8));
     /**
-     * One piece in each half-precision wire type to convert through (ND4J casts in native code): one to send
+     * One fp16 piece to convert through (ND4J casts in native code): one to send
      * from and one to receive into, since a send that waits on back-pressure drains (receives) meanwhile.
      */
     private final Map<Wire, INDArray> sendPieces = new EnumMap<>(Wire.class);
     private final Map<Wire, INDArray> receivePieces = new EnumMap<>(Wire.class);
+    /** The bf16 piece being sent ({@link Bf16}: received pieces are decoded straight from Aeron's buffer). */
+    private final UnsafeBuffer bf16Piece = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(Frame.PIECE_FLOATS * 2));
     private long calls;
     /** Dense calls so far: {@link #received} counts their floats cumulatively. */
     private long denseCalls;
@@ -139,7 +141,7 @@ public final class AeronAllReduce implements AllReduce {
                     + size + " to " + Integer.MAX_VALUE / 4 + " floats");
         }
         Aeron aeron = AeronNode.aeron();
-        Subscription sub = aeron.addSubscription("aeron:udp?endpoint=" + host + ":0", Frame.STREAM_ID);
+        Subscription sub = aeron.addSubscription(AeronNode.subscriptionChannel(host, size - 1), Frame.STREAM_ID);
         ExclusivePublication[] pubs = new ExclusivePublication[size];
         try {
             String mine = host + ":" + boundPort(sub, host, stall);
@@ -149,7 +151,7 @@ public final class AeronAllReduce implements AllReduce {
             }
             for (int peer = 0; peer < size; peer++) {
                 if (peer != rank) {
-                    pubs[peer] = aeron.addExclusivePublication(AeronNode.channel(endpoints[peer]), Frame.STREAM_ID);
+                    pubs[peer] = aeron.addExclusivePublication(AeronNode.channel(endpoints[peer], host), Frame.STREAM_ID);
                 }
             }
             AeronAllReduce ar = new AeronAllReduce(rank, size, length, endpoints, sub, pubs, token, stall, cancelled);
@@ -273,6 +275,9 @@ public final class AeronAllReduce implements AllReduce {
             Frame.write(header, calls, phase, rank, start + done, n, 0, samples, lossSum, busy, wire);
             if (wire == Wire.FP32) {
                 offer(peer, phase, workBytes, (int) ((start + done) * 4), n * 4);
+            } else if (wire == Wire.BF16) {
+                Bf16.encode(workBytes, (int) (start + done), n, bf16Piece, 0); // rounds to the wire's precision
+                offer(peer, phase, bf16Piece, 0, n * 2);
             } else {
                 INDArray half = piece(sendPieces, wire, n);
                 half.assign(work.get(NDArrayIndex.interval(start + done, start + done + n)).castTo(wire.type)); // rounds to the wire's precision
@@ -283,11 +288,7 @@ public final class AeronAllReduce implements AllReduce {
 
     /** This worker's chunk of {@code work} rounded to {@code wire}'s precision, in place (fp32: as it is). */
     private void roundOwnChunk(Wire wire) {
-        int n = chunkLength(rank);
-        if (wire == Wire.FP32 || n == 0) {
-            return;
-        }
-        wire.round(work.get(NDArrayIndex.interval(chunkStart(rank), chunkStart(rank) + n)));
+        Rounding.toWire(wire, work, workBytes, chunkStart(rank), chunkStart(rank) + chunkLength(rank));
     }
 
     /** The first {@code n} values of a piece of {@code pieces} in {@code wire}'s type. */
@@ -422,6 +423,8 @@ public final class AeronAllReduce implements AllReduce {
             long at = (long) from * contributions.size(1) + (index - chunkStart(rank));
             if (wire == Wire.FP32) {
                 contributionBytes.putBytes((int) (at * 4), buf, offset + Frame.HEADER_BYTES, n * 4);
+            } else if (wire == Wire.BF16) {
+                Bf16.decode(buf, offset + Frame.HEADER_BYTES, n, contributionBytes, (int) at);
             } else {
                 long col = index - chunkStart(rank);
                 receive(buf, offset + Frame.HEADER_BYTES, n, wire, contributions.get(NDArrayIndex.point(from), NDArrayIndex.interval(col, col + n)));
@@ -431,6 +434,8 @@ public final class AeronAllReduce implements AllReduce {
             peerBusy[from] = Frame.busy(buf, offset);
         } else if (wire == Wire.FP32) {
             workBytes.putBytes((int) (index * 4), buf, offset + Frame.HEADER_BYTES, n * 4);
+        } else if (wire == Wire.BF16) {
+            Bf16.decode(buf, offset + Frame.HEADER_BYTES, n, workBytes, (int) index);
         } else {
             receive(buf, offset + Frame.HEADER_BYTES, n, wire, work.get(NDArrayIndex.interval(index, index + n)));
         }

@@ -87,8 +87,10 @@ public final class InMemoryAllReduce implements AllReduce {
         } else {
             if (group.rounded[rank] == null) {
                 group.rounded[rank] = Nd4j.create(DataType.FLOAT, length);
+                group.roundedBytes[rank] = FloatBytes.wrap(group.rounded[rank]);
             }
-            group.contributions[rank] = wire.round(group.rounded[rank].assign(flat));
+            group.contributions[rank] = group.rounded[rank].assign(flat);
+            Rounding.toWire(wire, group.rounded[rank], group.roundedBytes[rank], 0, length);
         }
         barrier("posting its vector");
         long from = AllReduce.chunkStart(rank, length, size);
@@ -103,7 +105,7 @@ public final class InMemoryAllReduce implements AllReduce {
                     sum.addi(part);
                 }
             }
-            wire.round(sum);
+            Rounding.toWire(wire, group.sums, group.sumBytes, from, to);
         }
         Totals totals = totals();
         barrier("summing its chunk");

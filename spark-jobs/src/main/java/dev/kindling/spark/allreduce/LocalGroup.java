@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Phaser;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,8 +34,11 @@ final class LocalGroup {
     final INDArray[] contributions;
     /** Rounded copies, one per member, for half-precision wires (made on the first such call). */
     final INDArray[] rounded;
+    /** Their bytes, which {@link Rounding} rounds in place. */
+    final UnsafeBuffer[] roundedBytes;
     /** The current dense call's sums: chunk r written by member r. */
     final INDArray sums;
+    final UnsafeBuffer sumBytes;
     final double[] samples;
     final double[] loss;
     final double[] busy;
@@ -55,7 +59,9 @@ final class LocalGroup {
         this.phaser = new Phaser(size);
         this.contributions = new INDArray[size];
         this.rounded = new INDArray[size];
+        this.roundedBytes = new UnsafeBuffer[size];
         this.sums = Nd4j.create(DataType.FLOAT, length);
+        this.sumBytes = FloatBytes.wrap(sums);
         this.samples = new double[size];
         this.loss = new double[size];
         this.busy = new double[size];

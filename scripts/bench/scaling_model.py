@@ -1,0 +1,75 @@
+"""The all-reduce's cost model, fitted to scaling.py's measurements (numpy only).
+
+Kindling's dense all-reduce (AeronAllReduce): every worker sends chunk j of its vector to worker j
+(reduce-scatter), sums the N contributions to its own chunk, and sends its summed chunk to every other
+worker (all-gather). Per call each worker sends, and receives, V = 2 (N-1)/N * P * w bytes (P values of
+w bytes) in 2 (N-1) messages. The sparse (topk) call sends the worker's k = density * P (index, value)
+pairs of 8 bytes to every other worker, S = (N-1) * k * 8 bytes, and adds N * k pairs into P zeros.
+
+    T = a + r * B / R + c * (d (N-1) + g B + s P + h H + q N k)
+
+B: bytes a worker sends per call (V or S); R: the link's rate in bytes/s (shaped with tc; infinite when
+not shaped); H: values converted to and from a half-precision wire (P for bf16/fp16, else 0).
+c: CPU contention. Every term inside the bracket is work a CPU does; on this host N workers (each with
+its own media driver thread) share `cores` cores, so c = max(1, k N / cores), with k fitted; a worker on
+a host of its own has c = 1. Fitted, every term >= 0: a (seconds per call: the two phases' latency),
+r (wire bytes per payload byte: frame headers, and how much of the link's time is not hidden behind the
+CPU's), d (seconds per peer: a message's cost), g (CPU seconds per byte moved: Aeron's copies in and out
+of its log buffers), s (CPU seconds per vector value: summing, copying back), h (per value converted),
+q (per sparse pair added).
+"""
+import numpy as np
+
+TERMS = ("a", "r", "d", "g", "s", "h", "q")
+CONTENTION = np.linspace(0.5, 4.0, 15)  # the k the fit tries
+
+
+def features(p, cores, k):
+    """The model's terms for one measurement p (workers, floats, case, wire_bytes or pairs, rate_bytes_s): T = features . params."""
+    n, floats = p["workers"], p["floats"]
+    c = 1.0 if cores is None else max(1.0, k * n / cores)  # cores None: each worker on a host of its own
+    if p["case"] == "topk":
+        pairs = p["pairs"]
+        sent = (n - 1) * pairs * 8.0
+        converted, added = 0.0, n * pairs
+    else:
+        sent = 2.0 * (n - 1) / n * floats * p["wire_bytes"]
+        converted, added = (floats if p["wire_bytes"] < 4 else 0.0), 0.0
+    inv_rate = 0.0 if not p.get("rate_bytes_s") else 1.0 / p["rate_bytes_s"]
+    return np.array([1.0, sent * inv_rate, c * (n - 1.0), c * sent, c * floats, c * converted, c * added])
+
+
+def _nonnegative_fit(x, y):
+    """Least squares on the relative error (rows weighted by 1/T, so small calls count as much as large ones),
+    dropping the most negative term until all are >= 0: (params, weighted squared error)."""
+    w = 1.0 / y
+    xw, yw = x * w[:, None], y * w
+    active = list(range(x.shape[1]))
+    while True:
+        sol, *_ = np.linalg.lstsq(xw[:, active], yw, rcond=None)
+        if (sol >= 0).all():
+            params = np.zeros(x.shape[1])
+            params[active] = sol
+            return params, float(((xw @ params - yw) ** 2).sum())
+        active.pop(int(np.argmin(sol)))
+
+
+def fit(points, cores):
+    """The parameters (TERMS order) and the contention k that fit `points` best."""
+    y = np.array([p["seconds"] for p in points])
+    best = None
+    for k in CONTENTION:
+        params, err = _nonnegative_fit(np.array([features(p, cores, k) for p in points]), y)
+        if best is None or err < best[2]:
+            best = (params, float(k), err)
+    return best[0], best[1]
+
+
+def predict(params, k, p, cores):
+    return float(features(p, cores, k) @ params)
+
+
+def held_out(points, cores, workers):
+    """Fits on the points with fewer than `workers` workers and predicts those with `workers`: params, k, [(point, predicted)]."""
+    params, k = fit([p for p in points if p["workers"] < workers], cores)
+    return params, k, [(p, predict(params, k, p, cores)) for p in points if p["workers"] == workers]
