@@ -57,8 +57,8 @@ final class AeronNode {
      * The socket receive buffer each all-reduce asks for. The kernel's default (212,992 bytes, charged
      * with each datagram's overhead: about 100 KB of 1,408-byte frames) is smaller than one peer's
      * Aeron window (128 KiB): measured between network namespaces (scripts/bench/scaling.sh), 10% of a
-     * receiver's datagrams were dropped (RcvbufErrors) and resent after NAKs, and 2 workers moved 4 MB
-     * in 228 ms. The kernel grants at most {@code net.core.rmem_max}.
+     * receiver's datagrams were dropped (RcvbufErrors) and had to be resent after NAKs; with this buffer,
+     * none. The kernel grants at most {@code net.core.rmem_max}.
      */
     static final int RECEIVE_BUFFER = 4 * 1024 * 1024;
     /** Aeron's default receiver window, the most any one peer may have in flight. */
