@@ -306,14 +306,19 @@ def dist(env, a, results):
     results["dist"] = out
     # the dense encoding's communication alone, for the seed-size GPT's gradient (4,882,688 floats)
     # over Aeron UDP loopback and through memory, alternated
-    ar = {t: [] for t in ("aeron", "memory")}
+    # and in the bf16 wire (half the bytes; rounding in Java on both transports)
+    ar = {(t, w): [] for t in ("aeron", "memory") for w in ("fp32", "bf16")}
     for rep in range(a.dist_reps):
-        for t in ar:
-            ar[t].append(env.java("allreduce", ["--floats=4882688", "--workers=2", "--calls=10", f"--transport={t}"], 1, f"allreduce-{t}-{rep}"))
-    results["allreduce"] = {"floats": ar["aeron"][0]["floats"], "workers": ar["aeron"][0]["workers"],
-                            "ms_per_call": spread([r["ms_per_call"] for r in ar["aeron"]]),
-                            "mb_per_s_per_worker": spread([r["mb_per_s_per_worker"] for r in ar["aeron"]]),
-                            "memory_ms_per_call": spread([r["ms_per_call"] for r in ar["memory"]])}
+        for t, w in ar:
+            ar[(t, w)].append(env.java("allreduce", ["--floats=4882688", "--workers=2", "--calls=10", f"--transport={t}", f"--wire={w}"], 1,
+                                       f"allreduce-{t}-{w}-{rep}"))
+    udp = ar[("aeron", "fp32")]
+    results["allreduce"] = {"floats": udp[0]["floats"], "workers": udp[0]["workers"],
+                            "ms_per_call": spread([r["ms_per_call"] for r in udp]),
+                            "mb_per_s_per_worker": spread([r["mb_per_s_per_worker"] for r in udp]),
+                            "memory_ms_per_call": spread([r["ms_per_call"] for r in ar[("memory", "fp32")]]),
+                            "bf16_ms_per_call": spread([r["ms_per_call"] for r in ar[("aeron", "bf16")]]),
+                            "memory_bf16_ms_per_call": spread([r["ms_per_call"] for r in ar[("memory", "bf16")]])}
 
 
 def cluster(env, a, results):
@@ -603,6 +608,11 @@ def table(results):
             if "memory_ms_per_call" in r:
                 L.append(f"  the same through memory (--transport=memory, what auto picks on local[N]): {fmt_s(r['memory_ms_per_call'], '{:.1f}')}"
                          f" ms per step ({r['ms_per_call']['median'] / r['memory_ms_per_call']['median']:.1f}x faster)")
+            if "bf16_ms_per_call" in r:
+                L.append(f"  in bf16 (--wire=bf16, half the bytes): {fmt_s(r['bf16_ms_per_call'], '{:.1f}')} ms over UDP"
+                         f" ({r['ms_per_call']['median'] / r['bf16_ms_per_call']['median']:.2f}x fp32's),"
+                         f" {fmt_s(r['memory_bf16_ms_per_call'], '{:.1f}')} ms through memory"
+                         f" ({r['memory_ms_per_call']['median'] / r['memory_bf16_ms_per_call']['median']:.2f}x)")
         L.append("shared: DL4J's threshold encoding; dense: Kindling's all-reduce (--encoding=dense; on local[N] through memory, the"
                  " default --transport=auto); dense-udp: the same over Aeron UDP loopback (--transport=aeron); topk: Kindling's sparse"
                  " step sharing (--encoding=topk, density 0.004, through memory here). On local[N] every worker lives in the driver JVM:"

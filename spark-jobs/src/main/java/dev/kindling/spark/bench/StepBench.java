@@ -21,6 +21,7 @@ import dev.kindling.spark.allreduce.RunToken;
 import dev.kindling.spark.config.DistConfig;
 import dev.kindling.spark.config.RunConfig;
 import dev.kindling.spark.config.TrainConfig;
+import dev.kindling.spark.config.Wire;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.job.TrainingPlan;
 import java.io.IOException;
@@ -53,7 +54,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   machine's peak on this JVM's threads ({@code OMP_NUM_THREADS}).</li>
  *   <li>{@code decode --data=.. --shards=N --reps=R}: DL4J's {@code DataSet.load} against
  *   {@link ShardDecoder} on the same shard bytes, alternating; rows/s of each.</li>
- *   <li>{@code allreduce --floats=N --workers=W --warmup=C --calls=C --transport=aeron|memory}: {@link AeronAllReduce}
+ *   <li>{@code allreduce --floats=N --workers=W --warmup=C --calls=C --transport=aeron|memory --wire=fp32|bf16|fp16}: {@link AeronAllReduce}
  *       (or {@link InMemoryAllReduce}) of an
  *   N-float vector among W threads of this JVM over Aeron UDP loopback; ms per call (the dense
  *   encoding's communication per step, without the compute it overlaps nothing with).</li>
@@ -118,6 +119,7 @@ public final class StepBench {
         if (!transport.equals("aeron") && !transport.equals("memory")) {
             throw new IllegalArgumentException("--transport=" + transport + ": aeron or memory");
         }
+        Wire wire = Wire.valueOf(take(flags, "wire", "fp32").toUpperCase(java.util.Locale.ROOT));
         String group = "bench-" + System.nanoTime();
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(workers);
         RunToken token = RunToken.random();
@@ -126,18 +128,24 @@ public final class StepBench {
         for (int rank = 0; rank < workers; rank++) {
             int r = rank;
             results.add(pool.submit(() -> {
-                INDArray v = Nd4j.rand(DataType.FLOAT, floats);
+                INDArray base = Nd4j.rand(DataType.FLOAT, floats);
+                INDArray v = base.dup();
                 try (AllReduce ar = transport.equals("memory") ? InMemoryAllReduce.open(group, r, workers, floats, java.time.Duration.ofSeconds(60), () -> false)
                         : AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), token, java.time.Duration.ofSeconds(60), () -> false)) {
-                    for (int i = 0; i < warmup; i++) {
-                        ar.reduce(v, 1, 0);
+                    long nanos = 0;
+                    long bytes0 = 0;
+                    for (int i = 0; i < warmup + calls; i++) {
+                        v.assign(base); // sums grow by the worker count each call (fp16 would overflow): start each from the same values
+                        if (i == warmup) {
+                            bytes0 = ar.bytesSent();
+                        }
+                        long t0 = System.nanoTime();
+                        ar.reduce(v, 1, 0, wire);
+                        if (i >= warmup) {
+                            nanos += System.nanoTime() - t0;
+                        }
                     }
-                    long bytes0 = ar.bytesSent();
-                    long t0 = System.nanoTime();
-                    for (int i = 0; i < calls; i++) {
-                        ar.reduce(v, 1, 0);
-                    }
-                    return new double[] {(System.nanoTime() - t0) / 1e9, ar.bytesSent() - bytes0};
+                    return new double[] {nanos / 1e9, ar.bytesSent() - bytes0};
                 }
             }));
         }
@@ -153,6 +161,7 @@ public final class StepBench {
         out.put("floats", floats);
         out.put("workers", workers);
         out.put("transport", transport);
+        out.put("wire", wire.name().toLowerCase(java.util.Locale.ROOT));
         out.put("calls", calls);
         out.put("ms_per_call", 1000 * seconds / calls);
         out.put("mb_per_s_per_worker", bytes / workers / seconds / 1e6);
