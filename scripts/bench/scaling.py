@@ -8,7 +8,7 @@ What a 2-core host can show, and what it cannot:
              call among N executor JVMs over real UDP between namespaces (ScalingBench: compute excluded, since
              N workers' compute would share 2 cores), Spark's barrier-stage launch and the connection time
   modelled   step time = compute + all-reduce (no overlap today); the model's CPU terms scaled by the
-             contention max(1, N / cores) here and by 1 on hosts of their own; the projection's links are
+             contention max(1, m N / cores) here (m fitted) and by 1 on hosts of their own; the projection's links are
              the model's bandwidth term at the link's rate: nothing about 64 or 512 hosts is measured
   not here   netem (packet delay) is not in this kernel: links add no latency beyond the veth's own
 """
@@ -16,7 +16,6 @@ import argparse
 import datetime
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -182,7 +181,7 @@ def submit(env, workers, a, label):
     return lines
 
 
-def compute_rows(a):
+def compute_rows():
     """The models whose step the model projects: the seed GPT (batch 16) and a GPT of ~25M parameters (batch 8)."""
     gpt = rowspec.by_name("gpt")
     big = rowspec.Row("gpt-25m", "gpt", "kjv", dict(gpt.train, width="512", heads="8", layers="8", **{"ff-width": "2048"}),
@@ -194,7 +193,7 @@ def compute_rows(a):
 def compute(env, a):
     """Seconds per training step of one worker (one thread), and the parameter count: what each all-reduce carries."""
     out = {}
-    for row in compute_rows(a):
+    for row in compute_rows():
         warmup, steps = row.steps
         r = env.java("steps", [f"--model={row.model}", f"--data={env.dataset(row)}", *flags(row.train),
                                f"--warmup={warmup}", f"--steps={steps}"], 1, f"compute-{row.name}")
@@ -221,7 +220,7 @@ def points(lines, density):
 CASES = ("dense-fp32", "dense-bf16", "topk")
 
 
-def measured_table(pts, params, k, held, cores):
+def measured_table(pts, params, m, held, cores):
     """One row per link, worker count and vector: each case's median ms (fastest-slowest call), the model's ms, and at
     the largest N what the model fitted without it predicts."""
     largest = max(p["workers"] for p in pts)
@@ -235,7 +234,7 @@ def measured_table(pts, params, k, held, cores):
         have = [p for p in cells if p]
         first = have[0]
         measured = " | ".join("" if p is None else f"{p['seconds'] * 1000:.0f} ({p['spread_ms'][0]:.0f}-{p['spread_ms'][1]:.0f})" for p in cells)
-        modelled = " / ".join("" if p is None else f"{model.predict(params, k, p, cores) * 1000:.0f}" for p in cells)
+        modelled = " / ".join("" if p is None else f"{model.predict(params, m, p, cores) * 1000:.0f}" for p in cells)
         out = " / ".join(f"{held_by[(label, floats, c)] * 1000:.0f}" for c in CASES if (label, floats, c) in held_by) if n == largest else ""
         fp32 = by.get((label, n, floats, "dense-fp32"))
         rows.append(f"| {label} | {n} | {floats:,} | {measured} | {modelled} | {out} | {'' if fp32 is None else round(fp32['bytes'] / 1e6, 1)} | "
@@ -272,14 +271,14 @@ def projected_table(params, comp, density):
 def report(lines, compute, workers, density):
     """The model fitted to the measurements, its held-out check and the tables: a dict for scaling.json."""
     pts = points(lines, density)
-    params, k = model.fit(pts, CORES)
+    params, m = model.fit(pts, CORES)
     largest = max(workers)
-    held_params, held_k, held = model.held_out(pts, CORES, largest)
+    held_params, held_m, held = model.held_out(pts, CORES, largest)
     errors = sorted(abs(t - p["seconds"]) / p["seconds"] for p, t in held)
     text = ["MEASURED (this host: all-reduce among N executor JVMs in network namespaces, compute excluded)",
-            measured_table(pts, params, k, held, CORES), "",
-            "MODEL  T = a + r B/R + c (d (N-1) + g B + s P + h H + q N k)   (scaling_model.py; c = max(1, k N / cores) here, 1 projected)",
-            "  " + "  ".join(f"{t}={v:.3g}" for t, v in zip(model.TERMS, params)) + f"  k={k:.2f}",
+            measured_table(pts, params, m, held, CORES), "",
+            "MODEL  T = a + r B/R + c (d (N-1) + g B + s P + h H + q N k)   (scaling_model.py; c = max(1, m N / cores) here, 1 projected)",
+            "  " + "  ".join(f"{t}={v:.3g}" for t, v in zip(model.TERMS, params)) + f"  m={m:.2f}",
             f"  held out: fitted on N < {largest} alone, it predicts the {len(held)} calls at N = {largest} within "
             f"{errors[len(errors) // 2]:.0%} (median), {errors[-1]:.0%} (worst)", "",
             "COMPUTE (measured: StepBench steps, one thread)",
@@ -287,8 +286,8 @@ def report(lines, compute, workers, density):
             "PROJECTED (the model, one worker per host, no overlap; nothing here is measured)",
             projected_table(params, compute, density), "",
             "PEERS (published, not run here)", *[f"  {p}" for p in PEERS]]
-    return {"lines": lines, "model": dict(zip(model.TERMS, params.tolist()), k=k),
-            "model_without_largest_n": dict(zip(model.TERMS, held_params.tolist()), k=held_k),
+    return {"lines": lines, "model": dict(zip(model.TERMS, params.tolist()), m=m),
+            "model_without_largest_n": dict(zip(model.TERMS, held_params.tolist()), m=held_m),
             "held_out_error": errors, "table": "\n".join(text)}
 
 

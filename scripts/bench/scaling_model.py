@@ -11,7 +11,7 @@ pairs of 8 bytes to every other worker, S = (N-1) * k * 8 bytes, and adds N * k 
 B: bytes a worker sends per call (V or S); R: the link's rate in bytes/s (shaped with tc; infinite when
 not shaped); H: values converted to and from a half-precision wire (P for bf16/fp16, else 0).
 c: CPU contention. Every term inside the bracket is work a CPU does; on this host N workers (each with
-its own media driver thread) share `cores` cores, so c = max(1, k N / cores), with k fitted; a worker on
+its own media driver thread) share `cores` cores, so c = max(1, m N / cores), with m fitted; a worker on
 a host of its own has c = 1. Fitted, every term >= 0: a (seconds per call: the two phases' latency),
 r (wire bytes per payload byte: frame headers, and how much of the link's time is not hidden behind the
 CPU's), d (seconds per peer: a message's cost), g (CPU seconds per byte moved: Aeron's copies in and out
@@ -21,13 +21,13 @@ q (per sparse pair added).
 import numpy as np
 
 TERMS = ("a", "r", "d", "g", "s", "h", "q")
-CONTENTION = np.linspace(0.5, 4.0, 15)  # the k the fit tries
+CONTENTION = np.linspace(0.5, 4.0, 15)  # the m the fit tries
 
 
-def features(p, cores, k):
+def features(p, cores, m):
     """The model's terms for one measurement p (workers, floats, case, wire_bytes or pairs, rate_bytes_s): T = features . params."""
     n, floats = p["workers"], p["floats"]
-    c = 1.0 if cores is None else max(1.0, k * n / cores)  # cores None: each worker on a host of its own
+    c = 1.0 if cores is None else max(1.0, m * n / cores)  # cores None: each worker on a host of its own
     if p["case"] == "topk":
         pairs = p["pairs"]
         sent = (n - 1) * pairs * 8.0
@@ -55,21 +55,21 @@ def _nonnegative_fit(x, y):
 
 
 def fit(points, cores):
-    """The parameters (TERMS order) and the contention k that fit `points` best."""
+    """The parameters (TERMS order) and the contention m that fit `points` best."""
     y = np.array([p["seconds"] for p in points])
     best = None
-    for k in CONTENTION:
-        params, err = _nonnegative_fit(np.array([features(p, cores, k) for p in points]), y)
+    for m in CONTENTION:
+        params, err = _nonnegative_fit(np.array([features(p, cores, m) for p in points]), y)
         if best is None or err < best[2]:
-            best = (params, float(k), err)
+            best = (params, float(m), err)
     return best[0], best[1]
 
 
-def predict(params, k, p, cores):
-    return float(features(p, cores, k) @ params)
+def predict(params, m, p, cores):
+    return float(features(p, cores, m) @ params)
 
 
 def held_out(points, cores, workers):
-    """Fits on the points with fewer than `workers` workers and predicts those with `workers`: params, k, [(point, predicted)]."""
-    params, k = fit([p for p in points if p["workers"] < workers], cores)
-    return params, k, [(p, predict(params, k, p, cores)) for p in points if p["workers"] == workers]
+    """Fits on the points with fewer than `workers` workers and predicts those with `workers`: params, m, [(point, predicted)]."""
+    params, m = fit([p for p in points if p["workers"] < workers], cores)
+    return params, m, [(p, predict(params, m, p, cores)) for p in points if p["workers"] == workers]
