@@ -9,7 +9,10 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 py=/usr/bin/python3
 
-for a in "$@"; do [[ "$a" == -h || "$a" == --help ]] && exec "$py" "$root/scripts/bench/scaling.py" --help; done
+for a in "$@"; do
+  [[ "$a" == -h || "$a" == --help ]] && exec "$py" "$root/scripts/bench/scaling.py" --help
+  [[ "$a" == --from-results=* ]] && exec "$py" "$root/scripts/bench/scaling.py" "$@"  # refits only: no root, no network
+done
 [[ $(id -u) -eq 0 ]] || { echo "scaling: needs root (network namespaces and tc); run it with sudo" >&2; exit 2; }
 for tool in ip tc; do
   command -v $tool >/dev/null || { echo "scaling: $tool not found: apt-get install iproute2" >&2; exit 2; }
