@@ -90,11 +90,12 @@ class Env:
         self.flags = open(os.path.join(ROOT, "spark-jobs", "target", "jvm.flags")).read().split()
         self.seq = 0
 
-    def run(self, cmd, env_extra, what, timeout):
+    def run(self, cmd, env_extra, what, timeout, every_line=False):
+        """Runs cmd (its stderr to a numbered log) and returns its last JSON line, or with every_line all of them."""
         self.seq += 1
         logf = os.path.join(self.work, "logs", f"{self.seq:03d}-{what}.log")
         os.makedirs(os.path.dirname(logf), exist_ok=True)
-        env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", **env_extra)
+        env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1", **env_extra}
         t0 = time.time()
         with open(logf, "w") as err:
             p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, env=env, text=True, timeout=timeout)
@@ -105,7 +106,7 @@ class Env:
         if not last:
             raise SystemExit(f"bench: {what} printed no JSON line; log {logf}")
         log(f"{what}: {time.time() - t0:.0f}s")
-        return json.loads(last[-1])
+        return [json.loads(l) for l in last] if every_line else json.loads(last[-1])
 
     def java(self, mode, args, threads, what, jar=None, timeout=900, jvm_extra=()):
         jar = jar or self.jar

@@ -165,19 +165,9 @@ def submit(env, workers, a, label):
            "--class", "dev.kindling.spark.bench.ScalingBench", "local:" + env.jar,
            f"--workers={workers}", f"--floats={','.join(str(f) for f in a.floats)}", f"--wires={a.wires}",
            f"--topk-density={a.topk_density}", f"--warmup={a.warmup}", f"--calls={a.calls}", f"--label={label}"]
-    what = f"allreduce-n{workers}-{label}"
-    logf = os.path.join(env.work, "logs", f"{what}.log")
-    os.makedirs(os.path.dirname(logf), exist_ok=True)
-    t0 = time.time()
-    with open(logf, "w") as err:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=1200,
-                           env=dict(os.environ, SPARK_LOCAL_IP=f"{SUBNET}.1"))
-    if p.returncode != 0:
-        raise SystemExit(f"scaling: {what} failed (exit {p.returncode}); log {logf}:\n{open(logf).read()[-3000:]}")
-    lines = [json.loads(l) for l in p.stdout.splitlines() if l.startswith("{")]
+    lines = env.run(cmd, {"SPARK_LOCAL_IP": f"{SUBNET}.1"}, f"allreduce-n{workers}-{label}", 1200, every_line=True)
     with open(os.path.join(env.work, "lines.jsonl"), "a") as f:  # kept if a later step fails
         f.writelines(json.dumps(l) + "\n" for l in lines)
-    log(f"{what}: {time.time() - t0:.0f}s")
     return lines
 
 

@@ -149,9 +149,10 @@ public final class AeronAllReduce implements AllReduce {
             if (endpoints.length != size || !endpoints[rank].equals(mine)) {
                 throw new IllegalStateException("all-reduce rendezvous returned " + List.of(endpoints) + " for worker " + rank + " at " + mine);
             }
+            int mtu = AeronNode.frameMtu(host); // one interface carries every peer's frames
             for (int peer = 0; peer < size; peer++) {
                 if (peer != rank) {
-                    pubs[peer] = aeron.addExclusivePublication(AeronNode.channel(endpoints[peer], host), Frame.STREAM_ID);
+                    pubs[peer] = aeron.addExclusivePublication(AeronNode.channel(endpoints[peer], mtu), Frame.STREAM_ID);
                 }
             }
             AeronAllReduce ar = new AeronAllReduce(rank, size, length, endpoints, sub, pubs, token, stall, cancelled);

@@ -6,6 +6,10 @@ import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import java.io.File;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.util.UUID;
 import org.agrona.concurrent.BackoffIdleStrategy;
 
@@ -80,8 +84,15 @@ final class AeronNode {
     }
 
     /**
-     * The UDP channel to a peer, with Aeron frames as large as one IP packet of the interface that
-     * carries {@code localHost} (IP and UDP headers off, a multiple of Aeron's 32-byte frame alignment),
+     * The UDP channel to a peer, with Aeron frames of {@code mtu} bytes (0: Aeron's default).
+     */
+    static String channel(String endpoint, int mtu) {
+        return "aeron:udp?endpoint=" + endpoint + (mtu > 0 ? "|mtu=" + mtu : "");
+    }
+
+    /**
+     * The Aeron MTU for the interface of {@code host}, or 0 for Aeron's default: frames as large as one
+     * IP packet of that interface (IP and UDP headers off, a multiple of Aeron's 32-byte frame alignment),
      * at most {@link #LOOPBACK_MTU}. Each frame costs a send and a receive system call: measured here
      * ({@code StepBench allreduce}, 2 workers, 4.88M floats over loopback), 122 ms per call with Aeron's
      * default 1,408-byte MTU, 53 ms with 8 KiB, 40 ms with 32 KiB, 43 ms with 64 KiB; between network
@@ -89,23 +100,17 @@ final class AeronNode {
      * Ethernet link of 1,500 gives 1,472 (never IP-fragmented); an interface that cannot be read keeps
      * Aeron's default.
      */
-    static String channel(String endpoint, String localHost) {
-        int mtu = frameMtu(localHost);
-        return "aeron:udp?endpoint=" + endpoint + (mtu > 0 ? "|mtu=" + mtu : "");
-    }
-
-    /** The Aeron MTU for the interface of {@code host}, or 0 for Aeron's default. */
     static int frameMtu(String host) {
         try {
-            java.net.InetAddress address = java.net.InetAddress.getByName(host);
-            java.net.NetworkInterface nic = java.net.NetworkInterface.getByInetAddress(address);
+            InetAddress address = InetAddress.getByName(host);
+            NetworkInterface nic = NetworkInterface.getByInetAddress(address);
             if (nic == null) {
                 return address.isLoopbackAddress() ? LOOPBACK_MTU : 0;
             }
-            int ipHeaders = address instanceof java.net.Inet6Address ? 48 : 28;
+            int ipHeaders = address instanceof Inet6Address ? 48 : 28;
             int mtu = Math.min(LOOPBACK_MTU, nic.getMTU() - ipHeaders) / FRAME_ALIGNMENT * FRAME_ALIGNMENT;
             return mtu >= MIN_MTU ? mtu : 0;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return 0;
         }
     }

@@ -6,6 +6,7 @@ import dev.kindling.spark.allreduce.RunToken;
 import dev.kindling.spark.config.Wire;
 import dev.kindling.spark.runtime.AeronDirectories;
 import dev.kindling.spark.runtime.AeronTraffic;
+import dev.kindling.spark.runtime.Preflight;
 import java.io.File;
 import java.io.Serializable;
 import java.time.Duration;
@@ -60,44 +61,23 @@ public final class ScalingBench {
     record Settings(int workers, long[] floats, List<Case> cases, int warmup, int calls, Duration stall) implements Serializable {}
 
     public static void main(String[] args) {
-        Map<String, String> flags = new LinkedHashMap<>();
-        for (String a : args) {
-            int eq = a.indexOf('=');
-            if (!a.startsWith("--") || eq < 0) {
-                throw new IllegalArgumentException("argument " + a + ": expected --key=value");
-            }
-            flags.put(a.substring(2, eq), a.substring(eq + 1));
-        }
+        Map<String, String> flags = StepBench.flags(args, 0);
         String label = flags.getOrDefault("label", "");
         Settings s = settings(flags);
         try (SparkSession spark = SparkSession.builder().appName("kindling-scaling-bench").getOrCreate()) {
-            awaitExecutors(spark, s.workers(), Duration.ofMinutes(3));
-            for (Map<String, Object> line : run(JavaSparkContext.fromSparkContext(spark.sparkContext()), s)) {
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            // a barrier stage needs all its slots when it is submitted (else Spark re-checks every 15 s): wait for the executors
+            int slots = Preflight.slots(sc, s.workers(), Duration.ofMinutes(3).toMillis());
+            if (slots < s.workers()) {
+                throw new IllegalStateException(s.workers() + " workers need as many task slots; the cluster has " + slots
+                        + " after 3 minutes; check spark.cores.max and the workers' logs");
+            }
+            for (Map<String, Object> line : run(sc, s)) {
                 line.put("label", label);
                 System.out.println(MetricsJson.line(line));
             }
         }
         System.exit(0); // Spark's barrier coordinator leaves a non-daemon timer thread that would keep the JVM alive
-    }
-
-    /**
-     * A barrier stage needs all its slots when it is submitted (else Spark retries the check every 15 s):
-     * waits until {@code workers} executors have registered.
-     */
-    private static void awaitExecutors(SparkSession spark, int workers, Duration limit) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (spark.sparkContext().getExecutorMemoryStatus().size() - 1 < workers) { // the driver's block manager is in the map too
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(workers + " executors did not register within " + limit.toSeconds() + " s (have "
-                        + (spark.sparkContext().getExecutorMemoryStatus().size() - 1) + "); check spark.cores.max and the workers' logs");
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for executors", e);
-            }
-        }
     }
 
     static Settings settings(Map<String, String> flags) {

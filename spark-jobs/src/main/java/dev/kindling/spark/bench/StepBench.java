@@ -72,15 +72,7 @@ public final class StepBench {
         if (args.length == 0) {
             throw new ConfigException("usage: StepBench steps|matmul|decode|allreduce|generate [--key=value ...]");
         }
-        Map<String, String> flags = new LinkedHashMap<>();
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            int eq = a.indexOf('=');
-            if (!a.startsWith("--") || eq < 0) {
-                throw new ConfigException("argument=" + a + ": expected --key=value");
-            }
-            flags.put(a.substring(2, eq), a.substring(eq + 1));
-        }
+        Map<String, String> flags = flags(args, 1);
         Map<String, Object> out = switch (args[0]) {
             case "steps" -> steps(flags);
             case "matmul" -> matmul(flags);
@@ -93,6 +85,20 @@ public final class StepBench {
         out.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
         System.out.println(MetricsJson.line(out));
         System.exit(0); // ND4J's and Spark's non-daemon threads would keep the JVM alive
+    }
+
+    /** The bench programs' {@code --key=value} arguments from {@code args[from]} on, in order. */
+    static Map<String, String> flags(String[] args, int from) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (int i = from; i < args.length; i++) {
+            String a = args[i];
+            int eq = a.indexOf('=');
+            if (!a.startsWith("--") || eq < 0) {
+                throw new ConfigException("argument=" + a + ": expected --key=value");
+            }
+            flags.put(a.substring(2, eq), a.substring(eq + 1));
+        }
+        return flags;
     }
 
     private static int take(Map<String, String> flags, String key, int fallback) {

@@ -20,7 +20,11 @@ public enum Wire implements Choice {
         this.type = type;
     }
 
-    /** {@code values} (fp32) rounded to this wire's precision in place, round to nearest, and returned; fp32: as they are. */
+    /**
+     * {@code values} (fp32) rounded to this wire's precision in place by ND4J's casts, round to nearest, and returned;
+     * fp32: as they are. The all-reduce rounds through {@code allreduce.Rounding}, which uses this for fp16 and its own
+     * bf16 conversion (same bits on every number, but a NaN stays NaN where ND4J's cast makes some 0).
+     */
     public INDArray round(INDArray values) {
         return this == FP32 ? values : values.assign(values.castTo(type).castTo(DataType.FLOAT));
     }

@@ -83,7 +83,7 @@ public final class Preflight {
     }
 
     /** Task slots free for one stage at once (Spark's own count for barrier stages), once {@code wanted} or after {@code waitMs}. */
-    static int slots(JavaSparkContext sc, int wanted, long waitMs) {
+    public static int slots(JavaSparkContext sc, int wanted, long waitMs) {
         ResourceProfile profile = sc.sc().resourceProfileManager().defaultResourceProfile();
         long deadline = System.currentTimeMillis() + waitMs;
         int slots = sc.sc().maxNumConcurrentTasks(profile);

@@ -348,7 +348,7 @@ class AeronAllReduceTest {
             }
             UnsafeBuffer truncated = new UnsafeBuffer(new byte[10]);
             for (String endpoint : endpoints.get()) {
-                try (ExclusivePublication foreign = AeronNode.aeron().addExclusivePublication(AeronNode.channel(endpoint, "127.0.0.1"), Frame.STREAM_ID)) {
+                try (ExclusivePublication foreign = AeronNode.aeron().addExclusivePublication(AeronNode.channel(endpoint, AeronNode.frameMtu("127.0.0.1")), Frame.STREAM_ID)) {
                     for (int call = 0; call < 3; call++) {
                         for (int phase : new int[] {Frame.REDUCE_SCATTER, Frame.ALL_GATHER}) {
                             Frame.write(frame, call, phase, 1, 0, 100, 0, 1e6, 1e6, 0, dev.kindling.spark.config.Wire.FP32); // "worker 1", the right call and phase
