@@ -51,12 +51,22 @@ public final class AeronAllReduce implements AllReduce {
     private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 200_000);
     private final INDArray work;
     private final UnsafeBuffer workBytes;
-    /** Row r: worker r's contribution to this worker's chunk. */
+    /** Row r: worker r's contribution to this worker's chunk (of the part of the vector the current call reduces). */
     private final INDArray contributions;
     private final UnsafeBuffer contributionBytes;
     private final UnsafeBuffer header = new UnsafeBuffer(new byte[Frame.HEADER_BYTES]);
-    /** Floats received per phase and sender since the start (cumulative over calls). */
+    /** Floats received per phase (reduce-scatter, all-gather) and sender since the start (cumulative over calls). */
     private final long[][] received;
+    /** Floats due per phase and sender up to the end of the current call: it has arrived when {@link #received} reaches them. */
+    private final long[][] due;
+    /** The part of the vector the current dense call reduces: its chunks are split among the workers. */
+    private long partStart;
+    private long partLength;
+    /** Each sender's last {@link Frame#TOTALS}: its call number (-1: none yet), samples, loss sum and busy seconds. */
+    private final long[] totalsCall;
+    private final double[] totalsSamples;
+    private final double[] totalsLoss;
+    private final double[] totalsBusy;
     private final double[] peerSamples;
     private final double[] peerLoss;
     /** Each worker's work (its own step) before its current dense call, and summed over every call so far. */
@@ -82,8 +92,6 @@ public final class AeronAllReduce implements AllReduce {
     /** The bf16 piece being sent ({@link Bf16}: received pieces are decoded straight from Aeron's buffer). */
     private final UnsafeBuffer bf16Piece = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(Frame.PIECE_FLOATS * 2));
     private long calls;
-    /** Dense calls so far: {@link #received} counts their floats cumulatively. */
-    private long denseCalls;
     private long bytesSent;
     private long reduceNanos;
     private RuntimeException protocolError;
@@ -105,9 +113,17 @@ public final class AeronAllReduce implements AllReduce {
         this.cancelled = cancelled;
         this.work = Nd4j.create(DataType.FLOAT, length);
         this.workBytes = FloatBytes.wrap(work);
-        this.contributions = Nd4j.create(DataType.FLOAT, size, Math.max(1, chunkLength(rank)));
+        this.partLength = length;
+        // the longest chunk any part of the vector gives a worker: ceil(length / size)
+        this.contributions = Nd4j.create(DataType.FLOAT, size, Math.max(1, (length + size - 1) / size));
         this.contributionBytes = FloatBytes.wrap(contributions);
         this.received = new long[2][size];
+        this.due = new long[2][size];
+        this.totalsCall = new long[size];
+        java.util.Arrays.fill(totalsCall, -1);
+        this.totalsSamples = new double[size];
+        this.totalsLoss = new double[size];
+        this.totalsBusy = new double[size];
         this.peerSamples = new double[size];
         this.peerLoss = new double[size];
         this.peerBusy = new double[size];
@@ -207,8 +223,9 @@ public final class AeronAllReduce implements AllReduce {
         }
     }
 
+    /** Where {@code worker}'s chunk of the current call's part of the vector starts. */
     long chunkStart(int worker) {
-        return AllReduce.chunkStart(worker, length, size);
+        return partStart + AllReduce.chunkStart(worker, partLength, size);
     }
 
     int chunkLength(int worker) {
@@ -221,8 +238,57 @@ public final class AeronAllReduce implements AllReduce {
             throw new IllegalArgumentException("all-reduce of " + vector.length() + " floats; opened for " + length);
         }
         long t0 = System.nanoTime();
-        double busy = (t0 - lastReturn) / 1e9;
-        work.assign(vector.reshape(length));
+        Totals totals = dense(vector, 0, length, samples, lossSum, (t0 - lastReturn) / 1e9, wire);
+        lastReturn = System.nanoTime();
+        reduceNanos += lastReturn - t0;
+        return totals;
+    }
+
+    @Override
+    public void reduceRange(INDArray vector, long from, long to, Wire wire) {
+        AllReduce.checkRange(vector, from, to, length);
+        long t0 = System.nanoTime();
+        dense(vector, from, to, 0, 0, 0, wire);
+        reduceNanos += System.nanoTime() - t0;
+    }
+
+    @Override
+    public Totals totals(double samples, double lossSum, double busySeconds) {
+        long t0 = System.nanoTime();
+        for (int k = 1; k < size; k++) {
+            int peer = (rank + k) % size;
+            Frame.write(header, calls, Frame.TOTALS, rank, 0, 0, 0, samples, lossSum, busySeconds, Wire.FP32);
+            offer(peer, Frame.TOTALS, pairs, 0, 0);
+        }
+        totalsSamples[rank] = samples;
+        totalsLoss[rank] = lossSum;
+        totalsBusy[rank] = busySeconds;
+        totalsCall[rank] = calls;
+        await(Frame.TOTALS);
+        double allSamples = 0;
+        double allLoss = 0;
+        for (int r = 0; r < size; r++) { // rank order, as every other call sums
+            allSamples += totalsSamples[r];
+            allLoss += totalsLoss[r];
+            busyTotal[r] += totalsBusy[r];
+        }
+        calls++;
+        lastReturn = System.nanoTime();
+        reduceNanos += lastReturn - t0;
+        return new Totals(allSamples, allLoss);
+    }
+
+    /** One dense call: elements {@code [from, to)} of {@code vector} summed over every worker, in place. */
+    private Totals dense(INDArray vector, long from, long to, double samples, double lossSum, double busy, Wire wire) {
+        partStart = from;
+        partLength = to - from;
+        for (int peer = 0; peer < size; peer++) {
+            due[Frame.REDUCE_SCATTER][peer] += chunkLength(rank);
+            due[Frame.ALL_GATHER][peer] += chunkLength(peer);
+        }
+        INDArray flat = vector.reshape(length);
+        boolean whole = from == 0 && to == length; // no view: the whole vector's call costs what it did before parts
+        (whole ? work : work.get(NDArrayIndex.interval(from, to))).assign(whole ? flat : flat.get(NDArrayIndex.interval(from, to)));
         roundOwnChunk(wire); // this worker's contribution as its peers receive theirs
         peerSamples[rank] = samples;
         peerLoss[rank] = lossSum;
@@ -242,10 +308,7 @@ public final class AeronAllReduce implements AllReduce {
         }
         await(Frame.ALL_GATHER);
         calls++;
-        denseCalls++;
-        vector.reshape(length).assign(work);
-        lastReturn = System.nanoTime();
-        reduceNanos += lastReturn - t0;
+        (whole ? flat : flat.get(NDArrayIndex.interval(from, to))).assign(whole ? work : work.get(NDArrayIndex.interval(from, to)));
         return totals;
     }
 
@@ -258,7 +321,7 @@ public final class AeronAllReduce implements AllReduce {
             INDArray own = work.get(NDArrayIndex.interval(chunkStart(rank), chunkStart(rank) + n));
             INDArray sum = null;
             for (int r = 0; r < size; r++) {
-                INDArray part = r == rank ? own : contributions.getRow(r);
+                INDArray part = r == rank ? own : contributions.get(NDArrayIndex.point(r), NDArrayIndex.interval(0, n));
                 sum = sum == null ? part.dup() : sum.addi(part);
             }
             own.assign(sum);
@@ -270,10 +333,11 @@ public final class AeronAllReduce implements AllReduce {
         return new Totals(samples, loss);
     }
 
+    /** {@code count} floats of {@code work} from {@code start}: the start of the receiver's chunk in the reduce-scatter. */
     private void send(int peer, int phase, long start, int count, double samples, double lossSum, double busy, Wire wire) {
         for (int done = 0; done < count; done += Frame.PIECE_FLOATS) {
             int n = Math.min(Frame.PIECE_FLOATS, count - done);
-            Frame.write(header, calls, phase, rank, start + done, n, 0, samples, lossSum, busy, wire);
+            Frame.write(header, calls, phase, rank, start + done, n, 0, samples, lossSum, busy, wire, phase == Frame.REDUCE_SCATTER ? done : 0);
             if (wire == Wire.FP32) {
                 offer(peer, phase, workBytes, (int) ((start + done) * 4), n * 4);
             } else if (wire == Wire.BF16) {
@@ -395,10 +459,20 @@ public final class AeronAllReduce implements AllReduce {
         // a peer may be one call ahead in the reduce-scatter and the sparse all-gather, never further, and
         // never in the all-gather
         boolean expected = phase == Frame.ALL_GATHER ? call == calls : call == calls || call == calls + 1;
-        if (!expected || phase < 0 || phase > Frame.SPARSE || from < 0 || from >= size || from == rank || n < 0 || wire == null
-                || len != Frame.length(phase, n, wire)) {
+        int column = Frame.column(buf, offset);
+        boolean inBounds = phase == Frame.REDUCE_SCATTER ? column >= 0 && column + (long) n <= contributions.size(1)
+                : phase != Frame.ALL_GATHER || (index >= 0 && index + n <= length);
+        if (!expected || phase < 0 || phase > Frame.TOTALS || from < 0 || from >= size || from == rank || n < 0 || wire == null
+                || len != Frame.length(phase, n, wire) || !inBounds) {
             protocolError = new IllegalStateException("all-reduce: worker " + rank + " at call " + calls + " got a message of call " + call
                     + " phase " + phase + " from worker " + from + " (" + len + " bytes): workers are out of step");
+            return;
+        }
+        if (phase == Frame.TOTALS) {
+            totalsSamples[from] = Frame.samples(buf, offset);
+            totalsLoss[from] = Frame.lossSum(buf, offset);
+            totalsBusy[from] = Frame.busy(buf, offset);
+            totalsCall[from] = call;
             return;
         }
         if (phase == Frame.SPARSE) {
@@ -421,14 +495,13 @@ public final class AeronAllReduce implements AllReduce {
             return;
         }
         if (phase == Frame.REDUCE_SCATTER) {
-            long at = (long) from * contributions.size(1) + (index - chunkStart(rank));
+            long at = (long) from * contributions.size(1) + column;
             if (wire == Wire.FP32) {
                 contributionBytes.putBytes((int) (at * 4), buf, offset + Frame.HEADER_BYTES, n * 4);
             } else if (wire == Wire.BF16) {
                 Bf16.decode(buf, offset + Frame.HEADER_BYTES, n, contributionBytes, (int) at);
             } else {
-                long col = index - chunkStart(rank);
-                receive(buf, offset + Frame.HEADER_BYTES, n, wire, contributions.get(NDArrayIndex.point(from), NDArrayIndex.interval(col, col + n)));
+                receive(buf, offset + Frame.HEADER_BYTES, n, wire, contributions.get(NDArrayIndex.point(from), NDArrayIndex.interval(column, column + n)));
             }
             peerSamples[from] = Frame.samples(buf, offset);
             peerLoss[from] = Frame.lossSum(buf, offset);
@@ -484,8 +557,10 @@ public final class AeronAllReduce implements AllReduce {
             int parity = (int) (calls & 1);
             return sparseTotal[parity][peer] >= 0 && sparseReceived[parity][peer] == sparseTotal[parity][peer];
         }
-        long perCall = phase == Frame.REDUCE_SCATTER ? chunkLength(rank) : chunkLength(peer);
-        return received[phase][peer] >= (denseCalls + 1) * perCall;
+        if (phase == Frame.TOTALS) {
+            return totalsCall[peer] == calls;
+        }
+        return received[phase][peer] >= due[phase][peer];
     }
 
     private IllegalStateException stalled(String what) {

@@ -35,6 +35,29 @@ public interface AllReduce extends AutoCloseable {
     Totals reduce(INDArray vector, double samples, double lossSum, Wire wire);
 
     /**
+     * Sums elements {@code [from, to)} of {@code vector} over every worker, in place, as {@link #reduce}
+     * sums the whole (the same bits: each element's arithmetic does not depend on how the vector is cut),
+     * without totals: a step that reduces its gradient in parts, as backprop finishes them, ends with one
+     * {@link #totals} call. Every worker must make the same calls in the same order; elements outside the
+     * range are neither read nor written, so backprop may go on writing them meanwhile.
+     */
+    void reduceRange(INDArray vector, long from, long to, Wire wire);
+
+    /**
+     * Every worker's {@code samples} and {@code lossSum} added up in rank order; {@code busySeconds} is this
+     * worker's own work since its previous step, for {@link #busySeconds}.
+     */
+    Totals totals(double samples, double lossSum, double busySeconds);
+
+    /** Rejects a part {@code [from, to)} that is empty or not inside a vector of {@code length} floats. */
+    static void checkRange(INDArray vector, long from, long to, long length) {
+        if (vector.length() != length || from < 0 || to <= from || to > length) {
+            throw new IllegalArgumentException("all-reduce of floats [" + from + ", " + to + ") of a vector of " + vector.length()
+                    + "; opened for " + length);
+        }
+    }
+
+    /**
      * Replaces {@code vector} on every worker by the sum of every worker's sparse vector: this worker's
      * is {@code count} (index, value) pairs, the indices distinct; the pairs are added in rank order
      * into zeros. Calls must alternate with {@link #reduce} in the same order on every worker.

@@ -74,6 +74,9 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
     private final DriverProgress progress;
     private long bytesSent;
     private double reduceSeconds;
+    private double commSeconds;
+    private int buckets = 1;
+    private double duringBackprop;
     private long foreignFrames;
     private String transport;
     private List<RankTime> lastEpochRanks = List.of();
@@ -90,11 +93,12 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
      * @param density   topk: fraction of the parameters each replica sends; 0: the dense all-reduce
      * @param wire      dense: the precision gradients are sent in
      * @param transport how the workers' all-reduce moves bytes
+     * @param bucketFloats dense: buckets of the gradient all-reduced as backprop finishes each; 0: the whole gradient after backprop
      */
     public AllReduceTrainer(JavaSparkContext sc, ComputationGraph net, List<String> trainShards, List<String> valShards,
                             Manifest manifest, HadoopStorage storage, List<TrainingListener> listeners, long seed,
                             ImageAugmentation augmentation, int workers, Duration stall, Duration timeout, int heartbeatSeconds,
-                            DriverProgress progress, double density, Wire wire, Transport transport) {
+                            DriverProgress progress, double density, Wire wire, Transport transport, long bucketFloats) {
         this.sc = sc;
         this.net = net;
         this.trainShards = List.copyOf(trainShards);
@@ -105,7 +109,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         this.heartbeatSeconds = heartbeatSeconds;
         this.progress = progress;
         this.settings = new ReplicaTask.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progress.sink(), density, wire,
-                transport);
+                transport, bucketFloats);
     }
 
     /**
@@ -180,6 +184,9 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         double epochReduce = results.stream().mapToDouble(r -> r.reduceSeconds).max().orElse(0);
         bytesSent += epochBytes;
         reduceSeconds += epochReduce;
+        commSeconds += results.stream().mapToDouble(r -> r.commSeconds).max().orElse(0);
+        buckets = first.buckets;
+        duringBackprop = first.duringBackprop;
         long foreign = results.stream().mapToLong(r -> r.foreignFrames).sum();
         if (foreign > 0) {
             LOG.warn("epoch {}: the workers dropped {} foreign frames (UDP datagrams without this epoch's token) on their all-reduce ports",
@@ -243,9 +250,24 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         return transport;
     }
 
-    /** Seconds the slowest worker spent in the all-reduce so far. */
+    /** Seconds the slowest worker's training thread waited for the all-reduce so far: the communication not hidden. */
     public double reduceSeconds() {
         return reduceSeconds;
+    }
+
+    /** Seconds of the slowest worker's all-reduce calls so far, hidden behind backprop or not. */
+    public double commSeconds() {
+        return commSeconds;
+    }
+
+    /** How many buckets the last epoch cut the gradient into (1: reduced whole, after backprop). */
+    public int buckets() {
+        return buckets;
+    }
+
+    /** Of the buckets rank 0 launched in the last epoch, the fraction launched while backprop was still running. */
+    public double duringBackprop() {
+        return duringBackprop;
     }
 
     @Override

@@ -13,17 +13,18 @@ import org.agrona.MutableDirectBuffer;
  * <pre>
  * offset  bytes  field
  *  0      8      call      the sender's call number (a peer may be one call ahead)
- *  8      4      phase     {@link #REDUCE_SCATTER}, {@link #ALL_GATHER} or {@link #SPARSE}
+ *  8      4      phase     {@link #REDUCE_SCATTER}, {@link #ALL_GATHER}, {@link #SPARSE} or {@link #TOTALS}
  * 12      4      from      the sender's rank
- * 16      8      index     first float of the chunk (dense) or first pair of the piece (sparse)
+ * 16      8      index     first float of the piece in the vector (dense) or first pair of the piece (sparse)
  * 24      4      count     floats or pairs in this message
  * 28      4      total     sparse: pairs the sender sends this call in all; dense: 0
- * 32      8      samples   the sender's examples this call
+ * 32      8      samples   the sender's examples this call (a dense call over a part of the vector: 0, see TOTALS)
  * 40      8      lossSum   the sender's loss summed over them
  * 48      8      busy      seconds the sender worked (its own step) between its previous call and this one
  * 56      16     token     this epoch's {@link RunToken}: a frame without it is foreign and dropped
  * 72      4      wire      dense: the payload's precision, a {@link Wire} ordinal; sparse: 0
- * 76      4      (reserved, 0)
+ * 76      4      column    reduce-scatter: where the piece starts in the receiver's chunk (it may not know the
+ *                          part of the vector a peer one call ahead reduces); else 0
  * </pre>
  */
 final class Frame {
@@ -37,8 +38,13 @@ final class Frame {
     static final int REDUCE_SCATTER = 0;
     static final int ALL_GATHER = 1;
     static final int SPARSE = 2;
+    /**
+     * A header alone carrying samples, lossSum and busy: the call that ends a step whose vector went in
+     * parts ({@link AllReduce#reduceRange}), once the loss is known.
+     */
+    static final int TOTALS = 3;
     /** Phase names for errors, by phase id. */
-    static final String[] PHASES = {"reduce-scatter", "all-gather", "sparse all-gather"};
+    static final String[] PHASES = {"reduce-scatter", "all-gather", "sparse all-gather", "totals"};
 
     private static final int CALL = 0;
     private static final int PHASE = 8;
@@ -51,6 +57,7 @@ final class Frame {
     private static final int BUSY = 48;
     private static final int TOKEN = 56;
     private static final int WIRE = 72;
+    private static final int COLUMN = 76;
     private static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     /** Writes the token once; {@link #write} leaves it in place. */
@@ -66,6 +73,11 @@ final class Frame {
 
     static void write(MutableDirectBuffer h, long call, int phase, int from, long index, int count, int total, double samples,
                       double lossSum, double busySeconds, Wire wire) {
+        write(h, call, phase, from, index, count, total, samples, lossSum, busySeconds, wire, 0);
+    }
+
+    static void write(MutableDirectBuffer h, long call, int phase, int from, long index, int count, int total, double samples,
+                      double lossSum, double busySeconds, Wire wire, int column) {
         h.putLong(CALL, call, ORDER);
         h.putInt(PHASE, phase, ORDER);
         h.putInt(FROM, from, ORDER);
@@ -76,6 +88,7 @@ final class Frame {
         h.putDouble(LOSS_SUM, lossSum, ORDER);
         h.putDouble(BUSY, busySeconds, ORDER);
         h.putInt(WIRE, wire.ordinal(), ORDER);
+        h.putInt(COLUMN, column, ORDER);
     }
 
     static long call(DirectBuffer b, int at) {
@@ -104,6 +117,10 @@ final class Frame {
         return w >= 0 && w < Wire.values().length ? Wire.values()[w] : null;
     }
 
+    static int column(DirectBuffer b, int at) {
+        return b.getInt(at + COLUMN, ORDER);
+    }
+
     static int total(DirectBuffer b, int at) {
         return b.getInt(at + TOTAL, ORDER);
     }
@@ -122,7 +139,7 @@ final class Frame {
 
     /** Bytes a well-formed message of {@code phase} with {@code count} entries sent in {@code wire} has. */
     static int length(int phase, int count, Wire wire) {
-        return HEADER_BYTES + count * (phase == SPARSE ? 8 : wire.bytes());
+        return HEADER_BYTES + (phase == TOTALS ? 0 : count * (phase == SPARSE ? 8 : wire.bytes()));
     }
 
     private Frame() {}

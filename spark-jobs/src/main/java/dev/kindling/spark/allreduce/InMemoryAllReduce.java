@@ -80,8 +80,35 @@ public final class InMemoryAllReduce implements AllReduce {
         if (vector.length() != length) {
             throw new IllegalArgumentException("all-reduce of " + vector.length() + " floats; opened for " + length);
         }
-        long t0 = begin(samples, lossSum);
-        INDArray flat = vector.reshape(length);
+        long t0 = begin(samples, lossSum, (System.nanoTime() - lastReturn) / 1e9);
+        return end(t0, dense(vector.reshape(length), 0, length, wire, true));
+    }
+
+    @Override
+    public void reduceRange(INDArray vector, long from, long to, Wire wire) {
+        AllReduce.checkRange(vector, from, to, length);
+        long t0 = System.nanoTime();
+        inCall = true;
+        dense(vector.reshape(length), from, to, wire, false);
+        calls++;
+        inCall = false;
+        reduceNanos += System.nanoTime() - t0;
+    }
+
+    @Override
+    public Totals totals(double samples, double lossSum, double busySeconds) {
+        long t0 = begin(samples, lossSum, busySeconds);
+        barrier("posting its totals");
+        Totals totals = totals();
+        barrier("reading the totals"); // nobody posts the next call's totals before every worker has read these
+        return end(t0, totals);
+    }
+
+    /**
+     * Sums {@code [from, to)} of every worker's {@code flat} into it; with {@code totals} also the totals every
+     * worker posted before the call (else null: a part of a step carries none).
+     */
+    private Totals dense(INDArray flat, long from, long to, Wire wire, boolean withTotals) {
         if (wire == Wire.FP32) {
             group.contributions[rank] = flat; // read by the chunks' owners before the second barrier, written only after it
         } else {
@@ -89,28 +116,30 @@ public final class InMemoryAllReduce implements AllReduce {
                 group.rounded[rank] = Nd4j.create(DataType.FLOAT, length);
                 group.roundedBytes[rank] = FloatBytes.wrap(group.rounded[rank]);
             }
-            group.contributions[rank] = group.rounded[rank].assign(flat);
-            Rounding.toWire(wire, group.rounded[rank], group.roundedBytes[rank], 0, length);
+            group.rounded[rank].get(NDArrayIndex.interval(from, to)).assign(flat.get(NDArrayIndex.interval(from, to)));
+            group.contributions[rank] = group.rounded[rank];
+            Rounding.toWire(wire, group.rounded[rank], group.roundedBytes[rank], from, to);
         }
         barrier("posting its vector");
-        long from = AllReduce.chunkStart(rank, length, size);
-        long to = AllReduce.chunkStart(rank + 1, length, size);
-        if (to > from) {
-            INDArray sum = group.sums.get(NDArrayIndex.interval(from, to));
+        long own = from + AllReduce.chunkStart(rank, to - from, size);
+        long ownEnd = from + AllReduce.chunkStart(rank + 1, to - from, size);
+        if (ownEnd > own) {
+            INDArray sum = group.sums.get(NDArrayIndex.interval(own, ownEnd));
             for (int r = 0; r < size; r++) { // rank order, as AeronAllReduce's chunk owner sums
-                INDArray part = group.contributions[r].get(NDArrayIndex.interval(from, to));
+                INDArray part = group.contributions[r].get(NDArrayIndex.interval(own, ownEnd));
                 if (r == 0) {
                     sum.assign(part);
                 } else {
                     sum.addi(part);
                 }
             }
-            Rounding.toWire(wire, group.sums, group.sumBytes, from, to);
+            Rounding.toWire(wire, group.sums, group.sumBytes, own, ownEnd);
         }
-        Totals totals = totals();
+        Totals totals = withTotals ? totals() : null;
         barrier("summing its chunk");
-        flat.assign(group.sums);
-        return end(t0, totals);
+        boolean whole = from == 0 && to == length;
+        (whole ? flat : flat.get(NDArrayIndex.interval(from, to))).assign(whole ? group.sums : group.sums.get(NDArrayIndex.interval(from, to)));
+        return totals;
     }
 
     @Override
@@ -118,7 +147,7 @@ public final class InMemoryAllReduce implements AllReduce {
         if (vector.length() != length) {
             throw new IllegalArgumentException("sparse all-reduce into " + vector.length() + " floats; opened for " + length);
         }
-        long t0 = begin(samples, lossSum);
+        long t0 = begin(samples, lossSum, (System.nanoTime() - lastReturn) / 1e9);
         group.sparseIndex[rank] = index;
         group.sparseValue[rank] = value;
         group.sparseCount[rank] = count;
@@ -137,13 +166,13 @@ public final class InMemoryAllReduce implements AllReduce {
         return end(t0, totals);
     }
 
-    /** Posts this worker's totals and its busy time since its last call; the time the call starts. */
-    private long begin(double samples, double lossSum) {
+    /** Posts this worker's totals and its busy time since its last step; the time the call starts. */
+    private long begin(double samples, double lossSum, double busySeconds) {
         long t0 = System.nanoTime();
         inCall = true;
         group.samples[rank] = samples;
         group.loss[rank] = lossSum;
-        group.busy[rank] = (t0 - lastReturn) / 1e9;
+        group.busy[rank] = busySeconds;
         return t0;
     }
 

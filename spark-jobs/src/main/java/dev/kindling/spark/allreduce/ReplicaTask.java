@@ -18,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
@@ -44,9 +46,11 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
     /**
      * @param progress where rank 0 sets its progress after every step, for the driver's line
      * @param density  top-k density of the sparse encoding; 0: the dense all-reduce
+     * @param bucketFloats dense: the gradient's buckets, each all-reduced as soon as backprop finishes it; 0: the whole
+     *                 gradient after backprop
      */
     record Settings(HadoopStorage storage, ArrayList<TrainingListener> listeners, long seed, ImageAugmentation augmentation,
-                    Duration stall, LatestValue<EpochProgress> progress, double density, Wire wire, Transport transport)
+                    Duration stall, LatestValue<EpochProgress> progress, double density, Wire wire, Transport transport, long bucketFloats)
             implements Serializable {}
 
     /** What a replica reports: rank 0 also its parameters, optimizer state and iteration count. */
@@ -58,7 +62,12 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
         double samples;
         double lossSum;
         long bytesSent;
+        /** Time the training thread waited for the all-reduce (exposed), and the all-reduce's own time (hidden or not). */
         double reduceSeconds;
+        double commSeconds;
+        int buckets;
+        /** Of the buckets this worker launched, the fraction launched while backprop was still running. */
+        double duringBackprop;
         long foreignFrames;
         String transport;
         // where it ran and its own steps' time (plain fields: Spark's Kryo cannot build records)
@@ -113,7 +122,8 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
      * The epoch's all-reduce: in memory when every worker is a thread of this JVM (and {@code --transport} allows),
      * else Aeron. A retried stage attempt meets in a new group: the key carries the attempt.
      */
-    private AllReduce open(BarrierTaskContext ctx, int rank, long length, String host, boolean oneJvm, String[] where) {
+    private AllReduce open(BarrierTaskContext ctx, int rank, long length, String host, boolean oneJvm, String[] where,
+                           BooleanSupplier cancelled) {
         boolean memory = switch (settings.transport()) {
             case AUTO -> oneJvm;
             case AERON -> false;
@@ -127,9 +137,9 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
         };
         if (memory) {
             return InMemoryAllReduce.open(token.high() + ":" + token.low() + ":" + ctx.stageAttemptNumber(), rank, workers, length,
-                    settings.stall(), ctx::isInterrupted);
+                    settings.stall(), cancelled);
         }
-        return AeronAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), ctx::isInterrupted);
+        return AeronAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), cancelled);
     }
 
     private Result train(BarrierTaskContext ctx) throws IOException {
@@ -142,10 +152,25 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
         String[] where = Arrays.stream(gathered).map(g -> g.substring(g.indexOf(' ') + 1)).toArray(String[]::new);
         boolean oneJvm = Arrays.stream(gathered).allMatch(g -> g.startsWith(LocalGroup.JVM + " "));
         LiveStragglers stragglers = rank == 0 ? new LiveStragglers(where) : null;
-        try (AllReduce ar = open(ctx, rank, net.numParams(), host, oneJvm, where)) {
-            Sharing sum = settings.density() > 0
-                    ? new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank))
-                    : new GradientSum(ar, settings.wire());
+        AtomicBoolean leaving = new AtomicBoolean(); // set when the overlap thread stops: its call in flight ends at once
+        try (AllReduce ar = open(ctx, rank, net.numParams(), host, oneJvm, where, () -> ctx.isInterrupted() || leaving.get());
+             OverlapThread overlap = new OverlapThread(rank, leaving)) {
+            BucketPlan plan = settings.density() == 0 && settings.bucketFloats() > 0 ? BucketPlan.of(net, settings.bucketFloats()) : null;
+            Sharing sum;
+            if (settings.density() > 0) {
+                sum = new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank));
+            } else if (plan != null) {
+                GradientSum buckets = new GradientSum(ar, settings.wire(), plan, overlap);
+                if (!BackpropWatch.install(net, position -> buckets.backwardDone(net, position))) {
+                    LOG.warn("--overlap: every bucket is reduced after backprop");
+                }
+                sum = buckets;
+            } else {
+                if (settings.bucketFloats() > 0 && settings.density() == 0) {
+                    LOG.warn("--overlap: this graph's gradient is not laid out by topological order; reducing it after backprop");
+                }
+                sum = new GradientSum(ar, settings.wire());
+            }
             List<TrainingListener> listeners = new ArrayList<>();
             // first: with dense, clipping, loss scaling and the optimizer see the summed gradient; with
             // topk, the listeners after it see the shared step's parameters
@@ -184,14 +209,19 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
             r.samples = sum.samples;
             r.lossSum = sum.lossSum;
             r.bytesSent = ar.bytesSent();
-            r.reduceSeconds = ar.reduceSeconds();
+            r.reduceSeconds = sum.blockedNanos / 1e9;
+            r.commSeconds = ar.reduceSeconds();
+            r.buckets = plan == null ? 1 : plan.buckets();
+            if (sum instanceof GradientSum g && g.launchedInAll > 0) {
+                r.duringBackprop = (double) g.launchedDuringBackprop / g.launchedInAll;
+            }
             r.foreignFrames = ar.foreignFrames();
             r.transport = ar.transport();
             double loopSeconds = (System.nanoTime() - loop0) / 1e9;
             r.executor = SparkEnv.get().executorId();
             r.host = host;
             r.steps = rounds;
-            r.computeSeconds = Math.max(0, loopSeconds - ar.reduceSeconds());
+            r.computeSeconds = Math.max(0, loopSeconds - r.reduceSeconds);
             INDArray mean = net.params().dup();
             if (settings.density() > 0) {
                 // topk replicas apply the same sums to the same parameters: bit-identical, which a

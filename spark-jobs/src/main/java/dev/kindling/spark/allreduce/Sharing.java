@@ -6,4 +6,6 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 abstract class Sharing extends BaseTrainingListener {
     double samples;
     double lossSum;
+    /** Time the training thread spent in the all-reduce: the communication its steps did not hide. */
+    long blockedNanos;
 }

@@ -41,7 +41,9 @@ final class UpdateSum extends Sharing {
         change.assign(params).subi(before);
         int local = Math.max(1, model.batchSize());
         int count = topK.select(change);
+        long t0 = System.nanoTime();
         AllReduce.Totals totals = ar.reduceSparse(change, topK.index(), topK.value(), count, local, model.score() * local);
+        blockedNanos += System.nanoTime() - t0;
         params.assign(before).addi(change);
         samples += totals.samples();
         lossSum += totals.lossSum();

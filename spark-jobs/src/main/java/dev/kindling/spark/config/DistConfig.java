@@ -26,10 +26,12 @@ import java.util.List;
  * @param networkMask        where executors pick their Aeron address
  * @param timeout            watchdog: longest a distributed epoch may run
  * @param transport          dense, topk: how the all-reduce moves bytes between workers
+ * @param overlap            dense: all-reduce the gradient in buckets as backprop finishes them
+ * @param bucketMb           dense, overlap: megabytes of fp32 gradient per bucket
  */
 public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire wire, Duration peerTimeout, double threshold,
                          double maxUpdateDensity, double residualClip, int averagingFrequency, int aeronPort, String controller,
-                         String networkMask, Duration timeout, Transport transport) implements Serializable {
+                         String networkMask, Duration timeout, Transport transport, boolean overlap, double bucketMb) implements Serializable {
     public static final Setting<Dist> DIST = Setting.choice("dist", Dist.SHARED, Dist.class,
             "shared (replicas on the Spark executors share every step, --encoding) | averaging (legacy: DL4J's parameter averaging) | local (one JVM, no Spark)");
     public static final Setting<Encoding> ENCODING = Setting.choice("encoding", Encoding.AUTO, Encoding.class,
@@ -58,9 +60,14 @@ public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire 
             "watchdog: fail a distributed training epoch that runs longer than this many minutes (fractions allowed)");
     public static final Setting<Transport> TRANSPORT = Setting.choice("transport", Transport.AUTO, Transport.class,
             "shared, dense and topk: auto (memory when every worker is a thread of one JVM, as on local[N]; else Aeron UDP) | aeron | memory (the workers must share one JVM)");
+    public static final Setting<Boolean> OVERLAP = Setting.flag("overlap", false,
+            "shared, dense: all-reduce the gradient in buckets (--bucket-mb), each as soon as backprop has finished it, while backprop goes on (PyTorch DDP's overlap); the same bits as without; it pays where the network, not the CPU, is the wait (docs/distributed.md)");
+    public static final Setting<Double> BUCKET_MB = Setting.real("bucket-mb", "4", Range.openClosed(0, 1024),
+            "shared, dense, --overlap: megabytes of fp32 gradient per bucket (closed at a layer boundary; a larger layer is one bucket)");
 
     public static final List<Setting<?>> SETTINGS = List.of(DIST, ENCODING, TOPK_DENSITY, WIRE, PEER_TIMEOUT_SECONDS, THRESHOLD,
-            MAX_UPDATE_DENSITY, RESIDUAL_CLIP, AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, TRANSPORT);
+            MAX_UPDATE_DENSITY, RESIDUAL_CLIP, AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, TRANSPORT,
+            OVERLAP, BUCKET_MB);
 
     public DistConfig {
         if (residualClip > 0 && residualClip < 1) {
@@ -72,6 +79,12 @@ public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire 
         return new DistConfig(s.require(DIST), s.require(ENCODING), s.require(TOPK_DENSITY), s.require(WIRE),
                 Duration.ofSeconds(s.require(PEER_TIMEOUT_SECONDS)), s.require(THRESHOLD), s.require(MAX_UPDATE_DENSITY),
                 s.require(RESIDUAL_CLIP), s.require(AVERAGING_FREQUENCY), s.require(AERON_PORT), s.require(CONTROLLER),
-                s.require(NETWORK_MASK), Duration.ofMillis(Math.round(60_000 * s.require(TIMEOUT_MINUTES))), s.require(TRANSPORT));
+                s.require(NETWORK_MASK), Duration.ofMillis(Math.round(60_000 * s.require(TIMEOUT_MINUTES))), s.require(TRANSPORT),
+                s.require(OVERLAP), s.require(BUCKET_MB));
+    }
+
+    /** {@link #bucketMb} in fp32 floats, at least one. */
+    public long bucketFloats() {
+        return Math.max(1, Math.round(bucketMb * (1 << 20) / 4));
     }
 }

@@ -106,7 +106,10 @@ final class DistributedTraining {
                 }
                 if (engine.epochs() instanceof AllReduceTrainer allReduce) {
                     comm.put("transport", allReduce.transport());
-                    comm.put("allreduce_s", allReduce.reduceSeconds());
+                    comm.put("allreduce_s", allReduce.reduceSeconds()); // waited for: what backprop did not hide
+                    comm.put("allreduce_calls_s", allReduce.commSeconds());
+                    comm.put("buckets", allReduce.buckets());
+                    comm.put("buckets_during_backprop", allReduce.duringBackprop());
                     // what the engine offered, headers included; Aeron's counter (bytes_sent) adds its own resends and heartbeats
                     comm.put("allreduce_bytes", allReduce.bytesSent());
                     comm.put("foreign_frames", allReduce.foreignFrames());
@@ -132,7 +135,8 @@ final class DistributedTraining {
         AllReduceTrainer trainer = new AllReduceTrainer(sc, net, checked.usable().get("train"), checked.usable().get("val"), p.manifest(),
                 ctx.storage(), p.listeners(ctx.telemetry()), run.seed(), ctx.augmentation(), workers, dist.peerTimeout(), dist.timeout(),
                 run.progressSeconds(), DriverProgress.start(sc, run.epochs(), ProgressLine.console(run.progressSeconds())),
-                p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0, dist.wire(), dist.transport())
+                p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0, dist.wire(), dist.transport(),
+                dist.overlap() ? dist.bucketFloats() : 0)
                 .checkpointing(p.staging(), run.keepCheckpoints(), run.checkpointEvery(), ctx.state());
         ctx.log().ranks(trainer::lastEpochRanks);
         return new Engine(trainer, () -> net, null);

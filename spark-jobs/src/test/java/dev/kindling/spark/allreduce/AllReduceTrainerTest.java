@@ -78,6 +78,10 @@ class AllReduceTrainerTest {
     }
 
     private static Epoch epoch(Path dir, double density, Transport transport) throws Exception {
+        return epoch(dir, density, transport, 0);
+    }
+
+    private static Epoch epoch(Path dir, double density, Transport transport, long bucketFloats) throws Exception {
         HadoopStorage storage = new HadoopStorage();
         String data = storage.qualify(dir.resolve("sum").toString());
         Manifest m = DatasetWriter.write(storage, data, SeedTasks.sum(5), 64, 5);
@@ -94,7 +98,7 @@ class AllReduceTrainerTest {
             AllReduceTrainer trainer = new AllReduceTrainer(sc, distributed, train, train, m, storage, clip, 5, null, 2,
                     Duration.ofSeconds(60), Duration.ofMinutes(3), 60,
                     DriverProgress.start(sc, 1, new ProgressLine(null, 60)), density, dev.kindling.spark.config.Wire.FP32,
-                    transport);
+                    transport, bucketFloats);
             distributed.getConfiguration().setEpochCount(0);
             EpochLoop.EpochFit fit = trainer.fit(0, 0, done -> { });
             if (transport == Transport.MEMORY) {
@@ -103,6 +107,10 @@ class AllReduceTrainerTest {
             } else {
                 assertEquals("aeron", trainer.transport());
                 assertTrue(trainer.bytesSent() > 0, "the workers exchanged gradients");
+            }
+            assertEquals(bucketFloats > 0 ? 3 : 1, trainer.buckets(), "the seed MLP's gradient in 100-float buckets: one per layer");
+            if (bucketFloats > 0) { // the first step of the epoch learns where BatchNorm-like views lie; after it, two of three during backprop
+                assertTrue(trainer.duringBackprop() > 0.5, "buckets launched while backprop ran: " + trainer.duringBackprop());
             }
             return new Epoch(start, distributed, fit, AllReduceTrainer.order(train, 5, 0, 2, 0), conf, storage);
         }
@@ -161,6 +169,26 @@ class AllReduceTrainerTest {
             assertEquals(aeron.fit().trainLoss(), memory.fit().trainLoss(), 0.0);
         }
         assertEquals(0, LocalGroup.alive(), "every in-memory group was removed when its workers closed");
+    }
+
+    /**
+     * --overlap: the gradient all-reduced in buckets as backprop finishes them, on a second thread, ends
+     * the epoch with the bits of the whole gradient reduced after backprop, over either transport.
+     */
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void overlappedBucketsEndTheEpochWithTheBitsOfTheWholeGradientReducedAfterBackprop(@TempDir Path dir) throws Exception {
+        for (Transport transport : new Transport[] {Transport.AERON, Transport.MEMORY}) {
+            Epoch whole = epoch(dir.resolve("whole-" + transport), 0, transport, 0);
+            Epoch buckets = epoch(dir.resolve("buckets-" + transport), 0, transport, 100);
+            assertArrayEquals(whole.distributed().params().toFloatVector(), buckets.distributed().params().toFloatVector(),
+                    transport + ": the same parameters, bit for bit");
+            assertArrayEquals(whole.distributed().getUpdater().getStateViewArray().toFloatVector(),
+                    buckets.distributed().getUpdater().getStateViewArray().toFloatVector());
+            assertEquals(whole.fit().trainLoss(), buckets.fit().trainLoss(), 0.0);
+            assertEquals(whole.fit().samples(), buckets.fit().samples(), 0.0);
+        }
+        assertEquals(0, LocalGroup.alive());
     }
 
     @Test

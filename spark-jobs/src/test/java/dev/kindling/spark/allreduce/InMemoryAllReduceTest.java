@@ -30,7 +30,10 @@ class InMemoryAllReduceTest {
         AllReduce open(int rank);
     }
 
-    /** Every rank's vectors after: dense fp32, bf16 and fp16 calls, then a sparse call, then dense again. */
+    /**
+     * Every rank's vectors after: dense fp32, bf16 and fp16 calls, then a sparse call, then dense again, then the
+     * first two calls' vectors again in three parts each.
+     */
     private static List<List<float[]>> run(Opener opener, float[][][] dense, int[][] index, float[][] value) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(SIZE);
         try {
@@ -51,6 +54,16 @@ class InMemoryAllReduceTest {
                             var v = Nd4j.createFromArray(dense[call][r]);
                             AllReduce.Totals t = ar.reduce(v, 10 + r, 0.5 * (r + 1), wires[call]);
                             assertEquals(10 + 11 + 12, t.samples(), 0.0);
+                            out.add(v.toFloatVector());
+                        }
+                        for (int call = 0; call < 2; call++) { // the same vectors in parts, as --overlap sends a gradient: the whole call's bits
+                            var v = Nd4j.createFromArray(dense[call][r]);
+                            long[] cuts = {LENGTH, 30_001, 7, 0}; // from the end, as backprop finishes them; [0, 7): a chunk of 2 or 3
+                            for (int p = 0; p + 1 < cuts.length; p++) {
+                                ar.reduceRange(v, cuts[p + 1], cuts[p], wires[call]);
+                            }
+                            assertEquals(10 + 11 + 12, ar.totals(10 + r, 0.5 * (r + 1), 0.01).samples(), 0.0);
+                            assertArrayEquals(out.get(call), v.toFloatVector(), "call " + call + " in parts");
                             out.add(v.toFloatVector());
                         }
                         assertEquals(SIZE, ar.busySeconds().length);
@@ -102,7 +115,7 @@ class InMemoryAllReduceTest {
         String key = "test-" + System.nanoTime();
         List<List<float[]>> memory = run(r -> InMemoryAllReduce.open(key, r, SIZE, LENGTH, Duration.ofSeconds(30), () -> false), dense, index, value);
         for (int rank = 0; rank < SIZE; rank++) {
-            for (int call = 0; call < 5; call++) {
+            for (int call = 0; call < 7; call++) {
                 assertArrayEquals(aeron.get(0).get(call), memory.get(rank).get(call), "rank " + rank + ", call " + call + ": Aeron's bits");
             }
         }
