@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-say() { echo "test: $*" >&2; }
+say() { echo "test: [$((SECONDS / 60))m$((SECONDS % 60))s] $*" >&2; }  # elapsed: where the suite spends its time
 
 if ! command -v mvn >/dev/null || ! java -version 2>&1 | grep -q '"17'; then
   say "installing OpenJDK 17 and Maven (apt-get)..."
@@ -171,14 +171,24 @@ grep -q "(3 file(s)): 6 features, 3 classes" "$tmp/cluster-table.log" ||
 check_accuracy "$(scripts/kindling train --model=mlp --master="$master" --dist=shared --epochs=2 --timeout-minutes=5 \
   --data="$hdfs/datasets/table" --out="$hdfs/runs/mlp-table" 2>"$tmp/cluster-table-train.log" | tail -n 1)" 0.85
 say "cluster: an image folder put on HDFS, decoded and resized on the executors (--dataset=images), the small CNN trained from it"
+say "  with --overlap: its gradient (BatchNorm statistics included) all-reduced in buckets while backprop runs"
 java scripts/examples/ExampleImages.java "$tmp/images" 150 && scripts/local-cluster.sh put "$tmp/images" / 2>"$tmp/put-images.log" ||
   { tail -n 20 "$tmp/put-images.log" >&2; exit 1; }
 scripts/kindling prepare-data --dataset=images --master="$master" --source-path="$hdfs/images" --image-size=16 --batch-size=16 \
   --out="$hdfs/datasets/images" >/dev/null 2>"$tmp/cluster-images.log" || { tail -n 30 "$tmp/cluster-images.log" >&2; exit 1; }
 grep -q "450 images in 3 classes" "$tmp/cluster-images.log" ||
   { say "prepare-data did not find 450 images in 3 classes"; tail -n 20 "$tmp/cluster-images.log" >&2; exit 1; }
-check_accuracy "$(scripts/kindling train --model=small-cnn --master="$master" --dist=shared --epochs=3 --timeout-minutes=5 \
-  --data="$hdfs/datasets/images" --out="$hdfs/runs/cnn-images" 2>"$tmp/cluster-images-train.log" | tail -n 1)" 0.8
+cnn=$(scripts/kindling train --model=small-cnn --master="$master" --dist=shared --epochs=3 --timeout-minutes=5 --overlap=true \
+  --bucket-mb=0.05 --data="$hdfs/datasets/images" --out="$hdfs/runs/cnn-images" 2>"$tmp/cluster-images-train.log" | tail -n 1) \
+  || { tail -n 30 "$tmp/cluster-images-train.log" >&2; exit 1; }
+check_accuracy "$cnn" 0.8
+python3 - "$cnn" <<'PY'
+import json, sys
+c = json.loads(sys.argv[1])["comm"]
+print("test: cluster overlap: %d buckets, %.0f%% launched while backprop ran; %.1f s waited of %.1f s in all-reduce calls"
+      % (c["buckets"], 100 * c["buckets_during_backprop"], c["allreduce_s"], c["allreduce_calls_s"]), file=sys.stderr)
+sys.exit(0 if c["buckets"] > 1 and c["buckets_during_backprop"] > 0.5 else 1)
+PY
 joined=$(cat "$KINDLING_CLUSTER_DIR"/worker-*/app-*/*/stderr | grep -c "Adding UDP connection" || true)
 say "cluster: executors opened $joined Aeron connections"
 ((joined >= 4)) || { say "expected each of 2 executors to connect to the driver and its peer over Aeron"; exit 1; }

@@ -257,6 +257,8 @@ def free_udp_port():
 # name in the table -> train's flags; "shared" is DL4J's threshold encoding, "dense" Kindling's all-reduce, "topk" its sparse step sharing
 DISTS = {"local": ["--dist=local"], "shared": ["--dist=shared", "--encoding=threshold"],
          "dense": ["--dist=shared", "--encoding=dense"], "dense-udp": ["--dist=shared", "--encoding=dense", "--transport=aeron"],
+         # the same with the gradient all-reduced in buckets while backprop runs (50 KB buckets: the MLP's layers apart)
+         "udp-overlap": ["--dist=shared", "--encoding=dense", "--transport=aeron", "--overlap=true", "--bucket-mb=0.05"],
          "topk": ["--dist=shared", "--encoding=topk"], "averaging": ["--dist=averaging"]}
 
 
@@ -296,6 +298,11 @@ def dist(env, a, results):
             if comm:
                 row_d["bytes_sent"] = statistics.median([c["bytes_sent"] for c in comm])
                 row_d["dense_bytes"] = statistics.median([c["dense_bytes"] for c in comm])
+                # the training thread's wait per step: the communication backprop did not hide
+                exposed = [c["allreduce_s"] / (len(m["history"]) * c["ranks"][0]["steps"]) * 1000
+                           for m, c in zip(ms, comm) if "allreduce_s" in c and c.get("ranks")]
+                if exposed:
+                    row_d["exposed_ms_per_step"] = spread(exposed)
                 ratios = [c["compression"] for c in comm if c["compression"]]
                 if ratios:  # null when nothing crossed between JVMs: local[N] keeps every worker in one JVM
                     row_d["compression"] = spread(ratios)
@@ -601,6 +608,10 @@ def table(results):
                          f"{fmt_s(r['test_accuracy'], '{:.4f}'):>24}{sent:>8}{comp:>10}"
                          f"{r.get('median_step_ms', float('nan')):>8.2f}{r.get('driver_overhead_ms_per_step', float('nan')):>10.2f}"
                          f"{r.get('encode_overhead_ms_per_step', float('nan')):>10.2f}")
+            exposed = {d: r["exposed_ms_per_step"] for d, r in s["dists"].items() if "exposed_ms_per_step" in r}
+            if exposed:
+                L.append(f"  {s['row']}: the all-reduce's wait per step (not hidden behind backprop): "
+                         + ", ".join(f"{d} {fmt_s(e, '{:.2f}')} ms" for d, e in exposed.items()))
         if "allreduce" in results:
             r = results["allreduce"]
             L.append(f"dense all-reduce alone, {r['floats']} floats (the seed-size GPT's gradient) among {r['workers']} workers of one JVM"
@@ -615,7 +626,7 @@ def table(results):
                          f" {fmt_s(r['memory_bf16_ms_per_call'], '{:.1f}')} ms through memory"
                          f" ({r['memory_ms_per_call']['median'] / r['memory_bf16_ms_per_call']['median']:.2f}x)")
         L.append("shared: DL4J's threshold encoding; dense: Kindling's all-reduce (--encoding=dense; on local[N] through memory, the"
-                 " default --transport=auto); dense-udp: the same over Aeron UDP loopback (--transport=aeron); topk: Kindling's sparse"
+                 " default --transport=auto); dense-udp: the same over Aeron UDP loopback (--transport=aeron); udp-overlap: dense-udp with --overlap (buckets all-reduced while backprop runs); topk: Kindling's sparse"
                  " step sharing (--encoding=topk, density 0.004, through memory here). On local[N] every worker lives in the driver JVM:"
                  " DL4J's encoded updates do not cross Aeron (bytes sent are control traffic at most; its compression needs executors in"
                  " separate JVMs, the cluster rows)")

@@ -66,6 +66,15 @@ record BucketPlan(long[] start, long[] end, long[] offset) {
         return (view.data().addressPointer().address() - whole.data().addressPointer().address()) / whole.dataType().width();
     }
 
+    /** The buckets' floats in launch order, for the log: "[34186, 201472]". */
+    String describe() {
+        long[] sizes = new long[start.length];
+        for (int b = 0; b < sizes.length; b++) {
+            sizes[b] = end[b] - start[b];
+        }
+        return java.util.Arrays.toString(sizes);
+    }
+
     int buckets() {
         return start.length;
     }

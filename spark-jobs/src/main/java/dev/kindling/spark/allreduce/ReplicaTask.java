@@ -160,6 +160,9 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
             if (settings.density() > 0) {
                 sum = new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank));
             } else if (plan != null) {
+                if (rank == 0) {
+                    LOG.info("--overlap: the gradient's {} floats in {} buckets, from its end: {}", net.numParams(), plan.buckets(), plan.describe());
+                }
                 GradientSum buckets = new GradientSum(ar, settings.wire(), plan, overlap);
                 if (!BackpropWatch.install(net, position -> buckets.backwardDone(net, position))) {
                     LOG.warn("--overlap: every bucket is reduced after backprop");
