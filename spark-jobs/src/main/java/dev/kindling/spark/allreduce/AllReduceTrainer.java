@@ -108,6 +108,10 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
         this.timeout = timeout;
         this.heartbeatSeconds = heartbeatSeconds;
         this.progress = progress;
+        String heavier = density > 0 ? TopK.heavierThanDense(workers, net.numParams(), density) : null;
+        if (heavier != null) {
+            LOG.warn(heavier);
+        }
         this.settings = new ReplicaTask.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progress.sink(), density, wire,
                 transport, bucketFloats);
     }

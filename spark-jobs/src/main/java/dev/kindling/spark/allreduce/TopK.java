@@ -25,6 +25,24 @@ final class TopK {
     private final double density;
     private final java.util.SplittableRandom random;
 
+    /**
+     * Why sparse sharing at this size sends more than the dense all-reduce in bf16, or null when it does not.
+     * Each worker sends its {@code density x params} (index, value) pairs, 8 bytes each, to every peer:
+     * {@code (N - 1) d P 8} bytes a step; the dense reduce-scatter and all-gather send {@code 2 (N - 1) / N P}
+     * values, 2 bytes each in bf16. Sparse sends more once {@code N d > 1/2} (the scaling model's warning:
+     * docs/scaling.md).
+     */
+    static String heavierThanDense(int workers, long params, double density) {
+        double sparse = (workers - 1) * density * params * 8;
+        double bf16 = 2.0 * (workers - 1) / workers * params * 2;
+        if (workers < 2 || sparse <= bf16) {
+            return null;
+        }
+        return String.format("--encoding=topk on %d workers at --topk-density=%s sends %.1f MB a step from each worker, %.1fx what the"
+                + " dense all-reduce in bf16 sends (%.1f MB): every worker's pairs go to every peer; use --encoding=dense --wire=bf16, or a"
+                + " density below %.2g", workers, density, sparse / 1e6, sparse / bf16, bf16 / 1e6, 0.5 / workers);
+    }
+
     /** @param seed of the threshold's sample (any; fixed per worker so that a rerun repeats) */
     TopK(long length, double density, long seed) {
         if (!(density > 0) || length > Integer.MAX_VALUE) {
