@@ -154,21 +154,66 @@ class Cluster:
         self.procs = []
 
 
+def spark_submit(env, workers, main_class, executor_memory, driver_memory):
+    """SparkSubmit's command line for an application of `main_class` on `workers` executors (one per namespace)."""
+    return ["java", f"-Xmx{driver_memory}", *env.flags, "-cp", env.jar, "org.apache.spark.deploy.SparkSubmit",
+            "--master", f"spark://{SUBNET}.1:{MASTER_PORT}", "--deploy-mode", "client",
+            "--conf", f"spark.driver.host={SUBNET}.1", "--conf", f"spark.driver.bindAddress={SUBNET}.1",
+            "--conf", "spark.ui.enabled=false", "--conf", f"spark.executor.memory={executor_memory}", "--conf", "spark.executor.cores=1",
+            "--conf", f"spark.cores.max={workers}", "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
+            # local: the executors read the jar where it is (one filesystem) instead of fetching 400 MB over the shaped links
+            "--class", main_class, "local:" + env.jar]
+
+
 def submit(env, workers, a, label):
     """One ScalingBench application on `workers` executors (one per namespace): its JSON lines."""
-    cmd = ["java", "-Xmx1g", *env.flags, "-cp", env.jar, "org.apache.spark.deploy.SparkSubmit",
-           "--master", f"spark://{SUBNET}.1:{MASTER_PORT}", "--deploy-mode", "client",
-           "--conf", f"spark.driver.host={SUBNET}.1", "--conf", f"spark.driver.bindAddress={SUBNET}.1",
-           "--conf", "spark.ui.enabled=false", "--conf", "spark.executor.memory=1g", "--conf", "spark.executor.cores=1",
-           "--conf", f"spark.cores.max={workers}", "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
-           # local: the executors read the jar where it is (one filesystem) instead of fetching 400 MB over the shaped links
-           "--class", "dev.kindling.spark.bench.ScalingBench", "local:" + env.jar,
+    cmd = [*spark_submit(env, workers, "dev.kindling.spark.bench.ScalingBench", "1g", "1g"),
            f"--workers={workers}", f"--floats={','.join(str(f) for f in a.floats)}", f"--wires={a.wires}",
            f"--topk-density={a.topk_density}", f"--warmup={a.warmup}", f"--calls={a.calls}", f"--label={label}"]
     lines = env.run(cmd, {"SPARK_LOCAL_IP": f"{SUBNET}.1"}, f"allreduce-n{workers}-{label}", 1200, every_line=True)
     with open(os.path.join(env.work, "lines.jsonl"), "a") as f:  # kept if a later step fails
         f.writelines(json.dumps(l) + "\n" for l in lines)
     return lines
+
+
+def train_overlap(env, a, link):
+    """--overlap-ab: the compute rows trained for one epoch on the 2 executors (one per namespace, the link shaped),
+    the whole gradient after backprop against --overlap, alternated: the all-reduce's wait per step (what backprop
+    did not hide), the calls' own time, and the loss (the same bits both ways)."""
+    out = []
+    for rep in range(a.reps):
+        for row in compute_rows()[:a.overlap_rows]:
+            for overlap in (["false", "true"] if rep % 2 == 0 else ["true", "false"]):
+                run_dir = os.path.join(a.work, "overlap-ab", f"{row.name}-{link}-{overlap}-{rep}")
+                subprocess.run(["rm", "-rf", run_dir, run_dir + ".partial"], check=True)
+                cmd = [*spark_submit(env, 2, "dev.kindling.spark.job.Kindling", "1800m", "3g"),
+                       "train", f"--model={row.model}", f"--data={env.dataset(row)}", *flags(row.train),
+                       f"--master=spark://{SUBNET}.1:{MASTER_PORT}", "--dist=shared", "--encoding=dense", "--transport=aeron",
+                       f"--overlap={overlap}", "--bucket-mb=4", "--epochs=1", "--patience=0", f"--out={run_dir}"]
+                m = env.run(cmd, {"SPARK_LOCAL_IP": f"{SUBNET}.1", "OMP_NUM_THREADS": "1"}, f"overlap-{row.name}-{link}-{overlap}-{rep}", 1200)
+                c = m["comm"]
+                steps = c["ranks"][0]["steps"]
+                line = {"row": row.name, "link": link, "overlap": overlap == "true", "rep": rep, "steps": steps,
+                        "wait_ms": c["allreduce_s"] / steps * 1000, "calls_ms": c["allreduce_calls_s"] / steps * 1000,
+                        "own_ms": max(r["compute_s"] for r in c["ranks"]) / steps * 1000, "buckets": c["buckets"],
+                        "during_backprop": c["buckets_during_backprop"], "val_loss": m["final"].get("val_loss", m["final"].get("loss")),
+                        "hosts": sorted({r["host"] for r in c["ranks"]})}
+                log(json.dumps(line))
+                out.append(line)
+    return out
+
+
+def overlap_table(lines):
+    L = ["OVERLAP  one epoch on 2 executors in their own namespaces, Aeron between them (measured; medians of the runs)",
+         f"{'row':<9}{'link':<8}{'overlap':<9}{'wait ms/step':>13}{'calls ms/step':>14}{'own ms/step':>12}{'val loss':>10}  runs"]
+    for key in sorted({(l["row"], l["link"], l["overlap"]) for l in lines}):
+        ls = [l for l in lines if (l["row"], l["link"], l["overlap"]) == key]
+        med = lambda k: sorted(l[k] for l in ls)[len(ls) // 2]
+        L.append(f"{key[0]:<9}{key[1]:<8}{'on' if key[2] else 'off':<9}{med('wait_ms'):>13.0f}{med('calls_ms'):>14.0f}{med('own_ms'):>12.0f}"
+                 f"{med('val_loss'):>10.4f}  " + ", ".join(f"{l['wait_ms']:.0f}" for l in ls))
+    L.append("wait: the training thread's time in the all-reduce per step (not hidden); calls: the all-reduce's own time; own: each"
+             " worker's step without the wait. The GPT is one DL4J layer: its one bucket overlaps only the loss's second forward.")
+    return "\n".join(L)
 
 
 def compute_rows():
@@ -291,6 +336,10 @@ def main():
     ap.add_argument("--topk-density", type=float, default=0.004)
     ap.add_argument("--compute-from", default="", help="a scaling.json whose compute section to reuse")
     ap.add_argument("--from-results", default="", help="a scaling.json: refit the model and reprint its tables, measuring nothing")
+    ap.add_argument("--overlap-ab", action="store_true",
+                    help="instead of the all-reduce: train the seed GPT one epoch on 2 executors at each --links, --overlap off and on")
+    ap.add_argument("--overlap-rows", type=int, default=1, help="--overlap-ab: 1 (seed GPT) or 2 (and the 25M GPT)")
+    ap.add_argument("--overlap-reps", type=int, default=2)
     ap.add_argument("--work", default=os.path.join(ROOT, "runs", "scaling"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench"))
     a = ap.parse_args()
@@ -307,6 +356,9 @@ def main():
         return
     env = Env(a)
     t0 = time.time()
+    if a.overlap_ab:
+        overlap_ab(env, a, links, t0)
+        return
     results = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "cores": CORES,
                "mode": "quick" if a.quick else "full", "load_before": round(os.getloadavg()[0], 1)}
     if a.compute_from:
@@ -337,6 +389,32 @@ def main():
         json.dump(results, f, indent=1)
     os.replace(path + ".tmp", path)
     print(results["table"])
+    log(f"wrote {path} ({time.time() - t0:.0f} s)")
+
+
+def overlap_ab(env, a, links, t0):
+    a.reps = a.overlap_reps
+    net = Network(2, a.mtu)
+    lines = []
+    try:
+        net.up()
+        cluster = Cluster(env, 2, os.path.join(a.work, "cluster-overlap"))
+        try:
+            cluster.up()
+            for link in links:
+                net.shape(RATES.get(link))
+                lines += train_overlap(env, a, link)
+        finally:
+            cluster.down()
+    finally:
+        net.down()
+    table = overlap_table(lines)
+    path = os.path.join(a.out, "overlap.json")
+    os.makedirs(a.out, exist_ok=True)
+    with open(path + ".tmp", "w") as f:
+        json.dump({"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "lines": lines, "table": table}, f, indent=1)
+    os.replace(path + ".tmp", path)
+    print(table)
     log(f"wrote {path} ({time.time() - t0:.0f} s)")
 
 

@@ -5,6 +5,8 @@
 # fitted to both and its projection to 8, 64 and 512 hosts. Prints the tables and writes bench/scaling.json.
 # --quick finishes in under 15 minutes on 2 cores. Needs root (ip netns, tc) and a kernel with veth,
 # bridge and the tbf qdisc; makes the bridge kscale0 and namespaces kscale-w1.. and removes them at the end.
+# --overlap-ab [--links=1gbit]: instead, the seed GPT trained one epoch on 2 executors, --overlap off and on
+# (about 10 minutes; bench/overlap.json).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 py=/usr/bin/python3
