@@ -6,6 +6,7 @@ import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
@@ -72,7 +73,7 @@ public final class CausalSelfAttention extends SameDiffLayer {
     public SDVariable defineLayer(SameDiff sd, SDVariable x, Map<String, SDVariable> params, SDVariable mask) {
         int t = Math.toIntExact(x.getShape()[2]);
         SDVariable flat = sd.reshape(sd.permute(x, 0, 2, 1), -1L, size);                  // [B, T, C] -> [N, C]
-        SDVariable y = TransformerOps.attention(sd, flat, params.get(QKV), params.get(PROJ), t, heads, causal, 0, 0, null); // [N, C]
+        SDVariable y = TransformerOps.attention(sd, flat, params.get(QKV), params.get(PROJ), t, heads, causal, 0, 0, null, DataType.FLOAT); // [N, C]
         SDVariable out = sd.permute(sd.reshape(y, -1L, t, size), 0, 2, 1);                 // [B, T, C] -> [B, C, T]
         return LayerNorm.halveGradient(sd, out);
     }

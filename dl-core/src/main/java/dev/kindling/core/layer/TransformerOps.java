@@ -32,18 +32,19 @@ public final class TransformerOps {
      * @param dropout  attention dropout probability (0 disables; training path only)
      * @param maxBatch upper bound of B (sizes the dropout mask)
      * @param keyBias  [B, 1, 1, T] added to the scores (0 for real keys, {@link #MASKED} for padding), or null
+     * @param matmuls  what the matrix products' operands are rounded to ({@link #matmul}): FLOAT, or BFLOAT16 for --precision=bf16
      * @return [N, C]
      */
     public static SDVariable attention(SameDiff sd, SDVariable x, SDVariable wQkv, SDVariable wProj, int t, int heads,
-                                       boolean causal, double dropout, int maxBatch, SDVariable keyBias) {
+                                       boolean causal, double dropout, int maxBatch, SDVariable keyBias, DataType matmuls) {
         long c = wProj.getShape()[0];
         long d = c / heads;
-        SDVariable qkv = x.mmul(wQkv);                                                  // [N, 3C]
+        SDVariable qkv = matmul(sd, x, wQkv, false, matmuls);                            // [N, 3C]
         SDVariable q = heads(sd, qkv.get(SDIndex.all(), SDIndex.interval(0L, c)), t, heads, d);          // [B, h, T, d]
         SDVariable k = heads(sd, qkv.get(SDIndex.all(), SDIndex.interval(c, 2 * c)), t, heads, d);      // [B, h, T, d]
         SDVariable v = heads(sd, qkv.get(SDIndex.all(), SDIndex.interval(2 * c, 3 * c)), t, heads, d);  // [B, h, T, d]
         // q / sqrt(d) before the product: the same scores, scaling T x d entries instead of T x T
-        SDVariable scores = sd.mmul(q.div(Math.sqrt(d)), k, false, true, false);       // [B, h, T, T]
+        SDVariable scores = matmul(sd, q.div(Math.sqrt(d)), k, true, matmuls);          // [B, h, T, T]
         if (causal) {
             scores = scores.add(sd.constant(causalMask(t, x.dataType())));             // [B, h, T, T] + [T, T]
         }
@@ -51,9 +52,23 @@ public final class TransformerOps {
             scores = scores.add(keyBias);                                               // [B, h, T, T] + [B, 1, 1, T]
         }
         SDVariable att = dropout(sd, sd.nn.softmax(scores, 3), dropout, maxBatch, heads, t, t); // [B, h, T, T]
-        SDVariable y = sd.mmul(att, v);                                                 // [B, h, T, d]
+        SDVariable y = matmul(sd, att, v, false, matmuls);                               // [B, h, T, d]
         y = sd.reshape(sd.permute(y, 0, 2, 1, 3), -1L, c);                              // [B, T, h, d] -> [N, C]
-        return y.mmul(wProj);                                                           // [N, C]
+        return matmul(sd, y, wProj, false, matmuls);                                     // [N, C]
+    }
+
+    /**
+     * {@code a b} (or {@code a b^T}) with both operands rounded to {@code type} first, the product accumulated in
+     * the graph's type: PyTorch autocast's half-precision matmul as tensor cores compute it (half operands, fp32
+     * sums), and as x86 without half-precision arithmetic can. In backprop each operand's gradient is rounded to
+     * {@code type} too (the cast's gradient). FLOAT (or the graph's own type): the plain product.
+     */
+    public static SDVariable matmul(SameDiff sd, SDVariable a, SDVariable b, boolean transposeB, DataType type) {
+        return sd.mmul(rounded(a, type), rounded(b, type), false, transposeB, false);
+    }
+
+    private static SDVariable rounded(SDVariable v, DataType type) {
+        return type == DataType.FLOAT || type == v.dataType() ? v : v.castTo(type).castTo(v.dataType());
     }
 
     /**
@@ -63,20 +78,22 @@ public final class TransformerOps {
      *
      * @param x [N, C]
      * @param ones [N, 1] of ones ({@link #onesColumn}), for the row vectors' products ({@link #perRow})
+     * @param matmuls what the matrix products' operands are rounded to ({@link #matmul})
      * @return [N, C]
      */
     public static SDVariable block(SameDiff sd, SDVariable x, java.util.Map<String, SDVariable> p, String prefix, int t, int heads,
-                                   boolean causal, double drop, int maxBatch, SDVariable keyBias, SDVariable ones) {
+                                   boolean causal, double drop, int maxBatch, SDVariable keyBias, SDVariable ones, DataType matmuls) {
         long rows = (long) maxBatch * t;
         long c = p.get(prefix + "attnproj").getShape()[0];
         long f = p.get(prefix + "ff1w").getShape()[1];
         SDVariable a = layerNorm(sd, x, p.get(prefix + "ln1g"), p.get(prefix + "ln1b"), ones);
         // the seed drops attention weights, not the projection's output
-        x = x.add(attention(sd, a, p.get(prefix + "attnqkv"), p.get(prefix + "attnproj"), t, heads, causal, drop, maxBatch, keyBias));
+        x = x.add(attention(sd, a, p.get(prefix + "attnqkv"), p.get(prefix + "attnproj"), t, heads, causal, drop, maxBatch, keyBias,
+                matmuls));
         SDVariable h = layerNorm(sd, x, p.get(prefix + "ln2g"), p.get(prefix + "ln2b"), ones);
-        h = gelu(sd, h.mmul(p.get(prefix + "ff1w")).add(perRow(ones, p.get(prefix + "ff1b"))));  // [N, F]
+        h = gelu(sd, matmul(sd, h, p.get(prefix + "ff1w"), false, matmuls).add(perRow(ones, p.get(prefix + "ff1b"))));  // [N, F]
         h = dropout(sd, h, drop, rows, f);
-        h = h.mmul(p.get(prefix + "ff2w")).add(perRow(ones, p.get(prefix + "ff2b")));    // [N, C]
+        h = matmul(sd, h, p.get(prefix + "ff2w"), false, matmuls).add(perRow(ones, p.get(prefix + "ff2b")));    // [N, C]
         return x.add(dropout(sd, h, drop, rows, c));
     }
 
@@ -113,13 +130,16 @@ public final class TransformerOps {
         return sd.reshape(sd.reshape(tok, -1L, t, width).add(pos), -1L, width);           // ([B, T, C] + [T, C]) as [N, C]
     }
 
-    /** Embedding dropout, the pre-LN blocks and the final LayerNorm: {@code [N, C]} to {@code [N, C]}. */
+    /**
+     * Embedding dropout, the pre-LN blocks and the final LayerNorm: {@code [N, C]} to {@code [N, C]}; the blocks'
+     * matrix products with operands rounded to {@code matmuls} ({@link #matmul}).
+     */
     public static SDVariable body(SameDiff sd, SDVariable x, java.util.Map<String, SDVariable> p, int layers, int t, int heads,
-                                  boolean causal, double drop, int maxBatch, int width, SDVariable keyBiasOrNull) {
+                                  boolean causal, double drop, int maxBatch, int width, SDVariable keyBiasOrNull, DataType matmuls) {
         x = dropout(sd, x, drop, (long) maxBatch * t, width);
         SDVariable ones = onesColumn(sd, x, (long) maxBatch * t);
         for (int i = 0; i < layers; i++) {
-            x = block(sd, x, p, "h" + i, t, heads, causal, drop, maxBatch, keyBiasOrNull, ones);
+            x = block(sd, x, p, "h" + i, t, heads, causal, drop, maxBatch, keyBiasOrNull, ones, matmuls);
         }
         return layerNorm(sd, x, p.get("lnfg"), p.get("lnfb"), ones);
     }

@@ -2,6 +2,7 @@ package dev.kindling.core.precision;
 
 import java.util.ArrayList;
 import java.util.List;
+import dev.kindling.core.layer.HalfPrecisionMatmuls;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -16,7 +17,8 @@ import org.nd4j.linalg.learning.config.IUpdater;
 /**
  * Mixed precision on a built configuration, PyTorch autocast's policy: the matmul and convolution
  * layers (DL4J's {@code DenseLayer} and {@code ConvolutionLayer}) compute in half precision through
- * {@link HalfPrecision}; normalization, pooling, activations, the output layer and its loss stay fp32,
+ * {@link HalfPrecision}, and the transformer layers' matrix products ({@link HalfPrecisionMatmuls}: the
+ * GPT, the encoder classifier; bf16 only) take half-precision operands; normalization, pooling, activations, the output layer and its loss stay fp32,
  * as do the master weights, gradients and updater state (the network's data type stays FLOAT). For
  * fp16 every updater is wrapped in {@link SkipNonFinite} and training needs the {@link LossScaling}
  * listener.
@@ -52,11 +54,19 @@ public final class MixedPrecision {
             if (layer.getClass() == DenseLayer.class || layer.getClass() == ConvolutionLayer.class) {
                 lv.getLayerConf().setLayer(new HalfPrecision(layer, precision.compute(), scale));
                 wrapped.add(e.getKey());
+            } else if (layer instanceof HalfPrecisionMatmuls sameDiff) {
+                if (precision.lossScaling()) { // its loss lives inside its graph, where the scale would have to go
+                    throw new IllegalArgumentException("precision=" + precision.cliName() + ": model " + model + "'s layer " + e.getKey()
+                            + " is a SameDiff graph, which takes bf16 (no loss scaling needed) but not yet fp16; use --precision=bf16");
+                }
+                sameDiff.setMatmuls(precision.compute());
+                wrapped.add(e.getKey());
             }
         }
         if (wrapped.isEmpty()) {
             throw new IllegalArgumentException("precision=" + precision.cliName() + ": model " + model
-                    + " has no dense or convolution layer that Kindling runs in half precision (its heavy layers are SameDiff or recurrent); use --precision=fp32");
+                    + " has no dense, convolution or transformer layer that Kindling runs in half precision (its heavy layers are recurrent);"
+                    + " use --precision=fp32");
         }
         return wrapped;
     }

@@ -237,10 +237,87 @@ class MixedPrecisionTest {
     }
 
     @Test
-    void aModelWithoutDenseOrConvolutionLayersIsRejectedByName() {
-        ComputationGraphConfiguration conf = dev.kindling.core.model.Gpt.configure(dev.kindling.core.model.Gpt.Spec.tiny(), 6, 4,
-                new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-3)), 0));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MixedPrecision.apply(conf, Precision.FP16, "gpt"));
-        assertTrue(e.getMessage().contains("gpt") && e.getMessage().contains("--precision=fp32"), e.getMessage());
+    void theGptTakesBf16MatmulOperandsAndRefusesFp16ByName() {
+        ComputationGraphConfiguration fp16 = gptConf();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MixedPrecision.apply(fp16, Precision.FP16, "gpt"));
+        assertTrue(e.getMessage().contains("gpt") && e.getMessage().contains("--precision=bf16"), e.getMessage());
+
+        ComputationGraphConfiguration bf16 = gptConf();
+        assertEquals(List.of(dev.kindling.core.model.Gpt.OUTPUT), MixedPrecision.apply(bf16, Precision.BF16, "gpt"));
+        ComputationGraphConfiguration restored = ComputationGraphConfiguration.fromJson(bf16.toJson());
+        var layer = (dev.kindling.core.layer.HalfPrecisionMatmuls) ((org.deeplearning4j.nn.conf.graph.LayerVertex) restored.getVertices()
+                .get(dev.kindling.core.model.Gpt.OUTPUT)).getLayerConf().getLayer();
+        assertEquals(DataType.BFLOAT16, layer.getMatmuls(), "saved with the configuration");
+
+        // the same initial parameters and tokens: bf16 operands move the loss by rounding, not more; 20 Adam steps
+        // lower it about as far as in fp32
+        ComputationGraph f = new ComputationGraph(gptConf());
+        f.init();
+        ComputationGraph b = new ComputationGraph(bf16);
+        b.init();
+        b.params().assign(f.params());
+        java.util.Random r = new java.util.Random(5);
+        INDArray x = Nd4j.zeros(DataType.FLOAT, 4, 6);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 4, 6);
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 6; j++) {
+                x.putScalar(i, j, (i + j) % 7); // a learnable sequence: next = current + 1 (mod 7)
+                y.putScalar(i, j, (i + j + 1) % 7);
+            }
+        }
+        org.nd4j.linalg.dataset.DataSet ds = new org.nd4j.linalg.dataset.DataSet(x, y);
+        double f0 = f.score(ds);
+        double b0 = b.score(ds);
+        assertTrue(f0 != b0 && Math.abs(f0 - b0) < 1e-2 * f0, "first loss fp32 " + f0 + ", bf16 " + b0);
+        for (int step = 0; step < 20; step++) {
+            f.fit(ds);
+            b.fit(ds);
+        }
+        double f20 = f.score(ds);
+        double b20 = b.score(ds);
+        assertTrue(f20 < 0.7 * f0 && b20 < 0.7 * b0, "both learn: fp32 " + f0 + " -> " + f20 + ", bf16 " + b0 + " -> " + b20);
+        assertTrue(Math.abs(f20 - b20) < 0.05 * f20, "after 20 steps fp32 " + f20 + ", bf16 " + b20);
+    }
+
+    @Test
+    void theEncoderClassifierTakesBf16MatmulOperands() {
+        NetDefaults d = new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 0);
+        var spec = dev.kindling.core.model.EncoderClassifier.Spec.tiny();
+        ComputationGraphConfiguration bf16 = dev.kindling.core.model.EncoderClassifier.configure(spec, 5, 4, d);
+        assertEquals(List.of(dev.kindling.core.model.EncoderClassifier.OUTPUT), MixedPrecision.apply(bf16, Precision.BF16, "encoder-classifier"));
+        ComputationGraph f = new ComputationGraph(dev.kindling.core.model.EncoderClassifier.configure(spec, 5, 4, d));
+        f.init();
+        ComputationGraph b = new ComputationGraph(bf16);
+        b.init();
+        b.params().assign(f.params());
+        INDArray x = Nd4j.createFromArray(new float[][] {{1, 2, 3, 4, 5}, {5, 4, 3, 2, 1}, {2, 2, 3, 3, 1}, {4, 1, 1, 2, 5}});
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 4, spec.classes());
+        for (int i = 0; i < 4; i++) {
+            y.putScalar(i, i % spec.classes(), 1);
+        }
+        INDArray pf = f.outputSingle(x);
+        INDArray pb = b.outputSingle(x);
+        double gap = pf.sub(pb).amaxNumber().doubleValue();
+        assertTrue(gap > 0 && gap < 1e-2, "probabilities fp32 against bf16 operands: " + gap);
+        b.fit(new DataSet(x, y));
+        assertTrue(Double.isFinite(b.score()), "a bf16 step trains");
+    }
+
+    private static ComputationGraphConfiguration gptConf() {
+        return dev.kindling.core.model.Gpt.configure(dev.kindling.core.model.Gpt.Spec.tiny(), 6, 4,
+                new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 0));
+    }
+
+    @Test
+    void aRecurrentModelRunsOnlyItsDenseLayersInHalfPrecisionAndWithoutAnyIsRejectedByName() {
+        NetDefaults d = new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-3)), 0);
+        ComputationGraphConfiguration classifier = dev.kindling.core.model.LstmClassifier.configure(
+                dev.kindling.core.model.LstmClassifier.Spec.tiny(), d);
+        assertEquals(List.of("fc1"), MixedPrecision.apply(classifier, Precision.BF16, "lstm-classifier"), "its LSTMs stay fp32");
+        ComputationGraphConfiguration forecaster = dev.kindling.core.model.LstmForecaster.configure(
+                dev.kindling.core.model.LstmForecaster.Spec.tiny(), d);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MixedPrecision.apply(forecaster, Precision.BF16, "lstm-forecaster"));
+        assertTrue(e.getMessage().contains("lstm-forecaster") && e.getMessage().contains("--precision=fp32"), e.getMessage());
     }
 }

@@ -142,6 +142,30 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
         return AeronAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), cancelled);
     }
 
+    /**
+     * How this replica shares its steps: topk's sparse steps, the dense gradient in buckets as backprop finishes them
+     * ({@code plan}, --overlap), or the whole dense gradient after backprop.
+     */
+    private Sharing sharing(AllReduce ar, ComputationGraph net, BucketPlan plan, OverlapThread overlap, int rank) {
+        if (settings.density() > 0) {
+            return new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank));
+        }
+        if (plan == null) {
+            if (settings.bucketFloats() > 0) {
+                LOG.warn("--overlap: this graph's gradient is not laid out by topological order; reducing it after backprop");
+            }
+            return new GradientSum(ar, settings.wire());
+        }
+        if (rank == 0) {
+            LOG.info("--overlap: the gradient's {} floats in {} buckets, from its end: {}", net.numParams(), plan.buckets(), plan.describe());
+        }
+        GradientSum buckets = new GradientSum(ar, settings.wire(), plan, overlap);
+        if (!BackpropWatch.install(net, position -> buckets.backwardDone(net, position))) {
+            LOG.warn("--overlap: every bucket is reduced after backprop");
+        }
+        return buckets;
+    }
+
     private Result train(BarrierTaskContext ctx) throws IOException {
         int rank = ctx.partitionId();
         ComputationGraph net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), true);
@@ -156,24 +180,7 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
         try (AllReduce ar = open(ctx, rank, net.numParams(), host, oneJvm, where, () -> ctx.isInterrupted() || leaving.get());
              OverlapThread overlap = new OverlapThread(rank, leaving)) {
             BucketPlan plan = settings.density() == 0 && settings.bucketFloats() > 0 ? BucketPlan.of(net, settings.bucketFloats()) : null;
-            Sharing sum;
-            if (settings.density() > 0) {
-                sum = new UpdateSum(ar, new TopK(net.numParams(), settings.density(), settings.seed() + 31L * epoch + rank));
-            } else if (plan != null) {
-                if (rank == 0) {
-                    LOG.info("--overlap: the gradient's {} floats in {} buckets, from its end: {}", net.numParams(), plan.buckets(), plan.describe());
-                }
-                GradientSum buckets = new GradientSum(ar, settings.wire(), plan, overlap);
-                if (!BackpropWatch.install(net, position -> buckets.backwardDone(net, position))) {
-                    LOG.warn("--overlap: every bucket is reduced after backprop");
-                }
-                sum = buckets;
-            } else {
-                if (settings.bucketFloats() > 0 && settings.density() == 0) {
-                    LOG.warn("--overlap: this graph's gradient is not laid out by topological order; reducing it after backprop");
-                }
-                sum = new GradientSum(ar, settings.wire());
-            }
+            Sharing sum = sharing(ar, net, plan, overlap, rank);
             List<TrainingListener> listeners = new ArrayList<>();
             // first: with dense, clipping, loss scaling and the optimizer see the summed gradient; with
             // topk, the listeners after it see the shared step's parameters
