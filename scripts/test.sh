@@ -228,6 +228,8 @@ done
 resumed=$(scripts/kindling "${dargs[@]}" --resume="$hdfs/runs/driver-loss" 2>"$tmp/driver-resume.log" | tail -n 1) \
   || { tail -n 30 "$tmp/driver-resume.log" >&2; exit 1; }
 check_accuracy "$resumed" 0.85
+python3 -c 'import json,sys; sys.exit(0 if len(json.loads(sys.argv[1])["history"]) == 4 else 1)' "$resumed" ||
+  { say "the resumed run's history is not the killed run's epochs and the rest of its 4"; exit 1; }
 say "cluster: driver loss: $(grep -o "resuming from checkpoint e[0-9]*-s[0-9]*" "$tmp/driver-resume.log"); $(python3 -c \
   'import json,sys; print(len(json.loads(sys.argv[1])["history"]), "epochs in the history")' "$resumed")"
 rows=$(scripts/kindling infer --master="$master" --model-path="$hdfs/runs/shared/model.zip" --data="$hdfs/datasets/seed-sum" \

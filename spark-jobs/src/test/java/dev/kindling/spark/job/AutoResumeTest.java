@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A shared-master run whose epoch 2 never finishes (injected: the driver's epoch blocks, as when a
  * worker is stuck in Aeron) is stopped by the watchdog; with {@code --auto-resume} the same driver
  * restarts from the epoch-1 checkpoint and finishes, without it the run fails naming the checkpoint.
- * A shared-master driver killed by SIGKILL continues from its last epoch-end checkpoint when the same
- * command is resubmitted with {@code --resume}.
+ * (A shared-master driver killed by SIGKILL and resubmitted with {@code --resume}: MidEpochResumeTest on local[2],
+ * test.sh on the local cluster.)
  */
 class AutoResumeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -65,33 +65,5 @@ class AutoResumeTest {
         assertTrue(log.contains("last good checkpoint: e00001-s00000000"), log);
         assertTrue(log.contains("--resume=" + dir.resolve("failed").toUri().toString().replaceAll("/$", "").replace("file:///", "file:/")), log);
         assertFalse(Files.exists(dir.resolve("failed")), "a failed run publishes nothing");
-    }
-
-    @Test
-    @Timeout(value = 6, unit = TimeUnit.MINUTES)
-    void killedSharedDriverIsResubmittedWithResumeAndContinues() throws Exception {
-        Path out = dir.resolve("driver-kill");
-        String[] args = {"train", "--model=mlp", "--dist=shared", "--master=local[2]", "--data=" + data, "--out=" + out,
-                "--epochs=4", "--patience=0", "--timeout-minutes=2"};
-        Process driver = Cli.childJvm(dir.resolve("driver-kill.log"), Map.of(),
-                Cli.concat(args, "--aeron-port=" + Cli.freeUdpPort()));
-        Path checkpoints = dir.resolve("driver-kill.partial").resolve("checkpoints");
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (driver.isAlive() && !Files.isDirectory(checkpoints.resolve("e00002-s00000000")) && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertTrue(driver.isAlive(), "the run ended before it could be killed; see " + dir.resolve("driver-kill.log"));
-        driver.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // SIGKILL of the driver, executors and Aeron with it
-        assertFalse(Files.exists(out), "a killed run publishes nothing");
-
-        Process resumed = Cli.childJvm(dir.resolve("driver-resumed.log"), Map.of(),
-                Cli.concat(args, "--aeron-port=" + Cli.freeUdpPort(), "--resume=" + out));
-        assertTrue(resumed.waitFor(4, TimeUnit.MINUTES), "the resumed run did not end; see " + dir.resolve("driver-resumed.log"));
-        String log = Files.readString(dir.resolve("driver-resumed.log"));
-        assertEquals(0, resumed.exitValue(), log);
-        assertTrue(log.matches("(?s).*resuming from checkpoint e0000[23]-s00000000.*"), "resumed from an epoch end at or after epoch 2");
-        JsonNode m = JSON.readTree(out.resolve("metrics.json").toFile());
-        assertEquals(4, m.get("history").size(), "the history of the killed run continues");
-        assertTrue(m.get("final").get("accuracy").asDouble() >= 0.85, m.toString());
     }
 }
