@@ -44,8 +44,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@code rnnTimeStep} and truncated BPTT fail with a message. Only DL4J's default activations (tanh,
  * sigmoid gates).
  */
-public final class BatchedLstm extends LSTM {
+public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
     private static final long serialVersionUID = 1L;
+
+    /** What the matrix products' operands are rounded to: FLOAT, or BFLOAT16 under --precision=bf16. */
+    @org.nd4j.shade.jackson.annotation.JsonProperty
+    private DataType matmuls = DataType.FLOAT;
 
     /** For JSON. */
     public BatchedLstm() {
@@ -58,6 +62,16 @@ public final class BatchedLstm extends LSTM {
                     + lstm.getGateActivationFn() + ": only tanh with sigmoid gates; use DL4J's LSTM for others");
         }
         return LayerWiring.copyFields(LSTM.class, lstm, new BatchedLstm());
+    }
+
+    @Override
+    public void setMatmuls(DataType type) {
+        this.matmuls = type;
+    }
+
+    @Override
+    public DataType getMatmuls() {
+        return matmuls;
     }
 
     @Override
@@ -105,6 +119,15 @@ public final class BatchedLstm extends LSTM {
             return timeMajor.get(NDArrayIndex.point(t), NDArrayIndex.all(), NDArrayIndex.all());
         }
 
+        /**
+         * A matrix product's operand as the layer's precision takes it: rounded to bf16 (a copy) under
+         * --precision=bf16, as {@link TransformerOps#matmul} rounds the transformers'; else itself.
+         */
+        private INDArray operand(INDArray a) {
+            DataType half = ((BatchedLstm) layerConf()).getMatmuls();
+            return half == DataType.FLOAT || half == a.dataType() ? a : a.castTo(half).castTo(a.dataType());
+        }
+
         private static INDArray cols(INDArray a, long from, long to) {
             return a.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to));
         }
@@ -121,7 +144,9 @@ public final class BatchedLstm extends LSTM {
 
             INDArray x = mgr.dup(memory, input.permute(toTimeMajor()), 'c').reshape(t * b, nIn);
             INDArray z = mgr.createUninitialized(memory, type, new long[]{t * b, 4 * h}, 'c');
-            x.mmul(w, z).addiRowVector(bias);                              // every step's input projection
+            INDArray wOp = operand(w);
+            INDArray rwOp = operand(rw);
+            operand(x).mmul(wOp, z).addiRowVector(bias);                   // every step's input projection
             INDArray gates = z.reshape(t, b, 4 * h);
             INDArray cells = mgr.create(memory, type, new long[]{t + 1, b, h}, 'c');
             INDArray tanhCells = mgr.createUninitialized(memory, type, new long[]{t, b, h}, 'c');
@@ -129,7 +154,7 @@ public final class BatchedLstm extends LSTM {
             INDArray scratch = mgr.createUninitialized(memory, type, new long[]{b, h}, 'c');
             for (long s = 0; s < t; s++) {
                 INDArray a = step(gates, s);                                 // [B, 4H]
-                Nd4j.gemm(step(hidden, s), rw, a, false, false, 1.0, 1.0);  // += h_{s-1} RW
+                Nd4j.gemm(operand(step(hidden, s)), rwOp, a, false, false, 1.0, 1.0);  // += h_{s-1} RW
                 INDArray sig = cols(a, 0, 3 * h);
                 Nd4j.exec(new Sigmoid(sig, sig));
                 INDArray g = cols(a, 3 * h, 4 * h);
@@ -188,8 +213,8 @@ public final class BatchedLstm extends LSTM {
             long b = f.gates().size(1);
             long h = layerConf().getNOut();
             DataType type = input.dataType();
-            INDArray w = getParamWithNoise(W, true, mgr);
-            INDArray rw = getParamWithNoise(RW, true, mgr);
+            INDArray w = operand(getParamWithNoise(W, true, mgr));
+            INDArray rw = operand(getParamWithNoise(RW, true, mgr));
 
             INDArray eps = maskArray == null ? epsilon : epsilon.mul(mask(epsilon));
             INDArray dh = mgr.dup(memory, eps.permute(toTimeMajor()), 'c');  // [T, B, H]: dL/dh_s, grows by the recurrence
@@ -217,18 +242,19 @@ public final class BatchedLstm extends LSTM {
                 g.mul(g, tanhScratch).rsubi(1.0);                            // tanh' = 1 - g^2
                 dg.muli(tanhScratch);
                 if (s > 0) {
-                    Nd4j.gemm(d, rw, step(dh, s - 1), false, true, 1.0, 1.0);  // dL/dh_{s-1} += dz RW^T
+                    Nd4j.gemm(operand(d), rw, step(dh, s - 1), false, true, 1.0, 1.0);  // dL/dh_{s-1} += dz RW^T
                 }
             }
             INDArray dzFlat = dz.reshape(t * b, 4 * h);
             INDArray hPrev = f.hidden().get(NDArrayIndex.interval(0, t), NDArrayIndex.all(), NDArrayIndex.all())
                     .reshape(t * b, h);
-            gradientViews.get(W).assign(f.x().transpose().mmul(dzFlat));
-            gradientViews.get(RW).assign(hPrev.transpose().mmul(dzFlat));
+            INDArray dzOp = operand(dzFlat);
+            gradientViews.get(W).assign(operand(f.x()).transpose().mmul(dzOp));
+            gradientViews.get(RW).assign(operand(hPrev).transpose().mmul(dzOp));
             // column sums as a product with a row of ones: libnd4j's sum along axis 0 walks one strided
             // column at a time (4.4 ms for [3200, 512] on one thread, the product 0.1 ms; TransformerOps.perRow)
             gradientViews.get(B).assign(Nd4j.ones(type, 1, t * b).mmul(dzFlat));
-            INDArray dx = dzFlat.mmul(w.transpose()).reshape(t, b, input.size(nwc() ? 2 : 1));
+            INDArray dx = dzOp.mmul(w.transpose()).reshape(t, b, input.size(nwc() ? 2 : 1));
             INDArray inputGradient = mgr.dup(ArrayType.ACTIVATION_GRAD, dx.permute(fromTimeMajor()), 'c');
 
             Gradient gradient = new DefaultGradient();

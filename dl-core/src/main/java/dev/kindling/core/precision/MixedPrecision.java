@@ -17,8 +17,8 @@ import org.nd4j.linalg.learning.config.IUpdater;
 /**
  * Mixed precision on a built configuration, PyTorch autocast's policy: the matmul and convolution
  * layers (DL4J's {@code DenseLayer} and {@code ConvolutionLayer}) compute in half precision through
- * {@link HalfPrecision}, and the transformer layers' matrix products ({@link HalfPrecisionMatmuls}: the
- * GPT, the encoder classifier; bf16 only) take half-precision operands; normalization, pooling, activations, the output layer and its loss stay fp32,
+ * {@link HalfPrecision}, and the layers that compute their own matrix products ({@link HalfPrecisionMatmuls}:
+ * the GPT, the encoder classifier, the batched LSTM; bf16 only) take half-precision operands; normalization, pooling, activations, the output layer and its loss stay fp32,
  * as do the master weights, gradients and updater state (the network's data type stays FLOAT). For
  * fp16 every updater is wrapped in {@link SkipNonFinite} and training needs the {@link LossScaling}
  * listener.
@@ -54,18 +54,18 @@ public final class MixedPrecision {
             if (layer.getClass() == DenseLayer.class || layer.getClass() == ConvolutionLayer.class) {
                 lv.getLayerConf().setLayer(new HalfPrecision(layer, precision.compute(), scale));
                 wrapped.add(e.getKey());
-            } else if (layer instanceof HalfPrecisionMatmuls sameDiff) {
-                if (precision.lossScaling()) { // its loss lives inside its graph, where the scale would have to go
+            } else if (layer instanceof HalfPrecisionMatmuls own) {
+                if (precision.lossScaling()) { // the scale would have to reach inside its backward (or its graph's loss)
                     throw new IllegalArgumentException("precision=" + precision.cliName() + ": model " + model + "'s layer " + e.getKey()
-                            + " is a SameDiff graph, which takes bf16 (no loss scaling needed) but not yet fp16; use --precision=bf16");
+                            + " rounds its own matrix products, in bf16 (no loss scaling needed) but not yet in fp16; use --precision=bf16");
                 }
-                sameDiff.setMatmuls(precision.compute());
+                own.setMatmuls(precision.compute());
                 wrapped.add(e.getKey());
             }
         }
         if (wrapped.isEmpty()) {
             throw new IllegalArgumentException("precision=" + precision.cliName() + ": model " + model
-                    + " has no dense, convolution or transformer layer that Kindling runs in half precision (its heavy layers are recurrent);"
+                    + " has no dense, convolution, transformer or batched LSTM layer that Kindling runs in half precision;"
                     + " use --precision=fp32");
         }
         return wrapped;

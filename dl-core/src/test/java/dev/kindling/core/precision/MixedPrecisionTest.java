@@ -309,15 +309,46 @@ class MixedPrecisionTest {
     }
 
     @Test
-    void aRecurrentModelRunsOnlyItsDenseLayersInHalfPrecisionAndWithoutAnyIsRejectedByName() {
-        NetDefaults d = new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-3)), 0);
-        ComputationGraphConfiguration classifier = dev.kindling.core.model.LstmClassifier.configure(
-                dev.kindling.core.model.LstmClassifier.Spec.tiny(), d);
-        assertEquals(List.of("fc1"), MixedPrecision.apply(classifier, Precision.BF16, "lstm-classifier"), "its LSTMs stay fp32");
-        ComputationGraphConfiguration forecaster = dev.kindling.core.model.LstmForecaster.configure(
-                dev.kindling.core.model.LstmForecaster.Spec.tiny(), d);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MixedPrecision.apply(forecaster, Precision.BF16, "lstm-forecaster"));
-        assertTrue(e.getMessage().contains("lstm-forecaster") && e.getMessage().contains("--precision=fp32"), e.getMessage());
+    void theBatchedLstmTakesBf16MatmulOperandsAndAModelWithoutSuchLayersIsRejectedByName() {
+        NetDefaults d = new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 0);
+        var spec = dev.kindling.core.model.LstmClassifier.Spec.tiny();
+        ComputationGraphConfiguration bf16 = dev.kindling.core.model.LstmClassifier.configure(spec, d);
+        List<String> half = MixedPrecision.apply(bf16, Precision.BF16, "lstm-classifier");
+        assertTrue(half.contains("fc1") && half.contains("lstm0_fwd") && half.contains("lstm1_bwd_rev"), half.toString());
+        assertThrows(IllegalArgumentException.class, () -> MixedPrecision.apply(dev.kindling.core.model.LstmClassifier.configure(spec, d),
+                Precision.FP16, "lstm-classifier"), "fp16 is refused for the LSTM too");
+        var lstm = (dev.kindling.core.layer.HalfPrecisionMatmuls) ((org.deeplearning4j.nn.conf.graph.LayerVertex) ComputationGraphConfiguration
+                .fromJson(bf16.toJson()).getVertices().get("lstm0_fwd")).getLayerConf().getLayer();
+        assertEquals(DataType.BFLOAT16, lstm.getMatmuls(), "saved with the configuration");
+
+        // the same parameters and sequences: bf16 operands move the loss by rounding; 20 Adam steps learn as far
+        ComputationGraph f = new ComputationGraph(dev.kindling.core.model.LstmClassifier.configure(spec, d));
+        f.init();
+        ComputationGraph b = new ComputationGraph(bf16);
+        b.init();
+        b.params().assign(f.params());
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, spec.inputs(), 5).subi(0.5);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 8, spec.classes());
+        for (int i = 0; i < 8; i++) { // the class: whether the first feature's sum over time is positive
+            y.putScalar(i, x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i), org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()).sumNumber().doubleValue() > 0 ? 1 : 0, 1);
+        }
+        DataSet ds = new DataSet(x, y);
+        double f0 = f.score(ds);
+        double b0 = b.score(ds);
+        assertTrue(f0 != b0 && Math.abs(f0 - b0) < 1e-2 * f0, "first loss fp32 " + f0 + ", bf16 " + b0);
+        for (int step = 0; step < 20; step++) {
+            f.fit(ds);
+            b.fit(ds);
+        }
+        double f20 = f.score(ds);
+        double b20 = b.score(ds);
+        assertTrue(f20 < 0.9 * f0 && b20 < 0.9 * b0, "both learn: fp32 " + f0 + " -> " + f20 + ", bf16 " + b0 + " -> " + b20);
+        assertTrue(Math.abs(f20 - b20) < 0.05 * f20, "after 20 steps fp32 " + f20 + ", bf16 " + b20);
+
+        ComputationGraphConfiguration rnn = dev.kindling.core.model.VanillaRnn.configure(dev.kindling.core.model.VanillaRnn.Spec.tiny(), d);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MixedPrecision.apply(rnn, Precision.BF16, "vanilla-rnn"));
+        assertTrue(e.getMessage().contains("vanilla-rnn") && e.getMessage().contains("--precision=fp32"), e.getMessage());
     }
 }
