@@ -265,7 +265,14 @@ class MixedPrecisionTest {
                 y.putScalar(i, j, (i + j + 1) % 7);
             }
         }
-        org.nd4j.linalg.dataset.DataSet ds = new org.nd4j.linalg.dataset.DataSet(x, y);
+        assertBf16TracksFp32(f, b, new DataSet(x, y), 0.7);
+    }
+
+    /**
+     * From the same parameters {@code b} (bf16 operands) starts within 1% of {@code f}'s (fp32) loss but not at it,
+     * both lower it below {@code learned} of its start in 20 steps, and end within 5% of each other.
+     */
+    private static void assertBf16TracksFp32(ComputationGraph f, ComputationGraph b, DataSet ds, double learned) {
         double f0 = f.score(ds);
         double b0 = b.score(ds);
         assertTrue(f0 != b0 && Math.abs(f0 - b0) < 1e-2 * f0, "first loss fp32 " + f0 + ", bf16 " + b0);
@@ -275,7 +282,7 @@ class MixedPrecisionTest {
         }
         double f20 = f.score(ds);
         double b20 = b.score(ds);
-        assertTrue(f20 < 0.7 * f0 && b20 < 0.7 * b0, "both learn: fp32 " + f0 + " -> " + f20 + ", bf16 " + b0 + " -> " + b20);
+        assertTrue(f20 < learned * f0 && b20 < learned * b0, "both learn: fp32 " + f0 + " -> " + f20 + ", bf16 " + b0 + " -> " + b20);
         assertTrue(Math.abs(f20 - b20) < 0.05 * f20, "after 20 steps fp32 " + f20 + ", bf16 " + b20);
     }
 
@@ -334,18 +341,7 @@ class MixedPrecisionTest {
             y.putScalar(i, x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i), org.nd4j.linalg.indexing.NDArrayIndex.point(0),
                     org.nd4j.linalg.indexing.NDArrayIndex.all()).sumNumber().doubleValue() > 0 ? 1 : 0, 1);
         }
-        DataSet ds = new DataSet(x, y);
-        double f0 = f.score(ds);
-        double b0 = b.score(ds);
-        assertTrue(f0 != b0 && Math.abs(f0 - b0) < 1e-2 * f0, "first loss fp32 " + f0 + ", bf16 " + b0);
-        for (int step = 0; step < 20; step++) {
-            f.fit(ds);
-            b.fit(ds);
-        }
-        double f20 = f.score(ds);
-        double b20 = b.score(ds);
-        assertTrue(f20 < 0.9 * f0 && b20 < 0.9 * b0, "both learn: fp32 " + f0 + " -> " + f20 + ", bf16 " + b0 + " -> " + b20);
-        assertTrue(Math.abs(f20 - b20) < 0.05 * f20, "after 20 steps fp32 " + f20 + ", bf16 " + b20);
+        assertBf16TracksFp32(f, b, new DataSet(x, y), 0.9);
 
         ComputationGraphConfiguration rnn = dev.kindling.core.model.VanillaRnn.configure(dev.kindling.core.model.VanillaRnn.Spec.tiny(), d);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MixedPrecision.apply(rnn, Precision.BF16, "vanilla-rnn"));
