@@ -287,8 +287,7 @@ public final class AeronAllReduce implements AllReduce {
             due[Frame.ALL_GATHER][peer] += chunkLength(peer);
         }
         INDArray flat = vector.reshape(length);
-        boolean whole = from == 0 && to == length; // no view: the whole vector's call costs what it did before parts
-        (whole ? work : work.get(NDArrayIndex.interval(from, to))).assign(whole ? flat : flat.get(NDArrayIndex.interval(from, to)));
+        AllReduce.part(work, from, to).assign(AllReduce.part(flat, from, to));
         roundOwnChunk(wire); // this worker's contribution as its peers receive theirs
         peerSamples[rank] = samples;
         peerLoss[rank] = lossSum;
@@ -308,7 +307,7 @@ public final class AeronAllReduce implements AllReduce {
         }
         await(Frame.ALL_GATHER);
         calls++;
-        (whole ? flat : flat.get(NDArrayIndex.interval(from, to))).assign(whole ? work : work.get(NDArrayIndex.interval(from, to)));
+        AllReduce.part(flat, from, to).assign(AllReduce.part(work, from, to));
         return totals;
     }
 

@@ -49,6 +49,11 @@ public interface AllReduce extends AutoCloseable {
      */
     Totals totals(double samples, double lossSum, double busySeconds);
 
+    /** Elements {@code [from, to)} of the flat {@code vector}: itself when that is all of it (no view to make). */
+    static INDArray part(INDArray vector, long from, long to) {
+        return from == 0 && to == vector.length() ? vector : vector.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to));
+    }
+
     /** Rejects a part {@code [from, to)} that is empty or not inside a vector of {@code length} floats. */
     static void checkRange(INDArray vector, long from, long to, long length) {
         if (vector.length() != length || from < 0 || to <= from || to > length) {

@@ -24,8 +24,9 @@ final class GradientSum extends Sharing {
     private final Wire wire;
     private final BucketPlan plan;
     private final OverlapThread overlap;
-    /** Per bucket: the undivided views inside it (null until the first step has shown them). */
+    /** Per bucket: the undivided views inside it (null until the first step has shown them); and all of them. */
     private List<List<INDArray>> undividedByBucket;
+    private List<INDArray> undivided;
     private int launched;
     /** Buckets launched so far while backprop was still running, and in all. */
     long launchedDuringBackprop;
@@ -62,7 +63,7 @@ final class GradientSum extends Sharing {
     private void launch(Model model, int bucket) {
         if (bucket == 0) {
             local = Math.max(1, model.batchSize());
-            miniBatch = model.conf() == null || model.conf().isMiniBatch();
+            miniBatch = miniBatch(model);
         }
         if (miniBatch) {
             for (INDArray g : undividedByBucket.get(bucket)) {
@@ -90,15 +91,27 @@ final class GradientSum extends Sharing {
     private void reduceAfterBackprop(Model model) {
         int local = Math.max(1, model.batchSize());
         INDArray gradient = model.getGradientsViewArray();
-        AllReduce.Totals totals;
-        if (model.conf() != null && !model.conf().isMiniBatch()) {
-            totals = ar.reduce(gradient, local, model.score() * local, wire); // the updater takes the sum as it is
-        } else {
-            List<INDArray> undivided = GlobalNormClipping.gradientViews(model, false);
-            for (INDArray g : undivided) {
-                g.muli(local);
-            }
-            totals = ar.reduce(gradient, local, model.score() * local, wire);
+        boolean miniBatch = miniBatch(model);
+        List<INDArray> views = miniBatch ? GlobalNormClipping.gradientViews(model, false) : List.of(); // the undivided ones
+        for (INDArray g : views) {
+            g.muli(local);
+        }
+        AllReduce.Totals totals = ar.reduce(gradient, local, model.score() * local, wire);
+        finish(gradient, miniBatch, local, views, totals);
+    }
+
+    /** Whether the updater divides the gradient by the batch size (else it takes the sum as it is). */
+    private static boolean miniBatch(Model model) {
+        return model.conf() == null || model.conf().isMiniBatch();
+    }
+
+    /**
+     * After the sum: the gradient scaled from the workers' sum to this worker's share of the mean
+     * ({@code local / total}, which the updater's division by {@code local} completes), the undivided views back
+     * to the example-weighted mean; every worker's examples and loss counted.
+     */
+    private void finish(INDArray gradient, boolean miniBatch, int local, Iterable<INDArray> undivided, AllReduce.Totals totals) {
+        if (miniBatch) {
             gradient.muli(local / totals.samples());
             for (INDArray g : undivided) {
                 g.divi(local);
@@ -117,7 +130,8 @@ final class GradientSum extends Sharing {
                 undividedByBucket.add(new ArrayList<>());
             }
             INDArray gradient = model.getGradientsViewArray();
-            for (INDArray g : GlobalNormClipping.gradientViews(model, false)) {
+            undivided = GlobalNormClipping.gradientViews(model, false);
+            for (INDArray g : undivided) {
                 undividedByBucket.get(plan.bucketOf(BucketPlan.offsetIn(g, gradient))).add(g);
             }
         }
@@ -127,16 +141,7 @@ final class GradientSum extends Sharing {
         launched = 0;
         overlap.awaitAll();
         AllReduce.Totals totals = ar.totals(local, model.score() * local, busy);
-        if (miniBatch) {
-            model.getGradientsViewArray().muli(local / totals.samples());
-            for (List<INDArray> views : undividedByBucket) {
-                for (INDArray g : views) {
-                    g.divi(local);
-                }
-            }
-        }
-        samples += totals.samples();
-        lossSum += totals.lossSum();
+        finish(model.getGradientsViewArray(), miniBatch, local, undivided, totals);
         lastStepEnd = System.nanoTime();
         blockedNanos += lastStepEnd - t0;
     }

@@ -116,7 +116,7 @@ public final class InMemoryAllReduce implements AllReduce {
                 group.rounded[rank] = Nd4j.create(DataType.FLOAT, length);
                 group.roundedBytes[rank] = FloatBytes.wrap(group.rounded[rank]);
             }
-            group.rounded[rank].get(NDArrayIndex.interval(from, to)).assign(flat.get(NDArrayIndex.interval(from, to)));
+            AllReduce.part(group.rounded[rank], from, to).assign(AllReduce.part(flat, from, to));
             group.contributions[rank] = group.rounded[rank];
             Rounding.toWire(wire, group.rounded[rank], group.roundedBytes[rank], from, to);
         }
@@ -137,8 +137,7 @@ public final class InMemoryAllReduce implements AllReduce {
         }
         Totals totals = withTotals ? totals() : null;
         barrier("summing its chunk");
-        boolean whole = from == 0 && to == length;
-        (whole ? flat : flat.get(NDArrayIndex.interval(from, to))).assign(whole ? group.sums : group.sums.get(NDArrayIndex.interval(from, to)));
+        AllReduce.part(flat, from, to).assign(AllReduce.part(group.sums, from, to));
         return totals;
     }
 
