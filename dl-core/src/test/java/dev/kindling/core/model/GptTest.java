@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.DoublePrecision;
 import dev.kindling.core.layer.GptLayer;
+import dev.kindling.core.layer.ScoreFromBackpropLayer;
 import dev.kindling.core.metrics.LanguageModelMetrics;
 import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.schedule.CosineAnnealing;
@@ -156,6 +157,29 @@ class GptTest {
         plain.computeGradientAndScore();
         assertEquals(p1, plain.score(), 0.0);
         assertNotEquals(p1, a);
+    }
+
+    @Test
+    void trainingScoreIsTheLossOfTheForwardItsGradientCameFrom() {
+        Gpt.Spec spec = new Gpt.Spec(7, 6, 2, 2, 4, 8, 0.5);
+        ComputationGraph g = init(spec, 5, NetDefaults.gradientCheck(3));
+        assertTrue(g.getLayer(Gpt.OUTPUT) instanceof ScoreFromBackpropLayer);
+        INDArray x = tokens(DataType.DOUBLE, 3, 5, 7, 1);
+        INDArray y = tokens(DataType.DOUBLE, 3, 5, 7, 2);
+        g.setInputs(x);
+        g.setLabels(y);
+        Nd4j.getRandom().setSeed(11);
+        g.computeGradientAndScore();
+        double step = g.score();
+        double drawnAfterStep = Nd4j.getRandom().nextDouble();
+        // the training forward alone, from the same seed, draws the same dropout masks: its loss is the step's
+        // score, and nothing else drew from the generator (DL4J's own runtime runs that forward a second time)
+        Nd4j.getRandom().setSeed(11);
+        assertEquals(step, g.score(new DataSet(x, y), true), 1e-12);
+        assertEquals(Nd4j.getRandom().nextDouble(), drawnAfterStep, 0.0);
+        // a score asked for other data runs its own forward
+        INDArray other = tokens(DataType.DOUBLE, 3, 5, 7, 3);
+        assertNotEquals(step, g.score(new DataSet(other, y), true));
     }
 
     @Test
