@@ -15,11 +15,11 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
 import org.nd4j.autodiff.samediff.internal.InferenceSession;
+import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.common.primitives.Pair;
 
 /**
  * The runtime of Kindling's SameDiff output layers (the GPT, the encoder classifier): DL4J's own,
@@ -28,14 +28,18 @@ import org.nd4j.common.primitives.Pair;
  * <p>DL4J's {@code ComputationGraph.computeGradientAndScore} backpropagates first (SameDiff's gradient
  * function runs the whole forward, then the backward) and then asks the output layer for the score,
  * which DL4J's SameDiff output layer answers by running the whole forward again, with fresh dropout
- * masks: for the GPT about a third of a step's arithmetic, for a number nobody differentiates. Here
+ * masks: for the GPT a quarter of a step's arithmetic (a forward on top of forward and backward), for a
+ * number nobody differentiates. Here
  * backprop asks SameDiff for the loss together with the gradients ({@code calculateGradientsAndOutputs})
  * and keeps it; the score that follows for the same input and labels is that loss, so the reported
  * training loss is the one the gradient belongs to (as PyTorch's {@code loss.item()}). A score asked
  * for anything else (evaluation's {@code score(DataSet)}, new input or labels) runs the forward as before.
  */
 public final class ScoreFromBackpropLayer extends SameDiffOutputLayer {
-    /** The loss of the last backprop, and the input and labels it was computed for (null: none pending). */
+    /**
+     * The loss of the last backprop, and the input and labels it was computed for (null: none pending).
+     * The arrays are only compared by identity, never read: they may belong to a workspace that has closed.
+     */
     private Double pendingLoss;
     private INDArray pendingInput;
     private INDArray pendingLabels;
