@@ -351,8 +351,9 @@ def cluster(env, a, results):
             for d in runs:
                 run_dir = os.path.join(env.work, "runs", f"{row.name}-cluster-{d}-{rep}")
                 shutil.rmtree(run_dir, ignore_errors=True)
-                runs[d].append(env.run([os.path.join(ROOT, "scripts", "kindling"), "train", f"--model={row.model}", f"--data={data}",
-                                        f"--out={run_dir}", *DISTS[d], f"--master={master}", f"--aeron-port={aeron}",
+                # file:// explicitly: with the cluster up, the launcher's Hadoop configuration makes a bare path HDFS
+                runs[d].append(env.run([os.path.join(ROOT, "scripts", "kindling"), "train", f"--model={row.model}", f"--data=file://{data}",
+                                        f"--out=file://{run_dir}", *DISTS[d], f"--master={master}", f"--aeron-port={aeron}",
                                         f"--epochs={row.dist_epochs or a.epochs}", "--patience=0", *flags(row.train)],
                                        {"OMP_NUM_THREADS": "1"}, f"cluster-{row.name}-{d}-{rep}", 1800))
     finally:
