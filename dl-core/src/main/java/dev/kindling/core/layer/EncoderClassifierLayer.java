@@ -1,13 +1,8 @@
 package dev.kindling.core.layer;
 
-import java.util.Collection;
 import java.util.Map;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -31,7 +26,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * </pre>
  * Dropout acts on the loss path only, as in {@link GptLayer}.
  */
-public final class EncoderClassifierLayer extends SameDiffOutputLayer implements HalfPrecisionMatmuls {
+public final class EncoderClassifierLayer extends BackpropScoredOutputLayer implements HalfPrecisionMatmuls {
     public static final String WTE = TransformerOps.WTE;
     public static final String WPE = TransformerOps.WPE;
     public static final int PAD = 0;
@@ -103,13 +98,6 @@ public final class EncoderClassifierLayer extends SameDiffOutputLayer implements
     @Override
     public String activationsVertexName() {
         return "probs";
-    }
-
-    /** DL4J's runtime, but the training loss comes from backprop's own forward ({@link ScoreFromBackpropLayer}). */
-    @Override
-    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int index,
-                             INDArray paramsView, boolean initializeParams, DataType dataType) {
-        return ScoreFromBackpropLayer.instantiate(conf, index, paramsView, initializeParams, dataType);
     }
 
     @Override

@@ -1,13 +1,8 @@
 package dev.kindling.core.layer;
 
-import java.util.Collection;
 import java.util.Map;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -42,7 +37,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * the right, which a causal model cannot see. Loss gradients do not pass through DL4J's external-errors
  * path, so unlike {@link LayerNorm} no halving is needed (the gradient check proves it).
  */
-public final class GptLayer extends SameDiffOutputLayer implements HalfPrecisionMatmuls {
+public final class GptLayer extends BackpropScoredOutputLayer implements HalfPrecisionMatmuls {
     public static final String WTE = TransformerOps.WTE;
     public static final String WPE = TransformerOps.WPE;
     public static final double INIT_STD = 0.02;
@@ -160,13 +155,6 @@ public final class GptLayer extends SameDiffOutputLayer implements HalfPrecision
     @Override
     public String activationsVertexName() {
         return "probs";
-    }
-
-    /** DL4J's runtime, but the training loss comes from backprop's own forward ({@link ScoreFromBackpropLayer}). */
-    @Override
-    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int index,
-                             INDArray paramsView, boolean initializeParams, DataType dataType) {
-        return ScoreFromBackpropLayer.instantiate(conf, index, paramsView, initializeParams, dataType);
     }
 
     @Override

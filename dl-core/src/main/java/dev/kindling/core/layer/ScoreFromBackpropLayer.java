@@ -37,18 +37,19 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ScoreFromBackpropLayer extends SameDiffOutputLayer {
     /**
-     * The loss of the last backprop, and the input and labels it was computed for (null: none pending).
-     * The arrays are only compared by identity, never read: they may belong to a workspace that has closed.
+     * The loss of the last backprop and the input and labels it was computed for. The arrays are only
+     * compared by identity, never read: they may belong to a workspace that has closed.
      */
-    private Double pendingLoss;
-    private INDArray pendingInput;
-    private INDArray pendingLabels;
+    private record Pending(double loss, INDArray input, INDArray labels) {}
+
+    /** Null: no backprop since the last score. */
+    private Pending pending;
 
     ScoreFromBackpropLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
     }
 
-    /** What a SameDiff output layer configuration's {@code instantiate} returns: this runtime, set up as DL4J sets up its own. */
+    /** What {@link BackpropScoredOutputLayer#instantiate} returns: this runtime, set up as DL4J sets up its own. */
     static Layer instantiate(NeuralNetConfiguration conf, int index, INDArray paramsView, boolean initializeParams, DataType dataType) {
         ScoreFromBackpropLayer layer = new ScoreFromBackpropLayer(conf, dataType);
         layer.setIndex(index);
@@ -101,9 +102,7 @@ public final class ScoreFromBackpropLayer extends SameDiffOutputLayer {
                 computed.close();   // a detached copy (workspaces scoped out): free it now, not at GC
             }
         }
-        pendingLoss = result.getOutputs().get(outputVar.name()).getDouble(0);
-        pendingInput = input;
-        pendingLabels = labels;
+        pending = new Pending(result.getOutputs().get(outputVar.name()).getDouble(0), input, labels);
 
         INDArray inputGradient = grads.get(INPUT_KEY);
         sameDiff.clearPlaceholders(true);   // no array of this step stays referenced by the graph
@@ -123,14 +122,11 @@ public final class ScoreFromBackpropLayer extends SameDiffOutputLayer {
 
     @Override
     public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
-        Double loss = pendingLoss;
-        boolean fromBackprop = loss != null && input == pendingInput && labels == pendingLabels;
-        pendingLoss = null;
-        pendingInput = null;
-        pendingLabels = null;
-        if (!fromBackprop) {
+        Pending p = pending;
+        pending = null;
+        if (p == null || p.input() != input || p.labels() != labels) {
             return super.computeScore(fullNetRegTerm, training, workspaceMgr);
         }
-        return (loss + fullNetRegTerm) / input.size(0);   // DL4J's formula: the layer's loss is a sum over examples
+        return (p.loss() + fullNetRegTerm) / input.size(0);   // DL4J's formula: the layer's loss is a sum over examples
     }
 }
