@@ -83,8 +83,35 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
 
     /** The forward pass's arrays, time-major: what backprop needs. */
     private record Forward(INDArray x, INDArray gates, INDArray cells, INDArray tanhCells, INDArray hidden) {
-        // x [T*B, nIn] (row t*B + b); gates [T, B, 4H] after the nonlinearities; cells [T+1, B, H] with
-        // cells[0] = c_0 = 0; tanhCells [T, B, H]; hidden [T+1, B, H] with hidden[0] = h_0 = 0
+        // x [T*B, nIn] (row t*B + b); gates gate-major [4*T*B, H] after the nonlinearities (Gates); cells
+        // [T+1, B, H] with cells[0] = c_0 = 0; tanhCells [T, B, H]; hidden [T+1, B, H] with hidden[0] = h_0 = 0
+    }
+
+    /**
+     * Gate-major storage of the four gates of every time step: gate k of step s for example b is row
+     * (k*T + s)*B + b of a [4*T*B, H] array, so each gate of each step is a contiguous [B, H] block.
+     * In DL4J's [B, 4H] order a gate is a column block with a row stride of 4H, and libnd4j runs
+     * element-wise ops on such views through its per-element index path: the products, nonlinearities
+     * and derivatives of the gates took ~35% of the lstm-classifier step in perf (Multiply alone 19%).
+     */
+    private record Gates(long t, long b, long h) {
+        static final int I = 0, F = 1, O = 2, G = 3;  // the W, RW and b column blocks' order
+
+        /** Gate k of every step, [T*B, H]: the input projection's output for that gate. */
+        INDArray all(INDArray gateMajor, int k) {
+            return gateMajor.get(NDArrayIndex.interval(k * t * b, (k + 1) * t * b), NDArrayIndex.all());
+        }
+
+        /** Gate k of step s, [B, H]. */
+        INDArray at(INDArray gateMajor, int k, long s) {
+            long from = (k * t + s) * b;
+            return gateMajor.get(NDArrayIndex.interval(from, from + b), NDArrayIndex.all());
+        }
+
+        /** Gate k's columns of a parameter or gradient with the four gates side by side ([n, 4H]). */
+        INDArray columns(INDArray sideBySide, int k) {
+            return sideBySide.get(NDArrayIndex.all(), NDArrayIndex.interval(k * h, (k + 1) * h));
+        }
     }
 
     /** The layer: DL4J's LSTM with forward and backprop replaced. */
@@ -128,45 +155,53 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             return half == DataType.FLOAT || half == a.dataType() ? a : a.castTo(half).castTo(a.dataType());
         }
 
-        private static INDArray cols(INDArray a, long from, long to) {
-            return a.get(NDArrayIndex.all(), NDArrayIndex.interval(from, to));
-        }
-
         private Forward forward(boolean training, LayerWorkspaceMgr mgr, ArrayType memory) {
             long b = input.size(0);
             long t = input.size(nwc() ? 1 : 2);
             long nIn = input.size(nwc() ? 2 : 1);
             long h = layerConf().getNOut();
+            Gates gates = new Gates(t, b, h);
             DataType type = input.dataType();
             INDArray w = getParamWithNoise(W, training, mgr);
             INDArray rw = getParamWithNoise(RW, training, mgr);
             INDArray bias = getParamWithNoise(B, training, mgr);
 
             INDArray x = mgr.dup(memory, input.permute(toTimeMajor()), 'c').reshape(t * b, nIn);
-            INDArray z = mgr.createUninitialized(memory, type, new long[]{t * b, 4 * h}, 'c');
+            INDArray z = mgr.create(memory, type, new long[]{4 * t * b, h}, 'c');  // zeroed: the products add into it
+            INDArray xOp = operand(x);
             INDArray wOp = operand(w);
             INDArray rwOp = operand(rw);
-            operand(x).mmul(wOp, z).addiRowVector(bias);                   // every step's input projection
-            INDArray gates = z.reshape(t, b, 4 * h);
+            INDArray[] rwGate = new INDArray[4];
+            for (int k = 0; k < 4; k++) {
+                INDArray zk = gates.all(z, k);
+                Nd4j.gemm(xOp, gates.columns(wOp, k), zk, false, false, 1.0, 0.0);  // every step's input projection
+                zk.addiRowVector(gates.columns(bias.reshape(1, 4 * h), k));
+                rwGate[k] = gates.columns(rwOp, k);
+            }
             INDArray cells = mgr.create(memory, type, new long[]{t + 1, b, h}, 'c');
             INDArray tanhCells = mgr.createUninitialized(memory, type, new long[]{t, b, h}, 'c');
             INDArray hidden = mgr.create(memory, type, new long[]{t + 1, b, h}, 'c');
             INDArray scratch = mgr.createUninitialized(memory, type, new long[]{b, h}, 'c');
             for (long s = 0; s < t; s++) {
-                INDArray a = step(gates, s);                                 // [B, 4H]
-                Nd4j.gemm(operand(step(hidden, s)), rwOp, a, false, false, 1.0, 1.0);  // += h_{s-1} RW
-                INDArray sig = cols(a, 0, 3 * h);
-                Nd4j.exec(new Sigmoid(sig, sig));
-                INDArray g = cols(a, 3 * h, 4 * h);
+                INDArray hPrev = operand(step(hidden, s));
+                INDArray[] a = new INDArray[4];
+                for (int k = 0; k < 4; k++) {
+                    a[k] = gates.at(z, k, s);
+                    Nd4j.gemm(hPrev, rwGate[k], a[k], false, false, 1.0, 1.0);  // += h_{s-1} RW
+                }
+                for (int k : new int[]{Gates.I, Gates.F, Gates.O}) {
+                    Nd4j.exec(new Sigmoid(a[k], a[k]));
+                }
+                INDArray g = a[Gates.G];
                 Nd4j.exec(new Tanh(g, g));
                 INDArray c = step(cells, s + 1);
-                cols(a, h, 2 * h).mul(step(cells, s), c);                   // f * c_{s-1}
-                c.addi(cols(a, 0, h).mul(g, scratch));                      // + i * g
+                a[Gates.F].mul(step(cells, s), c);                          // f * c_{s-1}
+                c.addi(a[Gates.I].mul(g, scratch));                         // + i * g
                 INDArray tc = step(tanhCells, s);
                 Nd4j.exec(new Tanh(c, tc));
-                cols(a, 2 * h, 3 * h).mul(tc, step(hidden, s + 1));        // h = o * tanh(c)
+                a[Gates.O].mul(tc, step(hidden, s + 1));                    // h = o * tanh(c)
             }
-            return new Forward(x, gates, cells, tanhCells, hidden);
+            return new Forward(x, z, cells, tanhCells, hidden);
         }
 
         /** [B, T] mask as a broadcastable [B, 1, T] (or [B, T, 1]) array. */
@@ -209,53 +244,67 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             Forward f = cached != null && cachedInput == input ? cached : forward(true, mgr, memory);
             cached = null;
             cachedInput = null;
-            long t = f.gates().size(0);
-            long b = f.gates().size(1);
+            long t = f.tanhCells().size(0);
+            long b = f.tanhCells().size(1);
             long h = layerConf().getNOut();
+            Gates gates = new Gates(t, b, h);
             DataType type = input.dataType();
             INDArray w = operand(getParamWithNoise(W, true, mgr));
             INDArray rw = operand(getParamWithNoise(RW, true, mgr));
+            INDArray[] rwGate = new INDArray[4];
+            for (int k = 0; k < 4; k++) {
+                rwGate[k] = gates.columns(rw, k);
+            }
 
             INDArray eps = maskArray == null ? epsilon : epsilon.mul(mask(epsilon));
             INDArray dh = mgr.dup(memory, eps.permute(toTimeMajor()), 'c');  // [T, B, H]: dL/dh_s, grows by the recurrence
-            INDArray dz = mgr.createUninitialized(memory, type, new long[]{t, b, 4 * h}, 'c');
+            INDArray dz = mgr.createUninitialized(memory, type, new long[]{4 * t * b, h}, 'c');  // gate-major, as the gates
             INDArray dc = mgr.create(memory, type, new long[]{b, h}, 'c');     // dL/dc_s carried back
-            INDArray scratch = mgr.createUninitialized(memory, type, new long[]{b, 3 * h}, 'c');
-            INDArray tanhScratch = cols(scratch, 0, h);
+            INDArray scratch = mgr.createUninitialized(memory, type, new long[]{b, h}, 'c');
             for (long s = t - 1; s >= 0; s--) {
-                INDArray a = step(f.gates(), s);
-                INDArray i = cols(a, 0, h), fg = cols(a, h, 2 * h), o = cols(a, 2 * h, 3 * h), g = cols(a, 3 * h, 4 * h);
+                INDArray i = gates.at(f.gates(), Gates.I, s), fg = gates.at(f.gates(), Gates.F, s);
+                INDArray o = gates.at(f.gates(), Gates.O, s), g = gates.at(f.gates(), Gates.G, s);
                 INDArray tc = step(f.tanhCells(), s);
                 INDArray dhs = step(dh, s);
-                INDArray d = step(dz, s);
-                INDArray di = cols(d, 0, h), df = cols(d, h, 2 * h), dO = cols(d, 2 * h, 3 * h), dg = cols(d, 3 * h, 4 * h);
+                INDArray di = gates.at(dz, Gates.I, s), df = gates.at(dz, Gates.F, s);
+                INDArray dO = gates.at(dz, Gates.O, s), dg = gates.at(dz, Gates.G, s);
                 dhs.mul(tc, dO);                                            // dL/do
-                tc.mul(tc, tanhScratch).rsubi(1.0).muli(o).muli(dhs);       // dh * o * (1 - tanh^2 c)
-                dc.addi(tanhScratch);                                       // dL/dc_s
+                tc.mul(tc, scratch).rsubi(1.0).muli(o).muli(dhs);           // dh * o * (1 - tanh^2 c)
+                dc.addi(scratch);                                           // dL/dc_s
                 dc.mul(g, di);                                              // dL/di
                 dc.mul(i, dg);                                              // dL/dg
                 dc.mul(step(f.cells(), s), df);                             // dL/df
                 dc.muli(fg);                                                // dL/dc_{s-1}
-                INDArray sig = cols(a, 0, 3 * h);
-                Nd4j.exec(new TimesOneMinus(sig, scratch));                  // sigmoid' = s (1 - s)
-                cols(d, 0, 3 * h).muli(scratch);
-                g.mul(g, tanhScratch).rsubi(1.0);                            // tanh' = 1 - g^2
-                dg.muli(tanhScratch);
+                for (INDArray[] gate : new INDArray[][]{{i, di}, {fg, df}, {o, dO}}) {
+                    Nd4j.exec(new TimesOneMinus(gate[0], scratch));        // sigmoid' = s (1 - s)
+                    gate[1].muli(scratch);
+                }
+                g.mul(g, scratch).rsubi(1.0);                                // tanh' = 1 - g^2
+                dg.muli(scratch);
                 if (s > 0) {
-                    Nd4j.gemm(operand(d), rw, step(dh, s - 1), false, true, 1.0, 1.0);  // dL/dh_{s-1} += dz RW^T
+                    INDArray dhPrev = step(dh, s - 1);
+                    for (int k = 0; k < 4; k++) {                           // dL/dh_{s-1} += dz RW^T
+                        Nd4j.gemm(operand(gates.at(dz, k, s)), rwGate[k], dhPrev, false, true, 1.0, 1.0);
+                    }
                 }
             }
-            INDArray dzFlat = dz.reshape(t * b, 4 * h);
-            INDArray hPrev = f.hidden().get(NDArrayIndex.interval(0, t), NDArrayIndex.all(), NDArrayIndex.all())
-                    .reshape(t * b, h);
-            INDArray dzOp = operand(dzFlat);
-            gradientViews.get(W).assign(operand(f.x()).transpose().mmul(dzOp));
-            gradientViews.get(RW).assign(operand(hPrev).transpose().mmul(dzOp));
+            INDArray hPrev = operand(f.hidden().get(NDArrayIndex.interval(0, t), NDArrayIndex.all(), NDArrayIndex.all())
+                    .reshape(t * b, h));
+            INDArray x = operand(f.x());
             // column sums as a product with a row of ones: libnd4j's sum along axis 0 walks one strided
             // column at a time (4.4 ms for [3200, 512] on one thread, the product 0.1 ms; TransformerOps.perRow)
-            gradientViews.get(B).assign(Nd4j.ones(type, 1, t * b).mmul(dzFlat));
-            INDArray dx = dzOp.mmul(w.transpose()).reshape(t, b, input.size(nwc() ? 2 : 1));
-            INDArray inputGradient = mgr.dup(ArrayType.ACTIVATION_GRAD, dx.permute(fromTimeMajor()), 'c');
+            INDArray ones = Nd4j.ones(type, 1, t * b);
+            INDArray biasGradient = gradientViews.get(B).reshape(1, 4 * h);  // a view: DL4J's may be rank 1
+            INDArray dx = mgr.create(memory, type, new long[]{t * b, input.size(nwc() ? 2 : 1)}, 'c');
+            for (int k = 0; k < 4; k++) {
+                INDArray dzk = operand(gates.all(dz, k));
+                Nd4j.gemm(x, dzk, gates.columns(gradientViews.get(W), k), true, false, 1.0, 0.0);
+                Nd4j.gemm(hPrev, dzk, gates.columns(gradientViews.get(RW), k), true, false, 1.0, 0.0);
+                Nd4j.gemm(ones, gates.all(dz, k), gates.columns(biasGradient, k), false, false, 1.0, 0.0);
+                Nd4j.gemm(dzk, gates.columns(w, k), dx, false, true, 1.0, 1.0);
+            }
+            INDArray inputGradient = mgr.dup(ArrayType.ACTIVATION_GRAD,
+                    dx.reshape(t, b, input.size(nwc() ? 2 : 1)).permute(fromTimeMajor()), 'c');
 
             Gradient gradient = new DefaultGradient();
             gradient.gradientForVariable().put(W, gradientViews.get(W));
