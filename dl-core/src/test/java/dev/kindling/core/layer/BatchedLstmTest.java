@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindling.core.DoublePrecision;
 import dev.kindling.core.optim.NetDefaults;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.graph.rnn.ReverseTimeSeriesVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.LSTM;
@@ -31,17 +32,25 @@ class BatchedLstmTest {
     private static final int IN = 3;
     private static final int H = 4;
     private static final int T = 6;
+    private static final String[] LAYERS = {"lstm", "lstm2"};
 
-    /** input [B, 3, 6] -> lstm (DL4J's or batched) -> RnnOutputLayer (identity, MSE) */
-    private static ComputationGraph net(boolean batched) {
-        LSTM lstm = new LSTM.Builder().nIn(IN).nOut(H).activation(Activation.TANH).build();
-        ComputationGraphConfiguration conf = NetDefaults.gradientCheck(7).builder().graphBuilder()
-                .addInputs("in").setInputTypes(InputType.recurrent(IN))
-                .addLayer("lstm", batched ? BatchedLstm.of(lstm) : lstm, "in")
-                .addLayer("out", new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE)
-                        .activation(Activation.IDENTITY).nIn(H).nOut(2).build(), "lstm")
-                .setOutputs("out").build();
-        ComputationGraph g = new ComputationGraph(conf);
+    /**
+     * input [B, 3, 6] (or [B, 6, 3]) -> lstm -> lstm2 (DL4J's or batched) -> RnnOutputLayer (identity, MSE):
+     * two layers, so the first one's gradients check the second one's input gradient.
+     */
+    private static ComputationGraph net(boolean batched, RNNFormat format) {
+        ComputationGraphConfiguration.GraphBuilder b = NetDefaults.gradientCheck(7).builder().graphBuilder()
+                .addInputs("in").setInputTypes(InputType.recurrent(IN, format));
+        String previous = "in";
+        for (String name : LAYERS) {
+            LSTM lstm = new LSTM.Builder().nIn(previous.equals("in") ? IN : H).nOut(H).activation(Activation.TANH)
+                    .dataFormat(format).build();
+            b.addLayer(name, batched ? BatchedLstm.of(lstm) : lstm, previous);
+            previous = name;
+        }
+        ComputationGraph g = new ComputationGraph(b.addLayer("out", new RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE)
+                        .activation(Activation.IDENTITY).nIn(H).nOut(2).dataFormat(format).build(), previous)
+                .setOutputs("out").build());
         g.init();
         return g;
     }
@@ -64,40 +73,47 @@ class BatchedLstmTest {
 
     @Test
     void sameOutputsAndGradientsAsDl4jsLstmWithAndWithoutMasks() {
-        ComputationGraph dl4j = net(false);
-        ComputationGraph batched = net(true);
-        for (String p : new String[] {"W", "RW", "b"}) {
-            batched.getLayer("lstm").setParam(p, swapGates(dl4j.getLayer("lstm").getParam(p)));
-        }
-        batched.getLayer("out").setParams(dl4j.getLayer("out").params().dup());
-        INDArray x = Nd4j.rand(DataType.DOUBLE, 3, IN, T).subi(0.5);
-        INDArray y = Nd4j.rand(DataType.DOUBLE, 3, 2, T);
-        for (INDArray m : new INDArray[] {null, mask(6, 4, 1), mask(2, 2, 2)}) {
-            String what = m == null ? "no mask" : "mask " + m;
-            INDArray[] masks = m == null ? null : new INDArray[] {m};
-            INDArray expected = dl4j.output(false, new INDArray[] {x}, masks)[0];
-            INDArray actual = batched.output(false, new INDArray[] {x}, masks)[0];
-            assertEquals(0, expected.distance2(actual), 1e-12, what);
-
-            for (ComputationGraph g : new ComputationGraph[] {dl4j, batched}) {
-                g.setInputs(x);
-                g.setLabels(y);
-                g.setLayerMaskArrays(masks, masks);
-                g.computeGradientAndScore();
+        for (RNNFormat format : RNNFormat.values()) {
+            ComputationGraph dl4j = net(false, format);
+            ComputationGraph batched = net(true, format);
+            for (String layer : LAYERS) {
+                for (String p : new String[] {"W", "RW", "b"}) {
+                    batched.getLayer(layer).setParam(p, swapGates(dl4j.getLayer(layer).getParam(p)));
+                }
             }
-            assertEquals(dl4j.score(), batched.score(), 1e-12, what);
-            for (String p : new String[] {"W", "RW", "b"}) {
-                INDArray e = swapGates(dl4j.gradient().getGradientFor("lstm_" + p));
-                INDArray a = batched.gradient().getGradientFor("lstm_" + p);
-                assertTrue(e.amaxNumber().doubleValue() > 1e-6, what + ": " + p + " gradient is all zero");
-                assertEquals(0, e.distance2(a), 1e-10, what + ": gradient of " + p);
+            batched.getLayer("out").setParams(dl4j.getLayer("out").params().dup());
+            long[] shape = format == RNNFormat.NCW ? new long[] {3, IN, T} : new long[] {3, T, IN};
+            INDArray x = Nd4j.rand(DataType.DOUBLE, shape).subi(0.5);
+            INDArray y = Nd4j.rand(DataType.DOUBLE, format == RNNFormat.NCW ? new long[] {3, 2, T} : new long[] {3, T, 2});
+            for (INDArray m : new INDArray[] {null, mask(6, 4, 1), mask(2, 2, 2)}) {
+                String what = format + (m == null ? " no mask" : " mask " + m);
+                INDArray[] masks = m == null ? null : new INDArray[] {m};
+                INDArray expected = dl4j.output(false, new INDArray[] {x}, masks)[0];
+                INDArray actual = batched.output(false, new INDArray[] {x}, masks)[0];
+                assertEquals(0, expected.distance2(actual), 1e-12, what);
+
+                for (ComputationGraph g : new ComputationGraph[] {dl4j, batched}) {
+                    g.setInputs(x);
+                    g.setLabels(y);
+                    g.setLayerMaskArrays(masks, masks);
+                    g.computeGradientAndScore();
+                }
+                assertEquals(dl4j.score(), batched.score(), 1e-12, what);
+                for (String layer : LAYERS) {
+                    for (String p : new String[] {"W", "RW", "b"}) {
+                        INDArray e = swapGates(dl4j.gradient().getGradientFor(layer + "_" + p));
+                        INDArray a = batched.gradient().getGradientFor(layer + "_" + p);
+                        assertTrue(e.amaxNumber().doubleValue() > 1e-6, what + ": " + layer + " " + p + " gradient is all zero");
+                        assertEquals(0, e.distance2(a), 1e-10, what + ": gradient of " + layer + " " + p);
+                    }
+                }
             }
         }
     }
 
     @Test
     void fullSequencesOnly() {
-        ComputationGraph g = net(true);
+        ComputationGraph g = net(true, RNNFormat.NCW);
         INDArray x = Nd4j.rand(DataType.DOUBLE, 2, IN, T);
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> g.rnnTimeStep(x));
         assertTrue(e.getMessage().contains("rnnTimeStep"), e.getMessage());
