@@ -149,6 +149,15 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
         }
 
         /**
+         * A [T, C, B] array copied into a new array of the layer's format, by assigning the permuted view:
+         * ND4J's dup of a permuted view takes ~10x as long (14 ms against 1.2 ms for [64, 256, 50]).
+         */
+        private INDArray inLayerFormat(INDArray stepSlabs, ArrayType kind, LayerWorkspaceMgr mgr) {
+            INDArray permuted = stepSlabs.permute(fromStepSlabs());
+            return mgr.createUninitialized(kind, permuted.dataType(), permuted.shape(), 'c').assign(permuted);
+        }
+
+        /**
          * tanh through libnd4j's custom op, which runs oneDNN's vectorised kernel on float arrays: 27 us
          * for [384, 64] against 118 us for the legacy {@code Tanh} transform (62 us for its sigmoid).
          */
@@ -230,7 +239,7 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             long t = f.tanhCells().size(0);
             long nIn = f.inputs().size(1) - layerConf().getNOut();
             INDArray hs = rows(f.inputs(), 1, t + 1, nIn, f.inputs().size(1));
-            INDArray out = mgr.dup(ArrayType.ACTIVATIONS, hs.permute(fromStepSlabs()), 'c');
+            INDArray out = inLayerFormat(hs, ArrayType.ACTIVATIONS, mgr);
             if (maskArray != null) {
                 out.muli(mask(out));
             }
@@ -292,7 +301,7 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             INDArray overSteps = Nd4j.ones(type, 1, t).mmul(dGates.reshape(t, 4 * h * b)).reshape(4 * h, b);
             gradientViews.get(B).assign(overSteps.mmul(Nd4j.ones(type, b, 1)).reshape(gradientViews.get(B).shape()));
             INDArray dx = rows(dInputs, 0, t, 0, nIn);
-            INDArray inputGradient = mgr.dup(ArrayType.ACTIVATION_GRAD, dx.permute(fromStepSlabs()), 'c');
+            INDArray inputGradient = inLayerFormat(dx, ArrayType.ACTIVATION_GRAD, mgr);
 
             Gradient gradient = new DefaultGradient();
             gradient.gradientForVariable().put(W, gradientViews.get(W));
