@@ -2,6 +2,7 @@ package dev.kindling.core.model;
 
 import dev.kindling.core.data.ImageShape;
 import dev.kindling.core.layer.ProductStatsBatchNorm;
+import dev.kindling.core.layer.SlicedBackpropConvolution;
 import dev.kindling.core.loss.LabelSmoothingCrossEntropy;
 import dev.kindling.core.optim.NetDefaults;
 import java.util.Arrays;
@@ -121,9 +122,9 @@ public final class SmallCnn {
 
     /** ConvBlock: Conv(k3, same padding, no bias) + BatchNorm + ReLU; returns the last vertex name. */
     static String convBlock(ComputationGraphConfiguration.GraphBuilder g, String name, int in, int out, String from) {
-        g.addLayer(name + "_conv", new ConvolutionLayer.Builder(3, 3).stride(1, 1).convolutionMode(ConvolutionMode.Same)
-                .nIn(in).nOut(out).hasBias(false).activation(Activation.IDENTITY)
-                .weightInit(Mlp.pytorchLinear(in * 9)).build(), from);
+        g.addLayer(name + "_conv", SlicedBackpropConvolution.of(new ConvolutionLayer.Builder(3, 3).stride(1, 1)
+                .convolutionMode(ConvolutionMode.Same).nIn(in).nOut(out).hasBias(false).activation(Activation.IDENTITY)
+                .weightInit(Mlp.pytorchLinear(in * 9)).build()), from);
         g.addLayer(name + "_bn", ProductStatsBatchNorm.of(new BatchNormalization.Builder().nOut(out).eps(1e-5).decay(0.9).build()),
                 name + "_conv");
         g.addLayer(name + "_relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_bn");

@@ -3,6 +3,7 @@ package dev.kindling.core.precision;
 import java.util.ArrayList;
 import java.util.List;
 import dev.kindling.core.layer.HalfPrecisionMatmuls;
+import dev.kindling.core.layer.SlicedBackpropConvolution;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -51,7 +52,8 @@ public final class MixedPrecision {
             if (precision.lossScaling()) {
                 skipNonFinite(layer);
             }
-            if (layer.getClass() == DenseLayer.class || layer.getClass() == ConvolutionLayer.class) {
+            if (layer.getClass() == DenseLayer.class || layer.getClass() == ConvolutionLayer.class
+                    || layer.getClass() == SlicedBackpropConvolution.class) {
                 lv.getLayerConf().setLayer(new HalfPrecision(layer, precision.compute(), scale));
                 wrapped.add(e.getKey());
             } else if (layer instanceof HalfPrecisionMatmuls own) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.data.ImageShape;
 import dev.kindling.core.layer.ProductStatsBatchNorm;
+import dev.kindling.core.layer.SlicedBackpropConvolution;
 import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.schedule.CosineAnnealing;
 import java.util.Map;
@@ -54,7 +55,9 @@ class NativeHelpersTest {
     void kindlingsJvmFlagsGiveConvolutionBatchNormAndPoolingTheirOneDnnHelpers() {
         assertTrue(NativeHelpers.active(), "run with " + NativeHelpers.jvmOptions() + " (Kindling's JVM flags)");
         ComputationGraph g = smallCnn(true);
-        assertInstanceOf(MKLDNNConvHelper.class, g.getLayer("block1_conv").getHelper());
+        // DL4J's oneDNN convolution helper, wrapped by Kindling's for the backward pass in slices
+        SlicedBackpropConvolution.Sliced conv = assertInstanceOf(SlicedBackpropConvolution.Sliced.class, g.getLayer("block1_conv").getHelper());
+        assertInstanceOf(MKLDNNConvHelper.class, conv.dl4j());
         // DL4J's oneDNN batch-norm helper, wrapped by Kindling's for the batch statistics
         assertInstanceOf(ProductStatsBatchNorm.Stats.class, g.getLayer("block1_bn").getHelper());
         assertInstanceOf(MKLDNNSubsamplingHelper.class, g.getLayer("pool1").getHelper());
@@ -62,13 +65,15 @@ class NativeHelpersTest {
     }
 
     @Test
-    void oneDnnOutputsAndGradientsEqualDl4jsOwnLayers() {
+    void oneDnnOutputsAndGradientsEqualDl4jsOwnLayers() throws ReflectiveOperationException {
         ComputationGraph native_ = smallCnn(true);
         ComputationGraph builtIn = smallCnn(false);
         builtIn.setParams(native_.params().dup());
-        INDArray x = Nd4j.rand(DataType.FLOAT, 6, 144).subi(0.5);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, 6, 4);
-        for (int i = 0; i < 6; i++) {
+        // 70 examples: the convolutions' backward passes run in slices of 32, 32 and 6
+        int n = 2 * SlicedBackpropConvolution.SLICE + 6;
+        INDArray x = Nd4j.rand(DataType.FLOAT, n, 144).subi(0.5);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, n, 4);
+        for (int i = 0; i < n; i++) {
             y.putScalar(i, i % 4, 1);
         }
         // inference (running statistics) and training mode (batch statistics)
@@ -82,6 +87,10 @@ class NativeHelpersTest {
         builtIn.setLabels(y);
         builtIn.computeGradientAndScore();
         assertEquals(builtIn.score(), native_.score(), 1e-5);
+        // a helper that throws is dropped silently: DL4J logs it and runs its built-in path from then on
+        java.lang.reflect.Field failures = org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class.getDeclaredField("helperCountFail");
+        failures.setAccessible(true);
+        assertEquals(0, failures.getInt(native_.getLayer("block1_conv")), "the convolution helper failed and DL4J fell back");
         Map<String, INDArray> expected = builtIn.gradient().gradientForVariable();
         Map<String, INDArray> actual = native_.gradient().gradientForVariable();
         assertEquals(expected.keySet(), actual.keySet());
