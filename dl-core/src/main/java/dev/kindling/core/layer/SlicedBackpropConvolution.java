@@ -26,20 +26,21 @@ import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * DL4J's {@link ConvolutionLayer} (same configuration, parameters and JSON keys) whose oneDNN backward pass
- * runs on slices of at most {@link #SLICE} examples. libnd4j's oneDNN {@code conv2d_bp} lets oneDNN choose
- * the algorithm, and on AVX-512 oneDNN 2.3 chooses Winograd for both backward passes of a whole minibatch
- * of 64: 124 ms (weights) and 120 ms (data) for SmallCNN's 128-to-128 layer at 14x14, against 16 ms for the
- * same layer's forward pass (DNNL_VERBOSE). Its direct kernels, which it chooses for 32 examples, do the
- * whole backward pass of that layer in 34 ms over two slices (290 ms in one call). The input gradient is
- * the slices' side by side and the weight and bias gradients their sums, so the result is the whole
- * batch's up to the order of float additions (tested against DL4J's layer). The forward pass, other
- * formats and types, and batches of at most {@link #SLICE} go to DL4J's helper unchanged.
+ * DL4J's {@link ConvolutionLayer} (same configuration, parameters and JSON keys) whose backward pass is
+ * libnd4j's {@code conv2d_bp} on slices of at most {@link #SLICE} examples. DL4J M2.1's oneDNN helper
+ * fails every backward call of a layer without bias (it hands libnd4j a null bias), and DL4J then runs
+ * {@code conv2d_bp} on the whole minibatch, for which oneDNN 2.3 chooses Winograd kernels on AVX-512:
+ * 124 ms (weights) and 120 ms (data) for SmallCNN's 128-to-128 layer at 14x14 and 64 examples, against
+ * 16 ms for the same layer's forward pass (DNNL_VERBOSE). For 32 examples its choices take 8.7 ms
+ * (direct, weights) and 8.6 ms (Winograd, data). The input gradient is the slices' side by side and the
+ * weight and bias gradients their sums, so the result is the whole batch's up to the order of float
+ * additions (tested against DL4J's layer). The forward pass stays DL4J's helper's; other formats and
+ * types go to DL4J's paths unchanged.
  */
 public final class SlicedBackpropConvolution extends ConvolutionLayer {
     private static final long serialVersionUID = 1L;
 
-    /** The largest slice: oneDNN 2.3 still chooses its direct kernels at 32 examples. */
+    /** The largest slice: measured on SmallCNN's layers (a whole batch of 64 takes 8x as long). */
     public static final int SLICE = 32;
 
     /** For JSON. */
@@ -97,7 +98,7 @@ public final class SlicedBackpropConvolution extends ConvolutionLayer {
         }
     }
 
-    /** A convolution helper that hands DL4J's helper the backward pass of float NCHW batches in slices. */
+    /** A convolution helper: DL4J's forward pass, and the backward pass of float NCHW batches in slices. */
     public static final class Sliced implements ConvolutionHelper {
         private final ConvolutionHelper dl4j;
 
