@@ -21,18 +21,19 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.TimesOneMinus;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * DL4J's {@link LSTM} (same configuration keys, parameter shapes, initialisation and JSON) computed the
- * way cuDNN and PyTorch's CPU kernel do: the input projection of all time steps is one matrix product
- * before the loop, the weight gradients and the input gradient are one matrix product each after it,
- * and each time step does only the recurrent product and the gate arithmetic in place on preallocated
- * arrays. DL4J's own LSTM builds a dozen new arrays per step in Java and runs the forward pass twice per
- * training step; at the seed's sizes this layer (with {@link ReverseWithinMask}) makes the whole
- * training step 2.1x as fast, 2.6x per CPU-second (BENCHMARKS.md, SPEED WORK). Same function: outputs at masked steps are zeroed and their output
- * gradient dropped, as DL4J's LSTM does; the state runs on through masked steps.
+ * DL4J's {@link LSTM} (same configuration keys, parameter shapes, initialisation and JSON) computed on
+ * preallocated arrays laid out for the per-step work: each time step is one matrix product of W stacked on
+ * RW with x_s stacked on h_{s-1}, giving all four gates as contiguous row blocks (the {@link Forward}
+ * layout), then the gate arithmetic in place; backprop takes dx_s and dh_{s-1} from one product per step
+ * and accumulates the weight gradient with another. DL4J's own LSTM builds a dozen new arrays per step
+ * in Java and runs the forward pass twice per training step; at the seed's sizes this layer (with
+ * {@link ReverseWithinMask}) makes the lstm-classifier step ~3x as fast per CPU-second (1.05 -> 3.25 steps/CPU-s,
+ * docs/speed-work.md).
+ * Same function: outputs at masked steps are zeroed and their output gradient dropped, as DL4J's LSTM
+ * does; the state runs on through masked steps.
  *
  * <pre>
  * param  shape        gate blocks (columns)
