@@ -65,7 +65,7 @@ public final class ImageJob {
                         m.fingerprint().substring(0, 12), String.format("%.1f", (System.nanoTime() - t0) / 1e9));
                 return m;
             } catch (IOException | RuntimeException e) {
-                storage.delete(tmp);
+                ExecutorErrors.deleteAfterTasksEnd(sc.sc(), storage, tmp);
                 throw e;
             }
         }

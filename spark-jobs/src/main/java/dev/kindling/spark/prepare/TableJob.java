@@ -59,7 +59,7 @@ public final class TableJob {
                         m.fingerprint().substring(0, 12), String.format("%.1f", (System.nanoTime() - t0) / 1e9));
                 return m;
             } catch (IOException | RuntimeException e) {
-                storage.delete(tmp);
+                ExecutorErrors.deleteAfterTasksEnd(spark.sparkContext(), storage, tmp);
                 throw e;
             }
         });

@@ -94,7 +94,7 @@ public final class TextCorpusJob {
                     m.splits().keySet(), m.fingerprint().substring(0, 12), seconds(t0));
             return m;
         } catch (IOException | RuntimeException e) {
-            storage.delete(tmp);
+            ExecutorErrors.deleteAfterTasksEnd(corpus.documents().context(), storage, tmp);
             throw e;
         }
     }
