@@ -150,11 +150,11 @@ CONF
     # Hadoop's minicluster jar holds the daemons; target/yarn.classpath adds BouncyCastle (the RM's) and Hadoop's
     # client jars. The daemons' web apps look for webapps/<name> on the classpath, which no Maven jar of
     # these carries: empty ones serve their REST APIs (the readiness check) and plain pages. The module
-    # opens are every Kindling JVM's (the web apps' Guice generates classes).
+    # opens are every Kindling JVM's (the web apps' Guice generates classes); so is the collector (jvm.flags).
     mkdir -p "$D/yarn/classpath/webapps/cluster" "$D/yarn/classpath/webapps/node" "$D/yarn/classpath/webapps/static"
     touch "$D/yarn/classpath/webapps/cluster/.keep" "$D/yarn/classpath/webapps/node/.keep" "$D/yarn/classpath/webapps/static/.keep"
     # shellcheck disable=SC2046
-    local yj=(-Xmx512m -XX:+UseSerialGC $(cat "$KINDLING_ROOT/spark-jobs/target/jvm.flags")
+    local yj=(-Xmx512m $(cat "$KINDLING_ROOT/spark-jobs/target/jvm.flags")
       -Dlog4j2.configurationFile="$KINDLING_ROOT/cluster-configs/spark/log4j2.properties"
       -cp "$D/hadoop-conf:$D/yarn/classpath:$mini:$(cat "$KINDLING_ROOT/spark-jobs/target/yarn.classpath"):$app_jar")
     # what scripts/kindling passes to spark-submit for --master=yarn: executors as many and as large as the standalone ones

@@ -108,9 +108,11 @@ class Env:
         log(f"{what}: {time.time() - t0:.0f}s")
         return [json.loads(l) for l in last] if every_line else json.loads(last[-1])
 
-    def java(self, mode, args, threads, what, jar=None, timeout=900, jvm_extra=()):
+    def java(self, mode, args, threads, what, jar=None, timeout=900, jvm_extra=(), jvm_without=()):
+        """StepBench in its own JVM: the jar's flags (less jvm_without), then jvm_extra."""
         jar = jar or self.jar
-        cmd = ["java", "-Xmx3g", *self.flags, *jvm_extra, "-cp", jar, step_bench_class(jar), mode, *args]
+        flags = [f for f in self.flags if f not in jvm_without]
+        cmd = ["java", "-Xmx3g", *flags, *jvm_extra, "-cp", jar, step_bench_class(jar), mode, *args]
         return self.run(cmd, {"OMP_NUM_THREADS": str(threads)}, what, timeout)
 
     def kindling(self, args, what, jar=None, flags=None, timeout=1800):
@@ -407,7 +409,7 @@ def code_ab(env, a, results):
     """The peer rows' training step with the baseline jar and with this one: the speed work in code."""
     out = []
     for name in [n for n in a.baseline_rows.split(",") if n]:
-        b, f = ab_steps(env, a, rowspec.by_name(name), f"code-{name}", {"jar": a.baseline_jar}, {})
+        b, f, _, _ = ab_steps(env, a, rowspec.by_name(name), f"code-{name}", {"jar": a.baseline_jar}, {})
         out.append({"row": name, "before_steps_per_cpu_s": b, "after_steps_per_cpu_s": f,
                     "speedup": f["median"] / b["median"]})
     results["code_ab"] = out
@@ -415,35 +417,45 @@ def code_ab(env, a, results):
 
 def ab_steps(env, a, row, what, before, after):
     """The row's steps/CPU-s on one thread with env.java's keyword arguments `before` and `after`,
-    alternating (before first in even repetitions): (before, after) spreads."""
+    alternating (before first in even repetitions): spreads of (before, after) steps/CPU-s and of their
+    processes' peak resident MB."""
     data = env.dataset(row)
     warmup, steps = row_steps(row, a)
     sides = {"before": [], "after": []}
+    rss = {"before": [], "after": []}
     for rep in range(a.reps):
         for which in in_turn(rep, ["before", "after"]):
             r = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train), f"--warmup={warmup}",
                                    f"--steps={steps}"], 1, f"{what}-{which}-{rep}", **(before if which == "before" else after))
             sides[which].append(r["steps_per_cpu_s"])
-    return spread(sides["before"]), spread(sides["after"])
+            rss[which].append(r["peak_rss_mb"])
+    return spread(sides["before"]), spread(sides["after"]), spread(rss["before"]), spread(rss["after"])
 
 
-# Speed work that is a JVM option: (key, bench row, what the option changes, before, after). Same jar,
-# alternating, one thread; steps/CPU-s.
+# Kindling's collector (dl-core's GarbageCollector.OPTIONS, in the jar's jvm.flags)
+KINDLING_GC = ("-XX:+UseParallelGC", "-XX:MaxNewSize=64m")
+
+# Speed work that is a JVM option: (key, bench row, what the option changes, before, after, the jar's flags
+# the before side runs without). Same jar, alternating, one thread; steps/CPU-s.
 FLAG_AB = [
     ("helpers", "small-cnn", "DL4J's layers -> oneDNN helpers",
-     "-Dorg.eclipse.deeplearning4j.helpers.disable=true", "-Dorg.eclipse.deeplearning4j.helpers.disable=false"),
+     "-Dorg.eclipse.deeplearning4j.helpers.disable=true", "-Dorg.eclipse.deeplearning4j.helpers.disable=false", ()),
     ("javacpp_check", "mlp-seed", "JavaCPP memory check on each allocation -> off",
-     "-Dorg.bytedeco.javacpp.maxphysicalbytes=8G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=0"),
+     "-Dorg.bytedeco.javacpp.maxphysicalbytes=8G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=0", ()),
+    ("collector", "lstm-classifier", "G1 (the JVM's default) -> Parallel with a young generation of at most 64 MB",
+     "-XX:+UseG1GC", "-XX:+UseParallelGC", KINDLING_GC),
 ]
 
 
 def flag_ab(env, a, results):
     """Each FLAG_AB row: the row's steps with the option's before and after values."""
-    for key, name, what, before, after in FLAG_AB:
+    for key, name, what, before, after, without in FLAG_AB:
         row = rowspec.by_name(name)
-        b, f = ab_steps(env, a, row, key, {"jvm_extra": [before]}, {"jvm_extra": [after]})
+        b, f, b_rss, f_rss = ab_steps(env, a, row, key, {"jvm_extra": [before], "jvm_without": without},
+                                      {"jvm_extra": [after]})
         results[key] = {"row": row.name, "what": what, "before": before, "after": after,
-                        "before_steps_per_cpu_s": b, "after_steps_per_cpu_s": f, "speedup": f["median"] / b["median"]}
+                        "before_steps_per_cpu_s": b, "after_steps_per_cpu_s": f, "speedup": f["median"] / b["median"],
+                        "before_peak_rss_mb": b_rss, "after_peak_rss_mb": f_rss}
 
 
 # the demo GPT's preset (`scripts/kindling demo --model=gpt`) and its dataset's vocabulary: the KJV has 73
@@ -650,7 +662,9 @@ def table(results):
             if key in results:
                 h = results[key]
                 L.append(f"{h['row']} steps/CPU-s, 1 thread, {h['what']}: {fmt_s(h['before_steps_per_cpu_s'], '{:.2f}')} -> "
-                         f"{fmt_s(h['after_steps_per_cpu_s'], '{:.2f}')} = {h['speedup']:.2f}x")
+                         f"{fmt_s(h['after_steps_per_cpu_s'], '{:.2f}')} = {h['speedup']:.2f}x"
+                         + (f"; peak resident {fmt_s(h['before_peak_rss_mb'], '{:.0f}')} -> "
+                            f"{fmt_s(h['after_peak_rss_mb'], '{:.0f}')} MB" if "before_peak_rss_mb" in h else ""))
         for c in results.get("code_ab", []):
             L.append(f"{c['row']} steps/CPU-s, 1 thread, baseline jar -> this jar: {fmt_s(c['before_steps_per_cpu_s'], '{:.2f}')} -> "
                      f"{fmt_s(c['after_steps_per_cpu_s'], '{:.2f}')} = {c['speedup']:.2f}x")

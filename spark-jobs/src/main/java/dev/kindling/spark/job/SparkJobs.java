@@ -1,5 +1,6 @@
 package dev.kindling.spark.job;
 
+import dev.kindling.core.model.GarbageCollector;
 import dev.kindling.spark.config.SparkMaster;
 import dev.kindling.spark.legacy.Masters;
 import org.apache.spark.SparkConf;
@@ -72,7 +73,8 @@ public final class SparkJobs {
                 options.append(options.length() == 0 ? "" : " ").append(option);
             }
         }
-        conf.set("spark.executor.extraJavaOptions", options.toString());
+        // and Kindling's collector, unless the cluster chose one (GarbageCollector says why)
+        conf.set("spark.executor.extraJavaOptions", GarbageCollector.addUnlessChosen(options.toString()));
         return conf;
     }
 
