@@ -11,6 +11,7 @@ import dev.kindling.spark.config.InferConfig;
 import dev.kindling.spark.hdfs.HadoopStorage;
 import dev.kindling.spark.infer.ExecutorModels;
 import dev.kindling.spark.infer.Predictions;
+import dev.kindling.spark.prepare.ExecutorErrors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -120,7 +121,15 @@ public final class InferJob {
                         .mapPartitions(it -> predictRows(ExecutorModels.get(modelPath, bytes), layout, it));
                 predictions = spark.createDataFrame(rows, Predictions.SCHEMA);
             }
-            predictions.write().parquet(tmp);
+            try {
+                predictions.write().parquet(tmp);
+            } catch (Exception e) {
+                // the failed write's other tasks may still be writing into tmp (ExecutorErrors says why);
+                // a bad row's InputException reaches the driver as text inside Spark's exception
+                ExecutorErrors.deleteAfterTasksEnd(spark.sparkContext(), storage, tmp);
+                RuntimeException input = ExecutorErrors.unwrapped(e);
+                throw input instanceof InputException ? input : e;
+            }
             seconds = (System.nanoTime() - t0) / 1e9;
             storage.rename(tmp, out);
             Dataset<Row> written = spark.read().parquet(out);
@@ -235,16 +244,25 @@ public final class InferJob {
                 }
                 float[] f = new float[v.size()];
                 for (int i = 0; i < f.length; i++) {
-                    f[i] = ((Number) v.get(i)).floatValue();
+                    f[i] = value(r, v.get(i), "features[" + i + "]");
                 }
                 return f;
             }
             float[] f = new float[featureColumns.length];
             for (int i = 0; i < f.length; i++) {
-                f[i] = ((Number) r.get(featureColumns[i])).floatValue();
+                f[i] = value(r, r.get(featureColumns[i]), r.schema().fieldNames()[featureColumns[i]]);
             }
             return f;
         }
+    }
+
+    /** A feature's value; an empty one (a short CSV row, a null in a table) is the input's error, named. */
+    private static float value(Row r, Object v, String column) {
+        if (v == null) {
+            throw new InputException("row " + r + ": feature '" + column + "' is empty; every feature needs a value"
+                    + " (fill or drop such rows before infer)");
+        }
+        return ((Number) v).floatValue();
     }
 
     private InferJob() {}

@@ -12,7 +12,7 @@ import org.apache.spark.SparkException;
  * Spark actions whose tasks may fail on bad input. A task that threw an {@link InputException} reaches
  * the driver only as text inside a {@link SparkException}: that message is the one the user needs.
  */
-final class ExecutorErrors {
+public final class ExecutorErrors {
 
     /** Runs a Spark action, rethrowing a task's InputException as one. */
     static <T> T onExecutors(Supplier<T> action) {
@@ -25,7 +25,7 @@ final class ExecutorErrors {
         }
     }
 
-    static RuntimeException unwrapped(Exception e) {
+    public static RuntimeException unwrapped(Exception e) {
         String marker = InputException.class.getName() + ": ";
         String m = String.valueOf(e.getMessage());
         int at = m.indexOf(marker);
@@ -44,7 +44,7 @@ final class ExecutorErrors {
      * the context does not wait for them): deleted at once, the directory is created again by a task that
      * writes one more shard (seen in CI: a {@code x.tmp-...} left beside the dataset's path).
      */
-    static void deleteAfterTasksEnd(SparkContext sc, Storage storage, String tmp) throws IOException {
+    public static void deleteAfterTasksEnd(SparkContext sc, Storage storage, String tmp) throws IOException {
         long deadline = System.nanoTime() + STRAGGLER_WAIT_MS * 1_000_000;
         try {
             while (System.nanoTime() < deadline

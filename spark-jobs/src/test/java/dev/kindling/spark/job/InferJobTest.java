@@ -133,6 +133,31 @@ class InferJobTest {
     }
 
     @Test
+    void aShortRowFailsTheWriteOnTheExecutorsByNameAndLeavesNothing() throws Exception {
+        StringBuilder header = new StringBuilder("id,label");
+        StringBuilder good = new StringBuilder("0,1");
+        for (int j = 0; j < 20; j++) {
+            header.append(",f").append(j);
+            good.append(",0.5");
+        }
+        List<String> lines = new ArrayList<>(List.of(header.toString()));
+        for (int i = 0; i < 200; i++) {
+            lines.add(good.toString().replaceFirst("^0,", i + ","));
+        }
+        lines.add("200,1,0.5");                          // a short row: 19 features missing (null), the file's last
+        Path csv = dir.resolve("bad-row.csv");
+        Files.write(csv, lines);
+        Path out = dir.resolve("pred-bad-row");
+        Cli r = Cli.run("infer", "--model-path=" + model, "--data=" + csv, "--out=" + out);
+        assertEquals(1, r.exit(), r.err());                 // bad data: exit 1, as for a truncated model
+        assertTrue(r.err().contains("feature 'f1' is empty; every feature needs a value"), r.err());
+        assertFalse(Files.exists(out));
+        try (var left = Files.list(dir)) {
+            assertTrue(left.noneMatch(f -> f.getFileName().toString().startsWith("pred-bad-row")), "no temporary output left");
+        }
+    }
+
+    @Test
     void truncatedModelFailsWithExitOneAndWritesNothing() throws Exception {
         byte[] zip = Files.readAllBytes(Path.of(model));
         Path truncated = dir.resolve("truncated.zip");
