@@ -244,25 +244,23 @@ public final class InferJob {
                 }
                 float[] f = new float[v.size()];
                 for (int i = 0; i < f.length; i++) {
-                    f[i] = value(r, v.get(i), "features[" + i + "]");
+                    f[i] = v.get(i) instanceof Number n ? n.floatValue() : notANumber(r, "features[" + i + "]");
                 }
                 return f;
             }
             float[] f = new float[featureColumns.length];
             for (int i = 0; i < f.length; i++) {
-                f[i] = value(r, r.get(featureColumns[i]), r.schema().fieldNames()[featureColumns[i]]);
+                Object x = r.get(featureColumns[i]);
+                f[i] = x instanceof Number n ? n.floatValue() : notANumber(r, r.schema().fieldNames()[featureColumns[i]]);
             }
             return f;
         }
     }
 
-    /** A feature's value; an empty one (a short CSV row, a null in a table) is the input's error, named. */
-    private static float value(Row r, Object v, String column) {
-        if (v == null) {
-            throw new InputException("row " + r + ": feature '" + column + "' is empty; every feature needs a value"
-                    + " (fill or drop such rows before infer)");
-        }
-        return ((Number) v).floatValue();
+    /** An empty feature (a short CSV row, a null in a table) is the input's error: named, with the fix. */
+    private static float notANumber(Row r, String column) {
+        throw new InputException("row " + r + ": feature '" + column + "' is empty or not a number; every feature"
+                + " needs a value (fill or drop such rows before infer)");
     }
 
     private InferJob() {}

@@ -150,7 +150,7 @@ class InferJobTest {
         Path out = dir.resolve("pred-bad-row");
         Cli r = Cli.run("infer", "--model-path=" + model, "--data=" + csv, "--out=" + out);
         assertEquals(1, r.exit(), r.err());                 // bad data: exit 1, as for a truncated model
-        assertTrue(r.err().contains("feature 'f1' is empty; every feature needs a value"), r.err());
+        assertTrue(r.err().contains("feature 'f1' is empty or not a number; every feature needs a value"), r.err());
         assertFalse(Files.exists(out));
         try (var left = Files.list(dir)) {
             assertTrue(left.noneMatch(f -> f.getFileName().toString().startsWith("pred-bad-row")), "no temporary output left");
