@@ -165,6 +165,39 @@ public final class InMemoryAllReduce implements AllReduce {
         return end(t0, totals);
     }
 
+    /** Worker 0's elements {@code [from, to)} of {@code vector} copied into every other worker's (the rest of theirs untouched). */
+    void broadcast(INDArray vector, long from, long to) {
+        AllReduce.checkRange(vector, from, to, length);
+        broadcast(vector.reshape(length), from, to, null);
+    }
+
+    /** Worker 0's {@code values}, returned to every worker (the others' argument is ignored). */
+    double[] broadcast(double[] values) {
+        return broadcast(null, 0, 0, values);
+    }
+
+    /**
+     * Two barriers: worker 0 posts, the others copy, and worker 0 may change what it posted only once every
+     * worker has copied it.
+     */
+    private double[] broadcast(INDArray flat, long from, long to, double[] values) {
+        long t0 = System.nanoTime();
+        inCall = true;
+        if (rank == 0) {
+            group.contributions[0] = flat;
+            group.broadcastValues = values == null ? null : values.clone();
+        }
+        barrier("posting what it broadcasts");
+        double[] got = group.broadcastValues == null ? null : group.broadcastValues.clone();
+        if (rank != 0 && flat != null) {
+            AllReduce.part(flat, from, to).assign(AllReduce.part(group.contributions[0], from, to));
+        }
+        barrier("copying the broadcast");
+        inCall = false;
+        reduceNanos += System.nanoTime() - t0;
+        return got;
+    }
+
     /** Posts this worker's totals and its busy time since its last step; the time the call starts. */
     private long begin(double samples, double lossSum, double busySeconds) {
         long t0 = System.nanoTime();

@@ -45,6 +45,8 @@ final class LocalGroup {
     final int[][] sparseIndex;
     final float[][] sparseValue;
     final int[] sparseCount;
+    /** What worker 0 last broadcast besides its vector ({@link InMemoryAllReduce#broadcast}). */
+    double[] broadcastValues;
     /** Barriers each member has arrived at: the members behind the others are the ones a stall names. */
     final AtomicLongArray arrivals;
     /** Per member, 1 once joined / once closed: atomic, since waiting members read them while others change them. */

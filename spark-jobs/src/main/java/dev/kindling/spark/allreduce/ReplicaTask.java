@@ -119,27 +119,34 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
     }
 
     /**
-     * The epoch's all-reduce: in memory when every worker is a thread of this JVM (and {@code --transport} allows),
-     * else Aeron. A retried stage attempt meets in a new group: the key carries the attempt.
+     * The epoch's all-reduce: in memory when every worker is a thread of this JVM; hierarchical (memory within each
+     * JVM, Aeron among one leader per JVM) when some JVMs run several workers and the gradient is dense; else Aeron
+     * among all. {@code --transport} may choose. A retried stage attempt meets in a new group: the key carries the
+     * attempt.
      */
-    private AllReduce open(BarrierTaskContext ctx, int rank, long length, String host, boolean oneJvm, String[] where,
+    private AllReduce open(BarrierTaskContext ctx, int rank, long length, String host, Placement placement, String[] where,
                            BooleanSupplier cancelled) {
-        boolean memory = switch (settings.transport()) {
-            case AUTO -> oneJvm;
-            case AERON -> false;
+        boolean dense = settings.density() == 0;
+        Transport chosen = switch (settings.transport()) {
+            case AUTO -> placement.oneJvm() ? Transport.MEMORY : dense && !placement.allAlone() ? Transport.HIERARCHICAL : Transport.AERON;
             case MEMORY -> {
-                if (!oneJvm) {
+                if (!placement.oneJvm()) {
                     throw new IllegalStateException("--transport=memory: the " + workers + " workers run in more than one JVM " + List.of(where)
                             + "; use --transport=auto or aeron");
                 }
-                yield true;
+                yield Transport.MEMORY;
             }
+            default -> settings.transport();
         };
-        if (memory) {
-            return InMemoryAllReduce.open(token.high() + ":" + token.low() + ":" + ctx.stageAttemptNumber(), rank, workers, length,
-                    settings.stall(), cancelled);
+        String key = token.high() + ":" + token.low() + ":" + ctx.stageAttemptNumber();
+        if (rank == 0 && chosen == Transport.HIERARCHICAL) {
+            LOG.info("all-reduce: hierarchical over {}", placement);
         }
-        return AeronAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), cancelled);
+        return switch (chosen) {
+            case MEMORY -> InMemoryAllReduce.open(key, rank, workers, length, settings.stall(), cancelled);
+            case HIERARCHICAL -> HierarchicalAllReduce.open(rank, placement, length, host, ctx::allGather, key, token, settings.stall(), cancelled);
+            default -> AeronAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), cancelled);
+        };
     }
 
     /**
@@ -174,10 +181,10 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
         // where every rank runs, so that rank 0 can name a straggler while the epoch runs, and in which JVM
         String[] gathered = ctx.allGather(LocalGroup.JVM + " " + SparkEnv.get().executorId() + " " + host);
         String[] where = Arrays.stream(gathered).map(g -> g.substring(g.indexOf(' ') + 1)).toArray(String[]::new);
-        boolean oneJvm = Arrays.stream(gathered).allMatch(g -> g.startsWith(LocalGroup.JVM + " "));
+        Placement placement = Placement.of(Arrays.stream(gathered).map(g -> g.substring(0, g.indexOf(' '))).toArray(String[]::new));
         LiveStragglers stragglers = rank == 0 ? new LiveStragglers(where) : null;
         AtomicBoolean leaving = new AtomicBoolean(); // set when the overlap thread stops: its call in flight ends at once
-        try (AllReduce ar = open(ctx, rank, net.numParams(), host, oneJvm, where, () -> ctx.isInterrupted() || leaving.get());
+        try (AllReduce ar = open(ctx, rank, net.numParams(), host, placement, where, () -> ctx.isInterrupted() || leaving.get());
              OverlapThread overlap = new OverlapThread(rank, leaving)) {
             BucketPlan plan = settings.density() == 0 && settings.bucketFloats() > 0 ? BucketPlan.of(net, settings.bucketFloats()) : null;
             Sharing sum = sharing(ar, net, plan, overlap, rank);

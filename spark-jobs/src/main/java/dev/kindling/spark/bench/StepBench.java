@@ -15,7 +15,9 @@ import dev.kindling.core.train.Progress;
 import dev.kindling.core.train.StepTelemetry;
 import dev.kindling.spark.allreduce.AeronAllReduce;
 import dev.kindling.spark.allreduce.AllReduce;
+import dev.kindling.spark.allreduce.HierarchicalAllReduce;
 import dev.kindling.spark.allreduce.InMemoryAllReduce;
+import dev.kindling.spark.allreduce.Placement;
 import dev.kindling.spark.allreduce.Rendezvous;
 import dev.kindling.spark.allreduce.RunToken;
 import dev.kindling.spark.config.DistConfig;
@@ -54,10 +56,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *   machine's peak on this JVM's threads ({@code OMP_NUM_THREADS}).</li>
  *   <li>{@code decode --data=.. --shards=N --reps=R}: DL4J's {@code DataSet.load} against
  *   {@link ShardDecoder} on the same shard bytes, alternating; rows/s of each.</li>
- *   <li>{@code allreduce --floats=N --workers=W --warmup=C --calls=C --transport=aeron|memory --wire=fp32|bf16|fp16}: {@link AeronAllReduce}
- *       (or {@link InMemoryAllReduce}) of an
- *   N-float vector among W threads of this JVM over Aeron UDP loopback; ms per call (the dense
- *   encoding's communication per step, without the compute it overlaps nothing with).</li>
+ *   <li>{@code allreduce --floats=N --workers=W --warmup=C --calls=C --transport=aeron|memory|hierarchical --jvms=G
+ *   --wire=fp32|bf16|fp16}: {@link AeronAllReduce} (or {@link InMemoryAllReduce}, or {@link HierarchicalAllReduce} with the
+ *   W threads as G simulated JVMs) of an N-float vector among W threads of this JVM over Aeron UDP loopback; ms per call
+ *   (the dense encoding's communication per step, without the compute it overlaps nothing with).</li>
  *   <li>{@code generate --vocab=V --width=C --heads=H --layers=L --ff-width=F --context=P --dropout=D --seq-len=S
  *   --prompt=N --new-tokens=M --batch=B --temperature=X --top-k=K --warmup=W --min-seconds=T}: {@link Sampler} on a
  *   randomly initialised {@link Gpt} (sampling speed does not depend on the weights): B random prompts of N
@@ -122,9 +124,19 @@ public final class StepBench {
         int warmup = take(flags, "warmup", 3);
         int calls = take(flags, "calls", 20);
         String transport = take(flags, "transport", "aeron");
-        if (!transport.equals("aeron") && !transport.equals("memory")) {
-            throw new IllegalArgumentException("--transport=" + transport + ": aeron or memory");
+        if (!List.of("aeron", "memory", "hierarchical").contains(transport)) {
+            throw new IllegalArgumentException("--transport=" + transport + ": aeron, memory or hierarchical");
         }
+        // hierarchical: the workers as threads of --jvms simulated JVMs, consecutive ranks in each (memory within, Aeron among leaders)
+        int jvms = take(flags, "jvms", 1);
+        if (jvms < 1 || workers % jvms != 0) {
+            throw new IllegalArgumentException("--jvms=" + jvms + ": must divide --workers=" + workers);
+        }
+        String[] jvmOf = new String[workers];
+        for (int r = 0; r < workers; r++) {
+            jvmOf[r] = "jvm-" + r / (workers / jvms);
+        }
+        Placement placement = Placement.of(jvmOf);
         Wire wire = Wire.valueOf(take(flags, "wire", "fp32").toUpperCase(java.util.Locale.ROOT));
         String group = "bench-" + System.nanoTime();
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(workers);
@@ -136,8 +148,12 @@ public final class StepBench {
             results.add(pool.submit(() -> {
                 INDArray base = Nd4j.rand(DataType.FLOAT, floats);
                 INDArray v = base.dup();
-                try (AllReduce ar = transport.equals("memory") ? InMemoryAllReduce.open(group, r, workers, floats, java.time.Duration.ofSeconds(60), () -> false)
-                        : AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), token, java.time.Duration.ofSeconds(60), () -> false)) {
+                java.time.Duration stall = java.time.Duration.ofSeconds(60);
+                try (AllReduce ar = switch (transport) {
+                    case "memory" -> InMemoryAllReduce.open(group, r, workers, floats, stall, () -> false);
+                    case "hierarchical" -> HierarchicalAllReduce.open(r, placement, floats, "127.0.0.1", exchange.as(r), group, token, stall, () -> false);
+                    default -> AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), token, stall, () -> false);
+                }) {
                     long nanos = 0;
                     long bytes0 = 0;
                     for (int i = 0; i < warmup + calls; i++) {
@@ -167,6 +183,7 @@ public final class StepBench {
         out.put("floats", floats);
         out.put("workers", workers);
         out.put("transport", transport);
+        out.put("jvms", placement.groupCount());
         out.put("wire", wire.name().toLowerCase(java.util.Locale.ROOT));
         out.put("calls", calls);
         out.put("ms_per_call", 1000 * seconds / calls);

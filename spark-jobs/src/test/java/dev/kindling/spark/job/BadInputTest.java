@@ -124,6 +124,8 @@ class BadInputTest {
                 "--peer-timeout-seconds=0");
         assertUsageError(out, "topk-density", "train", "--data=" + sum, "--out=" + out, "--dist=shared", "--encoding=topk",
                 "--topk-density=0");
+        assertUsageError(out, "transport=hierarchical sums dense gradients", "train", "--data=" + sum, "--out=" + out, "--dist=shared",
+                "--encoding=topk", "--transport=hierarchical");
         // named by the plan, which runs before any Spark context or shard check
         ConfigException e = assertThrows(ConfigException.class,
                 () -> TrainingPlan.of(TrainConfig.from(TestSettings.of("data", sum, "out", out.toString(), "dist", "shared",
