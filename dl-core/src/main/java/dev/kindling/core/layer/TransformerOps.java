@@ -92,8 +92,9 @@ public final class TransformerOps {
         x = x.add(attention(sd, a, p.get(prefix + "attnqkv"), p.get(prefix + "attnproj"), t, heads, causal, drop, maxBatch, keyBias,
                 matmuls));
         SDVariable h = layerNorm(sd, x, p.get(prefix + "ln2g"), p.get(prefix + "ln2b"), ones);
-        h = gelu(sd, matmul(sd, h, p.get(prefix + "ff1w"), false, matmuls).add(perRow(ones, p.get(prefix + "ff1b"))));  // [N, F]
-        h = dropout(sd, h, drop, rows, f);
+        // GELU's factor 1/2 rides on the dropout mask's scale (the same bits: scaling by 1/2 is exact), one op fewer each way
+        h = twiceGelu(sd, matmul(sd, h, p.get(prefix + "ff1w"), false, matmuls).add(perRow(ones, p.get(prefix + "ff1b"))));  // [N, F]
+        h = dropout(sd, h, drop, 0.5, rows, f);
         h = matmul(sd, h, p.get(prefix + "ff2w"), false, matmuls).add(perRow(ones, p.get(prefix + "ff2b")));    // [N, C]
         return x.add(dropout(sd, h, drop, rows, c));
     }
@@ -222,9 +223,12 @@ public final class TransformerOps {
         return sd.slice(all, begin, size);
     }
 
-    /** PyTorch's exact {@code nn.GELU()}: {@code 0.5 x (1 + erf(x / sqrt 2))}. */
-    public static SDVariable gelu(SameDiff sd, SDVariable x) {
-        return x.mul(0.5).mul(sd.math().erf(x.div(Math.sqrt(2))).add(1.0));
+    /**
+     * {@code x (1 + erf(x / sqrt 2))}: twice PyTorch's exact {@code nn.GELU()} ({@code 0.5 x (1 + erf(x / sqrt 2))}),
+     * for a caller that folds the 1/2 into a later scale.
+     */
+    static SDVariable twiceGelu(SameDiff sd, SDVariable x) {
+        return x.mul(sd.math().erf(x.div(Math.sqrt(2))).add(1.0));
     }
 
     /**
@@ -237,13 +241,21 @@ public final class TransformerOps {
      * @param maxShape an upper bound of {@code x}'s shape, axis by axis
      */
     public static SDVariable dropout(SameDiff sd, SDVariable x, double p, long... maxShape) {
+        return dropout(sd, x, p, 1, maxShape);
+    }
+
+    /**
+     * {@code scale} times {@link #dropout(SameDiff, SDVariable, double, long...)}, the scale applied to the mask (no
+     * extra pass over {@code x}). A power of two ({@code scale} 1/2) gives the same bits as scaling {@code x} first.
+     */
+    static SDVariable dropout(SameDiff sd, SDVariable x, double p, double scale, long... maxShape) {
         if (p <= 0) {
-            return x;
+            return scale == 1 ? x : x.mul(scale);
         }
         SDVariable keep = sd.random().bernoulli(1.0 - p, x.dataType(), maxShape);           // maxShape, 1 with prob 1-p
         SDVariable begin = sd.constant(Nd4j.zeros(DataType.INT, maxShape.length));
         SDVariable mask = sd.slice(keep, begin, sd.shape(x).castTo(DataType.INT));         // x's shape
-        return x.mul(mask.div(1.0 - p));
+        return x.mul(mask.div((1.0 - p) / scale));
     }
 
     private TransformerOps() {}
