@@ -176,25 +176,11 @@ class AeronAllReduceTest {
     private static <T> List<T> onWorkers(int size, int length, Worker<T> worker) throws Exception {
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(size);
         RunToken token = RunToken.random();
-        ExecutorService pool = Executors.newFixedThreadPool(size);
-        try {
-            List<Future<T>> results = new ArrayList<>();
-            for (int rank = 0; rank < size; rank++) {
-                int r = rank;
-                results.add(pool.submit(() -> {
-                    try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, "127.0.0.1", exchange.as(r), token, Duration.ofSeconds(30), () -> false)) {
-                        return worker.run(r, ar);
-                    }
-                }));
+        return EachRank.run(size, r -> {
+            try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, "127.0.0.1", exchange.as(r), token, Duration.ofSeconds(30), () -> false)) {
+                return worker.run(r, ar);
             }
-            List<T> got = new ArrayList<>();
-            for (Future<T> f : results) {
-                got.add(f.get(90, TimeUnit.SECONDS));
-            }
-            return got;
-        } finally {
-            pool.shutdownNow();
-        }
+        });
     }
 
     @Test

@@ -49,54 +49,40 @@ class HierarchicalAllReduceTest {
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(workers);
         RunToken token = RunToken.random();
         String key = "hier-" + System.nanoTime();
-        ExecutorService pool = Executors.newFixedThreadPool(workers);
-        try {
-            List<Future<List<float[]>>> futures = new ArrayList<>();
-            for (int rank = 0; rank < workers; rank++) {
-                int r = rank;
-                futures.add(pool.submit(() -> {
-                    List<float[]> out = new ArrayList<>();
-                    try (AllReduce ar = hierarchical
-                            ? HierarchicalAllReduce.open(r, placement, LENGTH, "127.0.0.1", exchange.as(r), key, token, Duration.ofSeconds(30), () -> false)
-                            : AeronAllReduce.open(r, workers, LENGTH, "127.0.0.1", exchange.as(r), token, Duration.ofSeconds(30), () -> false)) {
-                        var v = Nd4j.createFromArray(fp32[r]);
-                        assertEquals(workers * (workers + 1) / 2.0, ar.reduce(v, r + 1, 0.5).samples(), 0.0);
-                        out.add(v.toFloatVector());
-                        v = Nd4j.createFromArray(bf16[r]);
-                        AllReduce.Totals t = ar.reduce(v, 1, 0.25 * r, Wire.BF16);
-                        assertEquals(workers, t.samples(), 0.0);
-                        assertEquals(0.25 * workers * (workers - 1) / 2, t.lossSum(), 1e-12);
-                        out.add(v.toFloatVector());
-                        v = Nd4j.createFromArray(fp32[r]);
-                        long[] cuts = {LENGTH, 20_000, 5, 0}; // from the end, as backprop finishes them
-                        for (int p = 0; p + 1 < cuts.length; p++) {
-                            ar.reduceRange(v, cuts[p + 1], cuts[p], Wire.FP32);
-                        }
-                        assertEquals(workers, ar.totals(1, 0, 0.01 * (r + 1)).samples(), 0.0);
-                        out.add(v.toFloatVector());
-                        double[] busy = ar.busySeconds();
-                        assertEquals(workers, busy.length);
-                        if (hierarchical) {
-                            assertTrue(busy[r] >= 0.01 * (r + 1), "the last step's own busy seconds counted: " + busy[r]);
-                            for (int other = 0; other < workers; other++) {
-                                if (placement.groupOf(other) != placement.groupOf(r)) { // another JVM: its slowest worker's
-                                    int leader = placement.members(placement.groupOf(other))[0];
-                                    assertEquals(busy[leader], busy[other], 0.0, "rank " + other + " reported as its JVM");
-                                }
-                            }
+        return EachRank.run(workers, r -> {
+            List<float[]> out = new ArrayList<>();
+            try (AllReduce ar = hierarchical
+                    ? HierarchicalAllReduce.open(r, placement, LENGTH, "127.0.0.1", exchange.as(r), key, token, Duration.ofSeconds(30), () -> false)
+                    : AeronAllReduce.open(r, workers, LENGTH, "127.0.0.1", exchange.as(r), token, Duration.ofSeconds(30), () -> false)) {
+                var v = Nd4j.createFromArray(fp32[r]);
+                assertEquals(workers * (workers + 1) / 2.0, ar.reduce(v, r + 1, 0.5).samples(), 0.0);
+                out.add(v.toFloatVector());
+                v = Nd4j.createFromArray(bf16[r]);
+                AllReduce.Totals t = ar.reduce(v, 1, 0.25 * r, Wire.BF16);
+                assertEquals(workers, t.samples(), 0.0);
+                assertEquals(0.25 * workers * (workers - 1) / 2, t.lossSum(), 1e-12);
+                out.add(v.toFloatVector());
+                v = Nd4j.createFromArray(fp32[r]);
+                long[] cuts = {LENGTH, 20_000, 5, 0}; // from the end, as backprop finishes them
+                for (int p = 0; p + 1 < cuts.length; p++) {
+                    ar.reduceRange(v, cuts[p + 1], cuts[p], Wire.FP32);
+                }
+                assertEquals(workers, ar.totals(1, 0, 0.01 * (r + 1)).samples(), 0.0);
+                out.add(v.toFloatVector());
+                double[] busy = ar.busySeconds();
+                assertEquals(workers, busy.length);
+                if (hierarchical) {
+                    assertTrue(busy[r] >= 0.01 * (r + 1), "the last step's own busy seconds counted: " + busy[r]);
+                    for (int other = 0; other < workers; other++) {
+                        if (placement.groupOf(other) != placement.groupOf(r)) { // another JVM: its slowest worker's
+                            int leader = placement.members(placement.groupOf(other))[0];
+                            assertEquals(busy[leader], busy[other], 0.0, "rank " + other + " reported as its JVM");
                         }
                     }
-                    return out;
-                }));
+                }
             }
-            List<List<float[]>> got = new ArrayList<>();
-            for (Future<List<float[]>> f : futures) {
-                got.add(f.get(90, TimeUnit.SECONDS));
-            }
-            return got;
-        } finally {
-            pool.shutdownNow();
-        }
+            return out;
+        });
     }
 
     private static float bf16(float x) {

@@ -35,50 +35,36 @@ class InMemoryAllReduceTest {
      * first two calls' vectors again in three parts each.
      */
     private static List<List<float[]>> run(Opener opener, float[][][] dense, int[][] index, float[][] value) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(SIZE);
-        try {
-            List<Future<List<float[]>>> futures = new ArrayList<>();
-            for (int rank = 0; rank < SIZE; rank++) {
-                int r = rank;
-                futures.add(pool.submit(() -> {
-                    List<float[]> out = new ArrayList<>();
-                    try (AllReduce ar = opener.open(r)) {
-                        Wire[] wires = {Wire.FP32, Wire.BF16, Wire.FP16, Wire.FP32};
-                        for (int call = 0; call < wires.length; call++) {
-                            if (call == 3) {
-                                var v = Nd4j.zeros(LENGTH);
-                                AllReduce.Totals t = ar.reduceSparse(v, index[r], value[r], index[r].length, r + 1, 2.0 * r);
-                                assertEquals(6, t.samples(), 0.0);
-                                out.add(v.toFloatVector());
-                            }
-                            var v = Nd4j.createFromArray(dense[call][r]);
-                            AllReduce.Totals t = ar.reduce(v, 10 + r, 0.5 * (r + 1), wires[call]);
-                            assertEquals(10 + 11 + 12, t.samples(), 0.0);
-                            out.add(v.toFloatVector());
-                        }
-                        for (int call = 0; call < 2; call++) { // the same vectors in parts, as --overlap sends a gradient: the whole call's bits
-                            var v = Nd4j.createFromArray(dense[call][r]);
-                            long[] cuts = {LENGTH, 30_001, 7, 0}; // from the end, as backprop finishes them; [0, 7): a chunk of 2 or 3
-                            for (int p = 0; p + 1 < cuts.length; p++) {
-                                ar.reduceRange(v, cuts[p + 1], cuts[p], wires[call]);
-                            }
-                            assertEquals(10 + 11 + 12, ar.totals(10 + r, 0.5 * (r + 1), 0.01).samples(), 0.0);
-                            assertArrayEquals(out.get(call), v.toFloatVector(), "call " + call + " in parts");
-                            out.add(v.toFloatVector());
-                        }
-                        assertEquals(SIZE, ar.busySeconds().length);
+        return EachRank.run(SIZE, r -> {
+            List<float[]> out = new ArrayList<>();
+            try (AllReduce ar = opener.open(r)) {
+                Wire[] wires = {Wire.FP32, Wire.BF16, Wire.FP16, Wire.FP32};
+                for (int call = 0; call < wires.length; call++) {
+                    if (call == 3) {
+                        var v = Nd4j.zeros(LENGTH);
+                        AllReduce.Totals t = ar.reduceSparse(v, index[r], value[r], index[r].length, r + 1, 2.0 * r);
+                        assertEquals(6, t.samples(), 0.0);
+                        out.add(v.toFloatVector());
                     }
-                    return out;
-                }));
+                    var v = Nd4j.createFromArray(dense[call][r]);
+                    AllReduce.Totals t = ar.reduce(v, 10 + r, 0.5 * (r + 1), wires[call]);
+                    assertEquals(10 + 11 + 12, t.samples(), 0.0);
+                    out.add(v.toFloatVector());
+                }
+                for (int call = 0; call < 2; call++) { // the same vectors in parts, as --overlap sends a gradient: the whole call's bits
+                    var v = Nd4j.createFromArray(dense[call][r]);
+                    long[] cuts = {LENGTH, 30_001, 7, 0}; // from the end, as backprop finishes them; [0, 7): a chunk of 2 or 3
+                    for (int p = 0; p + 1 < cuts.length; p++) {
+                        ar.reduceRange(v, cuts[p + 1], cuts[p], wires[call]);
+                    }
+                    assertEquals(10 + 11 + 12, ar.totals(10 + r, 0.5 * (r + 1), 0.01).samples(), 0.0);
+                    assertArrayEquals(out.get(call), v.toFloatVector(), "call " + call + " in parts");
+                    out.add(v.toFloatVector());
+                }
+                assertEquals(SIZE, ar.busySeconds().length);
             }
-            List<List<float[]>> got = new ArrayList<>();
-            for (Future<List<float[]>> f : futures) {
-                got.add(f.get(90, TimeUnit.SECONDS));
-            }
-            return got;
-        } finally {
-            pool.shutdownNow();
-        }
+            return out;
+        });
     }
 
     @AfterEach
