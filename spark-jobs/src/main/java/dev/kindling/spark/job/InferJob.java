@@ -122,13 +122,14 @@ public final class InferJob {
                 predictions = spark.createDataFrame(rows, Predictions.SCHEMA);
             }
             try {
-                predictions.write().parquet(tmp);
-            } catch (Exception e) {
-                // the failed write's other tasks may still be writing into tmp (ExecutorErrors says why);
-                // a bad row's InputException reaches the driver as text inside Spark's exception
+                ExecutorErrors.onExecutors(() -> {
+                    predictions.write().parquet(tmp);
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                // the failed write's other tasks may still be writing into tmp (ExecutorErrors says why)
                 ExecutorErrors.deleteAfterTasksEnd(spark.sparkContext(), storage, tmp);
-                RuntimeException input = ExecutorErrors.unwrapped(e);
-                throw input instanceof InputException ? input : e;
+                throw e;
             }
             seconds = (System.nanoTime() - t0) / 1e9;
             storage.rename(tmp, out);

@@ -15,7 +15,7 @@ import org.apache.spark.SparkException;
 public final class ExecutorErrors {
 
     /** Runs a Spark action, rethrowing a task's InputException as one. */
-    static <T> T onExecutors(Supplier<T> action) {
+    public static <T> T onExecutors(Supplier<T> action) {
         try {
             return action.get();
         } catch (RuntimeException e) {
@@ -25,7 +25,7 @@ public final class ExecutorErrors {
         }
     }
 
-    public static RuntimeException unwrapped(Exception e) {
+    static RuntimeException unwrapped(Exception e) {
         String marker = InputException.class.getName() + ": ";
         String m = String.valueOf(e.getMessage());
         int at = m.indexOf(marker);
