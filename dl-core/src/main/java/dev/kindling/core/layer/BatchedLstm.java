@@ -48,9 +48,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
     private static final long serialVersionUID = 1L;
 
-    /** What the matrix products' operands are rounded to: FLOAT, or BFLOAT16 under --precision=bf16. */
+    /** What the matrix products' operands are rounded to: FLOAT, or BFLOAT16 / HALF under --precision=bf16 / fp16. */
     @org.nd4j.shade.jackson.annotation.JsonProperty
     private DataType matmuls = DataType.FLOAT;
+    /** fp16's loss scale a fresh model starts at; 1: none ({@link LossScaled}). */
+    @org.nd4j.shade.jackson.annotation.JsonProperty
+    private double initialLossScale = 1.0;
 
     /** For JSON. */
     public BatchedLstm() {
@@ -73,6 +76,19 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
     @Override
     public DataType getMatmuls() {
         return matmuls;
+    }
+
+    @Override
+    public void setInitialLossScale(double scale) {
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException(getLayerName() + ": initial loss scale=" + scale + ": must be finite and > 0");
+        }
+        this.initialLossScale = scale;
+    }
+
+    @Override
+    public double getInitialLossScale() {
+        return initialLossScale;
     }
 
     @Override
@@ -99,7 +115,7 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
     }
 
     /** The layer: DL4J's LSTM with forward and backprop replaced. */
-    static final class Impl extends org.deeplearning4j.nn.layers.recurrent.LSTM {
+    static final class Impl extends org.deeplearning4j.nn.layers.recurrent.LSTM implements LossScaled {
         private static final String W = LSTMParamInitializer.INPUT_WEIGHT_KEY;
         private static final String RW = LSTMParamInitializer.RECURRENT_WEIGHT_KEY;
         private static final String B = LSTMParamInitializer.BIAS_KEY;
@@ -107,9 +123,29 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
         /** The last training-mode forward pass and its input, for the backprop that follows it. */
         private Forward cached;
         private INDArray cachedInput;
+        private volatile double lossScale;
 
         Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
+            this.lossScale = ((BatchedLstm) conf.getLayer()).getInitialLossScale();
+        }
+
+        @Override
+        public boolean scalesLoss() {
+            return ((BatchedLstm) layerConf()).getInitialLossScale() != 1.0;
+        }
+
+        @Override
+        public double lossScale() {
+            return lossScale;
+        }
+
+        @Override
+        public void lossScale(double scale) {
+            if (!scalesLoss()) {
+                throw new IllegalStateException(layerConf().getLayerName() + ": built without a loss scale (--precision=fp16)");
+            }
+            this.lossScale = scale;
         }
 
         private boolean nwc() {
@@ -141,8 +177,8 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
         }
 
         /**
-         * A matrix product's operand as the layer's precision takes it: rounded to bf16 (a copy) under
-         * --precision=bf16, as {@link TransformerOps#matmul} rounds the transformers'; else itself.
+         * A matrix product's operand as the layer's precision takes it: rounded to bf16 or fp16 (a copy) under
+         * --precision=bf16 or fp16, as {@link TransformerOps#matmul} rounds the transformers'; else itself.
          */
         private INDArray operand(INDArray a) {
             DataType half = ((BatchedLstm) layerConf()).getMatmuls();
@@ -261,12 +297,16 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             long h = layerConf().getNOut();
             long nIn = f.inputs().size(1) - h;
             DataType type = input.dataType();
+            double scale = scalesLoss() ? lossScale / b : 1.0;   // LossScaled: in, and out again below
 
             // dInputs mirrors inputs: slab s is dL/dx_s over dL/dh_{s-1}; the h rows start as the output's
             // gradient and grow by the recurrence, the x rows start at 0 and take one product per step
             INDArray eps = maskArray == null ? epsilon : epsilon.mul(mask(epsilon));
             INDArray dInputs = mgr.create(memory, type, new long[]{t + 1, nIn + h, b}, 'c');
-            rows(dInputs, 1, t + 1, nIn, nIn + h).assign(eps.permute(toStepSlabs()));
+            INDArray dOut = rows(dInputs, 1, t + 1, nIn, nIn + h).assign(eps.permute(toStepSlabs()));
+            if (scale != 1.0) {
+                dOut.muli(scale);
+            }
             INDArray dGates = mgr.createUninitialized(memory, type, new long[]{t, 4 * h, b}, 'c');
             INDArray dWeights = mgr.create(memory, type, new long[]{nIn + h, 4 * h}, 'c');
             INDArray dc = mgr.create(memory, type, new long[]{h, b}, 'c');     // dL/dc_s carried back
@@ -303,6 +343,10 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             gradientViews.get(B).assign(overSteps.mmul(Nd4j.ones(type, b, 1)).reshape(gradientViews.get(B).shape()));
             INDArray dx = rows(dInputs, 0, t, 0, nIn);
             INDArray inputGradient = inLayerFormat(dx, ArrayType.ACTIVATION_GRAD, mgr);
+            if (scale != 1.0) {
+                gradientViews.values().forEach(g -> g.divi(scale));
+                inputGradient.divi(scale);
+            }
 
             Gradient gradient = new DefaultGradient();
             gradient.gradientForVariable().put(W, gradientViews.get(W));

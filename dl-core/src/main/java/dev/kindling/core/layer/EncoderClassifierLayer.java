@@ -40,7 +40,7 @@ public final class EncoderClassifierLayer extends BackpropScoredOutputLayer impl
     @JsonProperty private int classes;
     @JsonProperty private double dropout;
     @JsonProperty private int maxBatch;
-    /** What the matrix products' operands are rounded to: FLOAT, or BFLOAT16 under --precision=bf16 ({@link HalfPrecisionMatmuls}). */
+    /** What the matrix products' operands are rounded to: FLOAT, or BFLOAT16 / HALF under --precision=bf16 / fp16 ({@link HalfPrecisionMatmuls}). */
     @JsonProperty private DataType matmuls = DataType.FLOAT;
 
     /** For JSON. */
@@ -73,7 +73,7 @@ public final class EncoderClassifierLayer extends BackpropScoredOutputLayer impl
         sd.updateVariableNameAndReference(probs, "probs");
         SDVariable nll = GptLayer.logSoftmax(sd, logitsTrain).mul(labels).sum(1).neg();   // [B]
         SDVariable loss = nll.sum().add(input.mean().mul(0.0)); // DL4J asks for dL/d(input): ids reach the graph as integers
-        loss.markAsLoss();
+        markLoss(sd, loss);
         return loss;
     }
 

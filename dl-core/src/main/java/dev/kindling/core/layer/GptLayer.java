@@ -53,7 +53,7 @@ public final class GptLayer extends BackpropScoredOutputLayer implements HalfPre
     @JsonProperty private int maxBatch;
     /** Whether attention is causal (GPT) or bidirectional. */
     @JsonProperty private boolean causal = true;
-    /** What the matrix products' operands are rounded to: FLOAT, or BFLOAT16 under --precision=bf16 ({@link HalfPrecisionMatmuls}). */
+    /** What the matrix products' operands are rounded to: FLOAT, or BFLOAT16 / HALF under --precision=bf16 / fp16 ({@link HalfPrecisionMatmuls}). */
     @JsonProperty private DataType matmuls = DataType.FLOAT;
 
     /** For JSON. */
@@ -136,7 +136,7 @@ public final class GptLayer extends BackpropScoredOutputLayer implements HalfPre
         // updater) the gradients by the batch size. Per example the mean over T, so the score is the seed's
         // F.cross_entropy, the mean over B * T tokens.
         SDVariable loss = nll.sum().div(t).add(input.mean().mul(0.0));
-        loss.markAsLoss();
+        markLoss(sd, loss);
         return loss;
     }
 

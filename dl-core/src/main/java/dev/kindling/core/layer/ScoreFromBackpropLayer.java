@@ -34,8 +34,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * and keeps it; the score that follows for the same input and labels is that loss, so the reported
  * training loss is the one the gradient belongs to (as PyTorch's {@code loss.item()}). A score asked
  * for anything else (evaluation's {@code score(DataSet)}, new input or labels) runs the forward as before.
+ *
+ * <p>Under fp16 the graph's loss is multiplied by a placeholder for backprop
+ * ({@link BackpropScoredOutputLayer#markLoss}); this layer feeds it {@code lossScale / B} and divides the
+ * gradients it hands DL4J by the same ({@link LossScaled}).
  */
-public final class ScoreFromBackpropLayer extends SameDiffOutputLayer {
+public final class ScoreFromBackpropLayer extends SameDiffOutputLayer implements LossScaled {
     /**
      * The loss of the last backprop and the input and labels it was computed for. The arrays are only
      * compared by identity, never read: they may belong to a workspace that has closed.
@@ -44,9 +48,33 @@ public final class ScoreFromBackpropLayer extends SameDiffOutputLayer {
 
     /** Null: no backprop since the last score. */
     private Pending pending;
+    private volatile double lossScale;
 
     ScoreFromBackpropLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
+        this.lossScale = scaled().getInitialLossScale();
+    }
+
+    private BackpropScoredOutputLayer scaled() {
+        return (BackpropScoredOutputLayer) layerConf();
+    }
+
+    @Override
+    public boolean scalesLoss() {
+        return scaled().scalesLoss();
+    }
+
+    @Override
+    public double lossScale() {
+        return lossScale;
+    }
+
+    @Override
+    public void lossScale(double scale) {
+        if (!scalesLoss()) {
+            throw new IllegalStateException(layerConf().getLayerName() + ": its graph has no loss scale (built without --precision=fp16)");
+        }
+        this.lossScale = scale;
     }
 
     /** What {@link BackpropScoredOutputLayer#instantiate} returns: this runtime, set up as DL4J sets up its own. */
@@ -89,6 +117,10 @@ public final class ScoreFromBackpropLayer extends SameDiffOutputLayer {
         Map<String, INDArray> placeholders = new HashMap<>();
         placeholders.put(INPUT_KEY, input);
         placeholders.put(LABELS_KEY, labels);
+        double s = scalesLoss() ? lossScale / input.size(0) : 1.0;
+        if (scalesLoss()) {
+            placeholders.put(BackpropScoredOutputLayer.LOSS_SCALE, Nd4j.scalar(dataType, s));
+        }
         OutAndGrad result = sameDiff.calculateGradientsAndOutputs(placeholders, List.of(outputVar.name()), wrt);
 
         Map<String, INDArray> grads = result.getGradients();
@@ -97,6 +129,9 @@ public final class ScoreFromBackpropLayer extends SameDiffOutputLayer {
             INDArray into = gradTable.get(key);
             INDArray computed = grads.get(key);
             into.assign(computed);
+            if (s != 1.0) {
+                into.divi(s);
+            }
             g.gradientForVariable().put(key, into);
             if (computed.closeable()) {
                 computed.close();   // a detached copy (workspaces scoped out): free it now, not at GC
@@ -111,6 +146,9 @@ public final class ScoreFromBackpropLayer extends SameDiffOutputLayer {
             inputGradient = workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, inputGradient);
         } else if (gradScopedOut && inputGradient.isAttached()) {
             inputGradient = inputGradient.detach();
+        }
+        if (s != 1.0) {
+            inputGradient.divi(s);
         }
         return new Pair<>(g, inputGradient);
     }

@@ -1,6 +1,7 @@
 package dev.kindling.core.precision;
 
 import java.util.Map;
+import dev.kindling.core.layer.LossScaled;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -20,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (GPU) or in fp32 on values rounded to the compute type (CPU; see {@link HalfPrecision#nativeKernels}).
  * Before each forward pass the master parameters are cast into the shadow's.
  */
-public final class HalfPrecisionLayer extends BaseWrapperLayer {
+public final class HalfPrecisionLayer extends BaseWrapperLayer implements LossScaled {
     private static final long serialVersionUID = 1L;
 
     private final Layer shadow;
@@ -59,11 +60,18 @@ public final class HalfPrecisionLayer extends BaseWrapperLayer {
         return arithmetic == compute ? a : a.assign(a.castTo(compute));
     }
 
-    /** The loss scale the next backward pass uses. */
+    /** Always: with a scale of 1 (bf16) the backward runs unscaled. */
+    @Override
+    public boolean scalesLoss() {
+        return true;
+    }
+
+    @Override
     public double lossScale() {
         return lossScale;
     }
 
+    @Override
     public void lossScale(double scale) {
         this.lossScale = scale;
     }

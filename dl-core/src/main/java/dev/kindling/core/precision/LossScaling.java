@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
+import dev.kindling.core.layer.LossScaled;
 import dev.kindling.core.optim.GlobalNormClipping;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
@@ -24,7 +25,7 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * gradient is checked. If any value is not finite the step is skipped: the gradient is set to NaN
  * everywhere (running statistics get a zero update), which {@link SkipNonFinite} (wrapping every updater of an fp16 model) turns into no
  * update and untouched updater state, and the scale is halved. Then the new scale is handed to every
- * {@link HalfPrecisionLayer} of the model. Add it before any listener that reads gradients
+ * {@link LossScaled} layer of the model (the {@link HalfPrecisionLayer} wrappers, the transformers' graphs, the batched LSTM). Add it before any listener that reads gradients
  * (clipping).
  *
  * <p>State is per model instance (each replica of a shared-master worker has its own), kept in a
@@ -36,7 +37,7 @@ public final class LossScaling extends BaseTrainingListener implements Serializa
 
     @Override
     public void onGradientCalculation(Model model) {
-        List<HalfPrecisionLayer> layers = halfLayers(model);
+        List<LossScaled> layers = scaledLayers(model);
         if (layers.isEmpty()) {
             return;
         }
@@ -48,7 +49,7 @@ public final class LossScaling extends BaseTrainingListener implements Serializa
                 part.assign(Double.NaN);
             }
         }
-        for (HalfPrecisionLayer l : layers) {
+        for (LossScaled l : layers) {
             l.lossScale(state.scale());
         }
     }
@@ -65,14 +66,27 @@ public final class LossScaling extends BaseTrainingListener implements Serializa
 
     /** The half-precision layers of {@code model}, in DL4J's layer order. */
     public static List<HalfPrecisionLayer> halfLayers(Model model) {
-        Layer[] all = model instanceof ComputationGraph g ? g.getLayers()
-                : model instanceof MultiLayerNetwork n ? n.getLayers() : new Layer[0];
         List<HalfPrecisionLayer> out = new ArrayList<>();
-        for (Layer l : all) {
+        for (Layer l : layers(model)) {
             if (l instanceof HalfPrecisionLayer h) {
                 out.add(h);
             }
         }
         return out;
+    }
+
+    /** The layers of {@code model} whose backward runs loss-scaled, in DL4J's layer order. */
+    public static List<LossScaled> scaledLayers(Model model) {
+        List<LossScaled> out = new ArrayList<>();
+        for (Layer l : layers(model)) {
+            if (l instanceof LossScaled s && s.scalesLoss()) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    private static Layer[] layers(Model model) {
+        return model instanceof ComputationGraph g ? g.getLayers() : model instanceof MultiLayerNetwork n ? n.getLayers() : new Layer[0];
     }
 }

@@ -19,7 +19,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * Mixed precision on a built configuration, PyTorch autocast's policy: the matmul and convolution
  * layers (DL4J's {@code DenseLayer} and {@code ConvolutionLayer}) compute in half precision through
  * {@link HalfPrecision}, and the layers that compute their own matrix products ({@link HalfPrecisionMatmuls}:
- * the GPT, the encoder classifier, the batched LSTM; bf16 only) take half-precision operands; normalization, pooling, activations, the output layer and its loss stay fp32,
+ * the GPT, the encoder classifier, the batched LSTM) take half-precision operands and, for fp16, scale their own backward; normalization, pooling, activations, the output layer and its loss stay fp32,
  * as do the master weights, gradients and updater state (the network's data type stays FLOAT). For
  * fp16 every updater is wrapped in {@link SkipNonFinite} and training needs the {@link LossScaling}
  * listener.
@@ -57,11 +57,8 @@ public final class MixedPrecision {
                 lv.getLayerConf().setLayer(new HalfPrecision(layer, precision.compute(), scale));
                 wrapped.add(e.getKey());
             } else if (layer instanceof HalfPrecisionMatmuls own) {
-                if (precision.lossScaling()) { // the scale would have to reach inside its backward (or its graph's loss)
-                    throw new IllegalArgumentException("precision=" + precision.cliName() + ": model " + model + "'s layer " + e.getKey()
-                            + " rounds its own matrix products, in bf16 (no loss scaling needed) but not yet in fp16; use --precision=bf16");
-                }
                 own.setMatmuls(precision.compute());
+                own.setInitialLossScale(scale);
                 wrapped.add(e.getKey());
             }
         }

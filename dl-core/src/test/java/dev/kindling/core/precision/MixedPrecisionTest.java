@@ -237,11 +237,7 @@ class MixedPrecisionTest {
     }
 
     @Test
-    void theGptTakesBf16MatmulOperandsAndRefusesFp16ByName() {
-        ComputationGraphConfiguration fp16 = gptConf();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MixedPrecision.apply(fp16, Precision.FP16, "gpt"));
-        assertTrue(e.getMessage().contains("gpt") && e.getMessage().contains("--precision=bf16"), e.getMessage());
-
+    void theGptTakesBf16MatmulOperands() {
         ComputationGraphConfiguration bf16 = gptConf();
         assertEquals(List.of(dev.kindling.core.model.Gpt.OUTPUT), MixedPrecision.apply(bf16, Precision.BF16, "gpt"));
         ComputationGraphConfiguration restored = ComputationGraphConfiguration.fromJson(bf16.toJson());
@@ -256,23 +252,27 @@ class MixedPrecisionTest {
         ComputationGraph b = new ComputationGraph(bf16);
         b.init();
         b.params().assign(f.params());
-        java.util.Random r = new java.util.Random(5);
+        assertHalfTracksFp32(f, b, nextTokens(), 0.7);
+    }
+
+    /** Token ids [4, 6] and their next tokens: a learnable sequence, next = current + 1 (mod 7). */
+    static DataSet nextTokens() {
         INDArray x = Nd4j.zeros(DataType.FLOAT, 4, 6);
         INDArray y = Nd4j.zeros(DataType.FLOAT, 4, 6);
         for (int i = 0; i < 4; i++) {
             for (int j = 0; j < 6; j++) {
-                x.putScalar(i, j, (i + j) % 7); // a learnable sequence: next = current + 1 (mod 7)
+                x.putScalar(i, j, (i + j) % 7);
                 y.putScalar(i, j, (i + j + 1) % 7);
             }
         }
-        assertBf16TracksFp32(f, b, new DataSet(x, y), 0.7);
+        return new DataSet(x, y);
     }
 
     /**
-     * From the same parameters {@code b} (bf16 operands) starts within 1% of {@code f}'s (fp32) loss but not at it,
+     * From the same parameters {@code b} (bf16 or fp16 operands) starts within 1% of {@code f}'s (fp32) loss but not at it,
      * both lower it below {@code learned} of its start in 20 steps, and end within 5% of each other.
      */
-    private static void assertBf16TracksFp32(ComputationGraph f, ComputationGraph b, DataSet ds, double learned) {
+    static void assertHalfTracksFp32(ComputationGraph f, ComputationGraph b, DataSet ds, double learned) {
         double f0 = f.score(ds);
         double b0 = b.score(ds);
         assertTrue(f0 != b0 && Math.abs(f0 - b0) < 1e-2 * f0, "first loss fp32 " + f0 + ", bf16 " + b0);
@@ -310,7 +310,7 @@ class MixedPrecisionTest {
         assertTrue(Double.isFinite(b.score()), "a bf16 step trains");
     }
 
-    private static ComputationGraphConfiguration gptConf() {
+    static ComputationGraphConfiguration gptConf() {
         return dev.kindling.core.model.Gpt.configure(dev.kindling.core.model.Gpt.Spec.tiny(), 6, 4,
                 new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 0));
     }
@@ -322,8 +322,6 @@ class MixedPrecisionTest {
         ComputationGraphConfiguration bf16 = dev.kindling.core.model.LstmClassifier.configure(spec, d);
         List<String> half = MixedPrecision.apply(bf16, Precision.BF16, "lstm-classifier");
         assertTrue(half.contains("fc1") && half.contains("lstm0_fwd") && half.contains("lstm1_bwd_rev"), half.toString());
-        assertThrows(IllegalArgumentException.class, () -> MixedPrecision.apply(dev.kindling.core.model.LstmClassifier.configure(spec, d),
-                Precision.FP16, "lstm-classifier"), "fp16 is refused for the LSTM too");
         var lstm = (dev.kindling.core.layer.HalfPrecisionMatmuls) ((org.deeplearning4j.nn.conf.graph.LayerVertex) ComputationGraphConfiguration
                 .fromJson(bf16.toJson()).getVertices().get("lstm0_fwd")).getLayerConf().getLayer();
         assertEquals(DataType.BFLOAT16, lstm.getMatmuls(), "saved with the configuration");
@@ -334,17 +332,22 @@ class MixedPrecisionTest {
         ComputationGraph b = new ComputationGraph(bf16);
         b.init();
         b.params().assign(f.params());
-        Nd4j.getRandom().setSeed(3);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 8, spec.inputs(), 5).subi(0.5);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, 8, spec.classes());
-        for (int i = 0; i < 8; i++) { // the class: whether the first feature's sum over time is positive
-            y.putScalar(i, x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i), org.nd4j.linalg.indexing.NDArrayIndex.point(0),
-                    org.nd4j.linalg.indexing.NDArrayIndex.all()).sumNumber().doubleValue() > 0 ? 1 : 0, 1);
-        }
-        assertBf16TracksFp32(f, b, new DataSet(x, y), 0.9);
+        assertHalfTracksFp32(f, b, firstFeatureSign(spec), 0.9);
 
         ComputationGraphConfiguration rnn = dev.kindling.core.model.VanillaRnn.configure(dev.kindling.core.model.VanillaRnn.Spec.tiny(), d);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MixedPrecision.apply(rnn, Precision.BF16, "vanilla-rnn"));
         assertTrue(e.getMessage().contains("vanilla-rnn") && e.getMessage().contains("--precision=fp32"), e.getMessage());
+    }
+
+    /** 8 random sequences of 5 steps for {@code spec}; the class: whether the first feature's sum over time is positive. */
+    static DataSet firstFeatureSign(dev.kindling.core.model.LstmClassifier.Spec spec) {
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, spec.inputs(), 5).subi(0.5);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 8, spec.classes());
+        for (int i = 0; i < 8; i++) {
+            y.putScalar(i, x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i), org.nd4j.linalg.indexing.NDArrayIndex.point(0),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()).sumNumber().doubleValue() > 0 ? 1 : 0, 1);
+        }
+        return new DataSet(x, y);
     }
 }
