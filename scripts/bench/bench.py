@@ -12,7 +12,8 @@ Sections (--sections, default all):
           seed's matmul-peak measurement (peer/matmul_peak.py, 2 threads)
   memory  peak resident memory (the kernel's high-water mark) of one training process per peer row, each side,
           with its baseline (interpreter or JVM and libraries before a model) and Kindling's Java heap peak and
-          ND4J off-heap bytes; plus the seed GPT at batch 64 (rows.MEMORY_ROWS) beside its batch-16 peer row
+          ND4J off-heap bytes; plus rows.MEMORY_ROWS beside the rows they vary: the seed GPT at batch 64, the GPT
+          and the LSTM classifier with --precision=bf16 and fp16 (PyTorch: CPU autocast bf16, or fp32 for fp16)
   dist    rows with dist=True: `train` with --dist local, shared and averaging (local[2]) for equal
           epochs: samples/s, test accuracy, bytes sent vs dense fp32, driver and encode overhead/step
   decode  shard decoding: DL4J's DataSet.load vs Kindling's ShardDecoder on the same bytes (the
@@ -193,10 +194,12 @@ def memory_of(java_runs, torch_runs):
 
 
 def memory(env, a, results):
-    """The seed GPT's memory per training worker at batch 16 (the peer row) and 64: a few steps each side, once."""
+    """Memory per training worker of rows.MEMORY_ROWS (the seed GPT at batch 64, the GPT and the LSTM in bf16 and fp16)
+    and of the rows they vary, unless the PEER section measured those: a few steps each side, once."""
     out = []
-    peer_has_gpt = any(p["row"] == "gpt" and p["threads"] == 1 for p in results.get("peer", []))
-    for row in [*([] if peer_has_gpt else [rowspec.by_name("gpt")]), *rowspec.MEMORY_ROWS]:
+    in_peer = {p["row"] for p in results.get("peer", []) if p["threads"] == 1}
+    bases = dict.fromkeys(r.base for r in rowspec.MEMORY_ROWS if r.base not in in_peer)  # measured in this run, once
+    for row in [*(rowspec.by_name(b) for b in bases), *rowspec.MEMORY_ROWS]:
         data = env.dataset(row)
         j = env.java("steps", [f"--model={row.model}", f"--data={data}", *flags(row.train), "--warmup=1", "--steps=2"], 1,
                      f"memory-{row.name}-kindling")
@@ -695,7 +698,7 @@ def memory_table(rows):
     L = ["", "MEMORY  one training process per side, MB: peak resident set (VmHWM: what a container limit sees), the baseline"
              " before any model or data (JVM or interpreter and libraries), and the training's own = peak - baseline;"
              " Kindling's Java heap peak (of -Xmx3g) and ND4J's off-heap buffers at the end",
-         f"{'row':<13}{'batch':>6}  {'Kindling peak':>14}{'baseline':>9}{'own':>7}{'heap':>7}{'off-heap':>9}"
+         f"{'row':<21}{'batch':>6}  {'Kindling peak':>14}{'baseline':>9}{'own':>7}{'heap':>7}{'off-heap':>9}"
          f"  {'PyTorch peak':>13}{'baseline':>9}{'own':>7}  {'peak ratio':>10}{'own ratio':>10}"]
     for r in rows:
         m = r.get("memory")
@@ -703,7 +706,7 @@ def memory_table(rows):
             continue
         k, t = m["kindling"], m["pytorch"]
         kp, kb, tp, tb = (x["median"] for x in (k["peak_rss_mb"], k["baseline_rss_mb"], t["peak_rss_mb"], t["baseline_rss_mb"]))
-        L.append(f"{r['row']:<13}{r['batch']:>6}  {kp:>14.0f}{kb:>9.0f}{kp - kb:>7.0f}{k['heap_peak_mb']['median']:>7.0f}"
+        L.append(f"{r['row']:<21}{r['batch']:>6}  {kp:>14.0f}{kb:>9.0f}{kp - kb:>7.0f}{k['heap_peak_mb']['median']:>7.0f}"
                  f"{k['offheap_mb']['median']:>9.0f}  {tp:>13.0f}{tb:>9.0f}{tp - tb:>7.0f}  {kp / tp:>9.2f}x{(kp - kb) / (tp - tb):>9.2f}x")
     return L
 

@@ -39,6 +39,10 @@ class Row:
     dist_epochs: Optional[int] = None
     # (warm-up, timed) steps for rows whose steps take seconds: the --quick budget; doubled in full mode
     steps: Optional[Tuple[int, int]] = None
+    # PyTorch's side under torch.autocast("cpu", dtype=<this>) (a mixed-precision row), else fp32
+    autocast: Optional[str] = None
+    # the row this one varies (another batch or precision): the MEMORY section measures it beside it
+    base: Optional[str] = None
 
     def data_name(self):
         """Directory of its prepared dataset: the source, plus the prepare keys when there are any."""
@@ -163,11 +167,25 @@ ROWS = [
 def with_batch(row, batch, torch_side):
     """The row at another batch size: its dataset prepared with that batch, its PyTorch side built by torch_side."""
     return Row(f"{row.name}-b{batch}", row.model, row.dataset, row.train, torch_side, f"{row.what.split(', batch')[0]}, batch {batch}",
-               prepare=dict(row.prepare, **{"batch-size": str(batch)}), steps=row.steps)
+               prepare=dict(row.prepare, **{"batch-size": str(batch)}), steps=row.steps, base=row.name)
 
 
-# the MEMORY section's other batch of the seed GPT (the peer row is its batch 16)
-MEMORY_ROWS = [with_batch(ROWS[-1], 64, functools.partial(torch_gpt, 64))]
+def with_precision(row, precision):
+    """The row with Kindling's --precision=<precision> (bf16 or fp16). PyTorch's side runs under its CPU autocast for
+    bf16; for fp16 it stays fp32: this torch's CPU autocast takes bf16 only."""
+    return Row(f"{row.name}-{precision}", row.model, row.dataset, dict(row.train, precision=precision), row.torch,
+               f"{row.what}, --precision={precision}", prepare=row.prepare, steps=row.steps,
+               autocast="bfloat16" if precision == "bf16" else None, base=row.name)
+
+
+def _row(name):
+    return next(r for r in ROWS if r.name == name)
+
+
+# the MEMORY section's variants of peer rows: the seed GPT at batch 64 (the peer row is its batch 16), and the
+# models whose matrix products Kindling rounds itself in bf16 and fp16
+MEMORY_ROWS = [with_batch(_row("gpt"), 64, functools.partial(torch_gpt, 64)),
+               *(with_precision(_row(n), p) for n in ("gpt", "lstm-classifier") for p in ("bf16", "fp16"))]
 
 
 def by_name(name):

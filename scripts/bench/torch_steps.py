@@ -14,6 +14,7 @@
 Prints one JSON line on stdout.
 """
 import argparse
+import contextlib
 import json
 import statistics
 import time
@@ -62,6 +63,8 @@ def steps(a):
     side = row.torch()
     model, crit, opt = side.model, side.criterion, side.optimizer
     model.train()
+    # a mixed-precision row: the forward under CPU autocast, as PyTorch's AMP runs it (gradients of fp32 parameters)
+    autocast = (lambda: torch.autocast("cpu", dtype=getattr(torch, row.autocast))) if row.autocast else contextlib.nullcontext
 
     def batches():
         while True:
@@ -79,7 +82,8 @@ def steps(a):
             loss_sum, n_samples = 0.0, 0
         xb, yb = next(it)  # the DataLoader's batching and shuffling are part of the seed's loop
         opt.zero_grad()
-        loss = crit(model(xb), yb)
+        with autocast():
+            loss = crit(model(xb), yb)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), side.clip_norm)
         opt.step()
