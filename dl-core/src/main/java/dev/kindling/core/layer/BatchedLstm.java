@@ -123,29 +123,16 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
         /** The last training-mode forward pass and its input, for the backprop that follows it. */
         private Forward cached;
         private INDArray cachedInput;
-        private volatile double lossScale;
+        private final LayerLossScale lossScale;
 
         Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
-            this.lossScale = ((BatchedLstm) conf.getLayer()).getInitialLossScale();
+            this.lossScale = new LayerLossScale(conf.getLayer().getLayerName(), ((BatchedLstm) conf.getLayer()).getInitialLossScale());
         }
 
         @Override
-        public boolean scalesLoss() {
-            return ((BatchedLstm) layerConf()).getInitialLossScale() != 1.0;
-        }
-
-        @Override
-        public double lossScale() {
+        public LayerLossScale lossScale() {
             return lossScale;
-        }
-
-        @Override
-        public void lossScale(double scale) {
-            if (!scalesLoss()) {
-                throw new IllegalStateException(layerConf().getLayerName() + ": built without a loss scale (--precision=fp16)");
-            }
-            this.lossScale = scale;
         }
 
         private boolean nwc() {
@@ -297,7 +284,7 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             long h = layerConf().getNOut();
             long nIn = f.inputs().size(1) - h;
             DataType type = input.dataType();
-            double scale = scalesLoss() ? lossScale / b : 1.0;   // LossScaled: in, and out again below
+            double scale = lossScale.perExample(b);   // LossScaled: in, and out again below
 
             // dInputs mirrors inputs: slab s is dL/dx_s over dL/dh_{s-1}; the h rows start as the output's
             // gradient and grow by the recurrence, the x rows start at 0 and take one product per step

@@ -1,11 +1,15 @@
 package dev.kindling.core.layer;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLayer;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -35,7 +39,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * Weights start U(-1/sqrt(H), 1/sqrt(H)) as nn.LSTM's. The no-arg constructor is for JSON (saving,
  * Spark).
  */
-public final class EncoderDecoderLstm extends SameDiffLayer {
+public final class EncoderDecoderLstm extends SameDiffLayer implements HalfPrecisionMatmuls {
     public static final String EMBED = "embed";
 
     @JsonProperty private int vocab;
@@ -43,6 +47,10 @@ public final class EncoderDecoderLstm extends SameDiffLayer {
     @JsonProperty private int hidden;
     @JsonProperty private int sourceLength;
     @JsonProperty private int targetLength;
+    /** What the LSTMs' matrix products' operands are rounded to: FLOAT, or BFLOAT16 / HALF under --precision=bf16 / fp16. */
+    @JsonProperty private DataType matmuls = DataType.FLOAT;
+    /** fp16's loss scale a fresh model starts at; 1: none ({@link LossScaledSameDiffLayer}). */
+    @JsonProperty private double initialLossScale = 1.0;
 
     /** For JSON. */
     public EncoderDecoderLstm() {
@@ -65,6 +73,35 @@ public final class EncoderDecoderLstm extends SameDiffLayer {
         this.hidden = hidden;
         this.sourceLength = sourceLength;
         this.targetLength = targetLength;
+    }
+
+    @Override
+    public void setMatmuls(DataType type) {
+        this.matmuls = type;
+    }
+
+    @Override
+    public DataType getMatmuls() {
+        return matmuls;
+    }
+
+    @Override
+    public void setInitialLossScale(double scale) {
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException(getLayerName() + ": initial loss scale=" + scale + ": must be finite and > 0");
+        }
+        this.initialLossScale = scale;
+    }
+
+    @Override
+    public double getInitialLossScale() {
+        return initialLossScale;
+    }
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int index, INDArray paramsView,
+                             boolean initializeParams, DataType dataType) {
+        return LossScaledSameDiffLayer.instantiate(conf, index, paramsView, initializeParams, dataType);
     }
 
     public int getHidden() {
@@ -106,14 +143,14 @@ public final class EncoderDecoderLstm extends SameDiffLayer {
     /** One LSTM over {@code steps} embedded tokens [B, T, E] from (h, c) = {@code state} (zeros when null); returns the final (h, c). */
     private SDVariable[] run(SameDiff sd, SDVariable e, int steps, Map<String, SDVariable> p, String prefix,
                              SDVariable[] state, List<SDVariable> outputs) {
-        SDVariable xw = e.reshape(-1, embed).mmul(p.get(prefix + "Wx")).add(p.get(prefix + "B"))   // [B*T, 4H]
+        SDVariable xw = TransformerOps.matmul(sd, e.reshape(-1, embed), p.get(prefix + "Wx"), false, matmuls).add(p.get(prefix + "B")) // [B*T, 4H]
                 .reshape(-1, steps, 4L * hidden);                                                   // [B, T, 4H]
         SDVariable h = state == null ? null : state[0];
         SDVariable c = state == null ? null : state[1];
         for (int t = 0; t < steps; t++) {
             SDVariable z = xw.get(SDIndex.all(), SDIndex.point(t), SDIndex.all());                  // [B, 4H]
             if (h != null) {
-                z = z.add(h.mmul(p.get(prefix + "Wh")));
+                z = z.add(TransformerOps.matmul(sd, h, p.get(prefix + "Wh"), false, matmuls));
             }
             SDVariable i = sd.nn().sigmoid(gate(z, 0));
             SDVariable g = sd.math().tanh(gate(z, 2));

@@ -48,33 +48,17 @@ public final class ScoreFromBackpropLayer extends SameDiffOutputLayer implements
 
     /** Null: no backprop since the last score. */
     private Pending pending;
-    private volatile double lossScale;
+    private final LayerLossScale lossScale;
 
     ScoreFromBackpropLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
-        this.lossScale = scaled().getInitialLossScale();
-    }
-
-    private BackpropScoredOutputLayer scaled() {
-        return (BackpropScoredOutputLayer) layerConf();
+        this.lossScale = new LayerLossScale(conf.getLayer().getLayerName(),
+                ((BackpropScoredOutputLayer) conf.getLayer()).getInitialLossScale());
     }
 
     @Override
-    public boolean scalesLoss() {
-        return scaled().scalesLoss();
-    }
-
-    @Override
-    public double lossScale() {
+    public LayerLossScale lossScale() {
         return lossScale;
-    }
-
-    @Override
-    public void lossScale(double scale) {
-        if (!scalesLoss()) {
-            throw new IllegalStateException(layerConf().getLayerName() + ": its graph has no loss scale (built without --precision=fp16)");
-        }
-        this.lossScale = scale;
     }
 
     /** What {@link BackpropScoredOutputLayer#instantiate} returns: this runtime, set up as DL4J sets up its own. */
@@ -117,8 +101,8 @@ public final class ScoreFromBackpropLayer extends SameDiffOutputLayer implements
         Map<String, INDArray> placeholders = new HashMap<>();
         placeholders.put(INPUT_KEY, input);
         placeholders.put(LABELS_KEY, labels);
-        double s = scalesLoss() ? lossScale / input.size(0) : 1.0;
-        if (scalesLoss()) {
+        double s = lossScale.perExample(input.size(0));
+        if (lossScale.scales()) {
             placeholders.put(BackpropScoredOutputLayer.LOSS_SCALE, Nd4j.scalar(dataType, s));
         }
         OutAndGrad result = sameDiff.calculateGradientsAndOutputs(placeholders, List.of(outputVar.name()), wrt);

@@ -1,6 +1,7 @@
 package dev.kindling.core.precision;
 
 import java.util.Map;
+import dev.kindling.core.layer.LayerLossScale;
 import dev.kindling.core.layer.LossScaled;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -33,7 +34,7 @@ public final class HalfPrecisionLayer extends BaseWrapperLayer implements LossSc
     private INDArray shadowGradients;
     private INDArray masterGradients;
     private Map<String, INDArray> masterGradientViews;
-    private volatile double lossScale;
+    private final LayerLossScale lossScale;
 
     HalfPrecisionLayer(Layer master, Layer shadow, INDArray shadowParams, DataType compute, DataType arithmetic, IActivation activation,
                        double lossScale) {
@@ -43,7 +44,7 @@ public final class HalfPrecisionLayer extends BaseWrapperLayer implements LossSc
         this.compute = compute;
         this.arithmetic = arithmetic;
         this.activation = activation;
-        this.lossScale = lossScale;
+        this.lossScale = new LayerLossScale(master.conf().getLayer().getLayerName(), lossScale);
     }
 
     public DataType compute() {
@@ -60,20 +61,9 @@ public final class HalfPrecisionLayer extends BaseWrapperLayer implements LossSc
         return arithmetic == compute ? a : a.assign(a.castTo(compute));
     }
 
-    /** Always: with a scale of 1 (bf16) the backward runs unscaled. */
     @Override
-    public boolean scalesLoss() {
-        return true;
-    }
-
-    @Override
-    public double lossScale() {
+    public LayerLossScale lossScale() {
         return lossScale;
-    }
-
-    @Override
-    public void lossScale(double scale) {
-        this.lossScale = scale;
     }
 
     @Override
@@ -97,7 +87,7 @@ public final class HalfPrecisionLayer extends BaseWrapperLayer implements LossSc
 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr mgr) {
-        double s = lossScale == 1.0 ? 1.0 : lossScale / underlying.input().size(0);
+        double s = this.lossScale.perExample(underlying.input().size(0));
         INDArray delta = activation.backprop(preActivation, epsilon).getFirst(); // overwrites preActivation
         preActivation = null;
         INDArray scaled = mgr.castTo(ArrayType.ACTIVATION_GRAD, arithmetic, delta, true);

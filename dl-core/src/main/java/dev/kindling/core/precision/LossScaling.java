@@ -41,7 +41,7 @@ public final class LossScaling extends BaseTrainingListener implements Serializa
         if (layers.isEmpty()) {
             return;
         }
-        DynamicLossScale state = STATES.computeIfAbsent(model, m -> new DynamicLossScale(layers.get(0).lossScale()));
+        DynamicLossScale state = STATES.computeIfAbsent(model, m -> new DynamicLossScale(layers.get(0).lossScale().get()));
         INDArray gradient = model.gradient().gradient();
         if (state.record(allFinite(gradient))) {
             gradient.assign(0); // running statistics (BatchNorm's) skip this step too
@@ -50,7 +50,7 @@ public final class LossScaling extends BaseTrainingListener implements Serializa
             }
         }
         for (LossScaled l : layers) {
-            l.lossScale(state.scale());
+            l.lossScale().set(state.scale());
         }
     }
 
@@ -79,7 +79,7 @@ public final class LossScaling extends BaseTrainingListener implements Serializa
     public static List<LossScaled> scaledLayers(Model model) {
         List<LossScaled> out = new ArrayList<>();
         for (Layer l : layers(model)) {
-            if (l instanceof LossScaled s && s.scalesLoss()) {
+            if (l instanceof LossScaled s && s.lossScale().scales()) {
                 out.add(s);
             }
         }

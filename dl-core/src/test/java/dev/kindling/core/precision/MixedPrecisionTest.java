@@ -107,7 +107,7 @@ class MixedPrecisionTest {
         assertEquals(1, state.skipped());
         assertTrue(state.lastSkipped());
         assertEquals(huge / 2, state.scale());
-        LossScaling.halfLayers(net).forEach(l -> assertEquals(huge / 2, l.lossScale()));
+        LossScaling.halfLayers(net).forEach(l -> assertEquals(huge / 2, l.lossScale().get()));
         int fits = 1;
         while (state.lastSkipped()) {
             net.fit(d);
@@ -275,15 +275,15 @@ class MixedPrecisionTest {
     static void assertHalfTracksFp32(ComputationGraph f, ComputationGraph b, DataSet ds, double learned) {
         double f0 = f.score(ds);
         double b0 = b.score(ds);
-        assertTrue(f0 != b0 && Math.abs(f0 - b0) < 1e-2 * f0, "first loss fp32 " + f0 + ", bf16 " + b0);
+        assertTrue(f0 != b0 && Math.abs(f0 - b0) < 1e-2 * f0, "first loss fp32 " + f0 + ", half " + b0);
         for (int step = 0; step < 20; step++) {
             f.fit(ds);
             b.fit(ds);
         }
         double f20 = f.score(ds);
         double b20 = b.score(ds);
-        assertTrue(f20 < learned * f0 && b20 < learned * b0, "both learn: fp32 " + f0 + " -> " + f20 + ", bf16 " + b0 + " -> " + b20);
-        assertTrue(Math.abs(f20 - b20) < 0.05 * f20, "after 20 steps fp32 " + f20 + ", bf16 " + b20);
+        assertTrue(f20 < learned * f0 && b20 < learned * b0, "both learn: fp32 " + f0 + " -> " + f20 + ", half " + b0 + " -> " + b20);
+        assertTrue(Math.abs(f20 - b20) < 0.05 * f20, "after 20 steps fp32 " + f20 + ", half " + b20);
     }
 
     @Test

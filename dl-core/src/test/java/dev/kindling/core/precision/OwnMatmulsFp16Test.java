@@ -9,6 +9,7 @@ import dev.kindling.core.layer.LossScaled;
 import dev.kindling.core.model.EncoderClassifier;
 import dev.kindling.core.model.Gpt;
 import dev.kindling.core.model.LstmClassifier;
+import dev.kindling.core.model.Seq2Seq;
 import dev.kindling.core.optim.AdamW;
 import dev.kindling.core.optim.NetDefaults;
 import java.util.List;
@@ -24,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code --precision=fp16} for the layers that compute their own matrix products (the GPT, the encoder
- * classifier, the batched LSTM): fp16 operands, and a backward that runs loss-scaled inside the layer and
+ * classifier, the batched LSTM, seq2seq's encoder-decoder): fp16 operands, and a backward that runs loss-scaled inside the layer and
  * unscaled outside it ({@link LossScaled}).
  */
 class OwnMatmulsFp16Test {
@@ -38,6 +39,28 @@ class OwnMatmulsFp16Test {
 
     private static ComputationGraphConfiguration lstm() {
         return LstmClassifier.configure(LSTM, DEFAULTS);
+    }
+
+    private static ComputationGraphConfiguration seq2seq() {
+        return Seq2Seq.configure(Seq2Seq.Spec.tiny(), DEFAULTS);
+    }
+
+    /** 8 sources of 3 tokens, their teacher-forced decoder inputs (0, then the targets) and targets: each source token + 1 (mod 5). */
+    private static DataSet shiftedCopies() {
+        java.util.Random r = new java.util.Random(7);
+        INDArray x = Nd4j.zeros(DataType.FLOAT, 8, 6);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 8, 5, 3);
+        for (int i = 0; i < 8; i++) {
+            for (int t = 0; t < 3; t++) {
+                int target = (r.nextInt(5) + 1) % 5;
+                x.putScalar(i, t, (target + 4) % 5);
+                y.putScalar(new long[] {i, target, t}, 1);
+                if (t < 2) {
+                    x.putScalar(i, 4 + t, target);
+                }
+            }
+        }
+        return new DataSet(x, y);
     }
 
     private static ComputationGraphConfiguration encoder() {
@@ -72,7 +95,7 @@ class OwnMatmulsFp16Test {
     @Test
     void eachLayerTakesFp16AndSavesItsLossScaleWithTheConfiguration() {
         for (var c : List.of(new Object[] {gpt(), Gpt.OUTPUT}, new Object[] {encoder(), EncoderClassifier.OUTPUT},
-                new Object[] {lstm(), "lstm0_fwd"})) {
+                new Object[] {lstm(), "lstm0_fwd"}, new Object[] {seq2seq(), "encdec"})) {
             ComputationGraphConfiguration conf = (ComputationGraphConfiguration) c[0];
             String layer = (String) c[1];
             assertTrue(MixedPrecision.apply(conf, Precision.FP16, "model").contains(layer), layer);
@@ -83,7 +106,7 @@ class OwnMatmulsFp16Test {
             ComputationGraph net = new ComputationGraph(conf);
             net.init();
             List<LossScaled> scaled = LossScaling.scaledLayers(net);
-            assertTrue(!scaled.isEmpty() && scaled.stream().allMatch(l -> l.lossScale() == DynamicLossScale.INITIAL), layer);
+            assertTrue(!scaled.isEmpty() && scaled.stream().allMatch(l -> l.lossScale().get() == DynamicLossScale.INITIAL), layer);
         }
         ComputationGraph plain = fp32(gpt());
         assertEquals(List.of(), LossScaling.scaledLayers(plain), "fp32: no layer scales its loss");
@@ -98,6 +121,7 @@ class OwnMatmulsFp16Test {
         assertGradientsAgree(gpt(), MixedPrecisionTest.nextTokens());
         assertGradientsAgree(encoder(), sentences());
         assertGradientsAgree(lstm(), MixedPrecisionTest.firstFeatureSign(LSTM));
+        assertGradientsAgree(seq2seq(), shiftedCopies());
     }
 
     private static void assertGradientsAgree(ComputationGraphConfiguration conf, DataSet d) {
@@ -120,6 +144,8 @@ class OwnMatmulsFp16Test {
     void anOverflowInsideTheLayerSkipsTheStepUntilTheScaleFits() {
         assertOverflowSkips(this::gptAt, MixedPrecisionTest.nextTokens());
         assertOverflowSkips(this::lstmAt, MixedPrecisionTest.firstFeatureSign(LSTM));
+        // seq2seq's only half-precision layer is its encoder-decoder (a SameDiff layer under an fp32 output layer)
+        assertOverflowSkips(scale -> fp16(seq2seq(), scale, fp32(seq2seq())), shiftedCopies());
     }
 
     private ComputationGraph gptAt(double scale) {
@@ -138,7 +164,7 @@ class OwnMatmulsFp16Test {
         DynamicLossScale state = LossScaling.stateOf(net);
         assertEquals(1, state.skipped(), "the first step overflowed");
         assertEquals(params, net.params(), "a skipped step leaves the parameters bit-identical");
-        LossScaling.scaledLayers(net).forEach(l -> assertEquals(huge / 2, l.lossScale()));
+        LossScaling.scaledLayers(net).forEach(l -> assertEquals(huge / 2, l.lossScale().get()));
         while (state.lastSkipped()) {
             net.fit(d);
         }
@@ -190,5 +216,7 @@ class OwnMatmulsFp16Test {
         MixedPrecisionTest.assertHalfTracksFp32(f, fp16(gpt(), DynamicLossScale.INITIAL, f), MixedPrecisionTest.nextTokens(), 0.7);
         ComputationGraph g = fp32(lstm());
         MixedPrecisionTest.assertHalfTracksFp32(g, fp16(lstm(), DynamicLossScale.INITIAL, g), MixedPrecisionTest.firstFeatureSign(LSTM), 0.9);
+        ComputationGraph s = fp32(seq2seq());
+        MixedPrecisionTest.assertHalfTracksFp32(s, fp16(seq2seq(), DynamicLossScale.INITIAL, s), shiftedCopies(), 0.97);
     }
 }
