@@ -1,6 +1,7 @@
 package dev.kindling.core.layer;
 
 import java.util.Collection;
+import java.util.List;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
@@ -14,22 +15,33 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
 /**
  * A SameDiff output layer configuration whose runtime is {@link ScoreFromBackpropLayer}: DL4J's, but the
  * training loss comes from backprop's own forward instead of a second one. Kindling's SameDiff output
- * layers (the GPT, the encoder classifier) extend this.
+ * layers (the GPT, the encoder classifier) extend this; it holds their half-precision settings ({@link HalfPrecisionMatmuls}).
  */
-public abstract class BackpropScoredOutputLayer extends SameDiffOutputLayer {
+public abstract class BackpropScoredOutputLayer extends SameDiffOutputLayer implements HalfPrecisionMatmuls {
     /** The scalar placeholder a loss-scaled graph's loss is multiplied by for backprop ({@link ScoreFromBackpropLayer} feeds it). */
     static final String LOSS_SCALE = "lossScale";
 
+    /** What the matrix products' operands are rounded to: FLOAT, or BFLOAT16 / HALF under --precision=bf16 / fp16 ({@link HalfPrecisionMatmuls}). */
+    @JsonProperty private DataType matmuls = DataType.FLOAT;
     /** fp16's loss scale a fresh model starts at; 1: the graph has no loss scale ({@link HalfPrecisionMatmuls}). */
     @JsonProperty private double initialLossScale = 1.0;
 
-    public void setInitialLossScale(double scale) {
-        if (!(scale > 0) || Double.isInfinite(scale)) {
-            throw new IllegalArgumentException(getLayerName() + ": initial loss scale=" + scale + ": must be finite and > 0");
-        }
-        this.initialLossScale = scale;
+    @Override
+    public void setMatmuls(DataType type) {
+        this.matmuls = type;
     }
 
+    @Override
+    public DataType getMatmuls() {
+        return matmuls;
+    }
+
+    @Override
+    public void setInitialLossScale(double scale) {
+        this.initialLossScale = HalfPrecisionMatmuls.checkedLossScale(getLayerName(), scale);
+    }
+
+    @Override
     public double getInitialLossScale() {
         return initialLossScale;
     }
@@ -55,6 +67,8 @@ public abstract class BackpropScoredOutputLayer extends SameDiffOutputLayer {
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int index,
                              INDArray paramsView, boolean initializeParams, DataType dataType) {
-        return ScoreFromBackpropLayer.instantiate(conf, index, paramsView, initializeParams, dataType);
+        // DL4J's SameDiffOutputLayer.instantiate, with this runtime (DL4J gives SameDiff layers no listeners)
+        return LayerWiring.wire(new ScoreFromBackpropLayer(conf, dataType), initializer(), conf, List.of(), index, paramsView,
+                initializeParams);
     }
 }

@@ -80,10 +80,7 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
 
     @Override
     public void setInitialLossScale(double scale) {
-        if (!(scale > 0) || Double.isInfinite(scale)) {
-            throw new IllegalArgumentException(getLayerName() + ": initial loss scale=" + scale + ": must be finite and > 0");
-        }
-        this.initialLossScale = scale;
+        this.initialLossScale = HalfPrecisionMatmuls.checkedLossScale(getLayerName(), scale);
     }
 
     @Override

@@ -26,7 +26,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * </pre>
  * Dropout acts on the loss path only, as in {@link GptLayer}.
  */
-public final class EncoderClassifierLayer extends BackpropScoredOutputLayer implements HalfPrecisionMatmuls {
+public final class EncoderClassifierLayer extends BackpropScoredOutputLayer {
     public static final String WTE = TransformerOps.WTE;
     public static final String WPE = TransformerOps.WPE;
     public static final int PAD = 0;
@@ -40,8 +40,6 @@ public final class EncoderClassifierLayer extends BackpropScoredOutputLayer impl
     @JsonProperty private int classes;
     @JsonProperty private double dropout;
     @JsonProperty private int maxBatch;
-    /** What the matrix products' operands are rounded to: FLOAT, or BFLOAT16 / HALF under --precision=bf16 / fp16 ({@link HalfPrecisionMatmuls}). */
-    @JsonProperty private DataType matmuls = DataType.FLOAT;
 
     /** For JSON. */
     public EncoderClassifierLayer() {
@@ -78,21 +76,11 @@ public final class EncoderClassifierLayer extends BackpropScoredOutputLayer impl
     }
 
     private SDVariable logits(SameDiff sd, SDVariable x, Map<String, SDVariable> p, int t, double drop, SDVariable keyBias, SDVariable real) {
-        x = TransformerOps.body(sd, x, p, layers, t, heads, false, drop, maxBatch, width, keyBias, matmuls); // [N, C]
+        x = TransformerOps.body(sd, x, p, layers, t, heads, false, drop, maxBatch, width, keyBias, getMatmuls()); // [N, C]
         SDVariable h = sd.reshape(x, -1L, t, width);                                      // [B, T, C]
         SDVariable m = sd.reshape(real, -1L, t, 1);                                       // [B, T, 1]
         SDVariable pooled = h.mul(m).sum(1).div(real.sum(true, 1));                       // [B, C] / [B, 1]
-        return TransformerOps.matmul(sd, pooled, p.get("headw"), false, matmuls).add(p.get("headb")); // [B, K]
-    }
-
-    @Override
-    public void setMatmuls(DataType type) {
-        this.matmuls = type;
-    }
-
-    @Override
-    public DataType getMatmuls() {
-        return matmuls;
+        return TransformerOps.matmul(sd, pooled, p.get("headw"), false, getMatmuls()).add(p.get("headb")); // [B, K]
     }
 
     @Override

@@ -87,10 +87,7 @@ public final class EncoderDecoderLstm extends SameDiffLayer implements HalfPreci
 
     @Override
     public void setInitialLossScale(double scale) {
-        if (!(scale > 0) || Double.isInfinite(scale)) {
-            throw new IllegalArgumentException(getLayerName() + ": initial loss scale=" + scale + ": must be finite and > 0");
-        }
-        this.initialLossScale = scale;
+        this.initialLossScale = HalfPrecisionMatmuls.checkedLossScale(getLayerName(), scale);
     }
 
     @Override
@@ -101,7 +98,9 @@ public final class EncoderDecoderLstm extends SameDiffLayer implements HalfPreci
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int index, INDArray paramsView,
                              boolean initializeParams, DataType dataType) {
-        return LossScaledSameDiffLayer.instantiate(conf, index, paramsView, initializeParams, dataType);
+        // DL4J's SameDiffLayer.instantiate, with the loss-scaled runtime (DL4J gives SameDiff layers no listeners)
+        return LayerWiring.wire(new LossScaledSameDiffLayer(conf, dataType), initializer(), conf, List.of(), index, paramsView,
+                initializeParams);
     }
 
     public int getHidden() {

@@ -37,7 +37,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * the right, which a causal model cannot see. Loss gradients do not pass through DL4J's external-errors
  * path, so unlike {@link LayerNorm} no halving is needed (the gradient check proves it).
  */
-public final class GptLayer extends BackpropScoredOutputLayer implements HalfPrecisionMatmuls {
+public final class GptLayer extends BackpropScoredOutputLayer {
     public static final String WTE = TransformerOps.WTE;
     public static final String WPE = TransformerOps.WPE;
     public static final double INIT_STD = 0.02;
@@ -53,8 +53,6 @@ public final class GptLayer extends BackpropScoredOutputLayer implements HalfPre
     @JsonProperty private int maxBatch;
     /** Whether attention is causal (GPT) or bidirectional. */
     @JsonProperty private boolean causal = true;
-    /** What the matrix products' operands are rounded to: FLOAT, or BFLOAT16 / HALF under --precision=bf16 / fp16 ({@link HalfPrecisionMatmuls}). */
-    @JsonProperty private DataType matmuls = DataType.FLOAT;
 
     /** For JSON. */
     public GptLayer() {
@@ -103,16 +101,6 @@ public final class GptLayer extends BackpropScoredOutputLayer implements HalfPre
         return causal;
     }
 
-    @Override
-    public void setMatmuls(DataType type) {
-        this.matmuls = type;
-    }
-
-    @Override
-    public DataType getMatmuls() {
-        return matmuls;
-    }
-
     /** Parameter key of block i's part, e.g. {@code h0attnqkv} (alphanumeric: DL4J joins vertex and key with '_'). */
     public static String key(int block, String part) {
         return "h" + block + part;
@@ -148,8 +136,8 @@ public final class GptLayer extends BackpropScoredOutputLayer implements HalfPre
 
     /** Blocks, final LayerNorm and tied head: [N, C] embeddings to [N, V] logits. */
     private SDVariable logits(SameDiff sd, SDVariable x, Map<String, SDVariable> p, int t, double drop) {
-        x = TransformerOps.body(sd, x, p, layers, t, heads, causal, drop, maxBatch, width, null, matmuls);
-        return TransformerOps.matmul(sd, x, p.get(WTE), true, matmuls);                    // [N, C] x [V, C]^T
+        x = TransformerOps.body(sd, x, p, layers, t, heads, causal, drop, maxBatch, width, null, getMatmuls());
+        return TransformerOps.matmul(sd, x, p.get(WTE), true, getMatmuls());                    // [N, C] x [V, C]^T
     }
 
     @Override

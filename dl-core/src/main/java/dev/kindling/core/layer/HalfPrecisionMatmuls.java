@@ -20,4 +20,12 @@ public interface HalfPrecisionMatmuls {
     void setInitialLossScale(double scale);
 
     double getInitialLossScale();
+
+    /** {@code scale}, when it can start a loss scale (finite and > 0); else an error naming {@code layer}. */
+    static double checkedLossScale(String layer, double scale) {
+        if (!(scale > 0) || Double.isInfinite(scale)) {
+            throw new IllegalArgumentException(layer + ": initial loss scale=" + scale + ": must be finite and > 0");
+        }
+        return scale;
+    }
 }

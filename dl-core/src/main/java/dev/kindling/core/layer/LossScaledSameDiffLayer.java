@@ -1,6 +1,5 @@
 package dev.kindling.core.layer;
 
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.layers.samediff.SameDiffLayer;
@@ -18,19 +17,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class LossScaledSameDiffLayer extends SameDiffLayer implements LossScaled {
     private final LayerLossScale lossScale;
 
-    private LossScaledSameDiffLayer(NeuralNetConfiguration conf, DataType dataType) {
+    LossScaledSameDiffLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
         this.lossScale = new LayerLossScale(conf.getLayer().getLayerName(), ((HalfPrecisionMatmuls) conf.getLayer()).getInitialLossScale());
-    }
-
-    /** What the configuration's {@code instantiate} returns: this runtime, set up as DL4J sets up its own. */
-    static Layer instantiate(NeuralNetConfiguration conf, int index, INDArray paramsView, boolean initializeParams, DataType dataType) {
-        LossScaledSameDiffLayer layer = new LossScaledSameDiffLayer(conf, dataType);
-        layer.setIndex(index);
-        layer.setParamsViewArray(paramsView);
-        layer.setParamTable(conf.getLayer().initializer().init(conf, paramsView, initializeParams));
-        layer.setConf(conf);
-        return layer;
     }
 
     @Override

@@ -61,16 +61,6 @@ public final class ScoreFromBackpropLayer extends SameDiffOutputLayer implements
         return lossScale;
     }
 
-    /** What {@link BackpropScoredOutputLayer#instantiate} returns: this runtime, set up as DL4J sets up its own. */
-    static Layer instantiate(NeuralNetConfiguration conf, int index, INDArray paramsView, boolean initializeParams, DataType dataType) {
-        ScoreFromBackpropLayer layer = new ScoreFromBackpropLayer(conf, dataType);
-        layer.setIndex(index);
-        layer.setParamsViewArray(paramsView);
-        layer.setParamTable(conf.getLayer().initializer().init(conf, paramsView, initializeParams));
-        layer.setConf(conf);
-        return layer;
-    }
-
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
