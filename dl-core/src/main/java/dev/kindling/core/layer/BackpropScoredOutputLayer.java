@@ -48,7 +48,7 @@ public abstract class BackpropScoredOutputLayer extends SameDiffOutputLayer impl
 
     /** Whether the graph multiplies its loss by {@link #LOSS_SCALE} for backprop (fp16). */
     boolean scalesLoss() {
-        return initialLossScale != 1.0;
+        return LayerLossScale.scales(initialLossScale);
     }
 
     /**

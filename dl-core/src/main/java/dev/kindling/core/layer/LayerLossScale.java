@@ -14,8 +14,13 @@ public final class LayerLossScale {
     /** @param initial the configuration's start; 1: the layer does not scale its loss */
     public LayerLossScale(String layer, double initial) {
         this.layer = layer;
-        this.scales = initial != 1.0;
+        this.scales = scales(initial);
         this.scale = initial;
+    }
+
+    /** Whether a layer whose configuration starts at {@code initial} scales its backward: any start but 1. */
+    public static boolean scales(double initial) {
+        return initial != 1.0;
     }
 
     /** Whether the layer scales its backward at all (its configuration asked for fp16 loss scaling). */
