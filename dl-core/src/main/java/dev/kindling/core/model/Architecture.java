@@ -88,10 +88,13 @@ public enum Architecture implements Choice {
     /**
      * The architecture's own defaults, as {@code key=value} preset lines: applied above the global
      * defaults and below the config file and flags, so a user's {@code --beta2} always wins. The GPT
-     * takes the seed's AdamW betas (0.9, 0.95).
+     * takes the seed's recipe: AdamW lr 3e-4, betas (0.9, 0.95), weight decay 0.1, dropout 0.1 (with the
+     * general lr 1e-3 and no warmup, two workers saw a loss spike at step 10, docs/transformers.md).
      */
     public Map<String, String> defaults() {
-        return this == GPT ? Map.of("beta1", Double.toString(Gpt.BETA1), "beta2", Double.toString(Gpt.BETA2)) : Map.of();
+        return this == GPT ? Map.of("beta1", Double.toString(Gpt.BETA1), "beta2", Double.toString(Gpt.BETA2),
+                "lr", Double.toString(Gpt.LR), "weight-decay", Double.toString(Gpt.WEIGHT_DECAY), "dropout", Double.toString(Gpt.DROPOUT))
+                : Map.of();
     }
 
     /** Checks that a dataset can feed this architecture, before any work starts. */

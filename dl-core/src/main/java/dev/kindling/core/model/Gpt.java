@@ -22,8 +22,8 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 public final class Gpt {
     public static final String INPUT = "tokens";
     public static final String OUTPUT = "gpt";
-    /** The seed's {@code AdamW(betas=(0.9, 0.95))} for the GPT. */
-    public static final double BETA1 = 0.9, BETA2 = 0.95;
+    /** The seed's {@code AdamW(lr=3e-4, betas=(0.9, 0.95), weight_decay=0.1)} and dropout 0.1 for the GPT. */
+    public static final double BETA1 = 0.9, BETA2 = 0.95, LR = 3e-4, WEIGHT_DECAY = 0.1, DROPOUT = 0.1;
 
     /**
      * @param vocabSize V (>= 2)

@@ -35,7 +35,7 @@ public record ModelConfig(Architecture arch, int hidden, Integer layers, int emb
             "stacked layers: LSTM layers of lstm-classifier and lstm-forecaster (unset: the seed's 2), transformer blocks of gpt and encoder-classifier (unset: the seed's 6)");
     public static final Setting<Integer> EMBED = Setting.integer("embed", 64, Range.atLeast(1), "seq2seq: token embedding width E");
     public static final Setting<Double> DROPOUT = Setting.real("dropout", "0.3", Range.closedOpen(0, 1),
-            "dropout probability; mlp: after the first hidden layer; gpt: embeddings, attention weights, feed-forward");
+            "dropout probability; mlp: after the first hidden layer; gpt: embeddings, attention weights, feed-forward (gpt's default: 0.1, the seed's)");
     public static final Setting<Double> DROPOUT2 = Setting.real("dropout2", "0.2", Range.closedOpen(0, 1),
             "regularized-mlp: dropout probability after the second hidden block");
     public static final Setting<Double> LABEL_SMOOTHING = Setting.real("label-smoothing", null, Range.closedOpen(0, 1),

@@ -30,7 +30,7 @@ public record OptimConfig(Optimizer optimizer, Double momentum, Double beta1, Do
     public static final Setting<Double> BETA2 = Setting.real("beta2", null, Range.closedOpen(0, 1),
             "adam, adamw, lion: second-moment decay (unset: the model's default, gpt 0.95, else 0.999; lion 0.99)");
     public static final Setting<Double> WEIGHT_DECAY = Setting.real("weight-decay", "1e-4", Range.atLeast(0),
-            "weight decay coefficient: decoupled for adamw, lion, muon; L2 in the gradient for sgd, nesterov, adam");
+            "weight decay coefficient: decoupled for adamw, lion, muon; L2 in the gradient for sgd, nesterov, adam (gpt's default: 0.1, the seed's)");
     public static final Setting<Integer> ACCUMULATE = Setting.integer("accumulate", 1, Range.atLeast(1),
             "gradient accumulation: minibatches per optimizer step; the Spark masters exchange updates once per K minibatches");
     public static final Setting<Double> CLIP_NORM = Setting.real("clip-norm", "1.0", Range.atLeast(0),

@@ -23,7 +23,7 @@ import java.util.List;
  */
 public record ScheduleConfig(double lr, Schedule schedule, int tMax, double minLr, int warmupSteps, int totalSteps, double minLrRatio,
                              double pctStart, int stepSize, double gamma) implements Serializable {
-    public static final Setting<Double> LR = Setting.real("lr", "1e-3", Range.above(0), "base learning rate (onecycle: the peak)");
+    public static final Setting<Double> LR = Setting.real("lr", "1e-3", Range.above(0), "base learning rate (onecycle: the peak; gpt's default: 3e-4, the seed's)");
     public static final Setting<Schedule> SCHEDULE = Setting.choice("schedule", Schedule.COSINE, Schedule.class,
             "learning-rate schedule: cosine (per epoch: --t-max, --min-lr) | warmup-cosine (per step: --warmup-steps, --total-steps, --min-lr-ratio) | onecycle (per step: --lr is the peak, --total-steps, --pct-start) | step (per epoch: --step-size, --gamma) | constant");
     public static final Setting<Integer> T_MAX = Setting.integer("t-max", 50, Range.atLeast(1),

@@ -54,10 +54,15 @@ class CommandKeysTest {
     }
 
     @Test
-    void theGptsOwnBetasAreDefaultsThatTheUsersFlagsOverride() {
+    void theGptsOwnRecipeIsItsDefaultsThatTheUsersFlagsOverride() {
         OptimConfig gpt = optim("train", "--model=gpt");
         assertEquals(0.9, gpt.beta1());
         assertEquals(0.95, gpt.beta2(), "the seed's GPT AdamW betas as the model's default");
+        assertEquals(0.1, gpt.weightDecay(), "and its weight decay");
+        assertEquals(3e-4, dev.kindling.core.schedule.ScheduleConfig.from(Kindling.load(Command.TRAIN, CommandLine.parse("train", "--model=gpt"))).lr(),
+                "and its learning rate");
+        assertEquals(1e-3, dev.kindling.core.schedule.ScheduleConfig.from(Kindling.load(Command.TRAIN,
+                CommandLine.parse("train", "--model=gpt", "--lr=1e-3"))).lr(), "a user's --lr wins");
         OptimConfig flagged = optim("train", "--model=gpt", "--beta2=0.99", "--optimizer=adam");
         assertEquals(0.99, flagged.beta2(), "a user's --beta2 wins over the model's default");
         OptimizerSpec spec = OptimizerSpec.from(flagged, new FixedSchedule(1e-3));
