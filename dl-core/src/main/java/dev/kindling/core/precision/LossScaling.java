@@ -25,7 +25,7 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * gradient is checked. If any value is not finite the step is skipped: the gradient is set to NaN
  * everywhere (running statistics get a zero update), which {@link SkipNonFinite} (wrapping every updater of an fp16 model) turns into no
  * update and untouched updater state, and the scale is halved. Then the new scale is handed to every
- * {@link LossScaled} layer of the model (the {@link HalfPrecisionLayer} wrappers, the transformers' graphs, the batched LSTM). Add it before any listener that reads gradients
+ * {@link LossScaled} layer of the model (the {@link HalfPrecisionLayer} wrappers, the transformers' graphs, the batched LSTM, seq2seq's encoder-decoder). Add it before any listener that reads gradients
  * (clipping).
  *
  * <p>State is per model instance (each replica of a shared-master worker has its own), kept in a
@@ -64,29 +64,15 @@ public final class LossScaling extends BaseTrainingListener implements Serializa
         return Nd4j.getExecutioner().exec(new MatchCondition(a, Conditions.notFinite())).getLong(0) == 0;
     }
 
-    /** The half-precision layers of {@code model}, in DL4J's layer order. */
-    public static List<HalfPrecisionLayer> halfLayers(Model model) {
-        List<HalfPrecisionLayer> out = new ArrayList<>();
-        for (Layer l : layers(model)) {
-            if (l instanceof HalfPrecisionLayer h) {
-                out.add(h);
-            }
-        }
-        return out;
-    }
-
     /** The layers of {@code model} whose backward runs loss-scaled, in DL4J's layer order. */
     public static List<LossScaled> scaledLayers(Model model) {
+        Layer[] all = model instanceof ComputationGraph g ? g.getLayers() : model instanceof MultiLayerNetwork n ? n.getLayers() : new Layer[0];
         List<LossScaled> out = new ArrayList<>();
-        for (Layer l : layers(model)) {
+        for (Layer l : all) {
             if (l instanceof LossScaled s && s.lossScale().scales()) {
                 out.add(s);
             }
         }
         return out;
-    }
-
-    private static Layer[] layers(Model model) {
-        return model instanceof ComputationGraph g ? g.getLayers() : model instanceof MultiLayerNetwork n ? n.getLayers() : new Layer[0];
     }
 }

@@ -107,7 +107,7 @@ class MixedPrecisionTest {
         assertEquals(1, state.skipped());
         assertTrue(state.lastSkipped());
         assertEquals(huge / 2, state.scale());
-        LossScaling.halfLayers(net).forEach(l -> assertEquals(huge / 2, l.lossScale().get()));
+        halfLayers(net).forEach(l -> assertEquals(huge / 2, l.lossScale().get()));
         int fits = 1;
         while (state.lastSkipped()) {
             net.fit(d);
@@ -189,7 +189,7 @@ class MixedPrecisionTest {
     @Test
     void nativeHalfKernelsAndCpuRoundingAgree() {
         ComputationGraph emulated = net(mlp(Precision.FP16));
-        assertEquals(DataType.FLOAT, LossScaling.halfLayers(emulated).get(0).arithmetic(), "the CPU backend rounds, fp32 arithmetic");
+        assertEquals(DataType.FLOAT, halfLayers(emulated).get(0).arithmetic(), "the CPU backend rounds, fp32 arithmetic");
         ComputationGraph nativeHalf;
         System.setProperty("kindling.half.native", "true");
         try {
@@ -197,7 +197,7 @@ class MixedPrecisionTest {
         } finally {
             System.clearProperty("kindling.half.native");
         }
-        assertEquals(DataType.HALF, LossScaling.halfLayers(nativeHalf).get(0).arithmetic(), "the GPU path: ND4J's HALF kernels");
+        assertEquals(DataType.HALF, halfLayers(nativeHalf).get(0).arithmetic(), "the GPU path: ND4J's HALF kernels");
         nativeHalf.params().assign(emulated.params());
         assertAgree(emulated, nativeHalf, blobs(12, 4));
     }
@@ -215,7 +215,7 @@ class MixedPrecisionTest {
                 new java.io.ByteArrayInputStream(bytes.toByteArray()), true);
         INDArray x = blobs(6, 10).getFeatures();
         assertEquals(net.outputSingle(x), loaded.outputSingle(x));
-        assertEquals(2, LossScaling.halfLayers(loaded).size());
+        assertEquals(2, halfLayers(loaded).size());
     }
 
     @Test
@@ -349,5 +349,10 @@ class MixedPrecisionTest {
                     org.nd4j.linalg.indexing.NDArrayIndex.all()).sumNumber().doubleValue() > 0 ? 1 : 0, 1);
         }
         return new DataSet(x, y);
+    }
+
+    /** The half-precision wrappers among {@code net}'s layers, in DL4J's layer order. */
+    static List<HalfPrecisionLayer> halfLayers(ComputationGraph net) {
+        return java.util.Arrays.stream(net.getLayers()).filter(l -> l instanceof HalfPrecisionLayer).map(l -> (HalfPrecisionLayer) l).toList();
     }
 }
