@@ -1,6 +1,18 @@
 package dev.kindling.core.layer;
 
-import java.util.Arrays;
+import static dev.kindling.core.layer.StepSlabs.broadcastMask;
+import static dev.kindling.core.layer.StepSlabs.features;
+import static dev.kindling.core.layer.StepSlabs.fullSequencesOnly;
+import static dev.kindling.core.layer.StepSlabs.inLayerFormat;
+import static dev.kindling.core.layer.StepSlabs.requireRank3;
+import static dev.kindling.core.layer.StepSlabs.rows;
+import static dev.kindling.core.layer.StepSlabs.stacked;
+import static dev.kindling.core.layer.StepSlabs.step;
+import static dev.kindling.core.layer.StepSlabs.steps;
+import static dev.kindling.core.layer.StepSlabs.sumOverStepsAndExamples;
+import static dev.kindling.core.layer.StepSlabs.tanh;
+import static dev.kindling.core.layer.StepSlabs.toSteps;
+
 import java.util.Collection;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -17,7 +29,6 @@ import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.TimesOneMinus;
 import org.nd4j.linalg.factory.Nd4j;
@@ -132,75 +143,24 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             return lossScale;
         }
 
-        private boolean nwc() {
-            return layerConf().getRnnDataFormat() == RNNFormat.NWC;
+        private RNNFormat format() {
+            return layerConf().getRnnDataFormat();
         }
 
-        private static INDArray step(INDArray timeMajor, long t) {
-            return timeMajor.get(NDArrayIndex.point(t), NDArrayIndex.all(), NDArrayIndex.all());
-        }
-
-        /** Rows [from, to) of step t of a time-major [T, rows, B] array: a contiguous [to - from, B] block. */
-        private static INDArray rows(INDArray timeMajor, long t, long from, long to) {
-            return timeMajor.get(NDArrayIndex.point(t), NDArrayIndex.interval(from, to), NDArrayIndex.all());
-        }
-
-        /** Rows [from, to) of steps [first, last) of a time-major [T, rows, B] array. */
-        private static INDArray rows(INDArray timeMajor, long first, long last, long from, long to) {
-            return timeMajor.get(NDArrayIndex.interval(first, last), NDArrayIndex.interval(from, to), NDArrayIndex.all());
-        }
-
-        /** Permutation from the layer's [B, C, T] (or [B, T, C]) to time-major, feature-major [T, C, B]. */
-        private int[] toStepSlabs() {
-            return nwc() ? new int[]{1, 2, 0} : new int[]{2, 1, 0};
-        }
-
-        /** Permutation from [T, C, B] back to the layer's format. */
-        private int[] fromStepSlabs() {
-            return nwc() ? new int[]{2, 0, 1} : new int[]{2, 1, 0};
-        }
-
-        /**
-         * A matrix product's operand as the layer's precision takes it: rounded to bf16 or fp16 (a copy) under
-         * --precision=bf16 or fp16, as {@link TransformerOps#matmul} rounds the transformers'; else itself.
-         */
         private INDArray operand(INDArray a) {
-            DataType half = ((BatchedLstm) layerConf()).getMatmuls();
-            return half == DataType.FLOAT || half == a.dataType() ? a : a.castTo(half).castTo(a.dataType());
+            return StepSlabs.operand(a, ((BatchedLstm) layerConf()).getMatmuls());
         }
 
-        /**
-         * A [T, C, B] array copied into a new array of the layer's format, by assigning the permuted view:
-         * ND4J's dup of a permuted view takes ~10x as long (14 ms against 1.2 ms for [64, 256, 50]).
-         */
-        private INDArray inLayerFormat(INDArray stepSlabs, ArrayType kind, LayerWorkspaceMgr mgr) {
-            INDArray permuted = stepSlabs.permute(fromStepSlabs());
-            return mgr.createUninitialized(kind, permuted.dataType(), permuted.shape(), 'c').assign(permuted);
-        }
-
-        /**
-         * tanh through libnd4j's custom op, which runs oneDNN's vectorised kernel on float arrays: 27 us
-         * for [384, 64] against 118 us for the legacy {@code Tanh} transform (62 us for its sigmoid).
-         */
-        private static void tanh(INDArray in, INDArray out) {
-            Nd4j.exec(DynamicCustomOp.builder("tanh").addInputs(in).addOutputs(out).build());
-        }
-
-        /** W stacked on RW, [nIn+H, 4H], each as the matrix products take it ({@link #operand}). */
+        /** W stacked on RW, [nIn+H, 4H], each as the matrix products take it. */
         private INDArray stackedWeights(boolean training, LayerWorkspaceMgr mgr, ArrayType memory) {
-            INDArray w = getParamWithNoise(W, training, mgr);
-            INDArray rw = getParamWithNoise(RW, training, mgr);
-            long nIn = w.size(0);
-            INDArray stacked = mgr.createUninitialized(memory, w.dataType(), new long[]{nIn + rw.size(0), w.size(1)}, 'c');
-            stacked.get(NDArrayIndex.interval(0, nIn), NDArrayIndex.all()).assign(operand(w));
-            stacked.get(NDArrayIndex.interval(nIn, stacked.size(0)), NDArrayIndex.all()).assign(operand(rw));
-            return stacked;
+            return stacked(getParamWithNoise(W, training, mgr), getParamWithNoise(RW, training, mgr),
+                    ((BatchedLstm) layerConf()).getMatmuls(), mgr, memory);
         }
 
         private Forward forward(boolean training, LayerWorkspaceMgr mgr, ArrayType memory) {
             long b = input.size(0);
-            long t = input.size(nwc() ? 1 : 2);
-            long nIn = input.size(nwc() ? 2 : 1);
+            long t = steps(input, format());
+            long nIn = features(input, format());
             long h = layerConf().getNOut();
             DataType type = input.dataType();
             INDArray weights = stackedWeights(training, mgr, memory);
@@ -213,7 +173,7 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             bias.get(NDArrayIndex.interval(0, 3 * h)).muli(0.5);
 
             INDArray inputs = mgr.create(memory, type, new long[]{t + 1, nIn + h, b}, 'c');
-            rows(inputs, 0, t, 0, nIn).assign(input.permute(toStepSlabs()));
+            rows(inputs, 0, t, 0, nIn).assign(toSteps(input, format()));
             INDArray gates = mgr.create(memory, type, new long[]{t, 4 * h, b}, 'c');
             Nd4j.exec(new BroadcastAddOp(gates, bias, gates, 1));            // every step starts from b
             INDArray cells = mgr.create(memory, type, new long[]{t + 1, h, b}, 'c');
@@ -235,12 +195,6 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             return new Forward(weights, inputs, gates, cells, tanhCells);
         }
 
-        /** [B, T] mask as a broadcastable [B, 1, T] (or [B, T, 1]) array. */
-        private INDArray mask(INDArray like) {
-            return maskArray.castTo(like.dataType()).reshape(nwc()
-                    ? new long[]{like.size(0), like.size(1), 1} : new long[]{like.size(0), 1, like.size(2)});
-        }
-
         @Override
         public INDArray activate(INDArray input, boolean training, LayerWorkspaceMgr mgr) {
             setInput(input, mgr);
@@ -260,9 +214,9 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             long t = f.tanhCells().size(0);
             long nIn = f.inputs().size(1) - layerConf().getNOut();
             INDArray hs = rows(f.inputs(), 1, t + 1, nIn, f.inputs().size(1));
-            INDArray out = inLayerFormat(hs, ArrayType.ACTIVATIONS, mgr);
+            INDArray out = inLayerFormat(hs, format(), ArrayType.ACTIVATIONS, mgr);
             if (maskArray != null) {
-                out.muli(mask(out));
+                out.muli(broadcastMask(maskArray, out, format()));
             }
             return out;
         }
@@ -285,9 +239,9 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
 
             // dInputs mirrors inputs: slab s is dL/dx_s over dL/dh_{s-1}; the h rows start as the output's
             // gradient and grow by the recurrence, the x rows start at 0 and take one product per step
-            INDArray eps = maskArray == null ? epsilon : epsilon.mul(mask(epsilon));
+            INDArray eps = maskArray == null ? epsilon : epsilon.mul(broadcastMask(maskArray, epsilon, format()));
             INDArray dInputs = mgr.create(memory, type, new long[]{t + 1, nIn + h, b}, 'c');
-            INDArray dOut = rows(dInputs, 1, t + 1, nIn, nIn + h).assign(eps.permute(toStepSlabs()));
+            INDArray dOut = rows(dInputs, 1, t + 1, nIn, nIn + h).assign(toSteps(eps, format()));
             if (scale != 1.0) {
                 dOut.muli(scale);
             }
@@ -321,12 +275,9 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             }
             gradientViews.get(W).assign(dWeights.get(NDArrayIndex.interval(0, nIn), NDArrayIndex.all()));
             gradientViews.get(RW).assign(dWeights.get(NDArrayIndex.interval(nIn, nIn + h), NDArrayIndex.all()));
-            // the bias gradient sums dz over steps and examples: two products with ones (libnd4j's sums
-            // along an axis walk strided columns; TransformerOps.perRow)
-            INDArray overSteps = Nd4j.ones(type, 1, t).mmul(dGates.reshape(t, 4 * h * b)).reshape(4 * h, b);
-            gradientViews.get(B).assign(overSteps.mmul(Nd4j.ones(type, b, 1)).reshape(gradientViews.get(B).shape()));
+            gradientViews.get(B).assign(sumOverStepsAndExamples(dGates).reshape(gradientViews.get(B).shape()));
             INDArray dx = rows(dInputs, 0, t, 0, nIn);
-            INDArray inputGradient = inLayerFormat(dx, ArrayType.ACTIVATION_GRAD, mgr);
+            INDArray inputGradient = inLayerFormat(dx, format(), ArrayType.ACTIVATION_GRAD, mgr);
             if (scale != 1.0) {
                 gradientViews.values().forEach(g -> g.divi(scale));
                 inputGradient.divi(scale);
@@ -341,10 +292,7 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
         }
 
         private void checkRank() {
-            if (input.rank() != 3) {
-                throw new IllegalStateException("BatchedLstm '" + layerConf().getLayerName() + "': input shape "
-                        + Arrays.toString(input.shape()) + ": must be rank 3 [batch, features, time]");
-            }
+            requireRank3(input, "BatchedLstm", layerConf().getLayerName());
         }
 
         @Override
@@ -364,8 +312,7 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
         }
 
         private UnsupportedOperationException unsupported(String what) {
-            return new UnsupportedOperationException("BatchedLstm '" + layerConf().getLayerName() + "': " + what
-                    + " is not supported (full sequences only); build the model with DL4J's LSTM for it");
+            return fullSequencesOnly("BatchedLstm", layerConf().getLayerName(), what, "LSTM");
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.kindling.core.model;
 
+import dev.kindling.core.layer.BatchedSimpleRnn;
 import dev.kindling.core.optim.NetDefaults;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.rnn.LastTimeStepVertex;
@@ -9,9 +10,10 @@ import org.nd4j.linalg.activations.Activation;
 
 /**
  * The seed's VanillaRNN: {@code h_t = tanh(Wx x_t + Wh h_{t-1} + b)} from {@code h_0 = 0}, classify from
- * the last hidden state. DL4J's {@link SimpleRnn} computes {@code tanh(x_t W + h_{t-1} RW + b)}, the
- * same equation (a test checks it step by step against a hand loop); with a mask, the "last" state is
- * the last real step's. Seed: "Model Sequences, Time, and Memory", class VanillaRNN.
+ * the last hidden state. DL4J's {@link SimpleRnn} configuration computed by {@link BatchedSimpleRnn}:
+ * {@code tanh(x_t W + h_{t-1} RW + b)}, the same equation (a test checks it step by step against a hand
+ * loop, another against DL4J's own layer), with half-precision products under {@code --precision}; with a
+ * mask, the "last" state is the last real step's. Seed: "Model Sequences, Time, and Memory", class VanillaRNN.
  *
  * <pre>
  * vertex   DL4J         seed (PyTorch)                note
@@ -55,8 +57,8 @@ public final class VanillaRnn {
         return defaults.finish(defaults.builder().graphBuilder()
                 .addInputs(INPUT)
                 .setInputTypes(InputType.recurrent(spec.inputs()))
-                .addLayer("rnn", new SimpleRnn.Builder().nIn(spec.inputs()).nOut(spec.hidden()).activation(Activation.TANH)
-                        .weightInit(Mlp.pytorchLinear(spec.inputs())).weightInitRecurrent(Mlp.pytorchLinear(spec.hidden())).build(), INPUT)
+                .addLayer("rnn", BatchedSimpleRnn.of(new SimpleRnn.Builder().nIn(spec.inputs()).nOut(spec.hidden()).activation(Activation.TANH)
+                        .weightInit(Mlp.pytorchLinear(spec.inputs())).weightInitRecurrent(Mlp.pytorchLinear(spec.hidden())).build()), INPUT)
                 .addVertex("last", new LastTimeStepVertex(INPUT), "rnn")
                 .addLayer(OUTPUT, spec.head().outputLayer(spec.hidden(), spec.classes())
                         .weightInit(Mlp.pytorchLinear(spec.hidden())).build(), "last")

@@ -19,7 +19,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * Mixed precision on a built configuration, PyTorch autocast's policy: the matmul and convolution
  * layers (DL4J's {@code DenseLayer} and {@code ConvolutionLayer}) compute in half precision through
  * {@link HalfPrecision}, and the layers that compute their own matrix products ({@link HalfPrecisionMatmuls}:
- * the GPT, the encoder classifier, the batched LSTM, seq2seq's encoder-decoder) take half-precision operands and, for fp16, scale their own backward; normalization, pooling, activations, the output layer and its loss stay fp32,
+ * the GPT, the encoder classifier, the batched LSTM and vanilla RNN, seq2seq's encoder-decoder) take half-precision operands and, for fp16, scale their own backward; normalization, pooling, activations, the output layer and its loss stay fp32,
  * as do the master weights, gradients and updater state (the network's data type stays FLOAT). For
  * fp16 every updater is wrapped in {@link SkipNonFinite} and training needs the {@link LossScaling}
  * listener.
@@ -64,7 +64,7 @@ public final class MixedPrecision {
         }
         if (wrapped.isEmpty()) {
             throw new IllegalArgumentException("precision=" + precision.cliName() + ": model " + model
-                    + " has no dense, convolution, transformer or LSTM layer that Kindling runs in half precision;"
+                    + " has no dense, convolution, transformer or recurrent layer that Kindling runs in half precision;"
                     + " use --precision=fp32");
         }
         return wrapped;

@@ -316,7 +316,7 @@ class MixedPrecisionTest {
     }
 
     @Test
-    void theBatchedLstmTakesBf16MatmulOperandsAndAModelWithoutSuchLayersIsRejectedByName() {
+    void theRecurrentLayersTakeBf16MatmulOperandsAndAModelWithoutSuchLayersIsRejectedByName() {
         NetDefaults d = new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 0);
         var spec = dev.kindling.core.model.LstmClassifier.Spec.tiny();
         ComputationGraphConfiguration bf16 = dev.kindling.core.model.LstmClassifier.configure(spec, d);
@@ -332,18 +332,31 @@ class MixedPrecisionTest {
         ComputationGraph b = new ComputationGraph(bf16);
         b.init();
         b.params().assign(f.params());
-        assertHalfTracksFp32(f, b, firstFeatureSign(spec), 0.9);
+        assertHalfTracksFp32(f, b, firstFeatureSign(spec.inputs(), spec.classes()), 0.9);
 
-        ComputationGraphConfiguration rnn = dev.kindling.core.model.VanillaRnn.configure(dev.kindling.core.model.VanillaRnn.Spec.tiny(), d);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MixedPrecision.apply(rnn, Precision.BF16, "vanilla-rnn"));
-        assertTrue(e.getMessage().contains("vanilla-rnn") && e.getMessage().contains("--precision=fp32"), e.getMessage());
+        var rnnSpec = dev.kindling.core.model.VanillaRnn.Spec.tiny();
+        ComputationGraphConfiguration rnn = dev.kindling.core.model.VanillaRnn.configure(rnnSpec, d);
+        assertEquals(List.of("rnn"), MixedPrecision.apply(rnn, Precision.BF16, "vanilla-rnn"));
+        ComputationGraph rf = new ComputationGraph(dev.kindling.core.model.VanillaRnn.configure(rnnSpec, d));
+        rf.init();
+        ComputationGraph rb = new ComputationGraph(rnn);
+        rb.init();
+        rb.params().assign(rf.params());
+        assertHalfTracksFp32(rf, rb, firstFeatureSign(rnnSpec.inputs(), rnnSpec.classes()), 0.9);
+
+        ComputationGraphConfiguration outputOnly = d.builder().graphBuilder().addInputs("in")
+                .addLayer("out", new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nIn(3).nOut(2)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build(), "in")
+                .setOutputs("out").build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MixedPrecision.apply(outputOnly, Precision.BF16, "output-only"));
+        assertTrue(e.getMessage().contains("output-only") && e.getMessage().contains("--precision=fp32"), e.getMessage());
     }
 
-    /** 8 random sequences of 5 steps for {@code spec}; the class: whether the first feature's sum over time is positive. */
-    static DataSet firstFeatureSign(dev.kindling.core.model.LstmClassifier.Spec spec) {
+    /** 8 random sequences of 5 steps of {@code inputs} features; the class: whether the first feature's sum over time is positive. */
+    static DataSet firstFeatureSign(int inputs, int classes) {
         Nd4j.getRandom().setSeed(3);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 8, spec.inputs(), 5).subi(0.5);
-        INDArray y = Nd4j.zeros(DataType.FLOAT, 8, spec.classes());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, inputs, 5).subi(0.5);
+        INDArray y = Nd4j.zeros(DataType.FLOAT, 8, classes);
         for (int i = 0; i < 8; i++) {
             y.putScalar(i, x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i), org.nd4j.linalg.indexing.NDArrayIndex.point(0),
                     org.nd4j.linalg.indexing.NDArrayIndex.all()).sumNumber().doubleValue() > 0 ? 1 : 0, 1);

@@ -10,6 +10,7 @@ import dev.kindling.core.model.EncoderClassifier;
 import dev.kindling.core.model.Gpt;
 import dev.kindling.core.model.LstmClassifier;
 import dev.kindling.core.model.Seq2Seq;
+import dev.kindling.core.model.VanillaRnn;
 import dev.kindling.core.optim.AdamW;
 import dev.kindling.core.optim.NetDefaults;
 import java.util.List;
@@ -25,13 +26,14 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code --precision=fp16} for the layers that compute their own matrix products (the GPT, the encoder
- * classifier, the batched LSTM, seq2seq's encoder-decoder): fp16 operands, and a backward that runs loss-scaled inside the layer and
+ * classifier, the batched LSTM, the batched vanilla RNN, seq2seq's encoder-decoder): fp16 operands, and a backward that runs loss-scaled inside the layer and
  * unscaled outside it ({@link LossScaled}).
  */
 class OwnMatmulsFp16Test {
     private static final NetDefaults DEFAULTS = new NetDefaults(MixedPrecisionTest.SEED, DataType.FLOAT,
             AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 0);
     private static final LstmClassifier.Spec LSTM = LstmClassifier.Spec.tiny();
+    private static final VanillaRnn.Spec RNN = VanillaRnn.Spec.tiny();
 
     private static ComputationGraphConfiguration gpt() {
         return MixedPrecisionTest.gptConf();
@@ -39,6 +41,14 @@ class OwnMatmulsFp16Test {
 
     private static ComputationGraphConfiguration lstm() {
         return LstmClassifier.configure(LSTM, DEFAULTS);
+    }
+
+    private static ComputationGraphConfiguration vanillaRnn() {
+        return VanillaRnn.configure(RNN, DEFAULTS);
+    }
+
+    private static DataSet rnnSequences() {
+        return MixedPrecisionTest.firstFeatureSign(RNN.inputs(), RNN.classes());
     }
 
     private static ComputationGraphConfiguration seq2seq() {
@@ -95,7 +105,7 @@ class OwnMatmulsFp16Test {
     @Test
     void eachLayerTakesFp16AndSavesItsLossScaleWithTheConfiguration() {
         for (var c : List.of(new Object[] {gpt(), Gpt.OUTPUT}, new Object[] {encoder(), EncoderClassifier.OUTPUT},
-                new Object[] {lstm(), "lstm0_fwd"}, new Object[] {seq2seq(), "encdec"})) {
+                new Object[] {lstm(), "lstm0_fwd"}, new Object[] {vanillaRnn(), "rnn"}, new Object[] {seq2seq(), "encdec"})) {
             ComputationGraphConfiguration conf = (ComputationGraphConfiguration) c[0];
             String layer = (String) c[1];
             assertTrue(MixedPrecision.apply(conf, Precision.FP16, "model").contains(layer), layer);
@@ -120,7 +130,8 @@ class OwnMatmulsFp16Test {
     void fp16GradientsAreFp32sWithinRoundingAndUnscaled() {
         assertGradientsAgree(gpt(), MixedPrecisionTest.nextTokens());
         assertGradientsAgree(encoder(), sentences());
-        assertGradientsAgree(lstm(), MixedPrecisionTest.firstFeatureSign(LSTM));
+        assertGradientsAgree(lstm(), MixedPrecisionTest.firstFeatureSign(LSTM.inputs(), LSTM.classes()));
+        assertGradientsAgree(vanillaRnn(), rnnSequences());
         assertGradientsAgree(seq2seq(), shiftedCopies());
     }
 
@@ -143,7 +154,8 @@ class OwnMatmulsFp16Test {
     @Test
     void anOverflowInsideTheLayerSkipsTheStepUntilTheScaleFits() {
         assertOverflowSkips(this::gptAt, MixedPrecisionTest.nextTokens());
-        assertOverflowSkips(this::lstmAt, MixedPrecisionTest.firstFeatureSign(LSTM));
+        assertOverflowSkips(this::lstmAt, MixedPrecisionTest.firstFeatureSign(LSTM.inputs(), LSTM.classes()));
+        assertOverflowSkips(scale -> fp16(vanillaRnn(), scale, fp32(vanillaRnn())), rnnSequences());
         // seq2seq's only half-precision layer is its encoder-decoder (a SameDiff layer under an fp32 output layer)
         assertOverflowSkips(scale -> fp16(seq2seq(), scale, fp32(seq2seq())), shiftedCopies());
     }
@@ -215,7 +227,9 @@ class OwnMatmulsFp16Test {
         ComputationGraph f = fp32(gpt());
         MixedPrecisionTest.assertHalfTracksFp32(f, fp16(gpt(), DynamicLossScale.INITIAL, f), MixedPrecisionTest.nextTokens(), 0.7);
         ComputationGraph g = fp32(lstm());
-        MixedPrecisionTest.assertHalfTracksFp32(g, fp16(lstm(), DynamicLossScale.INITIAL, g), MixedPrecisionTest.firstFeatureSign(LSTM), 0.9);
+        MixedPrecisionTest.assertHalfTracksFp32(g, fp16(lstm(), DynamicLossScale.INITIAL, g), MixedPrecisionTest.firstFeatureSign(LSTM.inputs(), LSTM.classes()), 0.9);
+        ComputationGraph r = fp32(vanillaRnn());
+        MixedPrecisionTest.assertHalfTracksFp32(r, fp16(vanillaRnn(), DynamicLossScale.INITIAL, r), rnnSequences(), 0.9);
         ComputationGraph s = fp32(seq2seq());
         MixedPrecisionTest.assertHalfTracksFp32(s, fp16(seq2seq(), DynamicLossScale.INITIAL, s), shiftedCopies(), 0.97);
     }

@@ -38,7 +38,7 @@ public record RunConfig(SparkMaster master, String data, String out, int epochs,
     public static final Setting<Integer> PATIENCE = Setting.integer("patience", 10, Range.atLeast(0),
             "early stopping: epochs without a better validation loss before stopping; 0 disables");
     public static final Setting<Precision> PRECISION = Setting.choice("precision", Precision.FP32, Precision.class,
-            "compute precision of the dense and convolution layers and the transformers' and LSTMs' matrix products: fp32 | fp16 (dynamic loss scaling from 2^16; overflowing steps skipped) | bf16; master weights and optimizer state stay fp32; vanilla-rnn (DL4J's SimpleRnn): fp32 only");
+            "compute precision of the dense and convolution layers and the transformers' and recurrent layers' matrix products: fp32 | fp16 (dynamic loss scaling from 2^16; overflowing steps skipped) | bf16; master weights and optimizer state stay fp32");
     public static final Setting<String> AUGMENT = Setting.string("augment", "none",
             "image training augmentation, fresh per epoch and seeded by (seed, epoch, step): none | seed (crop with padding 4, horizontal flip, colour jitter 0.2, rotation +-10 degrees) | a comma list of crop, flip, jitter, rotate");
     public static final Setting<Double> MAX_TRAIN_MINUTES = Setting.real("max-train-minutes", "0", Range.closed(0, 1e6),
