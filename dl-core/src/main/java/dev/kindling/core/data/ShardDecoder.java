@@ -68,6 +68,26 @@ public final class ShardDecoder {
         }
     }
 
+    /**
+     * Decodes one array as {@code Nd4j.write} wrote it (a model's parameters or updater state), in bulk;
+     * layouts the bulk path does not expect go to {@code Nd4j.read}, so the result is always ND4J's.
+     *
+     * @throws Malformed when the bytes are truncated or inconsistent, naming {@code what}
+     */
+    public static INDArray decodeArray(byte[] bytes, String what) {
+        try {
+            return array(ByteBuffer.wrap(bytes), what);
+        } catch (Unusual u) {
+            try {
+                return Nd4j.read(new java.io.DataInputStream(new ByteArrayInputStream(bytes)));
+            } catch (RuntimeException e) {
+                throw new Malformed(what + ": " + e.getMessage());
+            }
+        } catch (BufferUnderflowException e) {
+            throw new Malformed("truncated: " + what + " ends inside an array header");
+        }
+    }
+
     /** DL4J's own element-by-element decoder, for the layouts {@link #decode} hands over and for comparison. */
     public static DataSet dl4j(byte[] bytes) {
         DataSet ds = new DataSet();

@@ -2,8 +2,12 @@ package dev.kindling.core.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kindling.core.data.ArrayWriter;
+import dev.kindling.core.data.ShardDecoder;
 import dev.kindling.core.io.InputException;
 import dev.kindling.core.io.Storage;
+import dev.kindling.core.model.ModelStore;
+import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -15,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -63,16 +66,16 @@ public final class Checkpoints implements EpochLoop.Checkpointer {
         String tmp = storage.child(root, name + ".tmp");
         storage.delete(tmp);
         try (OutputStream os = storage.create(storage.child(tmp, "model.zip"))) {
-            ModelSerializer.writeModel(net, os, true);
+            ModelStore.writeDl4jModel(net, os);
         }
         if (state.best != null) {
-            try (DataOutputStream os = new DataOutputStream(storage.create(storage.child(tmp, "best.bin")))) {
-                Nd4j.write(state.best, os);
+            try (DataOutputStream os = new DataOutputStream(new BufferedOutputStream(storage.create(storage.child(tmp, "best.bin")), 1 << 16))) {
+                ArrayWriter.write(state.best, os);
             }
         }
         if (state.ema != null) {
-            try (DataOutputStream os = new DataOutputStream(storage.create(storage.child(tmp, EMA_FILE)))) {
-                Nd4j.write(state.ema, os);
+            try (DataOutputStream os = new DataOutputStream(new BufferedOutputStream(storage.create(storage.child(tmp, EMA_FILE)), 1 << 16))) {
+                ArrayWriter.write(state.ema, os);
             }
         }
         try (OutputStream os = storage.create(storage.child(tmp, "state.json"))) {
@@ -107,15 +110,16 @@ public final class Checkpoints implements EpochLoop.Checkpointer {
         String name = newest.get();
         String dir = storage.child(root, name);
         try {
-            ComputationGraph net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(storage.readAll(storage.child(dir, "model.zip"))), true);
+            String zip = storage.child(dir, "model.zip");
+            ComputationGraph net = ModelStore.readDl4jModel(storage.readAll(zip), zip);
             EpochLoop.LoopState state = fromJson(JSON.readTree(storage.readAll(storage.child(dir, "state.json"))));
             String best = storage.child(dir, "best.bin");
             if (storage.exists(best)) {
-                state.best = Nd4j.read(new DataInputStream(new ByteArrayInputStream(storage.readAll(best))));
+                state.best = ShardDecoder.decodeArray(storage.readAll(best), best);
             }
             String ema = storage.child(dir, EMA_FILE);
             if (storage.exists(ema)) {
-                state.ema = Nd4j.read(new DataInputStream(new ByteArrayInputStream(storage.readAll(ema))));
+                state.ema = ShardDecoder.decodeArray(storage.readAll(ema), ema);
             }
             return Optional.of(new Resumed(net, state, name));
         } catch (IOException | RuntimeException e) {
@@ -136,7 +140,7 @@ public final class Checkpoints implements EpochLoop.Checkpointer {
             for (INDArray a : new INDArray[] {s.best, s.ema}) {
                 out.writeBoolean(a != null);
                 if (a != null) {
-                    Nd4j.write(a, out);
+                    ArrayWriter.write(a, out);
                 }
             }
         }
