@@ -8,8 +8,8 @@ import static org.deeplearning4j.util.ModelSerializer.UPDATER_BIN;
 import dev.kindling.core.data.ArrayWriter;
 import dev.kindling.core.data.ShardDecoder;
 import dev.kindling.core.io.InputException;
-import java.io.ByteArrayInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -26,7 +26,6 @@ import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
-
 
 /**
  * {@code model.zip}: DL4J's own entries (configuration.json, coefficients.bin, updaterState.bin)
