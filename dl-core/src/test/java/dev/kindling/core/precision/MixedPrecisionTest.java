@@ -247,12 +247,8 @@ class MixedPrecisionTest {
 
         // the same initial parameters and tokens: bf16 operands move the loss by rounding, not more; 20 Adam steps
         // lower it about as far as in fp32
-        ComputationGraph f = new ComputationGraph(gptConf());
-        f.init();
-        ComputationGraph b = new ComputationGraph(bf16);
-        b.init();
-        b.params().assign(f.params());
-        assertHalfTracksFp32(f, b, nextTokens(), 0.7);
+        ComputationGraph f = initialised(gptConf());
+        assertHalfTracksFp32(f, initialisedLike(bf16, f), nextTokens(), 0.7);
     }
 
     /** Token ids [4, 6] and their next tokens: a learnable sequence, next = current + 1 (mod 7). */
@@ -266,6 +262,20 @@ class MixedPrecisionTest {
             }
         }
         return new DataSet(x, y);
+    }
+
+    /** A net of {@code conf}, initialised. */
+    static ComputationGraph initialised(ComputationGraphConfiguration conf) {
+        ComputationGraph net = new ComputationGraph(conf);
+        net.init();
+        return net;
+    }
+
+    /** A net of {@code conf} (the same model in half precision) starting from {@code like}'s parameters. */
+    static ComputationGraph initialisedLike(ComputationGraphConfiguration conf, ComputationGraph like) {
+        ComputationGraph net = initialised(conf);
+        net.params().assign(like.params());
+        return net;
     }
 
     /**
@@ -292,11 +302,8 @@ class MixedPrecisionTest {
         var spec = dev.kindling.core.model.EncoderClassifier.Spec.tiny();
         ComputationGraphConfiguration bf16 = dev.kindling.core.model.EncoderClassifier.configure(spec, 5, 4, d);
         assertEquals(List.of(dev.kindling.core.model.EncoderClassifier.OUTPUT), MixedPrecision.apply(bf16, Precision.BF16, "encoder-classifier"));
-        ComputationGraph f = new ComputationGraph(dev.kindling.core.model.EncoderClassifier.configure(spec, 5, 4, d));
-        f.init();
-        ComputationGraph b = new ComputationGraph(bf16);
-        b.init();
-        b.params().assign(f.params());
+        ComputationGraph f = initialised(dev.kindling.core.model.EncoderClassifier.configure(spec, 5, 4, d));
+        ComputationGraph b = initialisedLike(bf16, f);
         INDArray x = Nd4j.createFromArray(new float[][] {{1, 2, 3, 4, 5}, {5, 4, 3, 2, 1}, {2, 2, 3, 3, 1}, {4, 1, 1, 2, 5}});
         INDArray y = Nd4j.zeros(DataType.FLOAT, 4, spec.classes());
         for (int i = 0; i < 4; i++) {
@@ -327,22 +334,14 @@ class MixedPrecisionTest {
         assertEquals(DataType.BFLOAT16, lstm.getMatmuls(), "saved with the configuration");
 
         // the same parameters and sequences: bf16 operands move the loss by rounding; 20 Adam steps learn as far
-        ComputationGraph f = new ComputationGraph(dev.kindling.core.model.LstmClassifier.configure(spec, d));
-        f.init();
-        ComputationGraph b = new ComputationGraph(bf16);
-        b.init();
-        b.params().assign(f.params());
-        assertHalfTracksFp32(f, b, firstFeatureSign(spec.inputs(), spec.classes()), 0.9);
+        ComputationGraph f = initialised(dev.kindling.core.model.LstmClassifier.configure(spec, d));
+        assertHalfTracksFp32(f, initialisedLike(bf16, f), firstFeatureSign(spec.inputs(), spec.classes()), 0.9);
 
         var rnnSpec = dev.kindling.core.model.VanillaRnn.Spec.tiny();
         ComputationGraphConfiguration rnn = dev.kindling.core.model.VanillaRnn.configure(rnnSpec, d);
         assertEquals(List.of("rnn"), MixedPrecision.apply(rnn, Precision.BF16, "vanilla-rnn"));
-        ComputationGraph rf = new ComputationGraph(dev.kindling.core.model.VanillaRnn.configure(rnnSpec, d));
-        rf.init();
-        ComputationGraph rb = new ComputationGraph(rnn);
-        rb.init();
-        rb.params().assign(rf.params());
-        assertHalfTracksFp32(rf, rb, firstFeatureSign(rnnSpec.inputs(), rnnSpec.classes()), 0.9);
+        ComputationGraph rf = initialised(dev.kindling.core.model.VanillaRnn.configure(rnnSpec, d));
+        assertHalfTracksFp32(rf, initialisedLike(rnn, rf), firstFeatureSign(rnnSpec.inputs(), rnnSpec.classes()), 0.9);
 
         ComputationGraphConfiguration outputOnly = d.builder().graphBuilder().addInputs("in")
                 .addLayer("out", new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nIn(3).nOut(2)

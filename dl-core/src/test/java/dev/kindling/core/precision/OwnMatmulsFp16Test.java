@@ -89,17 +89,13 @@ class OwnMatmulsFp16Test {
 
     private static ComputationGraph fp16(ComputationGraphConfiguration conf, double initialLossScale, ComputationGraph like) {
         MixedPrecision.apply(conf, Precision.FP16, "model", initialLossScale);
-        ComputationGraph net = new ComputationGraph(conf);
-        net.init();
-        net.params().assign(like.params());
+        ComputationGraph net = MixedPrecisionTest.initialisedLike(conf, like);
         net.setListeners(new LossScaling());
         return net;
     }
 
     private static ComputationGraph fp32(ComputationGraphConfiguration conf) {
-        ComputationGraph net = new ComputationGraph(conf);
-        net.init();
-        return net;
+        return MixedPrecisionTest.initialised(conf);
     }
 
     @Test
