@@ -1,6 +1,5 @@
 package dev.kindling.core.text;
 
-import dev.kindling.core.layer.ExactGelu;
 import dev.kindling.core.layer.GptLayer;
 import dev.kindling.core.layer.LayerNorm;
 import dev.kindling.core.model.Gpt;
@@ -33,17 +32,18 @@ import org.nd4j.linalg.factory.Nd4j;
  * Arithmetic is float, whatever the graph's type; products are written as row updates
  * ({@code out[j] += s * w[j]}), which HotSpot vectorizes, where dot products (ordered float sums) it does
  * not. Logits therefore match the graph's to float rounding, not bit for bit.
+ * <p>
+ * One thread at a time: a decoder keeps the arrays its row-block products run through (one decoder per generation
+ * job, {@link #of} is cheap).
  */
 public final class CachedGptDecoder {
     private final int vocab, context, heads, width, ffWidth;
     private final float[] wte, head, wpe, lnfGain, lnfBias;
     private final Block[] blocks;
+    private final INDArray[] scratch = new INDArray[7];
 
     private record Block(float[] ln1Gain, float[] ln1Bias, Matrix qkv, Matrix proj, float[] ln2Gain, float[] ln2Bias,
                          Matrix ff1, float[] ff1Bias, Matrix ff2, float[] ff2Bias) {
-        INDArray ff1BiasArray() {
-            return Nd4j.createFromArray(ff1Bias).reshape(1, ff1Bias.length);
-        }
     }
 
     /** A [k, m] weight twice: row-major floats for the one-row loop, an ND4J array for BLAS on row blocks. */
@@ -59,8 +59,6 @@ public final class CachedGptDecoder {
      * the loop; a single row is faster in the loop.
      */
     private static final int BLAS_ROWS = 8;
-    /** The graph's GELU for row blocks (exact erf form). */
-    private static final ExactGelu GELU = new ExactGelu();
 
     private CachedGptDecoder(GptLayer conf, Map<String, INDArray> p) {
         vocab = conf.getVocab();
@@ -195,8 +193,12 @@ public final class CachedGptDecoder {
             }
             boolean last = l == blocks.length - 1;
             int first = last ? n - outputs : 0;                              // rows whose outputs are needed
-            for (int r = first; r < n; r++) {
-                attend(qkv, r, caches[r].keys[l], caches[r].values[l], positions[r], y);
+            if (n - first >= BLAS_ROWS && oneSequence(caches, positions)) {
+                attendBlock(qkv, first, n, caches[0].keys[l], caches[0].values[l], positions, y);
+            } else {
+                for (int r = first; r < n; r++) {
+                    attend(qkv, r, caches[r].keys[l], caches[r].values[l], positions[r], y);
+                }
             }
             if (first > 0) {                                               // keep rows [first, n): N becomes outputs
                 x = Arrays.copyOfRange(x, first * c, n * c);
@@ -239,22 +241,82 @@ public final class CachedGptDecoder {
                     scores[s] += qe * keys[row + s];
                 }
             }
-            float max = Float.NEGATIVE_INFINITY;
-            for (int s = 0; s <= p; s++) {
-                max = Math.max(max, scores[s]);
-            }
-            double sum = 0;
-            for (int s = 0; s <= p; s++) {
-                scores[s] = (float) Math.exp(scores[s] - max);
-                sum += scores[s];
-            }
+            softmax(scores, 0, p + 1);
             int out = r * c + j * d;
             for (int s = 0; s <= p; s++) {
-                float w = (float) (scores[s] / sum);
+                float w = scores[s];
                 for (int e = 0; e < d; e++) {
                     y[out + e] += w * values[s * c + j * d + e];
                 }
             }
+        }
+    }
+
+    /** Whether the rows are one sequence's consecutive positions (a prefill): they share keys and values. */
+    private static boolean oneSequence(KvCache[] caches, int[] positions) {
+        for (int r = 1; r < caches.length; r++) {
+            if (caches[r] != caches[0] || positions[r] != positions[0] + r) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@link #attend} for rows [from, n) of one sequence at once, per head as two BLAS products: scores
+     * {@code (Q / sqrt d) K^T} [rows, P] over the P positions up to the last row's, each row's softmax over its
+     * causal prefix, then {@code softmax V} [rows, d]. A 64-row rebuild past the window spent a quarter of its
+     * time in {@link #attend}'s short per-row loops.
+     */
+    private void attendBlock(float[] qkv, int from, int n, float[] keys, float[] values, int[] positions, float[] y) {
+        int c = width, d = c / heads, rows = n - from, p = positions[n - 1] + 1;
+        float root = (float) Math.sqrt(d);
+        INDArray q = scratch(2, rows, d), kt = scratch(3, d, p), v = scratch(4, p, d), s = scratch(5, rows, p), o = scratch(6, rows, d);
+        float[] qs = new float[rows * d], block = new float[Math.max(d * p, rows * p)];
+        for (int j = 0; j < heads; j++) {
+            for (int r = 0; r < rows; r++) {
+                for (int e = 0; e < d; e++) {
+                    qs[r * d + e] = qkv[(from + r) * 3 * c + j * d + e] / root;          // as the graph: q / sqrt(d)
+                }
+            }
+            q.data().asNioFloat().put(qs, 0, rows * d);
+            for (int e = 0; e < d; e++) {                                                 // K^T [d, P]: the cache's rows
+                System.arraycopy(keys, (j * d + e) * context, block, e * p, p);
+            }
+            kt.data().asNioFloat().put(block, 0, d * p);
+            for (int t = 0; t < p; t++) {                                                 // V [P, d]
+                System.arraycopy(values, t * c + j * d, block, t * d, d);
+            }
+            v.data().asNioFloat().put(block, 0, p * d);
+            Nd4j.gemm(q, kt, s, false, false, 1.0, 0.0);
+            s.data().asNioFloat().get(block, 0, rows * p);
+            for (int r = 0; r < rows; r++) {
+                int seen = positions[from + r] + 1;
+                softmax(block, r * p, seen);
+                Arrays.fill(block, r * p + seen, (r + 1) * p, 0f);                         // the causal mask
+            }
+            s.data().asNioFloat().put(block, 0, rows * p);
+            Nd4j.gemm(s, v, o, false, false, 1.0, 0.0);
+            o.data().asNioFloat().get(qs, 0, rows * d);
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(qs, r * d, y, (from + r) * c + j * d, d);
+            }
+        }
+    }
+
+    /** {@code a[from, from + len)} replaced by its softmax (max subtracted, sums in double). */
+    private static void softmax(float[] a, int from, int len) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = from; i < from + len; i++) {
+            max = Math.max(max, a[i]);
+        }
+        double sum = 0;
+        for (int i = from; i < from + len; i++) {
+            a[i] = (float) Math.exp(a[i] - max);
+            sum += a[i];
+        }
+        for (int i = from; i < from + len; i++) {
+            a[i] = (float) (a[i] / sum);
         }
     }
 
@@ -270,40 +332,29 @@ public final class CachedGptDecoder {
         return z;
     }
 
-    /**
-     * {@code gelu(a ff1 + ff1b)} into h [n, F]. A row block goes through ND4J whole: 128 rows are 65k GELUs
-     * per block, which the scalar {@link #gelu} took longer for than the block's products.
-     */
+    /** {@code gelu(a ff1 + ff1b)} into h [n, F]. */
     private void feedForwardHidden(float[] a, int n, Block b, float[] h) {
-        if (n < BLAS_ROWS) {
-            product(a, n, b.ff1(), h, false);                                      // [n, C] x [C, F]
-            for (int r = 0; r < n; r++) {
-                for (int j = 0; j < ffWidth; j++) {
-                    h[r * ffWidth + j] = gelu(h[r * ffWidth + j] + b.ff1Bias()[j]);
-                }
+        product(a, n, b.ff1(), h, false);                                          // [n, C] x [C, F]
+        float[] bias = b.ff1Bias();
+        for (int r = 0; r < n; r++) {
+            int o = r * ffWidth;
+            for (int j = 0; j < ffWidth; j++) {
+                h[o + j] = gelu(h[o + j] + bias[j]);
             }
-            return;
         }
-        INDArray z = rows(a, n, width).mmul(b.ff1().array()).addiRowVector(b.ff1BiasArray()); // [n, F]
-        GELU.getActivation(z, false).data().asNioFloat().get(h, 0, n * ffWidth);
-    }
-
-    /** {@code in} [n, k] as an ND4J array, copied in bulk (ND4J's create(float[]) goes element by element). */
-    private static INDArray rows(float[] in, int n, int k) {
-        INDArray a = Nd4j.createUninitialized(DataType.FLOAT, n, k);
-        a.data().asNioFloat().put(in, 0, n * k);
-        return a;
     }
 
     /** {@code out (+)= in w}: in [n, k], w [k, m], out [n, m]; BLAS from {@link #BLAS_ROWS} rows, else row updates. */
-    private static void product(float[] in, int n, Matrix w, float[] out, boolean accumulate) {
+    private void product(float[] in, int n, Matrix w, float[] out, boolean accumulate) {
         int k = w.k(), m = w.m();
         if (n >= BLAS_ROWS) {
-            float[] p = new float[n * m];
-            rows(in, n, k).mmul(w.array()).data().asNioFloat().get(p);                      // [n, k] x [k, m]
-            for (int i = 0; i < n * m; i++) {
-                out[i] = accumulate ? out[i] + p[i] : p[i];
+            INDArray a = scratch(0, n, k), p = scratch(1, n, m);
+            a.data().asNioFloat().put(in, 0, n * k);
+            if (accumulate) {
+                p.data().asNioFloat().put(out, 0, n * m);
             }
+            Nd4j.gemm(a, w.array(), p, false, false, 1.0, accumulate ? 1.0 : 0.0);      // p (+)= [n, k] x [k, m], BLAS
+            p.data().asNioFloat().get(out, 0, n * m);
             return;
         }
         if (!accumulate) {
@@ -319,6 +370,21 @@ public final class CachedGptDecoder {
                 }
             }
         }
+    }
+
+    /**
+     * A [rows, cols] float array for a product's operand (slot 0) or result (slot 1), or one of
+     * {@link #attendBlock}'s (2 to 6), kept between calls: a
+     * decoder past the window rebuilds the same 64-row block for every token, and a fresh native array per
+     * product cost more than the product's copies.
+     */
+    private INDArray scratch(int slot, int rows, int cols) {
+        INDArray a = scratch[slot];
+        if (a == null || a.size(0) != rows || a.size(1) != cols) {
+            a = Nd4j.createUninitialized(DataType.FLOAT, rows, cols);
+            scratch[slot] = a;
+        }
+        return a;
     }
 
     /** PyTorch's {@code nn.LayerNorm(C)} on each of n rows: biased variance, eps 1e-5. */
@@ -343,19 +409,24 @@ public final class CachedGptDecoder {
     }
 
     /**
-     * PyTorch's exact GELU, {@code x/2 (1 + erf(x / sqrt 2))}. Java has no erf; this is Numerical Recipes'
-     * {@code erfcc} (relative error of erfc below 1.2e-7), computed in double, so the error stays at float
-     * rounding.
+     * PyTorch's exact GELU, {@code x/2 (1 + erf(x / sqrt 2))}, written {@code (x + |x| erf(|x| / sqrt 2)) / 2} (erf is
+     * odd). Java has no erf; this is Abramowitz and Stegun's 7.1.28, {@code erf(z) = 1 - (1 + a1 z + ... + a6 z^6)^-16}
+     * for z >= 0 (error at most 3e-7), in float and without branches or {@code exp}, so that HotSpot vectorizes a
+     * loop of it: a 64 x 512 block takes ~10 us, where ND4J's exact GELU (its {@code erf} op, as the graph's
+     * {@link dev.kindling.core.layer.ExactGelu}) took ~0.8 ms. Within {@link #GELU_ERROR} x max(1, |x|) of the
+     * exact value.
      */
     static float gelu(float x) {
-        double z = Math.abs(x) / Math.sqrt(2);
-        double t = 1 / (1 + 0.5 * z);
-        double erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
-                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223
-                + t * 0.17087277)))))))));
-        double erf = x >= 0 ? 1 - erfc : erfc - 1;
-        return (float) (0.5 * x * (1 + erf));
+        float ax = Math.abs(x);
+        float z = ax * 0.70710678f;
+        float p = 1f + z * (0.0705230784f + z * (0.0422820123f + z * (0.0092705272f + z * (0.0001520143f
+                + z * (0.0002765672f + z * 0.0000430638f)))));
+        float p2 = p * p, p4 = p2 * p2, p8 = p4 * p4;
+        return 0.5f * (x + ax * (1f - 1f / (p8 * p8)));
     }
+
+    /** {@link #gelu}'s largest error, relative to max(1, |x|): the approximation's 3e-7 in erf and float rounding. */
+    static final double GELU_ERROR = 5e-7;
 
     private static float[] floats(Map<String, INDArray> params, String key) {
         return Nd4j.toFlattened('c', param(params, key)).toFloatVector();
