@@ -109,11 +109,11 @@ class Env:
         log(f"{what}: {time.time() - t0:.0f}s")
         return [json.loads(l) for l in last] if every_line else json.loads(last[-1])
 
-    def java(self, mode, args, threads, what, jar=None, timeout=900, jvm_extra=(), jvm_without=()):
-        """StepBench in its own JVM: the jar's flags (less jvm_without), then jvm_extra."""
+    def java(self, mode, args, threads, what, jar=None, timeout=900, jvm_extra=(), jvm_without=(), args_extra=()):
+        """StepBench in its own JVM: the jar's flags (less jvm_without), then jvm_extra; args_extra after args."""
         jar = jar or self.jar
         flags = [f for f in self.flags if f not in jvm_without]
-        cmd = ["java", "-Xmx3g", *flags, *jvm_extra, "-cp", jar, step_bench_class(jar), mode, *args]
+        cmd = ["java", "-Xmx3g", *flags, *jvm_extra, "-cp", jar, step_bench_class(jar), mode, *args, *args_extra]
         return self.run(cmd, {"OMP_NUM_THREADS": str(threads)}, what, timeout)
 
     def kindling(self, args, what, jar=None, flags=None, timeout=1800):
@@ -459,12 +459,22 @@ FLAG_AB = [
 ]
 
 
+# Speed work that StepBench can undo by an argument (the code's before, kept in the jar): (key, bench row, what
+# changed, StepBench's arguments for the before side). Alternating, one thread; steps/CPU-s.
+ARG_AB = [
+    ("mlp_trunk", "mlp-seed", "the hidden layers as five DL4J layers -> one MlpTrunk", ["--mlp-form=layers"]),
+]
+
+
 def flag_ab(env, a, results):
-    """Each FLAG_AB row: the row's steps with the option's before and after values."""
-    for key, name, what, before, after, without in FLAG_AB:
+    """Each FLAG_AB row: the row's steps with the option's before and after values; each ARG_AB row: with and
+    without its StepBench arguments."""
+    sides = [(key, name, what, before, after, {"jvm_extra": [before], "jvm_without": without}, {"jvm_extra": [after]})
+             for key, name, what, before, after, without in FLAG_AB]
+    sides += [(key, name, what, " ".join(args), "", {"args_extra": args}, {}) for key, name, what, args in ARG_AB]
+    for key, name, what, before, after, before_kw, after_kw in sides:
         row = rowspec.by_name(name)
-        b, f, b_rss, f_rss = ab_steps(env, a, row, key, {"jvm_extra": [before], "jvm_without": without},
-                                      {"jvm_extra": [after]})
+        b, f, b_rss, f_rss = ab_steps(env, a, row, key, before_kw, after_kw)
         results[key] = {"row": row.name, "what": what, "before": before, "after": after,
                         "before_steps_per_cpu_s": b, "after_steps_per_cpu_s": f, "speedup": f["median"] / b["median"],
                         "before_peak_rss_mb": b_rss, "after_peak_rss_mb": f_rss}
@@ -675,7 +685,7 @@ def table(results):
         L.append(f"shard decode ({d['shards']} Fashion-MNIST shards of {d['bytes_per_shard']} bytes): DL4J DataSet.load "
                  f"{fmt_s(d['dl4j_rows_per_s'], '{:.0f}')} rows/s -> ShardDecoder {fmt_s(d['kindling_rows_per_s'], '{:.0f}')} rows/s "
                  f"= {d['speedup']:.1f}x")
-        for key, *_ in FLAG_AB:
+        for key, *_ in FLAG_AB + ARG_AB:
             if key in results:
                 h = results[key]
                 L.append(f"{h['row']} steps/CPU-s, 1 thread, {h['what']}: {fmt_s(h['before_steps_per_cpu_s'], '{:.2f}')} -> "
@@ -826,7 +836,7 @@ def main():
     partial = os.path.join(a.out, "results.partial.json")
     if a.resume and os.path.exists(partial):
         saved = json.load(open(partial))
-        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "memory", "dist", "allreduce", "cluster", "decode", "before_after", "generate", *(f[0] for f in FLAG_AB))})
+        results.update({k: v for k, v in saved.items() if k in ("peer", "efficiency", "memory", "dist", "allreduce", "cluster", "decode", "before_after", "generate", *(f[0] for f in FLAG_AB + ARG_AB))})
         results["resumed_from"] = saved["date"]
         log(f"resuming {saved['date']}: keeping {', '.join(k for k in ('peer', 'efficiency', 'dist', 'cluster', 'decode', 'generate') if k in saved)}")
     for name, fn in (("peer", peer), ("eff", efficiency), ("memory", memory), ("dist", dist), ("cluster", cluster), ("decode", decode),

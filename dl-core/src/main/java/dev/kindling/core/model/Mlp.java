@@ -1,6 +1,7 @@
 package dev.kindling.core.model;
 
 import dev.kindling.core.layer.DenseLayerNorm;
+import dev.kindling.core.layer.MlpTrunk;
 import dev.kindling.core.optim.NetDefaults;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.distribution.UniformDistribution;
@@ -15,20 +16,21 @@ import org.nd4j.linalg.activations.Activation;
  * Seed: "PyTorch basics + MLP training loop", class MLP.
  *
  * <pre>
- * vertex   DL4J       seed (PyTorch)          note
+ * vertex   DL4J       seed (PyTorch)                                   note
  * input    [B, d]     x (B, d)
- * fc1      [B, h]     net[0] Linear(d, h)     identity activation
- * ln1      [B, h]     net[1] LayerNorm(h)     eps 1e-5, gain and bias ({@link DenseLayerNorm})
- * relu1    [B, h]     net[2] ReLU
- * fc2      [B, h/2]   net[3..5] Dropout, Linear(h, h/2), ReLU   DL4J drops a layer's input
- * output   [B, k]     net[6] Linear(h/2, k)   k = 1 (sigmoid, BCE) or C (softmax, CE)
+ * trunk    [B, h/2]   net[0..5] Linear(d, h), LayerNorm(h), ReLU,     one layer ({@link MlpTrunk}): LayerNorm eps 1e-5
+ *                     Dropout, Linear(h, h/2), ReLU                   with gain and bias
+ * output   [B, k]     net[6] Linear(h/2, k)                           k = 1 (sigmoid, BCE) or C (softmax, CE)
  * </pre>
  * Weights are drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), PyTorch's Linear default; biases start
- * at 0 (PyTorch draws them from the same uniform).
+ * at 0 (PyTorch draws them from the same uniform). {@link Form#LAYERS} builds the trunk as the five DL4J
+ * layers it replaces (fc1, ln1, relu1, fc2 with dropout on its input), the same function.
  */
 public final class Mlp {
     public static final String INPUT = "input";
     public static final String OUTPUT = "output";
+    /** The hidden layers' vertex ({@link MlpTrunk}). */
+    public static final String TRUNK = "trunk";
 
     /**
      * @param inputs  feature width d (>= 1)
@@ -64,32 +66,44 @@ public final class Mlp {
         }
     }
 
-    public static ComputationGraphConfiguration configure(Spec spec, NetDefaults defaults) {
-        return configure(spec, defaults, false);
+    /** How the hidden layers are built: one {@link MlpTrunk} (what training runs), or the five DL4J layers it replaces. */
+    public enum Form {
+        /** One layer, four BLAS products and Java loops: ~30 ND4J operations a training step where the five layers ran ~100. */
+        TRUNK,
+        /** fc1, ln1 ({@link DenseLayerNorm}), relu1, fc2 (dropout on its input): the same function, for the twin tests and the bench's before. */
+        LAYERS,
+        /** {@link #LAYERS} with the SameDiff {@link dev.kindling.core.layer.LayerNorm} as ln1: the before of {@link DenseLayerNorm}. */
+        SAMEDIFF_LAYER_NORM
     }
 
-    /**
-     * @param sameDiffLayerNorm use the SameDiff {@link dev.kindling.core.layer.LayerNorm} for ln1 (the
-     *                          same function and parameters, several times slower): only for the
-     *                          benchmark's before/after row
-     */
-    public static ComputationGraphConfiguration configure(Spec spec, NetDefaults defaults, boolean sameDiffLayerNorm) {
+    public static ComputationGraphConfiguration configure(Spec spec, NetDefaults defaults) {
+        return configure(spec, defaults, Form.TRUNK);
+    }
+
+    public static ComputationGraphConfiguration configure(Spec spec, NetDefaults defaults, Form form) {
         int h = spec.hidden();
-        DenseLayer.Builder fc2 = new DenseLayer.Builder().nIn(h).nOut(h / 2).activation(Activation.RELU)
-                .weightInit(pytorchLinear(h));
-        if (spec.dropout() > 0) {
-            fc2.dropOut(new Dropout(1.0 - spec.dropout())); // DL4J's argument is the retain probability
-        }
-        return defaults.finish(defaults.builder().graphBuilder()
+        var g = defaults.builder().graphBuilder()
                 .addInputs(INPUT)
-                .setInputTypes(InputType.feedForward(spec.inputs()))
-                .addLayer("fc1", new DenseLayer.Builder().nIn(spec.inputs()).nOut(h).activation(Activation.IDENTITY)
-                        .weightInit(pytorchLinear(spec.inputs())).build(), INPUT)
-                .addLayer("ln1", sameDiffLayerNorm ? new dev.kindling.core.layer.LayerNorm(h) : new DenseLayerNorm(h), "fc1")
-                .addLayer("relu1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "ln1")
-                .addLayer("fc2", fc2.build(), "relu1")
-                .addLayer(OUTPUT, spec.head().outputLayer(h / 2, spec.classes())
-                        .weightInit(pytorchLinear(h / 2)).build(), "fc2")
+                .setInputTypes(InputType.feedForward(spec.inputs()));
+        String last;
+        if (form == Form.TRUNK) {
+            g.addLayer(TRUNK, new MlpTrunk(spec.inputs(), h, spec.dropout()), INPUT);
+            last = TRUNK;
+        } else {
+            DenseLayer.Builder fc2 = new DenseLayer.Builder().nIn(h).nOut(h / 2).activation(Activation.RELU)
+                    .weightInit(pytorchLinear(h));
+            if (spec.dropout() > 0) {
+                fc2.dropOut(new Dropout(1.0 - spec.dropout())); // DL4J's argument is the retain probability
+            }
+            g.addLayer("fc1", new DenseLayer.Builder().nIn(spec.inputs()).nOut(h).activation(Activation.IDENTITY)
+                            .weightInit(pytorchLinear(spec.inputs())).build(), INPUT)
+                    .addLayer("ln1", form == Form.SAMEDIFF_LAYER_NORM ? new dev.kindling.core.layer.LayerNorm(h) : new DenseLayerNorm(h), "fc1")
+                    .addLayer("relu1", new ActivationLayer.Builder().activation(Activation.RELU).build(), "ln1")
+                    .addLayer("fc2", fc2.build(), "relu1");
+            last = "fc2";
+        }
+        return defaults.finish(g.addLayer(OUTPUT, spec.head().outputLayer(h / 2, spec.classes())
+                        .weightInit(pytorchLinear(h / 2)).build(), last)
                 .setOutputs(OUTPUT)
                 .build());
     }

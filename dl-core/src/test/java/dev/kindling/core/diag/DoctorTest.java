@@ -50,7 +50,7 @@ class DoctorTest {
         assertEquals(Math.log(3), d.expectedLoss(), 1e-12);
         assertTrue(d.findings().stream().allMatch(Doctor.Finding::ok), d.findings().toString());
         assertTrue(d.overfitLosses().get(99) < 0.05, "overfit loss " + d.overfitLosses().get(99));
-        assertTrue(d.gradients().containsKey("fc1_W") && d.gradients().get("fc1_W") > 0, d.gradients().toString());
+        assertTrue(d.gradients().containsKey("trunk_fc1W") && d.gradients().get("trunk_fc1W") > 0, d.gradients().toString());
     }
 
     @Test
@@ -58,9 +58,9 @@ class DoctorTest {
         ComputationGraph net = mlp("adamw", 1e-3);
         DataSet b = batch(8, 4);
         assertNull(Doctor.firstNonFinite(net, b));
-        net.getLayer("fc2").getParam("W").putScalar(0, 0, Float.NaN);
+        net.getLayer(Mlp.OUTPUT).getParam("W").putScalar(0, 0, Float.NaN);
         String where = Doctor.firstNonFinite(net, b);
-        assertTrue(where.contains("'fc2'"), where);
+        assertTrue(where.contains("'output'"), where);
         Doctor.Diagnosis d = Doctor.diagnose(net, null, b, CLASSES, 0);
         assertTrue(d.findings().stream().anyMatch(f -> f.verdict().equals("non-finite") && f.fix().equals(Doctor.EXPLODING)), d.findings().toString());
     }

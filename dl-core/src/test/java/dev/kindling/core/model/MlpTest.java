@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.DoublePrecision;
 import dev.kindling.core.layer.DenseLayerNorm;
+import dev.kindling.core.layer.MlpTrunk;
 import dev.kindling.core.optim.NetDefaults;
 import dev.kindling.core.schedule.CosineAnnealing;
 import java.util.Map;
@@ -34,15 +35,21 @@ class MlpTest {
 
     @Test
     void shapesFollowTheSeedsTable() {
-        ComputationGraph g = init(Mlp.Spec.tutorial(), NetDefaults.adamW(1, DataType.FLOAT, CosineAnnealing.tutorial(), 1e-4));
+        NetDefaults d = NetDefaults.adamW(1, DataType.FLOAT, CosineAnnealing.tutorial(), 1e-4);
+        ComputationGraph g = init(Mlp.Spec.tutorial(), d);
         Map<String, INDArray> acts = g.feedForward(Nd4j.rand(DataType.FLOAT, 7, 20), false);
-        assertArrayEquals(new long[] {7, 128}, acts.get("fc1").shape());
-        assertArrayEquals(new long[] {7, 128}, acts.get("ln1").shape());
-        assertArrayEquals(new long[] {7, 128}, acts.get("relu1").shape());
-        assertArrayEquals(new long[] {7, 64}, acts.get("fc2").shape());
+        assertArrayEquals(new long[] {7, 64}, acts.get(Mlp.TRUNK).shape());
         assertArrayEquals(new long[] {7, 1}, acts.get(Mlp.OUTPUT).shape());
         // Linear(20,128) + LayerNorm(128) + Linear(128,64) + Linear(64,1): PyTorch's parameter count
         assertEquals(20 * 128 + 128 + 2 * 128 + 128 * 64 + 64 + 64 + 1, g.numParams());
+        ComputationGraph layers = new ComputationGraph(Mlp.configure(Mlp.Spec.tutorial(), d, Mlp.Form.LAYERS));
+        layers.init();
+        Map<String, INDArray> five = layers.feedForward(Nd4j.rand(DataType.FLOAT, 7, 20), false);
+        assertArrayEquals(new long[] {7, 128}, five.get("fc1").shape());
+        assertArrayEquals(new long[] {7, 128}, five.get("ln1").shape());
+        assertArrayEquals(new long[] {7, 128}, five.get("relu1").shape());
+        assertArrayEquals(new long[] {7, 64}, five.get("fc2").shape());
+        assertEquals(g.numParams(), layers.numParams());
     }
 
     @Test
@@ -57,11 +64,14 @@ class MlpTest {
     }
 
     @Test
-    void dropoutSitsBeforeTheSecondLinearWithDl4jsRetainProbability() {
+    void dropoutSitsBeforeTheSecondLinear() {
         ComputationGraph g = init(Mlp.Spec.tutorial(), NetDefaults.gradientCheck(1));
-        DenseLayer fc2 = (DenseLayer) g.getLayer("fc2").conf().getLayer();
-        assertEquals(0.7, ((org.deeplearning4j.nn.conf.dropout.Dropout) fc2.getIDropout()).getP(), 1e-12);
-        assertTrue(g.getLayer("ln1").conf().getLayer() instanceof DenseLayerNorm);
+        assertEquals(0.3, ((MlpTrunk) g.getLayer(Mlp.TRUNK).conf().getLayer()).getDropout(), 1e-12);
+        ComputationGraph layers = new ComputationGraph(Mlp.configure(Mlp.Spec.tutorial(), NetDefaults.gradientCheck(1), Mlp.Form.LAYERS));
+        layers.init();
+        DenseLayer fc2 = (DenseLayer) layers.getLayer("fc2").conf().getLayer();
+        assertEquals(0.7, ((org.deeplearning4j.nn.conf.dropout.Dropout) fc2.getIDropout()).getP(), 1e-12, "DL4J's retain probability");
+        assertTrue(layers.getLayer("ln1").conf().getLayer() instanceof DenseLayerNorm);
     }
 
     @Test

@@ -24,11 +24,33 @@ import org.nd4j.linalg.factory.Nd4j;
 class MixedPrecisionTest {
     static final long SEED = 11;
 
+    /** The MLP as its five DL4J layers ({@link Mlp.Form#LAYERS}): the dense layers {@link HalfPrecision} wraps. */
     static ComputationGraphConfiguration mlp(Precision precision) {
-        ComputationGraphConfiguration conf = Mlp.configure(new Mlp.Spec(16, 32, 3, Head.SOFTMAX, 0.0),
-                new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 1e-4));
+        ComputationGraphConfiguration conf = mlpConf(Mlp.Form.LAYERS);
         MixedPrecision.apply(conf, precision, "mlp");
         return conf;
+    }
+
+    static ComputationGraphConfiguration mlpConf(Mlp.Form form) {
+        return Mlp.configure(new Mlp.Spec(16, 32, 3, Head.SOFTMAX, 0.0),
+                new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 1e-4), form);
+    }
+
+    /** The MLP's trunk (what `mlp` trains) rounds its own products' operands; bf16 from the same parameters tracks fp32. */
+    @Test
+    void theMlpTrunkTakesBf16MatmulOperands() {
+        ComputationGraphConfiguration bf16 = mlpConf(Mlp.Form.TRUNK);
+        assertEquals(List.of(Mlp.TRUNK), MixedPrecision.apply(bf16, Precision.BF16, "mlp"));
+        ComputationGraph f = initialised(mlpConf(Mlp.Form.TRUNK));
+        ComputationGraph b = initialisedLike(bf16, f);
+        INDArray x = blobs(8, 2).getFeatures();
+        double gap = f.outputSingle(x).sub(b.outputSingle(x)).amaxNumber().doubleValue();
+        assertTrue(gap > 0 && gap < 1e-2, "probabilities fp32 against bf16 operands: " + gap);
+        DataSet noisy = blobs(48, 3);
+        for (int i = 0; i < 48; i += 4) { // a quarter of the labels moved to the next class: the loss stays well above 0
+            noisy.getLabels().putRow(i, Nd4j.zeros(DataType.FLOAT, 1, 3).putScalar(0, (i % 3 + 1) % 3, 1));
+        }
+        assertHalfTracksFp32(f, b, noisy, 0.9);
     }
 
     static ComputationGraph net(ComputationGraphConfiguration conf) {
@@ -54,8 +76,7 @@ class MixedPrecisionTest {
     @Test
     void denseAndConvolutionLayersAreWrappedAndEverythingElseStaysFp32() {
         assertEquals(List.of(), MixedPrecision.apply(mlp(Precision.FP32), Precision.FP32, "mlp"));
-        ComputationGraphConfiguration mlp = Mlp.configure(new Mlp.Spec(16, 32, 3, Head.SOFTMAX, 0.0),
-                new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-2)), 1e-4));
+        ComputationGraphConfiguration mlp = mlpConf(Mlp.Form.LAYERS);
         assertEquals(List.of("fc1", "fc2"), MixedPrecision.apply(mlp, Precision.FP16, "mlp").stream().sorted().toList());
         ComputationGraphConfiguration cnn = SmallCnn.configure(SmallCnn.Spec.tiny(),
                 new NetDefaults(SEED, DataType.FLOAT, AdamW.adam(new org.nd4j.linalg.schedule.FixedSchedule(1e-3)), 0));

@@ -8,7 +8,9 @@ import dev.kindling.core.layer.HalfPrecisionMatmuls;
 import dev.kindling.core.layer.LossScaled;
 import dev.kindling.core.model.EncoderClassifier;
 import dev.kindling.core.model.Gpt;
+import dev.kindling.core.model.Head;
 import dev.kindling.core.model.LstmClassifier;
+import dev.kindling.core.model.Mlp;
 import dev.kindling.core.model.Seq2Seq;
 import dev.kindling.core.model.VanillaRnn;
 import dev.kindling.core.optim.AdamW;
@@ -26,7 +28,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * {@code --precision=fp16} for the layers that compute their own matrix products (the GPT, the encoder
- * classifier, the batched LSTM, the batched vanilla RNN, seq2seq's encoder-decoder): fp16 operands, and a backward that runs loss-scaled inside the layer and
+ * classifier, the batched LSTM, the batched vanilla RNN, seq2seq's encoder-decoder, the MLP's trunk): fp16 operands, and a backward that runs loss-scaled inside the layer and
  * unscaled outside it ({@link LossScaled}).
  */
 class OwnMatmulsFp16Test {
@@ -49,6 +51,14 @@ class OwnMatmulsFp16Test {
 
     private static DataSet rnnSequences() {
         return MixedPrecisionTest.firstFeatureSign(RNN.inputs(), RNN.classes());
+    }
+
+    private static ComputationGraphConfiguration mlp() {
+        return Mlp.configure(new Mlp.Spec(16, 32, 3, Head.SOFTMAX, 0.0), DEFAULTS);
+    }
+
+    private static DataSet blobs() {
+        return MixedPrecisionTest.blobs(48, 5);
     }
 
     private static ComputationGraphConfiguration seq2seq() {
@@ -101,7 +111,8 @@ class OwnMatmulsFp16Test {
     @Test
     void eachLayerTakesFp16AndSavesItsLossScaleWithTheConfiguration() {
         for (var c : List.of(new Object[] {gpt(), Gpt.OUTPUT}, new Object[] {encoder(), EncoderClassifier.OUTPUT},
-                new Object[] {lstm(), "lstm0_fwd"}, new Object[] {vanillaRnn(), "rnn"}, new Object[] {seq2seq(), "encdec"})) {
+                new Object[] {lstm(), "lstm0_fwd"}, new Object[] {vanillaRnn(), "rnn"}, new Object[] {seq2seq(), "encdec"},
+                new Object[] {mlp(), Mlp.TRUNK})) {
             ComputationGraphConfiguration conf = (ComputationGraphConfiguration) c[0];
             String layer = (String) c[1];
             assertTrue(MixedPrecision.apply(conf, Precision.FP16, "model").contains(layer), layer);
@@ -129,6 +140,7 @@ class OwnMatmulsFp16Test {
         assertGradientsAgree(lstm(), MixedPrecisionTest.firstFeatureSign(LSTM.inputs(), LSTM.classes()));
         assertGradientsAgree(vanillaRnn(), rnnSequences());
         assertGradientsAgree(seq2seq(), shiftedCopies());
+        assertGradientsAgree(mlp(), blobs());
     }
 
     private static void assertGradientsAgree(ComputationGraphConfiguration conf, DataSet d) {
@@ -154,6 +166,7 @@ class OwnMatmulsFp16Test {
         assertOverflowSkips(scale -> fp16(vanillaRnn(), scale, fp32(vanillaRnn())), rnnSequences());
         // seq2seq's only half-precision layer is its encoder-decoder (a SameDiff layer under an fp32 output layer)
         assertOverflowSkips(scale -> fp16(seq2seq(), scale, fp32(seq2seq())), shiftedCopies());
+        assertOverflowSkips(scale -> fp16(mlp(), scale, fp32(mlp())), blobs());
     }
 
     private ComputationGraph gptAt(double scale) {
@@ -228,5 +241,7 @@ class OwnMatmulsFp16Test {
         MixedPrecisionTest.assertHalfTracksFp32(r, fp16(vanillaRnn(), DynamicLossScale.INITIAL, r), rnnSequences(), 0.9);
         ComputationGraph s = fp32(seq2seq());
         MixedPrecisionTest.assertHalfTracksFp32(s, fp16(seq2seq(), DynamicLossScale.INITIAL, s), shiftedCopies(), 0.97);
+        ComputationGraph m = fp32(mlp());
+        MixedPrecisionTest.assertHalfTracksFp32(m, fp16(mlp(), DynamicLossScale.INITIAL, m), blobs(), 0.9);
     }
 }

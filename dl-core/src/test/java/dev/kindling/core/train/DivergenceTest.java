@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kindling.core.layer.MlpTrunk;
 import dev.kindling.core.model.Head;
 import dev.kindling.core.model.Mlp;
 import dev.kindling.core.optim.NetDefaults;
@@ -30,19 +31,19 @@ class DivergenceTest {
     @Test
     void anInfiniteWeightStopsTheRunNamingStepShardAndLayer() {
         ComputationGraph g = net();
-        g.getLayer("fc1").getParam("W").putScalar(1, 2, Float.POSITIVE_INFINITY);
+        g.getLayer(Mlp.TRUNK).getParam(MlpTrunk.FC1_W).putScalar(1, 2, Float.POSITIVE_INFINITY);
         DataSet b = batch(1);
         g.fit(b); // the forward pass turns the infinity into a NaN loss, and the update spreads it
         Divergence d = assertThrows(Divergence.class, () -> Divergence.check(g, g.score(), b, 2, 6, "train/part-00007.bin"));
         assertTrue(d.getMessage().contains("epoch 3, step 7 (shard train/part-00007.bin)"), d.getMessage());
-        assertTrue(d.getMessage().contains("layer 'fc1'"), d.getMessage());
+        assertTrue(d.getMessage().contains("layer 'trunk'"), d.getMessage());
     }
 
     @Test
     void plantedNanParametersAreTracedToTheirLayer() {
         ComputationGraph g = net();
-        g.getLayer("fc2").getParam("W").putScalar(0, 0, Float.NaN);
-        assertTrue(Divergence.locate(g, batch(1)).contains("layer 'fc2'"));
+        g.getLayer(Mlp.OUTPUT).getParam("W").putScalar(0, 0, Float.NaN);
+        assertTrue(Divergence.locate(g, batch(1)).contains("layer 'output'"));
     }
 
     @Test

@@ -48,7 +48,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * The Java side of {@code scripts/bench/run.sh}; not a user command and not a test (speed claims are
  * measured here, never asserted in tests). Each mode prints one JSON line on stdout:
  * <ul>
- *   <li>{@code steps --model=.. --data=.. [train keys] --warmup=W [--settle-jit=true] --steps=S}: Kindling's own local
+ *   <li>{@code steps --model=.. --data=.. [train keys] --warmup=W [--settle-jit=true] [--mlp-form=layers|samediff-layer-norm] --steps=S}: Kindling's own local
  *   training loop ({@link LocalTrainer} on the graph and listeners {@code train} builds, reading its
  *   shards through {@link Shards#load}) for W steps (and on until the JIT has settled), then S timed
  *   steps; steps/s, steps per CPU-second and counted FLOPs.</li>
@@ -196,7 +196,8 @@ public final class StepBench {
         int warmup = take(flags, "warmup", 50);
         int steps = take(flags, "steps", 200);
         boolean settle = Boolean.parseBoolean(flags.remove("settle-jit"));
-        boolean sameDiffLayerNorm = "samediff".equals(flags.remove("layer-norm"));
+        // --mlp-form=layers|samediff-layer-norm: the mlp's hidden layers as before MlpTrunk (or before DenseLayerNorm too)
+        String mlpForm = flags.remove("mlp-form");
         HadoopStorage storage = new HadoopStorage();
         java.nio.file.Path tmp = Files.createTempDirectory("kindling-bench");
         flags.put(RunConfig.OUT.name(), tmp.resolve("run").toString());
@@ -205,11 +206,12 @@ public final class StepBench {
         TrainingPlan p = TrainingPlan.of(c, storage);
         long seed = c.run().seed();
         var graph = p.graph();
-        if (sameDiffLayerNorm) { // the before of the DenseLayerNorm change, same function and parameters
+        if (mlpForm != null) { // the before of a change to the mlp, same function and parameters
             var m = p.manifest();
             graph = dev.kindling.core.model.Mlp.configure(new dev.kindling.core.model.Mlp.Spec(m.featureWidth(),
                     c.model().hidden(), m.numClasses(), dev.kindling.core.model.Head.forClasses(m.numClasses(), m.binary()), c.model().dropout()),
-                    dev.kindling.core.optim.NetDefaults.adamW(seed, DataType.FLOAT, c.schedule().cosine(), c.optim().weightDecay()), true);
+                    dev.kindling.core.optim.NetDefaults.adamW(seed, DataType.FLOAT, c.schedule().cosine(), c.optim().weightDecay()),
+                    dev.kindling.core.model.Mlp.Form.valueOf(mlpForm.toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
         }
         ComputationGraph net = new ComputationGraph(graph);
         net.init();
@@ -233,7 +235,7 @@ public final class StepBench {
         StepTelemetry.drain();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("mode", "steps");
-        m.put("model", p.arch().cliName() + (sameDiffLayerNorm ? " (SameDiff LayerNorm)" : ""));
+        m.put("model", p.arch().cliName() + (mlpForm == null ? "" : " (" + mlpForm + ")"));
         m.put("params", net.numParams());
         m.put("batch", p.manifest().batchSize());
         m.put("warmup_steps", warmed);

@@ -10,7 +10,8 @@ import dev.kindling.core.data.DatasetWriter;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.data.SeedTasks;
 import dev.kindling.core.data.Shards;
-import dev.kindling.core.model.Architecture;
+import dev.kindling.core.model.Head;
+import dev.kindling.core.model.Mlp;
 import dev.kindling.core.model.ModelConfig;
 import dev.kindling.core.optim.GlobalNormClipping;
 import dev.kindling.core.optim.OptimConfig;
@@ -89,7 +90,9 @@ class AllReduceTrainerTest {
         assertEquals(1, train.size() % 2, "an odd shard count: the epoch is padded to whole rounds");
         Settings c = TestSettings.of("dist", "shared", "master", "local[2]", "optimizer", "sgd", "momentum", "0.9", "lr", "0.05", "dropout", "0");
         OptimizerSpec spec = OptimizerSpec.from(OptimConfig.from(c), LrSchedules.from(ScheduleConfig.from(c), train.size(), 1).schedule());
-        ComputationGraphConfiguration conf = spec.finish(Architecture.MLP.configure(m, ModelConfig.from(c), spec.defaults(5, DataType.FLOAT)));
+        // the MLP as its five DL4J layers (Mlp.Form.LAYERS): three of them hold parameters, so buckets can follow backprop layer by layer
+        ComputationGraphConfiguration conf = spec.finish(Mlp.configure(new Mlp.Spec(m.featureWidth(), ModelConfig.from(c).hidden(), m.numClasses(),
+                Head.forClasses(m.numClasses(), m.binary()), 0.0), spec.defaults(5, DataType.FLOAT), Mlp.Form.LAYERS));
         ComputationGraph distributed = new ComputationGraph(conf.clone());
         distributed.init();
         INDArray start = distributed.params().dup();

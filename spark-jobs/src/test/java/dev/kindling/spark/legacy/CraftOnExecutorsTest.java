@@ -49,12 +49,12 @@ class CraftOnExecutorsTest {
     static final ConcurrentLinkedQueue<double[]> SEEN = new ConcurrentLinkedQueue<>();
     static final Map<String, Boolean> WRAPPED = new ConcurrentHashMap<>();
 
-    /** Records (iteration, rate the fc1 updater gives at it) on every worker. */
+    /** Records (iteration, rate the trunk's updater gives at it) on every worker. */
     public static final class RateProbe extends BaseTrainingListener implements java.io.Serializable {
         @Override
         public void iterationDone(Model model, int iteration, int epoch) {
             ComputationGraph g = (ComputationGraph) model;
-            IUpdater u = ((BaseLayer) g.getLayer("fc1").conf().getLayer()).getIUpdater();
+            IUpdater u = ((BaseLayer) g.getLayer(dev.kindling.core.model.Mlp.TRUNK).conf().getLayer()).getIUpdater();
             WRAPPED.put(u.getClass().getSimpleName(), u instanceof Accumulate);
             // DL4J calls iterationDone with the count of the step just taken, then increments it
             SEEN.add(new double[] {iteration, u.getLearningRate(iteration, epoch)});
@@ -93,7 +93,7 @@ class CraftOnExecutorsTest {
             assertTrue(SEEN.stream().allMatch(x -> x[0] > lastOfFirst), "second epoch continues the workers' iteration counters");
             SEEN.addAll(first);
         }
-        assertEquals(Map.of("Accumulate", true), WRAPPED, "workers' fc1 updater");
+        assertEquals(Map.of("Accumulate", true), WRAPPED, "workers' trunk updater");
         assertEquals(2 * train.size(), SEEN.size(), "one probe per trained minibatch");
         boolean stepped = false;
         for (double[] s : SEEN) {
