@@ -211,7 +211,7 @@ public final class StepBench {
             graph = dev.kindling.core.model.Mlp.configure(new dev.kindling.core.model.Mlp.Spec(m.featureWidth(),
                     c.model().hidden(), m.numClasses(), dev.kindling.core.model.Head.forClasses(m.numClasses(), m.binary()), c.model().dropout()),
                     dev.kindling.core.optim.NetDefaults.adamW(seed, DataType.FLOAT, c.schedule().cosine(), c.optim().weightDecay()),
-                    dev.kindling.core.model.Mlp.Form.valueOf(mlpForm.toUpperCase(java.util.Locale.ROOT).replace('-', '_')));
+                    mlpForm(mlpForm));
         }
         ComputationGraph net = new ComputationGraph(graph);
         net.init();
@@ -252,6 +252,16 @@ public final class StepBench {
         m.put("final_train_loss", fit.trainLoss());
         m.putAll(ProcessMemory.peaks(baselineRss));
         return m;
+    }
+
+    /** {@code --mlp-form}'s value: layers or samediff-layer-norm ({@link dev.kindling.core.model.Mlp.Form}, the trunk's befores). */
+    private static dev.kindling.core.model.Mlp.Form mlpForm(String value) {
+        for (var f : dev.kindling.core.model.Mlp.Form.values()) {
+            if (f != dev.kindling.core.model.Mlp.Form.TRUNK && f.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-').equals(value)) {
+                return f;
+            }
+        }
+        throw new ConfigException("--mlp-form=" + value + ": layers or samediff-layer-norm (without it: the trunk, what train builds)");
     }
 
     static Map<String, Object> generate(Map<String, String> flags) throws Exception {
