@@ -22,6 +22,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -334,9 +335,13 @@ public final class MlpTrunk extends FeedForwardLayer implements HalfPrecisionMat
         }
     }
 
-    /** {@code a}'s values in row-major order as doubles, read in bulk (a copy of {@code a} first when it is a view). */
+    /**
+     * {@code a}'s values in row-major order as doubles, read in bulk (a copy of {@code a} first when it is a view). The
+     * host copy is brought up to date first: a no-op on the CPU backend; on a GPU backend (not run here) the device's.
+     */
     static double[] values(INDArray a) {
         INDArray c = a.isView() || a.ordering() != 'c' ? a.dup('c') : a;
+        Nd4j.getAffinityManager().ensureLocation(c, AffinityManager.Location.HOST);
         int n = (int) c.length();
         double[] out = new double[n];
         if (c.dataType() == DataType.DOUBLE) {
@@ -350,7 +355,7 @@ public final class MlpTrunk extends FeedForwardLayer implements HalfPrecisionMat
         return out;
     }
 
-    /** Writes {@code src} (row-major) into {@code dst}, an array of its own (not a view), in bulk; returns {@code dst}. */
+    /** Writes {@code src} (row-major) into {@code dst}, an array of its own (not a view), in bulk, and marks the host copy as the current one; returns {@code dst}. */
     static INDArray put(double[] src, INDArray dst) {
         if (dst.isView() || dst.ordering() != 'c' || dst.length() != src.length) {
             throw new IllegalArgumentException("MlpTrunk.put: into " + dst.shapeInfoToString() + " from " + src.length + " values");
@@ -364,6 +369,7 @@ public final class MlpTrunk extends FeedForwardLayer implements HalfPrecisionMat
                 fb.put(i, (float) src[i]);
             }
         }
+        Nd4j.getAffinityManager().tagLocation(dst, AffinityManager.Location.HOST);
         return dst;
     }
 
