@@ -8,6 +8,7 @@ import java.util.Map;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.concurrency.AffinityManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -279,25 +280,25 @@ public final class CachedGptDecoder {
                     qs[r * d + e] = qkv[(from + r) * 3 * c + j * d + e] / root;          // as the graph: q / sqrt(d)
                 }
             }
-            q.data().asNioFloat().put(qs, 0, rows * d);
+            write(q, qs, rows * d);
             for (int e = 0; e < d; e++) {                                                 // K^T [d, P]: the cache's rows
                 System.arraycopy(keys, (j * d + e) * context, block, e * p, p);
             }
-            kt.data().asNioFloat().put(block, 0, d * p);
+            write(kt, block, d * p);
             for (int t = 0; t < p; t++) {                                                 // V [P, d]
                 System.arraycopy(values, t * c + j * d, block, t * d, d);
             }
-            v.data().asNioFloat().put(block, 0, p * d);
+            write(v, block, p * d);
             Nd4j.gemm(q, kt, s, false, false, 1.0, 0.0);
-            s.data().asNioFloat().get(block, 0, rows * p);
+            read(s, block, rows * p);
             for (int r = 0; r < rows; r++) {
                 int seen = positions[from + r] + 1;
                 softmax(block, r * p, seen);
                 Arrays.fill(block, r * p + seen, (r + 1) * p, 0f);                         // the causal mask
             }
-            s.data().asNioFloat().put(block, 0, rows * p);
+            write(s, block, rows * p);
             Nd4j.gemm(s, v, o, false, false, 1.0, 0.0);
-            o.data().asNioFloat().get(qs, 0, rows * d);
+            read(o, qs, rows * d);
             for (int r = 0; r < rows; r++) {
                 System.arraycopy(qs, r * d, y, (from + r) * c + j * d, d);
             }
@@ -349,12 +350,12 @@ public final class CachedGptDecoder {
         int k = w.k(), m = w.m();
         if (n >= BLAS_ROWS) {
             INDArray a = scratch(0, n, k), p = scratch(1, n, m);
-            a.data().asNioFloat().put(in, 0, n * k);
+            write(a, in, n * k);
             if (accumulate) {
-                p.data().asNioFloat().put(out, 0, n * m);
+                write(p, out, n * m);
             }
             Nd4j.gemm(a, w.array(), p, false, false, 1.0, accumulate ? 1.0 : 0.0);      // p (+)= [n, k] x [k, m], BLAS
-            p.data().asNioFloat().get(out, 0, n * m);
+            read(p, out, n * m);
             return;
         }
         if (!accumulate) {
@@ -385,6 +386,21 @@ public final class CachedGptDecoder {
             scratch[slot] = a;
         }
         return a;
+    }
+
+    /**
+     * Copies {@code n} floats of {@code from} into {@code a} (an array of the decoder's own, row-major) and marks the
+     * host copy current: a no-op on the CPU backend; on a GPU backend (not run here) ND4J then moves it to the device.
+     */
+    private static void write(INDArray a, float[] from, int n) {
+        a.data().asNioFloat().put(from, 0, n);
+        Nd4j.getAffinityManager().tagLocation(a, AffinityManager.Location.HOST);
+    }
+
+    /** Copies {@code a}'s first {@code n} floats into {@code to}, the host copy brought up to date first (see {@link #write}). */
+    private static void read(INDArray a, float[] to, int n) {
+        Nd4j.getAffinityManager().ensureLocation(a, AffinityManager.Location.HOST);
+        a.data().asNioFloat().get(to, 0, n);
     }
 
     /** PyTorch's {@code nn.LayerNorm(C)} on each of n rows: biased variance, eps 1e-5. */
