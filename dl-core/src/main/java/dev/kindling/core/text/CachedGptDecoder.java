@@ -374,10 +374,9 @@ public final class CachedGptDecoder {
     }
 
     /**
-     * A [rows, cols] float array for a product's operand (slot 0) or result (slot 1), or one of
-     * {@link #attendBlock}'s (2 to 6), kept between calls: a
-     * decoder past the window rebuilds the same 64-row block for every token, and a fresh native array per
-     * product cost more than the product's copies.
+     * A [rows, cols] float array for a product's operand (slot 0) or result (slot 1), or one of {@link #attendBlock}'s
+     * (2 to 6), kept between calls: a decoder past the window rebuilds the same 64-row block for every token, and a
+     * fresh native array per product cost more than the product's copies.
      */
     private INDArray scratch(int slot, int rows, int cols) {
         INDArray a = scratch[slot];
