@@ -1,5 +1,6 @@
 package dev.kindling.core.diag;
 
+import dev.kindling.core.optim.InPlaceUpdater;
 import dev.kindling.core.train.Divergence;
 import dev.kindling.core.train.EpochLoop;
 import java.util.ArrayList;
@@ -85,6 +86,7 @@ public final class Doctor {
         }
         List<Double> losses = new ArrayList<>();
         if (overfit != null) {
+            InPlaceUpdater.install(overfit);
             for (int i = 0; i < overfitSteps; i++) {
                 overfit.fit(batch);
                 losses.add(overfit.score());

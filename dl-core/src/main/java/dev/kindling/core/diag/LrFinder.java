@@ -1,5 +1,6 @@
 package dev.kindling.core.diag;
 
+import dev.kindling.core.optim.InPlaceUpdater;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -81,6 +82,7 @@ public final class LrFinder {
         if (!(start > 0) || !(end > start) || steps < 2) {
             throw new IllegalArgumentException("start=" + start + ", end=" + end + ", steps=" + steps + ": need 0 < start < end and steps >= 2");
         }
+        InPlaceUpdater.install(net);
         double mult = Math.pow(end / start, 1.0 / steps);
         double lr = start;
         List<Double> lrs = new ArrayList<>();

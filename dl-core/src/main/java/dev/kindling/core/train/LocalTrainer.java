@@ -3,6 +3,7 @@ package dev.kindling.core.train;
 import dev.kindling.core.data.Manifest;
 import dev.kindling.core.metrics.Evaluator;
 import dev.kindling.core.metrics.TaskMetrics;
+import dev.kindling.core.optim.InPlaceUpdater;
 import dev.kindling.core.vision.ImageAugmentation;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -46,7 +47,7 @@ public final class LocalTrainer implements EpochLoop.Epochs {
                         Function<String, DataSet> loader, Manifest manifest, long seed, Progress progress,
                         List<TrainingListener> listeners, ImageAugmentation augmentation) {
         this.augmentation = augmentation;
-        this.net = net;
+        this.net = InPlaceUpdater.install(net);
         this.trainShards = List.copyOf(trainShards);
         this.valShards = List.copyOf(valShards);
         this.loader = loader;

@@ -1,5 +1,6 @@
 package dev.kindling.spark.allreduce;
 
+import dev.kindling.core.optim.InPlaceUpdater;
 import dev.kindling.spark.config.Transport;
 import dev.kindling.spark.config.Wire;
 
@@ -175,7 +176,7 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
 
     private Result train(BarrierTaskContext ctx) throws IOException {
         int rank = ctx.partitionId();
-        ComputationGraph net = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), true);
+        ComputationGraph net = InPlaceUpdater.install(ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), true));
         String host = SparkEnv.get().blockManager().blockManagerId().host();
         int rounds = order.size() / workers;
         // where every rank runs, so that rank 0 can name a straggler while the epoch runs, and in which JVM
