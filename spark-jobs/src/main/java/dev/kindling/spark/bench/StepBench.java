@@ -354,30 +354,41 @@ public final class StepBench {
 
     /**
      * Runs {@code warmup} units; with {@code settle}, then rounds of warmup/4 units (at least 1) until the JIT
-     * has settled (a round in which compilation took under 5% of its wall time), at most 2 x warmup more
-     * units. After 1,000 Fashion MLP steps the C2 threads still compile DL4J's code for seconds and their
-     * CPU time counted against the timed steps (161 steps/CPU-s timed after 1,000 warm-up steps, 240 after
-     * 3,000; wall 295 -> 313). C2 trickles on at a few percent for thousands of steps more: the modes
-     * report what fell into the timed part ({@code jit_ms}).
+     * has settled: {@link #QUIET_ROUNDS} rounds in a row in which compilation took under 5% of their wall time,
+     * at most {@link #SETTLE_UNITS} x warmup units or {@link #SETTLE_SECONDS} of warm-up. After 1,000 Fashion MLP
+     * steps the C2 threads still compile DL4J's code for seconds and their CPU time counted against the timed
+     * steps (161 steps/CPU-s timed after 1,000 warm-up steps, 240 after 3,000; wall 295 -> 313). The seed MLP
+     * (2026-12-05) compiled for ~12 s of training: with the former cap of 3 x warmup its 20,000 timed steps
+     * still held 2.4-3.7 s of compilation. C2 trickles on at a few percent for long after: the modes report
+     * what fell into the timed part ({@code jit_ms}).
      *
      * @return the units run
      */
     static int warmUp(WarmUpRound round, int warmup, boolean settle) throws Exception {
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         int chunk = Math.max(1, warmup / 4);
-        int warmed = 0;
-        for (int n = warmup; n > 0 && warmed < (settle ? 3 : 1) * warmup; n = chunk) {
+        int warmed = 0, quiet = 0;
+        long start = System.nanoTime();
+        for (int n = warmup; n > 0; n = chunk) {
             long jit0 = jit.getTotalCompilationTime();
             long w0 = System.nanoTime();
             round.run(warmed, n);
             warmed += n;
             double compiledMs = jit.getTotalCompilationTime() - jit0;
-            if (warmed > warmup && compiledMs < 0.05 * (System.nanoTime() - w0) / 1e6) {
+            quiet = compiledMs < 0.05 * (System.nanoTime() - w0) / 1e6 ? quiet + 1 : 0;
+            boolean settled = warmed > warmup && quiet >= QUIET_ROUNDS;
+            boolean capped = warmed >= SETTLE_UNITS * warmup || System.nanoTime() - start > SETTLE_SECONDS * 1e9;
+            if (!settle || settled || capped) {
                 break;
             }
         }
         return warmed;
     }
+
+    /** Warm-up rounds in a row with little compilation that count as settled. */
+    static final int QUIET_ROUNDS = 2;
+    /** The most warm-up {@link #warmUp} runs while the JIT compiles: units (times the asked warm-up), seconds. */
+    static final int SETTLE_UNITS = 20, SETTLE_SECONDS = 60;
 
     /**
      * CPU time of this whole JVM (every thread: ND4J, GC, JIT). On a shared machine wall time depends on
