@@ -2,6 +2,7 @@ package dev.kindling.spark.bench;
 
 import dev.kindling.core.config.ConfigException;
 import dev.kindling.core.config.SettingsLoader;
+import dev.kindling.core.data.ShardCache;
 import dev.kindling.core.data.ShardDecoder;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.metrics.MetricsJson;
@@ -50,7 +51,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <ul>
  *   <li>{@code steps --model=.. --data=.. [train keys] --warmup=W [--settle-jit=true] [--mlp-form=layers|samediff-layer-norm] --steps=S}: Kindling's own local
  *   training loop ({@link LocalTrainer} on the graph and listeners {@code train} builds, reading its
- *   shards through {@link Shards#load}) for W steps (and on until the JIT has settled), then S timed
+ *   shards through {@link Shards#load} and {@link ShardCache}, as {@code train --dist=local}; {@code --data-cache-mb=0}
+ *   reads every shard at every step) for W steps (and on until the JIT has settled), then S timed
  *   steps; steps/s, steps per CPU-second and counted FLOPs.</li>
  *   <li>{@code matmul --sizes=1024,2048 --reps=3}: fp32 {@code mmul} GFLOP/s through ND4J, the
  *   machine's peak on this JVM's threads ({@code OMP_NUM_THREADS}).</li>
@@ -216,9 +218,9 @@ public final class StepBench {
         ComputationGraph net = new ComputationGraph(graph);
         net.init();
         List<String> train = Shards.paths(storage, p.data(), p.manifest(), "train", null);
-        Function<String, DataSet> loader = path -> Shards.load(storage, path);
-        // warm-up and timed steps each walk their own shards: the timed ones are read from storage
-        // (the OS cache) and decoded inside the loop, as in `train --dist=local`
+        // the shards as `train --dist=local` reads them: kept decoded in memory up to --data-cache-mb (0: read from
+        // storage, the OS cache, and decoded inside the loop at every step)
+        Function<String, DataSet> loader = new ShardCache(path -> Shards.load(storage, path), (long) c.run().dataCacheMb() << 20);
         long flops = flopsPerStep(net, loader.apply(train.get(0)));
         int warmed = warmUp((from, n) -> new LocalTrainer(net, cycle(train, from, n), List.of(), loader, p.manifest(), seed,
                 new Progress(1, 3600), p.listeners(StepTelemetry.forRun())).fit(0, 0, k -> { }), warmup, settle);

@@ -25,10 +25,11 @@ import java.util.List;
  * @param resume          the interrupted run to continue; null: a new run
  * @param autoResume      restarts from the newest checkpoint after an interruption
  * @param skipBadShards   leave out shards that fail their checks instead of failing
+ * @param dataCacheMb     decoded shards a local training JVM keeps in memory, MB ({@code ShardCache})
  */
 public record RunConfig(SparkMaster master, String data, String out, int epochs, long seed, int patience, Precision precision,
                         String augment, double budgetMinutes, int progressSeconds, int checkpointEvery, int keepCheckpoints,
-                        String resume, int autoResume, boolean skipBadShards) implements Serializable {
+                        String resume, int autoResume, boolean skipBadShards, int dataCacheMb) implements Serializable {
     public static final Setting<String> DATA = Setting.string("data", null, "dataset URI (file://, hdfs://, or a path) holding manifest.json");
     public static final Setting<String> OUT = Setting.string("out", null,
             "output URI: the dataset (prepare-data), the run directory (train, demo), the metrics or predictions (evaluate, infer, lr-find, doctor), the page (report)");
@@ -55,19 +56,23 @@ public record RunConfig(SparkMaster master, String data, String out, int epochs,
             "distributed train: after a watchdog timeout, an epoch that changed nothing, or a failed Spark job, restart from the newest checkpoint at most this many times");
     public static final Setting<Boolean> SKIP_BAD_SHARDS = Setting.flag("skip-bad-shards", false,
             "train: leave out shards that fail their checks (checksum, decoding, shape, NaN/Inf) and report them, instead of failing");
+    public static final Setting<Integer> DATA_CACHE_MB = Setting.integer("data-cache-mb", 512, Range.atLeast(0),
+            "train --dist=local: decoded training and validation shards kept in memory, in MB, so a dataset that fits is read and decoded once, not at every step (0: read every shard at every use)");
 
     public static final List<Setting<?>> SETTINGS = List.of(SparkMaster.MASTER, DATA, OUT, EPOCHS, SEED, PATIENCE, PRECISION, AUGMENT,
-            MAX_TRAIN_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY, KEEP_CHECKPOINTS, RESUME, AUTO_RESUME, SKIP_BAD_SHARDS);
+            MAX_TRAIN_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY, KEEP_CHECKPOINTS, RESUME, AUTO_RESUME, SKIP_BAD_SHARDS,
+            DATA_CACHE_MB);
 
     public static RunConfig from(Settings s) {
         return new RunConfig(s.require(SparkMaster.MASTER), s.require(DATA), s.get(OUT), s.require(EPOCHS), s.require(SEED),
                 s.require(PATIENCE), s.require(PRECISION), s.require(AUGMENT), s.require(MAX_TRAIN_MINUTES), s.require(PROGRESS_SECONDS),
-                s.require(CHECKPOINT_EVERY), s.require(KEEP_CHECKPOINTS), s.get(RESUME), s.require(AUTO_RESUME), s.require(SKIP_BAD_SHARDS));
+                s.require(CHECKPOINT_EVERY), s.require(KEEP_CHECKPOINTS), s.get(RESUME), s.require(AUTO_RESUME), s.require(SKIP_BAD_SHARDS),
+                s.require(DATA_CACHE_MB));
     }
 
     /** The same run continued from {@code out}'s newest checkpoint (auto-resume). */
     public RunConfig resuming(String runDirectory) {
         return new RunConfig(master, data, out, epochs, seed, patience, precision, augment, budgetMinutes, progressSeconds, checkpointEvery,
-                keepCheckpoints, runDirectory, autoResume, skipBadShards);
+                keepCheckpoints, runDirectory, autoResume, skipBadShards, dataCacheMb);
     }
 }

@@ -22,7 +22,7 @@ final class LocalTraining {
         ShardCheck.Report checked = ctx.checkShards(null);
         List<String> train = checked.usable().get("train");
         Progress progress = new Progress(run.epochs(), run.progressSeconds());
-        LocalTrainer trainer = new LocalTrainer(net, train, checked.usable().get("val"), ctx.loader(), p.manifest(), run.seed(), progress,
+        LocalTrainer trainer = new LocalTrainer(net, train, checked.usable().get("val"), ctx.cachedLoader(), p.manifest(), run.seed(), progress,
                 p.listeners(ctx.telemetry()), ctx.augmentation());
         Ema ema = ctx.ema(net);
         if (ema != null) {

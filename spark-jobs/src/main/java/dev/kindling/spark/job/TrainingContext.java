@@ -1,5 +1,6 @@
 package dev.kindling.spark.job;
 
+import dev.kindling.core.data.ShardCache;
 import dev.kindling.core.data.ShardCheck;
 import dev.kindling.core.data.Shards;
 import dev.kindling.core.metrics.TaskMetrics;
@@ -52,6 +53,11 @@ record TrainingContext(TrainingPlan plan, HadoopStorage storage, Checkpoints che
     Function<String, DataSet> loader() {
         HadoopStorage s = storage;
         return path -> Shards.load(s, path);
+    }
+
+    /** {@link #loader()} keeping decoded shards in memory up to {@code --data-cache-mb}: the local trainer's. */
+    Function<String, DataSet> cachedLoader() {
+        return new ShardCache(loader(), (long) plan.config().run().dataCacheMb() << 20);
     }
 
     /**
