@@ -31,8 +31,11 @@ public final class InPlaceUpdater extends ComputationGraphUpdater {
         super(net, state);
     }
 
-    /** Makes {@code net}'s updater an {@code InPlaceUpdater} over the same state array; a no-op when it is one. */
+    /** Makes {@code net}'s (initialised) updater an {@code InPlaceUpdater} over the same state array; a no-op when it is one. */
     public static ComputationGraph install(ComputationGraph net) {
+        if (net.getVertices() == null) {
+            throw new IllegalStateException("InPlaceUpdater.install: the network is not initialised; call net.init() first");
+        }
         ComputationGraphUpdater current = net.getUpdater();
         if (!(current instanceof InPlaceUpdater)) {
             net.setUpdater(new InPlaceUpdater(net, current.getStateViewArray()));

@@ -3,6 +3,7 @@ package dev.kindling.core.optim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kindling.core.model.Gpt;
@@ -121,6 +122,13 @@ class InPlaceUpdaterTest {
         }
         assertArrayEquals(bits(through.params()), bits(switched.params()));
         assertArrayEquals(bits(through.getUpdater().getStateViewArray()), bits(switched.getUpdater().getStateViewArray()));
+    }
+
+    @Test
+    void anUninitialisedNetworkIsRefusedByName() {
+        var e = assertThrows(IllegalStateException.class,
+                () -> InPlaceUpdater.install(new ComputationGraph(Mlp.configure(new Mlp.Spec(12, 16, 3, Head.SOFTMAX, 0.0), adamW()))));
+        assertTrue(e.getMessage().contains("net.init()"), e.getMessage());
     }
 
     @Test
