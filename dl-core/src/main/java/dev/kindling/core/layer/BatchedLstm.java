@@ -181,7 +181,7 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             INDArray scratch = mgr.createUninitialized(memory, type, new long[]{h, b}, 'c');
             for (long s = 0; s < t; s++) {
                 INDArray a = step(gates, s);                                 // [4H, B]
-                Nd4j.gemm(halved, operand(step(inputs, s)), a, true, false, 1.0, 1.0);  // += [W; RW]^T [x_s; h_{s-1}]
+                Gemm.gemm(halved, operand(step(inputs, s)), a, true, false, 1.0, 1.0);  // += [W; RW]^T [x_s; h_{s-1}]
                 tanh(a, a);
                 rows(gates, s, 0, 3 * h).muli(0.5).addi(0.5);               // i, f, o = sigmoid
                 INDArray g = rows(gates, s, 3 * h, 4 * h);
@@ -270,8 +270,8 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
                 g.mul(g, tanhScratch).rsubi(1.0);                            // tanh' = 1 - g^2
                 dg.muli(tanhScratch);
                 INDArray dOp = operand(d);
-                Nd4j.gemm(f.weights(), dOp, step(dInputs, s), false, false, 1.0, 1.0);  // [dx_s; dh_{s-1}] += [W; RW] dz
-                Nd4j.gemm(operand(step(f.inputs(), s)), dOp, dWeights, false, true, 1.0, 1.0);  // += [x_s; h_{s-1}] dz^T
+                Gemm.gemm(f.weights(), dOp, step(dInputs, s), false, false, 1.0, 1.0);  // [dx_s; dh_{s-1}] += [W; RW] dz
+                Gemm.gemm(operand(step(f.inputs(), s)), dOp, dWeights, false, true, 1.0, 1.0);  // += [x_s; h_{s-1}] dz^T
             }
             gradientViews.get(W).assign(dWeights.get(NDArrayIndex.interval(0, nIn), NDArrayIndex.all()));
             gradientViews.get(RW).assign(dWeights.get(NDArrayIndex.interval(nIn, nIn + h), NDArrayIndex.all()));

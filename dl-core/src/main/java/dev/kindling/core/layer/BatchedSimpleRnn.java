@@ -152,7 +152,7 @@ public final class BatchedSimpleRnn extends SimpleRnn implements HalfPrecisionMa
             Nd4j.exec(new BroadcastAddOp(states, bias, states, 1));               // every step starts from b
             for (long s = 0; s < t; s++) {
                 INDArray hs = rows(inputs, s + 1, nIn, nIn + h);                   // [H, B]
-                Nd4j.gemm(weights, StepSlabs.operand(step(inputs, s), matmuls()), hs, true, false, 1.0, 1.0);  // += [W; RW]^T [x_s; h_{s-1}]
+                Gemm.gemm(weights, StepSlabs.operand(step(inputs, s), matmuls()), hs, true, false, 1.0, 1.0);  // += [W; RW]^T [x_s; h_{s-1}]
                 tanh(hs, hs);
             }
             return new Forward(weights, inputs);
@@ -219,8 +219,8 @@ public final class BatchedSimpleRnn extends SimpleRnn implements HalfPrecisionMa
                     Nd4j.exec(new BroadcastMulOp(dzs, stepMask.getRow(s), dzs, 1));
                 }
                 INDArray dzOp = StepSlabs.operand(dzs, matmuls());
-                Nd4j.gemm(f.weights(), dzOp, step(dInputs, s), false, false, 1.0, 1.0);  // [dx_s; dh_{s-1}] += [W; RW] dz
-                Nd4j.gemm(StepSlabs.operand(step(f.inputs(), s), matmuls()), dzOp, dWeights, false, true, 1.0, 1.0);  // += [x_s; h_{s-1}] dz^T
+                Gemm.gemm(f.weights(), dzOp, step(dInputs, s), false, false, 1.0, 1.0);  // [dx_s; dh_{s-1}] += [W; RW] dz
+                Gemm.gemm(StepSlabs.operand(step(f.inputs(), s), matmuls()), dzOp, dWeights, false, true, 1.0, 1.0);  // += [x_s; h_{s-1}] dz^T
             }
             gradientViews.get(W).assign(dWeights.get(NDArrayIndex.interval(0, nIn), NDArrayIndex.all()));
             gradientViews.get(RW).assign(dWeights.get(NDArrayIndex.interval(nIn, nIn + h), NDArrayIndex.all()));

@@ -32,7 +32,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * The seed MLP's hidden layers as one DL4J layer: Linear(d, h), LayerNorm(h), ReLU, Dropout, Linear(h, h/2), ReLU.
  * As five DL4J layers a training step of the seed's MLP(20, 128) ran ~100 ND4J operations, each costing more in ND4J's
  * allocation of its output and shape buffers than in arithmetic (the MLP at h = 2 stepped barely faster than at
- * h = 128). Here the four products go to BLAS ({@code Nd4j.gemm}) and everything between them (biases, LayerNorm,
+ * h = 128). Here the four products go to BLAS ({@link Gemm}) and everything between them (biases, LayerNorm,
  * ReLU, dropout and their gradients) runs in Java over the minibatch's rows, in double whatever the network's type.
  * The same function and parameters as the five layers ({@code MlpTest} checks outputs and gradients against them).
  *
@@ -185,7 +185,7 @@ public final class MlpTrunk extends FeedForwardLayer implements HalfPrecisionMat
             int b = (int) input.size(0), h = trunk().getHidden(), h2 = h / 2;
             INDArray x = input.castTo(dataType);
             INDArray z1 = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {b, h}, 'c');
-            Nd4j.gemm(operand(x), operand(getParam(FC1_W)), z1, false, false, 1.0, 0.0);     // x fc1W
+            Gemm.gemm(operand(x), operand(getParam(FC1_W)), z1, false, false, 1.0, 0.0);     // x fc1W
             double[] z = values(z1);
             double[] p = values(params());                                                    // every parameter, one bulk copy
             int bias1 = Params.offset(trunk(), FC1_B), gain = Params.offset(trunk(), LN_GAIN), shift = Params.offset(trunk(), LN_BIAS);
@@ -214,7 +214,7 @@ public final class MlpTrunk extends FeedForwardLayer implements HalfPrecisionMat
             INDArray a1 = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {b, h}, 'c');
             put(dropped(y, kept), a1);
             INDArray z2 = mgr.createUninitialized(ArrayType.FF_WORKING_MEM, dataType, new long[] {b, h2}, 'c');
-            Nd4j.gemm(operand(a1), operand(getParam(FC2_W)), z2, false, false, 1.0, 0.0);   // dropout(relu(y)) fc2W
+            Gemm.gemm(operand(a1), operand(getParam(FC2_W)), z2, false, false, 1.0, 0.0);   // dropout(relu(y)) fc2W
             double[] out = values(z2);
             int bias2 = Params.offset(trunk(), FC2_B);
             for (int r = 0; r < b; r++) {
@@ -262,9 +262,9 @@ public final class MlpTrunk extends FeedForwardLayer implements HalfPrecisionMat
             INDArray dz2Array = put(dz2, mgr.createUninitialized(memory, dataType, new long[] {b, h2}, 'c'));
             INDArray a1 = put(dropped(f.y(), f.kept()), mgr.createUninitialized(memory, dataType, new long[] {b, h}, 'c'));
             // the weights' gradients straight into their views of the flat gradient; the rest in one pass below
-            Nd4j.gemm(operand(a1), operand(dz2Array), gradientViews.get(FC2_W), true, false, 1.0, 0.0);    // a1^T dz2
+            Gemm.gemm(operand(a1), operand(dz2Array), gradientViews.get(FC2_W), true, false, 1.0, 0.0);    // a1^T dz2
             INDArray da1 = mgr.createUninitialized(memory, dataType, new long[] {b, h}, 'c');
-            Nd4j.gemm(operand(dz2Array), operand(getParam(FC2_W)), da1, false, true, 1.0, 0.0);         // dz2 fc2W^T
+            Gemm.gemm(operand(dz2Array), operand(getParam(FC2_W)), da1, false, true, 1.0, 0.0);         // dz2 fc2W^T
 
             // through dropout, the first ReLU and LayerNorm: dy, then dz1 = (dxhat - mean(dxhat) - xhat mean(dxhat xhat)) / std
             double[] dy = values(da1);
@@ -296,9 +296,9 @@ public final class MlpTrunk extends FeedForwardLayer implements HalfPrecisionMat
             }
             INDArray dz1Array = put(dz1, mgr.createUninitialized(memory, dataType, new long[] {b, h}, 'c'));
             INDArray x = input.castTo(dataType);
-            Nd4j.gemm(operand(x), operand(dz1Array), gradientViews.get(FC1_W), true, false, 1.0, 0.0);     // x^T dz1
+            Gemm.gemm(operand(x), operand(dz1Array), gradientViews.get(FC1_W), true, false, 1.0, 0.0);     // x^T dz1
             INDArray dx = mgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, new long[] {b, d}, 'c');
-            Nd4j.gemm(operand(dz1Array), operand(getParam(FC1_W)), dx, false, true, 1.0, 0.0);          // dz1 fc1W^T
+            Gemm.gemm(operand(dz1Array), operand(getParam(FC1_W)), dx, false, true, 1.0, 0.0);          // dz1 fc1W^T
             gradientsFlattened.reshape(1, gradientsFlattened.length()).get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(block, block + 3L * h))
                     .assign(put(dBlock, mgr.createUninitialized(memory, dataType, new long[] {1, 3L * h}, 'c')));
             gradientViews.get(FC2_B).assign(put(columnSums(dz2, b, h2), mgr.createUninitialized(memory, dataType, new long[] {1, h2}, 'c')));

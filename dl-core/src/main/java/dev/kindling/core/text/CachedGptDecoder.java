@@ -1,5 +1,6 @@
 package dev.kindling.core.text;
 
+import dev.kindling.core.layer.Gemm;
 import dev.kindling.core.layer.GptLayer;
 import dev.kindling.core.layer.LayerNorm;
 import dev.kindling.core.model.Gpt;
@@ -289,7 +290,7 @@ public final class CachedGptDecoder {
                 System.arraycopy(values, t * c + j * d, block, t * d, d);
             }
             write(v, block, p * d);
-            Nd4j.gemm(q, kt, s, false, false, 1.0, 0.0);
+            Gemm.gemm(q, kt, s, false, false, 1.0, 0.0);
             read(s, block, rows * p);
             for (int r = 0; r < rows; r++) {
                 int seen = positions[from + r] + 1;
@@ -297,7 +298,7 @@ public final class CachedGptDecoder {
                 Arrays.fill(block, r * p + seen, (r + 1) * p, 0f);                         // the causal mask
             }
             write(s, block, rows * p);
-            Nd4j.gemm(s, v, o, false, false, 1.0, 0.0);
+            Gemm.gemm(s, v, o, false, false, 1.0, 0.0);
             read(o, qs, rows * d);
             for (int r = 0; r < rows; r++) {
                 System.arraycopy(qs, r * d, y, (from + r) * c + j * d, d);
@@ -354,7 +355,7 @@ public final class CachedGptDecoder {
             if (accumulate) {
                 write(p, out, n * m);
             }
-            Nd4j.gemm(a, w.array(), p, false, false, 1.0, accumulate ? 1.0 : 0.0);      // p (+)= [n, k] x [k, m], BLAS
+            Gemm.gemm(a, w.array(), p, false, false, 1.0, accumulate ? 1.0 : 0.0);      // p (+)= [n, k] x [k, m], BLAS
             read(p, out, n * m);
             return;
         }
