@@ -16,7 +16,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * stream) and decodes it: 17% of the training thread in JFR (2026-12-05), more than its loss and output layer.
  *
  * <p>The cached {@link DataSet}s are shared between uses: training must not change a loaded batch in place (it
- * does not: augmentation makes new arrays; {@code ShardCacheTest} trains two epochs with and without the cache to
+ * does not: augmentation makes new arrays; {@code ShardCacheTest} trains three epochs with and without the cache to
  * the same bits). One lock: the local trainer is one thread.
  */
 public final class ShardCache implements Function<String, DataSet> {

@@ -25,15 +25,19 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Gemm {
     /** {@code -Dkindling.gemm.direct=false} sends every product to {@code Nd4j.gemm} (the before of this class, for an A/B). */
     public static final String DIRECT_PROPERTY = "kindling.gemm.direct";
-    /** Whether ND4J runs on its CPU backend (nd4j-native), whose arrays live in host memory OpenBLAS can read. */
-    private static final boolean CPU_BACKEND = Nd4j.getBackend().getClass().getName().startsWith("org.nd4j.linalg.cpu.")
+    /**
+     * Whether products may go to OpenBLAS: ND4J runs on its CPU backend (nd4j-native, whose arrays live in host memory,
+     * and which brings JavaCPP's OpenBLAS: a CUDA build has neither, and never loads {@code openblas_nolapack}), and
+     * the property does not turn it off.
+     */
+    private static final boolean DIRECT = Nd4j.getBackend().getClass().getName().startsWith("org.nd4j.linalg.cpu.")
             && Boolean.parseBoolean(System.getProperty(DIRECT_PROPERTY, "true"));
 
     private Gemm() {}
 
     /** {@code c = alpha op(a) op(b) + beta c}; returns {@code c}. */
     public static INDArray gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha, double beta) {
-        if (!CPU_BACKEND || !direct(a, b, c, transA, transB)) {
+        if (!DIRECT || !direct(a, b, c, transA, transB)) {
             Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
             return c;
         }
@@ -65,7 +69,12 @@ public final class Gemm {
         long m = transA ? a.size(1) : a.size(0), k = transA ? a.size(0) : a.size(1);
         long kb = transB ? b.size(1) : b.size(0), n = transB ? b.size(0) : b.size(1);
         return k == kb && m == c.size(0) && n == c.size(1) && c.stride(1) == 1 && c.size(1) <= Math.max(1, c.stride(0))
-                && unitStride(a) && unitStride(b) && c.length() < Integer.MAX_VALUE;
+                && unitStride(a) && unitStride(b) && intSized(a) && intSized(b) && intSized(c);
+    }
+
+    /** cblas takes sizes and leading dimensions as ints. */
+    private static boolean intSized(INDArray x) {
+        return Math.max(Math.max(x.size(0), x.size(1)), Math.max(x.stride(0), x.stride(1))) < Integer.MAX_VALUE;
     }
 
     /** Row-major ([ld, 1], ld >= columns) or column-major ([1, ld], ld >= rows). */
