@@ -37,7 +37,7 @@ public final class Gemm {
 
     /** {@code c = alpha op(a) op(b) + beta c}; returns {@code c}. */
     public static INDArray gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha, double beta) {
-        if (!DIRECT || !direct(a, b, c, transA, transB)) {
+        if (!DIRECT || !blasTakes(a, b, c, transA, transB)) {
             Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
             return c;
         }
@@ -60,7 +60,7 @@ public final class Gemm {
     }
 
     /** Whether the three arrays can go to cblas as they are, shapes agreeing. */
-    static boolean direct(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
+    static boolean blasTakes(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB) {
         DataType t = c.dataType();
         if ((t != DataType.FLOAT && t != DataType.DOUBLE) || a.dataType() != t || b.dataType() != t
                 || a.rank() != 2 || b.rank() != 2 || c.rank() != 2 || a.isEmpty() || b.isEmpty() || c.isEmpty()) {

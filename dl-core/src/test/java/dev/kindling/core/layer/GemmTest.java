@@ -51,7 +51,7 @@ class GemmTest {
                                     INDArray expected = c0.dup('c');
                                     Nd4j.gemm(a.dup('c'), b.dup('c'), expected, ta, tb, 0.5, beta);
                                     INDArray av = la.apply(a, "a"), bv = lb.apply(b, "b"), cv = lc.apply(c0, "c");
-                                    direct += Gemm.direct(av, bv, cv, ta, tb) ? 1 : 0;
+                                    direct += Gemm.blasTakes(av, bv, cv, ta, tb) ? 1 : 0;
                                     cases++;
                                     Gemm.gemm(av, bv, cv, ta, tb, 0.5, beta);
                                     double gap = cv.sub(expected).amaxNumber().doubleValue();
@@ -73,11 +73,11 @@ class GemmTest {
     void whatBlasCannotTakeGoesToNd4jAndStillComesOutRight() {
         INDArray a = Nd4j.randn(DataType.FLOAT, 4, 6), b = Nd4j.randn(DataType.FLOAT, 3, 5);
         INDArray everyOther = a.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 6)); // [4, 3], column stride 2
-        assertFalse(Gemm.direct(everyOther, b, Nd4j.create(DataType.FLOAT, 4, 5), false, false));
+        assertFalse(Gemm.blasTakes(everyOther, b, Nd4j.create(DataType.FLOAT, 4, 5), false, false));
         INDArray c = Gemm.gemm(everyOther, b, Nd4j.create(DataType.FLOAT, 4, 5), false, false, 1.0, 0.0);
         assertTrue(c.equalsWithEps(everyOther.dup().mmul(b), 1e-5));
-        assertFalse(Gemm.direct(a.castTo(DataType.DOUBLE), Nd4j.randn(DataType.FLOAT, 6, 2), Nd4j.create(DataType.FLOAT, 4, 2), false, false),
+        assertFalse(Gemm.blasTakes(a.castTo(DataType.DOUBLE), Nd4j.randn(DataType.FLOAT, 6, 2), Nd4j.create(DataType.FLOAT, 4, 2), false, false),
                 "mixed types");
-        assertFalse(Gemm.direct(a, Nd4j.randn(DataType.FLOAT, 5, 2), Nd4j.create(DataType.FLOAT, 4, 2), false, false), "shapes disagree");
+        assertFalse(Gemm.blasTakes(a, Nd4j.randn(DataType.FLOAT, 5, 2), Nd4j.create(DataType.FLOAT, 4, 2), false, false), "shapes disagree");
     }
 }

@@ -220,7 +220,7 @@ public final class StepBench {
         List<String> train = Shards.paths(storage, p.data(), p.manifest(), "train", null);
         // the shards as `train --dist=local` reads them: kept decoded in memory up to --data-cache-mb (0: read from
         // storage, the OS cache, and decoded inside the loop at every step)
-        Function<String, DataSet> loader = new ShardCache(path -> Shards.load(storage, path), (long) c.run().dataCacheMb() << 20);
+        Function<String, DataSet> loader = new ShardCache(path -> Shards.load(storage, path), c.run().dataCacheBytes());
         long flops = flopsPerStep(net, loader.apply(train.get(0)));
         int warmed = warmUp((from, n) -> new LocalTrainer(net, cycle(train, from, n), List.of(), loader, p.manifest(), seed,
                 new Progress(1, 3600), p.listeners(StepTelemetry.forRun())).fit(0, 0, k -> { }), warmup, settle);

@@ -70,6 +70,11 @@ public record RunConfig(SparkMaster master, String data, String out, int epochs,
                 s.require(DATA_CACHE_MB));
     }
 
+    /** {@code --data-cache-mb} in bytes: the budget of the local trainer's {@code ShardCache}. */
+    public long dataCacheBytes() {
+        return (long) dataCacheMb << 20;
+    }
+
     /** The same run continued from {@code out}'s newest checkpoint (auto-resume). */
     public RunConfig resuming(String runDirectory) {
         return new RunConfig(master, data, out, epochs, seed, patience, precision, augment, budgetMinutes, progressSeconds, checkpointEvery,

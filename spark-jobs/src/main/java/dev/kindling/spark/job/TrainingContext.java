@@ -57,7 +57,7 @@ record TrainingContext(TrainingPlan plan, HadoopStorage storage, Checkpoints che
 
     /** {@link #loader()} keeping decoded shards in memory up to {@code --data-cache-mb}: the local trainer's. */
     Function<String, DataSet> cachedLoader() {
-        return new ShardCache(loader(), (long) plan.config().run().dataCacheMb() << 20);
+        return new ShardCache(loader(), plan.config().run().dataCacheBytes());
     }
 
     /**
