@@ -86,6 +86,11 @@ public record Manifest(int formatVersion, String name, String source, Task task,
         return Arrays.stream(featureShape).reduce(1, (a, b) -> a * b);
     }
 
+    /** A split's features and labels decoded as float32, bytes (what a {@code ShardCache} of the whole split holds, masks aside). */
+    public long decodedBytes(String split) {
+        return split(split).examples() * ((long) featureWidth() + labelWidth()) * Float.BYTES;
+    }
+
     public Split split(String split) {
         Split s = splits.get(split);
         if (s == null) {

@@ -17,7 +17,8 @@ import org.nd4j.linalg.dataset.DataSet;
  *
  * <p>The cached {@link DataSet}s are shared between uses: training must not change a loaded batch in place (it
  * does not: augmentation makes new arrays; {@code ShardCacheTest} trains three epochs with and without the cache to
- * the same bits). One lock: the local trainer is one thread.
+ * the same bits). Safe for several threads (the replicas of one executor JVM share one): a shard is loaded outside
+ * the lock, so replicas loading different shards do not wait for each other.
  */
 public final class ShardCache implements Function<String, DataSet> {
     private final Function<String, DataSet> loader;
@@ -35,17 +36,26 @@ public final class ShardCache implements Function<String, DataSet> {
     }
 
     @Override
-    public synchronized DataSet apply(String path) {
-        DataSet d = kept.get(path);
-        if (d == null) {
-            d = loader.apply(path);
-            long size = bytes(d);
+    public DataSet apply(String path) {
+        synchronized (this) {
+            DataSet d = kept.get(path);
+            if (d != null) {
+                return d;
+            }
+        }
+        DataSet loaded = loader.apply(path);
+        long size = bytes(loaded);
+        synchronized (this) {
+            DataSet raced = kept.get(path);   // another thread loaded the same shard meanwhile: keep one
+            if (raced != null) {
+                return raced;
+            }
             if (keptBytes + size <= budgetBytes) {
-                kept.put(path, d);
+                kept.put(path, loaded);
                 keptBytes += size;
             }
         }
-        return d;
+        return loaded;
     }
 
     /** Array bytes held now. */

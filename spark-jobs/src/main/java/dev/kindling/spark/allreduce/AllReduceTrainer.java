@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.UUID;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -68,7 +69,7 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
     private final List<String> valShards;
     private final Manifest manifest;
     private final int workers;
-    private final ReplicaTask.Settings settings;
+    private ReplicaTask.Settings settings;
     private final Duration timeout;
     private final int heartbeatSeconds;
     private final DriverProgress progress;
@@ -113,7 +114,13 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
             LOG.warn(heavier);
         }
         this.settings = new ReplicaTask.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progress.sink(), density, wire,
-                transport, bucketFloats);
+                transport, bucketFloats, UUID.randomUUID().toString(), 0);
+    }
+
+    /** Each executor JVM keeps up to {@code bytes} of decoded training shards for this run ({@link ExecutorShards}); 0 by default. */
+    public AllReduceTrainer cachingShards(long bytes) {
+        this.settings = settings.cachingShards(bytes);
+        return this;
     }
 
     /**

@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
@@ -49,10 +50,19 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
      * @param density  top-k density of the sparse encoding; 0: the dense all-reduce
      * @param bucketFloats dense: the gradient's buckets, each all-reduced as soon as backprop finishes it; 0: the whole
      *                 gradient after backprop
+     * @param runKey   names the run whose shards an executor keeps ({@link ExecutorShards})
+     * @param dataCacheBytes the most decoded shard bytes each executor JVM keeps ({@code --data-cache-mb})
      */
     record Settings(HadoopStorage storage, ArrayList<TrainingListener> listeners, long seed, ImageAugmentation augmentation,
-                    Duration stall, LatestValue<EpochProgress> progress, double density, Wire wire, Transport transport, long bucketFloats)
-            implements Serializable {}
+                    Duration stall, LatestValue<EpochProgress> progress, double density, Wire wire, Transport transport, long bucketFloats,
+                    String runKey, long dataCacheBytes)
+            implements Serializable {
+
+        /** These settings with executors keeping up to {@code bytes} of decoded shards. */
+        Settings cachingShards(long bytes) {
+            return new Settings(storage, listeners, seed, augmentation, stall, progress, density, wire, transport, bucketFloats, runKey, bytes);
+        }
+    }
 
     /** What a replica reports: rank 0 also its parameters, optimizer state and iteration count. */
     static final class Result implements Serializable {
@@ -200,11 +210,13 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
                 listeners.add(new ReplicaProgress(sum, settings.progress(), epoch, firstRound, firstRound + rounds));
             }
             net.setListeners(listeners);
+            Function<String, DataSet> shards = ExecutorShards.of(settings.runKey(), path -> Shards.load(settings.storage(), path),
+                    settings.dataCacheBytes());
             long loop0 = System.nanoTime();
             for (int round = 0; round < rounds; round++) {
                 String shard = order.get(round * workers + rank);
                 int i = start + round * workers + rank;
-                DataSet ds = Shards.load(settings.storage(), shard);
+                DataSet ds = shards.apply(shard);
                 if (settings.augmentation() != null) {
                     ds = settings.augmentation().apply(ds, settings.seed(), epoch, i);
                 }

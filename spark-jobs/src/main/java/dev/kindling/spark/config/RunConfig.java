@@ -57,7 +57,7 @@ public record RunConfig(SparkMaster master, String data, String out, int epochs,
     public static final Setting<Boolean> SKIP_BAD_SHARDS = Setting.flag("skip-bad-shards", false,
             "train: leave out shards that fail their checks (checksum, decoding, shape, NaN/Inf) and report them, instead of failing");
     public static final Setting<Integer> DATA_CACHE_MB = Setting.integer("data-cache-mb", 512, Range.atLeast(0),
-            "train --dist=local: decoded training and validation shards kept in memory, in MB, so a dataset that fits is read and decoded once, not at every step (0: read every shard at every use)");
+            "train: decoded shards kept in memory, in MB, so a dataset that fits is read and decoded once, not at every step (0: read every shard at every use); --dist=local keeps training and validation shards, Kindling's master (dense, topk) up to this much of the training split in each executor JVM, counted by the executor-memory check");
 
     public static final List<Setting<?>> SETTINGS = List.of(SparkMaster.MASTER, DATA, OUT, EPOCHS, SEED, PATIENCE, PRECISION, AUGMENT,
             MAX_TRAIN_MINUTES, PROGRESS_SECONDS, CHECKPOINT_EVERY, KEEP_CHECKPOINTS, RESUME, AUTO_RESUME, SKIP_BAD_SHARDS,
@@ -70,7 +70,7 @@ public record RunConfig(SparkMaster master, String data, String out, int epochs,
                 s.require(DATA_CACHE_MB));
     }
 
-    /** {@code --data-cache-mb} in bytes: the budget of the local trainer's {@code ShardCache}. */
+    /** {@code --data-cache-mb} in bytes: the budget of the local trainer's {@code ShardCache}, and each executor's. */
     public long dataCacheBytes() {
         return (long) dataCacheMb << 20;
     }

@@ -73,7 +73,7 @@ final class DistributedTraining {
                 net = Elastic.resume(net, p, ctx.state(), savedWorkers, workers);
             }
             ctx.state().workers = kindlingMaster ? workers : 1;
-            Preflight.require(Preflight.sparkChecks(sc, dist, net.numParams(), workers));
+            Preflight.require(Preflight.sparkChecks(sc, dist, net.numParams(), p.executorShardBytes(), workers));
             Map<String, Long> aeronBefore = shared ? AeronTraffic.snapshot(sc) : null;
             long stepsBefore = ctx.state().steps; // a resumed run counts only the traffic of its own steps
             Engine engine = kindlingMaster ? allReduce(ctx, sc, net, checked, workers) : dl4j(ctx, sc, net, checked, workers);
@@ -137,7 +137,8 @@ final class DistributedTraining {
                 run.progressSeconds(), DriverProgress.start(sc, run.epochs(), ProgressLine.console(run.progressSeconds())),
                 p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0, dist.wire(), dist.transport(),
                 dist.overlap() ? dist.bucketFloats() : 0)
-                .checkpointing(p.staging(), run.keepCheckpoints(), run.checkpointEvery(), ctx.state());
+                .checkpointing(p.staging(), run.keepCheckpoints(), run.checkpointEvery(), ctx.state())
+                .cachingShards(run.dataCacheBytes());
         ctx.log().ranks(trainer::lastEpochRanks);
         return new Engine(trainer, () -> net, null);
     }

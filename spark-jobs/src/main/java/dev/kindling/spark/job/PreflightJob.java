@@ -33,7 +33,7 @@ public final class PreflightJob {
             ComputationGraph net = new ComputationGraph(plan.graph());
             net.init();
             try (JavaSparkContext sc = SparkJobs.context(c.run().master(), "preflight")) {
-                checks.addAll(Preflight.sparkChecks(sc, c.dist(), net.numParams(), SparkJobs.workers(sc)));
+                checks.addAll(Preflight.sparkChecks(sc, c.dist(), net.numParams(), plan.executorShardBytes(), SparkJobs.workers(sc)));
             }
         }
         List<Map<String, Object>> rows = new ArrayList<>();

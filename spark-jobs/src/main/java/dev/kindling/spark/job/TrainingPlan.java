@@ -57,6 +57,15 @@ public record TrainingPlan(TrainConfig config, String data, String out, Manifest
         return config.run().resume() != null;
     }
 
+    /**
+     * Decoded training shards each executor JVM keeps with Kindling's master: {@code --data-cache-mb}, or the training
+     * split's decoded size when smaller; 0 with DL4J's masters (they read every shard each epoch).
+     */
+    public long executorShardBytes() {
+        boolean kindlingMaster = dist() == Dist.SHARED && encoding.kindlingMaster();
+        return kindlingMaster ? Math.min(config.run().dataCacheBytes(), manifest.decodedBytes("train")) : 0;
+    }
+
     /** The same with Kindling's master (dense, topk) on {@code workers}: an optimizer step per round of one shard per worker. */
     long stepsPerEpoch(int workers) {
         long rounds = (manifest.split("train").shards() + workers - 1) / workers;

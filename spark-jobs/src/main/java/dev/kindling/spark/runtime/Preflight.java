@@ -37,10 +37,11 @@ public final class Preflight {
      * @param executors      executor JVMs that will train (1 for local[N])
      * @param executorMemory bytes of heap per executor, 0 when unknown
      * @param params         the model's parameter count
+     * @param shardBytes     decoded training shards each executor keeps ({@code TrainingPlan.executorShardBytes})
      * @param shmUsable      usable bytes of a directory (the real file system in production)
      * @param dynamicAllocation whether Spark's {@code spark.dynamicAllocation.enabled} is on
      */
-    public static List<Check> run(DistConfig c, String master, int executors, long executorMemory, long params,
+    public static List<Check> run(DistConfig c, String master, int executors, long executorMemory, long params, long shardBytes,
                                   ToLongFunction<Path> shmUsable, boolean dynamicAllocation) {
         List<Check> checks = new ArrayList<>();
         boolean shared = c.dist() == Dist.SHARED;
@@ -51,7 +52,7 @@ public final class Preflight {
             checks.add(sharedMemory(executors, master.startsWith("local"), shmUsable));
             checks.add(controller(c.controller(), master));
         }
-        checks.add(memory(params, executorMemory, shared));
+        checks.add(memory(params, shardBytes, executorMemory, shared));
         return checks;
     }
 
@@ -68,12 +69,12 @@ public final class Preflight {
      * master also the task slots for {@code workers} barrier tasks, waiting for executors to register
      * up to Spark's {@code spark.scheduler.maxRegisteredResourcesWaitingTime}.
      */
-    public static List<Check> sparkChecks(JavaSparkContext sc, DistConfig c, long params, int workers) {
+    public static List<Check> sparkChecks(JavaSparkContext sc, DistConfig c, long params, long shardBytes, int workers) {
         boolean local = sc.master().startsWith("local");
         int executors = local ? 1 : Math.max(1, sc.defaultParallelism() / sc.getConf().getInt("spark.executor.cores", 1));
         long heap = local ? Runtime.getRuntime().maxMemory() : sc.getConf().getSizeAsBytes("spark.executor.memory", "1g");
         boolean dynamicAllocation = sc.getConf().getBoolean("spark.dynamicAllocation.enabled", false);
-        List<Check> checks = run(c, sc.master(), executors, heap, params, Preflight::usableSpace, dynamicAllocation);
+        List<Check> checks = run(c, sc.master(), executors, heap, params, shardBytes, Preflight::usableSpace, dynamicAllocation);
         if (c.dist() == Dist.SHARED && c.encoding().resolve().kindlingMaster() && !dynamicAllocation) {
             // a local master has all its slots at once; a cluster's executors may still be registering
             long waitMs = local ? 0 : sc.getConf().getTimeAsMs("spark.scheduler.maxRegisteredResourcesWaitingTime", "30s");
@@ -187,17 +188,23 @@ public final class Preflight {
         return new Check("controller", true, controller + " is an address of this driver");
     }
 
-    /** Parameters, gradient, Adam's two moments and the shared master's residual, in fp32, against the heap. */
-    static Check memory(long params, long executorMemory, boolean shared) {
+    /**
+     * Parameters, gradient, Adam's two moments and the shared master's residual, in fp32, twice over (activations and
+     * workspaces), plus the decoded shards the executor keeps, against the heap (ND4J's off-heap limit defaults to it).
+     */
+    static Check memory(long params, long shardBytes, long executorMemory, boolean shared) {
         long needed = params * 4L * (shared ? 5 : 4);
+        String shards = shardBytes > 0 ? ", plus " + mib(shardBytes) + " MiB of kept shards (--data-cache-mb)" : "";
         if (executorMemory <= 0) {
-            return new Check("executor-memory", true, "model needs ~" + mib(needed) + " MiB per replica; executor heap unknown");
+            return new Check("executor-memory", true, "model needs ~" + mib(needed) + " MiB per replica" + shards + "; executor heap unknown");
         }
         String detail = "model needs ~" + mib(needed) + " MiB per replica (params, gradient, Adam state" + (shared ? ", residual" : "")
-                + "), executor heap " + mib(executorMemory) + " MiB";
-        return needed * 2 <= executorMemory
+                + ")" + shards + ", executor heap " + mib(executorMemory) + " MiB";
+        long wanted = needed * 2 + shardBytes;
+        return wanted <= executorMemory
                 ? new Check("executor-memory", true, detail)
-                : new Check("executor-memory", false, detail + "; raise spark.executor.memory to at least " + mib(needed * 2) + " MiB");
+                : new Check("executor-memory", false, detail + "; raise spark.executor.memory to at least " + mib(wanted) + " MiB"
+                        + (shardBytes > 0 ? " or lower --data-cache-mb" : ""));
     }
 
     /** Usable bytes of a directory on this host (0 when it does not exist). */

@@ -83,6 +83,11 @@ class AllReduceTrainerTest {
     }
 
     private static Epoch epoch(Path dir, double density, Transport transport, long bucketFloats) throws Exception {
+        return epoch(dir, density, transport, bucketFloats, 0, 1);
+    }
+
+    /** {@code epochs} epochs with each executor keeping up to {@code cacheBytes} of decoded shards ({@link ExecutorShards}). */
+    private static Epoch epoch(Path dir, double density, Transport transport, long bucketFloats, long cacheBytes, int epochs) throws Exception {
         HadoopStorage storage = new HadoopStorage();
         String data = storage.qualify(dir.resolve("sum").toString());
         Manifest m = DatasetWriter.write(storage, data, SeedTasks.sum(5), 64, 5);
@@ -101,9 +106,12 @@ class AllReduceTrainerTest {
             AllReduceTrainer trainer = new AllReduceTrainer(sc, distributed, train, train, m, storage, clip, 5, null, 2,
                     Duration.ofSeconds(60), Duration.ofMinutes(3), 60,
                     DriverProgress.start(sc, 1, new ProgressLine(null, 60)), density, dev.kindling.spark.config.Wire.FP32,
-                    transport, bucketFloats);
-            distributed.getConfiguration().setEpochCount(0);
-            EpochLoop.EpochFit fit = trainer.fit(0, 0, done -> { });
+                    transport, bucketFloats).cachingShards(cacheBytes);
+            EpochLoop.EpochFit fit = null;
+            for (int k = 0; k < epochs; k++) {
+                distributed.getConfiguration().setEpochCount(k);
+                fit = trainer.fit(k, 0, done -> { });
+            }
             if (transport == Transport.MEMORY) {
                 assertEquals("memory", trainer.transport());
                 assertEquals(0, trainer.bytesSent(), "threads of one JVM: nothing crossed a network");
@@ -157,6 +165,22 @@ class AllReduceTrainerTest {
         }
         assertEquals(e.order().size() / 2, e.distributed().getConfiguration().getIterationCount(), "one local step per round");
         e.assertParamsAndState(r0, "sum of the replicas' steps");
+    }
+
+    @Test
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)
+    void executorsKeepingTheirShardsTrainTwoEpochsToTheBitsOfReadingThemEachRound(@TempDir Path dir) throws Exception {
+        Epoch read = epoch(dir.resolve("read"), 0, Transport.MEMORY, 0, 0, 2);
+        Epoch kept = epoch(dir.resolve("kept"), 0, Transport.MEMORY, 0, 64L << 20, 2);
+        assertArrayEquals(read.distributed().params().toFloatVector(), kept.distributed().params().toFloatVector());
+        assertArrayEquals(read.distributed().getUpdater().getStateViewArray().toFloatVector(),
+                kept.distributed().getUpdater().getStateViewArray().toFloatVector());
+        long split = 0;
+        for (String shard : new java.util.TreeSet<>(kept.order())) {
+            DataSet d = Shards.load(kept.storage(), shard);
+            split += (d.getFeatures().length() + d.getLabels().length()) * Float.BYTES;
+        }
+        assertEquals(split, ExecutorShards.keptBytes(), "local[2]: its one JVM kept every training shard once, for both replicas");
     }
 
     @Test

@@ -55,11 +55,11 @@ class PreflightTest {
     @Test
     void kindlingsMasterRefusesDynamicAllocationNamingTheSetting() {
         DistConfig dense = DistConfig.from(TestSettings.of("dist", "shared"));
-        var checks = Preflight.run(dense, "spark://127.0.0.1:7077", 2, 2L << 30, 100_000L, p -> 0L, true);
+        var checks = Preflight.run(dense, "spark://127.0.0.1:7077", 2, 2L << 30, 100_000L, 0, p -> 0L, true);
         var e = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.core.config.ConfigException.class, () -> Preflight.require(checks));
         assertTrue(e.getMessage().contains("spark.dynamicAllocation.enabled=true") && e.getMessage().contains("=false"), e.getMessage());
         assertTrue(checks.stream().noneMatch(c -> c.name().equals("aeron-port")), "DL4J's Aeron checks are the legacy master's");
-        Preflight.require(Preflight.run(dense, "spark://127.0.0.1:7077", 2, 2L << 30, 100_000L, p -> 0L, false));
+        Preflight.require(Preflight.run(dense, "spark://127.0.0.1:7077", 2, 2L << 30, 100_000L, 0, p -> 0L, false));
     }
 
     @Test
@@ -70,28 +70,39 @@ class PreflightTest {
                 .set("spark.default.parallelism", "3");
         try (JavaSparkContext sc = new JavaSparkContext(conf)) {
             long t0 = System.nanoTime();
-            var checks = Preflight.sparkChecks(sc, dense, 100_000L, sc.defaultParallelism());
+            var checks = Preflight.sparkChecks(sc, dense, 100_000L, 0, sc.defaultParallelism());
             assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "a local master's slots are known at once");
             var slots = checks.stream().filter(c -> c.name().equals("task-slots")).findFirst().orElseThrow();
             assertFalse(slots.ok());
             assertTrue(slots.detail().contains("3 workers") && slots.detail().contains("the cluster has 2")
                     && slots.detail().contains("spark.default.parallelism=2"), slots.detail());
-            assertTrue(Preflight.sparkChecks(sc, dense, 100_000L, 2).stream().allMatch(Preflight.Check::ok), "2 workers fit 2 slots");
+            assertTrue(Preflight.sparkChecks(sc, dense, 100_000L, 0, 2).stream().allMatch(Preflight.Check::ok), "2 workers fit 2 slots");
         }
     }
 
     @Test
     void modelTooLargeForTheExecutorHeapNamesTheSparkSetting() {
-        Preflight.Check big = Preflight.memory(200_000_000L, 2L << 30, true);
+        Preflight.Check big = Preflight.memory(200_000_000L, 0, 2L << 30, true);
         assertFalse(big.ok());
         assertTrue(big.detail().contains("spark.executor.memory"), big.detail());
-        assertTrue(Preflight.memory(235_658L, 2L << 30, true).ok());
+        assertTrue(Preflight.memory(235_658L, 0, 2L << 30, true).ok());
+    }
+
+    @Test
+    void keptShardsCountAgainstTheExecutorHeapAndTheFixNamesTheCacheKey() {
+        long model = 10_000_000L;   // 191 MiB of fp32 state with the shared master, 381 MiB with its margin
+        Preflight.Check fits = Preflight.memory(model, 100L << 20, 1L << 30, true);
+        assertTrue(fits.ok(), fits.detail());
+        assertTrue(fits.detail().contains("100 MiB of kept shards"), fits.detail());
+        Preflight.Check over = Preflight.memory(model, 700L << 20, 1L << 30, true);
+        assertFalse(over.ok(), "400 MiB of model and 700 MiB of shards in a 1,024 MiB heap");
+        assertTrue(over.detail().contains("--data-cache-mb") && over.detail().contains("spark.executor.memory"), over.detail());
     }
 
     @Test
     void everyFailedCheckIsListedInOneMessage() {
         var checks = Preflight.run(DistConfig.from(TestSettings.of("dist", "shared", "encoding", "threshold")), "spark://10.20.30.40:7077", 2,
-                1L << 20, 100_000_000L, p -> 0L, false);
+                1L << 20, 100_000_000L, 0, p -> 0L, false);
         var e = org.junit.jupiter.api.Assertions.assertThrows(dev.kindling.core.config.ConfigException.class,
                 () -> Preflight.require(checks));
         assertTrue(e.getMessage().contains("shared-memory") && e.getMessage().contains("controller")
