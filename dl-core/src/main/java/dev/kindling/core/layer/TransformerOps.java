@@ -43,16 +43,18 @@ public final class TransformerOps {
         // the [C, 3C] weight copies far less than slicing the activation, in the forward and in its gradient
         SDVariable q = heads(sd, matmul(sd, x, wQkv.get(SDIndex.all(), SDIndex.interval(0L, c)), false, matmuls), t, heads, d);
         SDVariable k = heads(sd, matmul(sd, x, wQkv.get(SDIndex.all(), SDIndex.interval(c, 2 * c)), false, matmuls), t, heads, d);
-        SDVariable v = heads(sd, matmul(sd, x, wQkv.get(SDIndex.all(), SDIndex.interval(2 * c, 3 * c)), false, matmuls), t, heads, d);
+        // dropout's 1/(1-p) on V's weight block ([C, C]) instead of on the attention weights ([B, h, T, T]): y = (A M) V / (1-p)
+        SDVariable wV = wQkv.get(SDIndex.all(), SDIndex.interval(2 * c, 3 * c));
+        SDVariable v = heads(sd, matmul(sd, x, dropout > 0 ? wV.mul(keptScale(dropout)) : wV, false, matmuls), t, heads, d);
         // q / sqrt(d) before the product: the same scores, scaling T x d entries instead of T x T
         SDVariable scores = matmul(sd, q.div(Math.sqrt(d)), k, true, matmuls);          // [B, h, T, T]
         if (causal) {
-            scores = scores.add(sd.constant(causalMask(t, x.dataType())));             // [B, h, T, T] + [T, T]
+            scores = causallyMasked(sd, scores, t, heads, maxBatch);                    // [B, h, T, T]
         }
         if (keyBias != null) {
             scores = scores.add(keyBias);                                               // [B, h, T, T] + [B, 1, 1, T]
         }
-        SDVariable att = dropout(sd, sd.nn.softmax(scores, 3), dropout, maxBatch, heads, t, t); // [B, h, T, T]
+        SDVariable att = kept(sd, sd.nn.softmax(scores, 3), dropout, maxBatch, heads, t, t); // [B, h, T, T], unscaled
         SDVariable y = matmul(sd, att, v, false, matmuls);                               // [B, h, T, d]
         y = sd.reshape(sd.permute(y, 0, 2, 1, 3), -1L, c);                              // [B, T, h, d] -> [N, C]
         return matmul(sd, y, wProj, false, matmuls);                                     // [N, C]
@@ -86,17 +88,29 @@ public final class TransformerOps {
                                    boolean causal, double drop, int maxBatch, SDVariable keyBias, SDVariable ones, DataType matmuls) {
         long rows = (long) maxBatch * t;
         long c = p.get(prefix + "attnproj").getShape()[0];
-        long f = p.get(prefix + "ff1w").getShape()[1];
         SDVariable a = layerNorm(sd, x, p.get(prefix + "ln1g"), p.get(prefix + "ln1b"), ones);
         // the seed drops attention weights, not the projection's output
         x = x.add(attention(sd, a, p.get(prefix + "attnqkv"), p.get(prefix + "attnproj"), t, heads, causal, drop, maxBatch, keyBias,
                 matmuls));
         SDVariable h = layerNorm(sd, x, p.get(prefix + "ln2g"), p.get(prefix + "ln2b"), ones);
-        // GELU's factor 1/2 rides on the dropout mask's scale (the same bits: scaling by 1/2 is exact), one op fewer each way
-        h = twiceGelu(sd, matmul(sd, h, p.get(prefix + "ff1w"), false, matmuls).add(perRow(ones, p.get(prefix + "ff1b"))));  // [N, F]
-        h = dropout(sd, h, drop, 0.5, rows, f);
-        h = matmul(sd, h, p.get(prefix + "ff2w"), false, matmuls).add(perRow(ones, p.get(prefix + "ff2b")));    // [N, C]
+        h = feedForward(sd, h, p.get(prefix + "ff1w"), p.get(prefix + "ff1b"), p.get(prefix + "ff2w"), p.get(prefix + "ff2b"), drop, rows,
+                ones, matmuls);
         return x.add(dropout(sd, h, drop, rows, c));
+    }
+
+    /**
+     * The seed's feed-forward, {@code Linear(C, F), GELU, Dropout, Linear(F, C)}: [N, C] to [N, C] (the block's dropout
+     * after it is the caller's).
+     *
+     * @param maxRows an upper bound of N (sizes the dropout mask)
+     */
+    static SDVariable feedForward(SameDiff sd, SDVariable x, SDVariable w1, SDVariable b1, SDVariable w2, SDVariable b2, double drop,
+                                  long maxRows, SDVariable ones, DataType matmuls) {
+        // GELU's factor 1/2 and dropout's 1/(1-p) ride on the second weight ([F, C]) instead of the activations ([N, F]):
+        // two passes over [N, F] fewer each way (without dropout the same bits: scaling by 1/2 is exact)
+        SDVariable h = twiceGelu(sd, matmul(sd, x, w1, false, matmuls).add(perRow(ones, b1)));                // [N, F]
+        h = kept(sd, h, drop, maxRows, w1.getShape()[1]);
+        return matmul(sd, h, w2.mul(0.5 * keptScale(drop)), false, matmuls).add(perRow(ones, b2));            // [N, C]
     }
 
     /** Declares one block's parameters (see {@link #block}) under {@code prefix}. */
@@ -184,6 +198,26 @@ public final class TransformerOps {
         return sd.permute(sd.reshape(part, -1L, t, heads, d), 0, 2, 1, 3);              // [B, T, h, d] -> [B, h, T, d]
     }
 
+    /**
+     * {@code scores} [B, h, T, T] plus the causal mask on every (batch, head) pair, from a constant of the largest
+     * batch's shape cut to the scores' (as {@link #dropout}'s masks): a same-shape add, whose gradient is the scores'
+     * own. A broadcast add of the [T, T] mask would sum the scores' gradient over batch and heads into the mask's (a
+     * constant's) gradient, libnd4j's strided reduction along leading axes: 6 ms a block of the seed GPT (4% of its
+     * step). Without a batch bound ({@code maxBatch} 0) the broadcast add.
+     */
+    static SDVariable causallyMasked(SameDiff sd, SDVariable scores, int t, int heads, int maxBatch) {
+        INDArray mask = causalMask(t, scores.dataType());
+        if (maxBatch <= 0) {
+            return scores.add(sd.constant(mask));                                         // [B, h, T, T] + [T, T]
+        }
+        String name = "causalMask" + maxBatch + "x" + heads + "x" + t;   // one constant for every block and both paths
+        SDVariable full = sd.hasVariable(name) ? sd.getVariable(name)
+                : sd.constant(name, Nd4j.createUninitialized(scores.dataType(), maxBatch, heads, t, t)
+                        .assign(mask.reshape(1, 1, t, t).broadcast(maxBatch, heads, t, t)));
+        SDVariable begin = sd.constant(Nd4j.zeros(DataType.INT, 4));
+        return scores.add(sd.slice(full, begin, sd.shape(scores).castTo(DataType.INT)));   // [B, h, T, T]
+    }
+
     /** [T, T]: 0 where key position <= query position, {@link #MASKED} above the diagonal. */
     static INDArray causalMask(int t, DataType type) {
         INDArray m = Nd4j.zeros(type, t, t);
@@ -199,7 +233,10 @@ public final class TransformerOps {
     public static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable gain, SDVariable bias, SDVariable ones) {
         SDVariable centered = x.sub(x.mean(true, 1));                                   // [N, C]
         SDVariable var = centered.mul(centered).mean(true, 1);                          // [N, 1]
-        SDVariable xhat = centered.div(sd.math().sqrt(var.add(LayerNorm.DEFAULT_EPS)));  // [N, C]
+        // 1/sqrt(var + eps) repeated along each row as a product, then an elementwise product: a broadcast division's
+        // gradient (divide_bp, [N, C] by [N, 1]) costs 1.9 ms a call on the seed GPT's [2048, 256]
+        SDVariable inverse = sd.math().rsqrt(var.add(LayerNorm.DEFAULT_EPS));                    // [N, 1]
+        SDVariable xhat = centered.mul(inverse.mmul(sd.constant(Nd4j.ones(x.dataType(), 1, gain.getShape()[1]))));  // [N, C]
         return xhat.mul(perRow(ones, gain)).add(perRow(ones, bias));                    // [N, C]
     }
 
@@ -233,29 +270,35 @@ public final class TransformerOps {
 
     /**
      * Inverted dropout with drop probability {@code p}, as PyTorch's {@code nn.Dropout}: kept values are
-     * scaled by 1/(1-p). The mask is drawn at {@code maxShape} and cut to {@code x}'s (dynamic) shape:
-     * M2.1's random ops with a dynamic shape draw the same mask on every execution, the fixed-shape ones
-     * draw a fresh one. The mask has no floating-point path back to {@code x}, so autodiff treats it as a
-     * constant and gradients flow only through the kept values.
+     * scaled by 1/(1-p) ({@link #kept}, then the scale).
      *
      * @param maxShape an upper bound of {@code x}'s shape, axis by axis
      */
     public static SDVariable dropout(SameDiff sd, SDVariable x, double p, long... maxShape) {
-        return dropout(sd, x, p, 1, maxShape);
+        return p <= 0 ? x : kept(sd, x, p, maxShape).mul(keptScale(p));
     }
 
     /**
-     * {@code scale} times {@link #dropout(SameDiff, SDVariable, double, long...)}, the scale applied to the mask (no
-     * extra pass over {@code x}). A power of two ({@code scale} 1/2) gives the same bits as scaling {@code x} first.
+     * {@code x} times dropout's 0/1 keep mask (drop probability {@code p}), not scaled: for a caller that applies
+     * {@link #keptScale} where it costs least, on a weight the product with {@code x} meets. The mask is drawn at
+     * {@code maxShape} and cut to {@code x}'s (dynamic) shape: M2.1's random ops with a dynamic shape draw the same
+     * mask on every execution, the fixed-shape ones draw a fresh one. The mask has no floating-point path back to
+     * {@code x}, so autodiff treats it as a constant and gradients flow only through the kept values.
+     *
+     * @param maxShape an upper bound of {@code x}'s shape, axis by axis
      */
-    static SDVariable dropout(SameDiff sd, SDVariable x, double p, double scale, long... maxShape) {
+    static SDVariable kept(SameDiff sd, SDVariable x, double p, long... maxShape) {
         if (p <= 0) {
-            return scale == 1 ? x : x.mul(scale);
+            return x;
         }
         SDVariable keep = sd.random().bernoulli(1.0 - p, x.dataType(), maxShape);           // maxShape, 1 with prob 1-p
         SDVariable begin = sd.constant(Nd4j.zeros(DataType.INT, maxShape.length));
-        SDVariable mask = sd.slice(keep, begin, sd.shape(x).castTo(DataType.INT));         // x's shape
-        return x.mul(mask.div((1.0 - p) / scale));
+        return x.mul(sd.slice(keep, begin, sd.shape(x).castTo(DataType.INT)));             // x's shape
+    }
+
+    /** Inverted dropout's scale of the kept values, 1/(1-p) (1 when nothing is dropped). */
+    static double keptScale(double p) {
+        return p > 0 ? 1 / (1 - p) : 1;
     }
 
     private TransformerOps() {}

@@ -356,7 +356,8 @@ public final class StepBench {
 
     /**
      * Runs {@code warmup} units; with {@code settle}, then rounds of warmup/4 units (at least 1) until the JIT
-     * has settled: {@link #QUIET_ROUNDS} rounds in a row in which compilation took under 5% of their wall time,
+     * has settled: {@link #QUIET_ROUNDS} rounds in a row (each of whole chunks, at least {@link #QUIET_ROUND_SECONDS})
+     * in which compilation took under 5% of their wall time,
      * at most {@link #SETTLE_UNITS} x warmup units or {@link #SETTLE_SECONDS} of warm-up. After 1,000 Fashion MLP
      * steps the C2 threads still compile DL4J's code for seconds and their CPU time counted against the timed
      * steps (161 steps/CPU-s timed after 1,000 warm-up steps, 240 after 3,000; wall 295 -> 313). The seed MLP
@@ -374,8 +375,10 @@ public final class StepBench {
         for (int n = warmup; n > 0; n = chunk) {
             long jit0 = jit.getTotalCompilationTime();
             long w0 = System.nanoTime();
-            round.run(warmed, n);
-            warmed += n;
+            do {   // a settling round lasts a while: C2 compiles in bursts that one short GPT step can fall between
+                round.run(warmed, n);
+                warmed += n;
+            } while (warmed > warmup && System.nanoTime() - w0 < QUIET_ROUND_SECONDS * 1e9);
             double compiledMs = jit.getTotalCompilationTime() - jit0;
             quiet = compiledMs < 0.05 * (System.nanoTime() - w0) / 1e6 ? quiet + 1 : 0;
             boolean settled = warmed > warmup && quiet >= QUIET_ROUNDS;
@@ -389,6 +392,11 @@ public final class StepBench {
 
     /** Warm-up rounds in a row with little compilation that count as settled. */
     static final int QUIET_ROUNDS = 2;
+    /**
+     * The least wall time of a settling round. With rounds of one seed-GPT step (~1 s) two quiet ones came between
+     * C2's bursts: warm-up ended after 9-10 steps and 1.5-3.4 s of compilation fell into 16 timed steps (2026-12-05).
+     */
+    static final double QUIET_ROUND_SECONDS = 3;
     /** The most warm-up {@link #warmUp} runs while the JIT compiles: units (times the asked warm-up), seconds. */
     static final int SETTLE_UNITS = 20, SETTLE_SECONDS = 60;
 
