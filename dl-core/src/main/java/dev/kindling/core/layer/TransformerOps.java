@@ -206,16 +206,20 @@ public final class TransformerOps {
      * step). Without a batch bound ({@code maxBatch} 0) the broadcast add.
      */
     static SDVariable causallyMasked(SameDiff sd, SDVariable scores, int t, int heads, int maxBatch) {
-        INDArray mask = causalMask(t, scores.dataType());
         if (maxBatch <= 0) {
-            return scores.add(sd.constant(mask));                                         // [B, h, T, T] + [T, T]
+            return scores.add(sd.constant(causalMask(t, scores.dataType())));             // [B, h, T, T] + [T, T]
         }
         String name = "causalMask" + maxBatch + "x" + heads + "x" + t;   // one constant for every block and both paths
         SDVariable full = sd.hasVariable(name) ? sd.getVariable(name)
                 : sd.constant(name, Nd4j.createUninitialized(scores.dataType(), maxBatch, heads, t, t)
-                        .assign(mask.reshape(1, 1, t, t).broadcast(maxBatch, heads, t, t)));
-        SDVariable begin = sd.constant(Nd4j.zeros(DataType.INT, 4));
-        return scores.add(sd.slice(full, begin, sd.shape(scores).castTo(DataType.INT)));   // [B, h, T, T]
+                        .assign(causalMask(t, scores.dataType()).reshape(1, 1, t, t).broadcast(maxBatch, heads, t, t)));
+        return scores.add(cutTo(sd, full, scores, 4));                                   // [B, h, T, T]
+    }
+
+    /** {@code bounded} (of rank {@code rank}), drawn or built at an upper bound of {@code like}'s shape, cut to {@code like}'s (dynamic) shape. */
+    private static SDVariable cutTo(SameDiff sd, SDVariable bounded, SDVariable like, int rank) {
+        SDVariable begin = sd.constant(Nd4j.zeros(DataType.INT, rank));
+        return sd.slice(bounded, begin, sd.shape(like).castTo(DataType.INT));
     }
 
     /** [T, T]: 0 where key position <= query position, {@link #MASKED} above the diagonal. */
@@ -292,8 +296,7 @@ public final class TransformerOps {
             return x;
         }
         SDVariable keep = sd.random().bernoulli(1.0 - p, x.dataType(), maxShape);           // maxShape, 1 with prob 1-p
-        SDVariable begin = sd.constant(Nd4j.zeros(DataType.INT, maxShape.length));
-        return x.mul(sd.slice(keep, begin, sd.shape(x).castTo(DataType.INT)));             // x's shape
+        return x.mul(cutTo(sd, keep, x, maxShape.length));                                // x's shape
     }
 
     /** Inverted dropout's scale of the kept values, 1/(1-p) (1 when nothing is dropped). */

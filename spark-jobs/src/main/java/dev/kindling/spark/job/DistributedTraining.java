@@ -59,7 +59,7 @@ final class DistributedTraining {
             List<String> train = checked.usable().get("train");
             int workers = SparkJobs.workers(sc);
             boolean shared = p.dist() == Dist.SHARED;
-            boolean kindlingMaster = shared && p.encoding().kindlingMaster();
+            boolean kindlingMaster = p.kindlingMaster();
             // an optimizer step per round of the workers: a per-step schedule whose length is derived counts rounds
             if (kindlingMaster && workers > 1 && p.lr().perStep() && p.config().schedule().totalSteps() == 0) {
                 p = p.forReplicas(workers);

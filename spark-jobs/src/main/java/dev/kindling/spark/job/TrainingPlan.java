@@ -62,8 +62,12 @@ public record TrainingPlan(TrainConfig config, String data, String out, Manifest
      * split's decoded size when smaller; 0 with DL4J's masters (they read every shard each epoch).
      */
     public long executorShardBytes() {
-        boolean kindlingMaster = dist() == Dist.SHARED && encoding.kindlingMaster();
-        return kindlingMaster ? Math.min(config.run().dataCacheBytes(), manifest.decodedBytes("train")) : 0;
+        return kindlingMaster() ? Math.min(config.run().dataCacheBytes(), manifest.decodedBytes("train")) : 0;
+    }
+
+    /** Whether the run trains under Kindling's master (distributed, dense or topk), not DL4J's or locally. */
+    boolean kindlingMaster() {
+        return dist() == Dist.SHARED && encoding.kindlingMaster();
     }
 
     /** The same with Kindling's master (dense, topk) on {@code workers}: an optimizer step per round of one shard per worker. */
