@@ -178,21 +178,33 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             Nd4j.exec(new BroadcastAddOp(gates, bias, gates, 1));            // every step starts from b
             INDArray cells = mgr.create(memory, type, new long[]{t + 1, h, b}, 'c');
             INDArray tanhCells = mgr.createUninitialized(memory, type, new long[]{t, h, b}, 'c');
-            INDArray scratch = mgr.createUninitialized(memory, type, new long[]{h, b}, 'c');
+            LstmCellSteps.Forward java = LstmCellSteps.take(gates, cells, tanhCells, inputs)
+                    ? new LstmCellSteps.Forward(gates, cells, tanhCells, inputs, nIn, h, b) : null;
+            INDArray scratch = java != null ? null : mgr.createUninitialized(memory, type, new long[]{h, b}, 'c');
             for (long s = 0; s < t; s++) {
-                INDArray a = step(gates, s);                                 // [4H, B]
-                Gemm.gemm(halved, operand(step(inputs, s)), a, true, false, 1.0, 1.0);  // += [W; RW]^T [x_s; h_{s-1}]
-                tanh(a, a);
-                rows(gates, s, 0, 3 * h).muli(0.5).addi(0.5);               // i, f, o = sigmoid
-                INDArray g = rows(gates, s, 3 * h, 4 * h);
-                INDArray c = step(cells, s + 1);
-                rows(gates, s, h, 2 * h).mul(step(cells, s), c);              // f * c_{s-1}
-                c.addi(rows(gates, s, 0, h).mul(g, scratch));                 // + i * g
-                INDArray tc = step(tanhCells, s);
-                tanh(c, tc);
-                rows(gates, s, 2 * h, 3 * h).mul(tc, rows(inputs, s + 1, nIn, nIn + h));  // h_s = o * tanh(c)
+                Gemm.gemm(halved, operand(step(inputs, s)), step(gates, s), true, false, 1.0, 1.0);  // += [W; RW]^T [x_s; h_{s-1}]
+                if (java != null) {
+                    java.step((int) s);
+                } else {
+                    cellStep(s, h, nIn, inputs, gates, cells, tanhCells, scratch);
+                }
             }
             return new Forward(weights, inputs, gates, cells, tanhCells);
+        }
+
+        /** {@link LstmCellSteps.Forward#step} as ND4J operations, for arrays it does not take. */
+        private static void cellStep(long s, long h, long nIn, INDArray inputs, INDArray gates, INDArray cells,
+                                     INDArray tanhCells, INDArray scratch) {
+            INDArray a = step(gates, s);                                         // [4H, B]
+            tanh(a, a);
+            rows(gates, s, 0, 3 * h).muli(0.5).addi(0.5);                       // i, f, o = sigmoid
+            INDArray g = rows(gates, s, 3 * h, 4 * h);
+            INDArray c = step(cells, s + 1);
+            rows(gates, s, h, 2 * h).mul(step(cells, s), c);                      // f * c_{s-1}
+            c.addi(rows(gates, s, 0, h).mul(g, scratch));                         // + i * g
+            INDArray tc = step(tanhCells, s);
+            tanh(c, tc);
+            rows(gates, s, 2 * h, 3 * h).mul(tc, rows(inputs, s + 1, nIn, nIn + h));  // h_s = o * tanh(c)
         }
 
         @Override
@@ -247,28 +259,17 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             }
             INDArray dGates = mgr.createUninitialized(memory, type, new long[]{t, 4 * h, b}, 'c');
             INDArray dWeights = mgr.create(memory, type, new long[]{nIn + h, 4 * h}, 'c');
-            INDArray dc = mgr.create(memory, type, new long[]{h, b}, 'c');     // dL/dc_s carried back
-            INDArray scratch = mgr.createUninitialized(memory, type, new long[]{3 * h, b}, 'c');
-            INDArray tanhScratch = scratch.get(NDArrayIndex.interval(0, h), NDArrayIndex.all());
+            LstmCellSteps.Backward java = LstmCellSteps.take(f.gates(), f.cells(), f.tanhCells(), dInputs, dGates)
+                    ? new LstmCellSteps.Backward(f.gates(), f.cells(), f.tanhCells(), dInputs, dGates, nIn, h, b) : null;
+            INDArray dc = java != null ? null : mgr.create(memory, type, new long[]{h, b}, 'c');  // dL/dc_s carried back
+            INDArray scratch = java != null ? null : mgr.createUninitialized(memory, type, new long[]{3 * h, b}, 'c');
             for (long s = t - 1; s >= 0; s--) {
-                INDArray i = rows(f.gates(), s, 0, h), fg = rows(f.gates(), s, h, 2 * h);
-                INDArray o = rows(f.gates(), s, 2 * h, 3 * h), g = rows(f.gates(), s, 3 * h, 4 * h);
-                INDArray tc = step(f.tanhCells(), s);
-                INDArray dhs = rows(dInputs, s + 1, nIn, nIn + h);
+                if (java != null) {
+                    java.step((int) s);
+                } else {
+                    cellGradientStep(s, h, nIn, f, dInputs, dGates, dc, scratch);
+                }
                 INDArray d = step(dGates, s);
-                INDArray di = rows(dGates, s, 0, h), df = rows(dGates, s, h, 2 * h);
-                INDArray dO = rows(dGates, s, 2 * h, 3 * h), dg = rows(dGates, s, 3 * h, 4 * h);
-                dhs.mul(tc, dO);                                            // dL/do
-                tc.mul(tc, tanhScratch).rsubi(1.0).muli(o).muli(dhs);       // dh * o * (1 - tanh^2 c)
-                dc.addi(tanhScratch);                                       // dL/dc_s
-                dc.mul(g, di);                                              // dL/di
-                dc.mul(i, dg);                                              // dL/dg
-                dc.mul(step(f.cells(), s), df);                             // dL/df
-                dc.muli(fg);                                                // dL/dc_{s-1}
-                Nd4j.exec(new TimesOneMinus(rows(f.gates(), s, 0, 3 * h), scratch));  // sigmoid' = s (1 - s)
-                rows(dGates, s, 0, 3 * h).muli(scratch);
-                g.mul(g, tanhScratch).rsubi(1.0);                            // tanh' = 1 - g^2
-                dg.muli(tanhScratch);
                 INDArray dOp = operand(d);
                 Gemm.gemm(f.weights(), dOp, step(dInputs, s), false, false, 1.0, 1.0);  // [dx_s; dh_{s-1}] += [W; RW] dz
                 Gemm.gemm(operand(step(f.inputs(), s)), dOp, dWeights, false, true, 1.0, 1.0);  // += [x_s; h_{s-1}] dz^T
@@ -289,6 +290,32 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             gradient.gradientForVariable().put(B, gradientViews.get(B));
             weightNoiseParams.clear();
             return new Pair<>(gradient, backpropDropOutIfPresent(inputGradient));
+        }
+
+        /**
+         * {@link LstmCellSteps.Backward#step} as ND4J operations, for arrays it does not take: dL/dc in {@code dc},
+         * {@code scratch} [3H, B].
+         */
+        private static void cellGradientStep(long s, long h, long nIn, Forward f, INDArray dInputs, INDArray dGates,
+                                             INDArray dc, INDArray scratch) {
+            INDArray tanhScratch = scratch.get(NDArrayIndex.interval(0, h), NDArrayIndex.all());
+            INDArray i = rows(f.gates(), s, 0, h), fg = rows(f.gates(), s, h, 2 * h);
+            INDArray o = rows(f.gates(), s, 2 * h, 3 * h), g = rows(f.gates(), s, 3 * h, 4 * h);
+            INDArray tc = step(f.tanhCells(), s);
+            INDArray dhs = rows(dInputs, s + 1, nIn, nIn + h);
+            INDArray di = rows(dGates, s, 0, h), df = rows(dGates, s, h, 2 * h);
+            INDArray dO = rows(dGates, s, 2 * h, 3 * h), dg = rows(dGates, s, 3 * h, 4 * h);
+            dhs.mul(tc, dO);                                            // dL/do
+            tc.mul(tc, tanhScratch).rsubi(1.0).muli(o).muli(dhs);       // dh * o * (1 - tanh^2 c)
+            dc.addi(tanhScratch);                                       // dL/dc_s
+            dc.mul(g, di);                                              // dL/di
+            dc.mul(i, dg);                                              // dL/dg
+            dc.mul(step(f.cells(), s), df);                             // dL/df
+            dc.muli(fg);                                                // dL/dc_{s-1}
+            Nd4j.exec(new TimesOneMinus(rows(f.gates(), s, 0, 3 * h), scratch));  // sigmoid' = s (1 - s)
+            rows(dGates, s, 0, 3 * h).muli(scratch);
+            g.mul(g, tanhScratch).rsubi(1.0);                            // tanh' = 1 - g^2
+            dg.muli(tanhScratch);
         }
 
         private void checkRank() {

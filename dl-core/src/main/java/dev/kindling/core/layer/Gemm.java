@@ -26,12 +26,11 @@ public final class Gemm {
     /** {@code -Dkindling.gemm.direct=false} sends every product to {@code Nd4j.gemm} (the before of this class, for an A/B). */
     public static final String DIRECT_PROPERTY = "kindling.gemm.direct";
     /**
-     * Whether products may go to OpenBLAS: ND4J runs on its CPU backend (nd4j-native, whose arrays live in host memory,
-     * and which brings JavaCPP's OpenBLAS: a CUDA build has neither, and never loads {@code openblas_nolapack}), and
-     * the property does not turn it off.
+     * Whether products may go to OpenBLAS: ND4J runs on its CPU backend (whose arrays live in host memory, and which
+     * brings JavaCPP's OpenBLAS: a CUDA build has neither, and never loads {@code openblas_nolapack}), and the property
+     * does not turn it off.
      */
-    private static final boolean DIRECT = Nd4j.getBackend().getClass().getName().startsWith("org.nd4j.linalg.cpu.")
-            && Boolean.parseBoolean(System.getProperty(DIRECT_PROPERTY, "true"));
+    private static final boolean DIRECT = HostArrays.CPU_BACKEND && Boolean.parseBoolean(System.getProperty(DIRECT_PROPERTY, "true"));
 
     private Gemm() {}
 

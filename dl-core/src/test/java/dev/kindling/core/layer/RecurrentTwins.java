@@ -17,6 +17,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -37,7 +38,12 @@ final class RecurrentTwins {
      * @param layer the recurrent layer for (nIn, format)
      */
     static ComputationGraph net(RNNFormat format, BiFunction<Integer, RNNFormat, Layer> layer) {
-        ComputationGraphConfiguration.GraphBuilder b = NetDefaults.gradientCheck(7).builder().graphBuilder()
+        return net(format, layer, DataType.DOUBLE);
+    }
+
+    /** {@link #net(RNNFormat, BiFunction)} in another data type. */
+    static ComputationGraph net(RNNFormat format, BiFunction<Integer, RNNFormat, Layer> layer, DataType type) {
+        ComputationGraphConfiguration.GraphBuilder b = new NetDefaults(7, type, new NoOp(), 0).builder().graphBuilder()
                 .addInputs("in").setInputTypes(InputType.recurrent(IN, format));
         String previous = "in";
         for (String name : LAYERS) {
