@@ -106,11 +106,12 @@ public final class TransformerOps {
      */
     static SDVariable feedForward(SameDiff sd, SDVariable x, SDVariable w1, SDVariable b1, SDVariable w2, SDVariable b2, double drop,
                                   long maxRows, SDVariable ones, DataType matmuls) {
-        // GELU's factor 1/2 and dropout's 1/(1-p) ride on the second weight ([F, C]) instead of the activations ([N, F]):
-        // two passes over [N, F] fewer each way (without dropout the same bits: scaling by 1/2 is exact)
-        SDVariable h = twiceGelu(sd, matmul(sd, x, w1, false, matmuls).add(perRow(ones, b1)));                // [N, F]
-        h = kept(sd, h, drop, maxRows, w1.getShape()[1]);
-        return matmul(sd, h, w2.mul(0.5 * keptScale(drop)), false, matmuls).add(perRow(ones, b2));            // [N, C]
+        // GELU(z) = (1/sqrt 2) u (1 + erf(u)) with u = z / sqrt 2: u comes straight out of the first product (w1 and b1
+        // scaled, [C, F] and [1, F], not [N, F]); the 1/sqrt 2 and dropout's 1/(1-p) ride on the second weight ([F, C]).
+        // Three passes over [N, F] fewer each way than GELU and dropout written out
+        SDVariable u = matmul(sd, x, w1.mul(SQRT_HALF), false, matmuls).add(perRow(ones, b1.mul(SQRT_HALF)));  // [N, F]
+        SDVariable h = kept(sd, geluOfScaled(sd, u), drop, maxRows, w1.getShape()[1]);
+        return matmul(sd, h, w2.mul(SQRT_HALF * keptScale(drop)), false, matmuls).add(perRow(ones, b2));       // [N, C]
     }
 
     /** Declares one block's parameters (see {@link #block}) under {@code prefix}. */
@@ -264,12 +265,16 @@ public final class TransformerOps {
         return sd.slice(all, begin, size);
     }
 
+    /** 1/sqrt 2. */
+    private static final double SQRT_HALF = Math.sqrt(0.5);
+
     /**
-     * {@code x (1 + erf(x / sqrt 2))}: twice PyTorch's exact {@code nn.GELU()} ({@code 0.5 x (1 + erf(x / sqrt 2))}),
-     * for a caller that folds the 1/2 into a later scale.
+     * {@code u (1 + erf(u))} of {@code u = z / sqrt 2}: sqrt 2 times PyTorch's exact {@code nn.GELU()} of z
+     * ({@code 0.5 z (1 + erf(z / sqrt 2))}), for a caller that makes u where it costs least and folds the 1/sqrt 2
+     * into a later scale.
      */
-    static SDVariable twiceGelu(SameDiff sd, SDVariable x) {
-        return x.mul(sd.math().erf(x.div(Math.sqrt(2))).add(1.0));
+    static SDVariable geluOfScaled(SameDiff sd, SDVariable u) {
+        return u.mul(sd.math().erf(u).add(1.0));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.kindling.core.model;
 
 import dev.kindling.core.layer.BatchedLstm;
+import dev.kindling.core.layer.ForwardOnceOutputLayer;
 import dev.kindling.core.layer.ReverseWithinMask;
 import dev.kindling.core.optim.NetDefaults;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
@@ -122,7 +123,7 @@ public final class LstmClassifier {
                 .addVertex("last", new LastTimeStepVertex(INPUT), previous)
                 .addLayer("fc1", new DenseLayer.Builder().nIn(d).nOut(d / 2).activation(Activation.RELU)
                         .weightInit(Mlp.pytorchLinear(d)).build(), "last")
-                .addLayer(OUTPUT, out.build(), "fc1")
+                .addLayer(OUTPUT, ForwardOnceOutputLayer.of(out.build()), "fc1")
                 .setOutputs(OUTPUT)
                 .build());
     }

@@ -1,6 +1,7 @@
 package dev.kindling.core.model;
 
 import dev.kindling.core.layer.DenseLayerNorm;
+import dev.kindling.core.layer.ForwardOnceOutputLayer;
 import dev.kindling.core.layer.MlpTrunk;
 import dev.kindling.core.optim.NetDefaults;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -20,7 +21,8 @@ import org.nd4j.linalg.activations.Activation;
  * input    [B, d]     x (B, d)
  * trunk    [B, h/2]   net[0..5] Linear(d, h), LayerNorm(h), ReLU,     one layer ({@link MlpTrunk}): LayerNorm eps 1e-5
  *                     Dropout, Linear(h, h/2), ReLU                   with gain and bias
- * output   [B, k]     net[6] Linear(h/2, k)                           k = 1 (sigmoid, BCE) or C (softmax, CE)
+ * output   [B, k]     net[6] Linear(h/2, k)                           k = 1 (sigmoid, BCE) or C (softmax, CE);
+ *                                                                  {@link ForwardOnceOutputLayer}
  * </pre>
  * Weights are drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), PyTorch's Linear default; biases start
  * at 0 (PyTorch draws them from the same uniform). {@link Form#LAYERS} builds the trunk as the five DL4J
@@ -102,8 +104,8 @@ public final class Mlp {
                     .addLayer("fc2", fc2.build(), "relu1");
             last = "fc2";
         }
-        return defaults.finish(g.addLayer(OUTPUT, spec.head().outputLayer(h / 2, spec.classes())
-                        .weightInit(pytorchLinear(h / 2)).build(), last)
+        return defaults.finish(g.addLayer(OUTPUT, ForwardOnceOutputLayer.of(spec.head().outputLayer(h / 2, spec.classes())
+                        .weightInit(pytorchLinear(h / 2)).build()), last)
                 .setOutputs(OUTPUT)
                 .build());
     }

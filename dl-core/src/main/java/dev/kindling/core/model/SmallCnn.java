@@ -1,6 +1,7 @@
 package dev.kindling.core.model;
 
 import dev.kindling.core.data.ImageShape;
+import dev.kindling.core.layer.ForwardOnceOutputLayer;
 import dev.kindling.core.layer.ProductStatsBatchNorm;
 import dev.kindling.core.layer.SlicedBackpropConvolution;
 import dev.kindling.core.loss.LabelSmoothingCrossEntropy;
@@ -135,7 +136,7 @@ public final class SmallCnn {
         return new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build();
     }
 
-    /** Dropout(p) then Linear(nIn, K) with softmax cross-entropy, label-smoothed when {@code smoothing > 0}. */
+    /** Dropout(p) then Linear(nIn, K) with softmax cross-entropy, label-smoothed when {@code smoothing > 0} ({@link ForwardOnceOutputLayer}). */
     static OutputLayer softmaxHead(int nIn, int classes, double dropout, double smoothing) {
         ILossFunction loss = smoothing > 0 ? new LabelSmoothingCrossEntropy(smoothing) : new LossMCXENT();
         OutputLayer.Builder b = new OutputLayer.Builder(loss).activation(Activation.SOFTMAX).nIn(nIn).nOut(classes)
@@ -143,7 +144,7 @@ public final class SmallCnn {
         if (dropout > 0) {
             b.dropOut(new Dropout(1.0 - dropout)); // DL4J's argument is the retain probability
         }
-        return b.build();
+        return ForwardOnceOutputLayer.of(b.build());
     }
 
     private SmallCnn() {}
