@@ -38,8 +38,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * DL4J's {@link LSTM} (same configuration keys, parameter shapes, initialisation and JSON) computed on
  * preallocated arrays laid out for the per-step work: each time step is one matrix product of W stacked on
  * RW with x_s stacked on h_{s-1}, giving all four gates as contiguous row blocks (the {@link Forward}
- * layout), then the gate arithmetic in place; backprop takes dx_s and dh_{s-1} from one product per step
- * and accumulates the weight gradient with another. DL4J's own LSTM builds a dozen new arrays per step
+ * layout), then the gate arithmetic in place (Java loops over float arrays, {@link LstmCellSteps}); backprop takes
+ * dx_s and dh_{s-1} from one product per step and accumulates the weight gradient with another. DL4J's own LSTM builds a dozen new arrays per step
  * in Java and runs the forward pass twice per training step; at the seed's sizes this layer (with
  * {@link ReverseWithinMask}) makes the lstm-classifier step ~3x as fast per CPU-second (1.05 -> 3.25 steps/CPU-s,
  * docs/speed-work.md).
@@ -178,13 +178,13 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             Nd4j.exec(new BroadcastAddOp(gates, bias, gates, 1));            // every step starts from b
             INDArray cells = mgr.create(memory, type, new long[]{t + 1, h, b}, 'c');
             INDArray tanhCells = mgr.createUninitialized(memory, type, new long[]{t, h, b}, 'c');
-            LstmCellSteps.Forward java = LstmCellSteps.take(gates, cells, tanhCells, inputs)
+            LstmCellSteps.Forward loops = LstmCellSteps.take(gates, cells, tanhCells, inputs)
                     ? new LstmCellSteps.Forward(gates, cells, tanhCells, inputs, nIn, h, b) : null;
-            INDArray scratch = java != null ? null : mgr.createUninitialized(memory, type, new long[]{h, b}, 'c');
+            INDArray scratch = loops != null ? null : mgr.createUninitialized(memory, type, new long[]{h, b}, 'c');
             for (long s = 0; s < t; s++) {
                 Gemm.gemm(halved, operand(step(inputs, s)), step(gates, s), true, false, 1.0, 1.0);  // += [W; RW]^T [x_s; h_{s-1}]
-                if (java != null) {
-                    java.step((int) s);
+                if (loops != null) {
+                    loops.step((int) s);
                 } else {
                     cellStep(s, h, nIn, inputs, gates, cells, tanhCells, scratch);
                 }
@@ -259,13 +259,13 @@ public final class BatchedLstm extends LSTM implements HalfPrecisionMatmuls {
             }
             INDArray dGates = mgr.createUninitialized(memory, type, new long[]{t, 4 * h, b}, 'c');
             INDArray dWeights = mgr.create(memory, type, new long[]{nIn + h, 4 * h}, 'c');
-            LstmCellSteps.Backward java = LstmCellSteps.take(f.gates(), f.cells(), f.tanhCells(), dInputs, dGates)
+            LstmCellSteps.Backward loops = LstmCellSteps.take(f.gates(), f.cells(), f.tanhCells(), dInputs, dGates)
                     ? new LstmCellSteps.Backward(f.gates(), f.cells(), f.tanhCells(), dInputs, dGates, nIn, h, b) : null;
-            INDArray dc = java != null ? null : mgr.create(memory, type, new long[]{h, b}, 'c');  // dL/dc_s carried back
-            INDArray scratch = java != null ? null : mgr.createUninitialized(memory, type, new long[]{3 * h, b}, 'c');
+            INDArray dc = loops != null ? null : mgr.create(memory, type, new long[]{h, b}, 'c');  // dL/dc_s carried back
+            INDArray scratch = loops != null ? null : mgr.createUninitialized(memory, type, new long[]{3 * h, b}, 'c');
             for (long s = t - 1; s >= 0; s--) {
-                if (java != null) {
-                    java.step((int) s);
+                if (loops != null) {
+                    loops.step((int) s);
                 } else {
                     cellGradientStep(s, h, nIn, f, dInputs, dGates, dc, scratch);
                 }
