@@ -41,13 +41,14 @@ public final class TransformerOps {
         long d = c / heads;
         // Q, K and V from the fused weight's column blocks, not column blocks of one [N, 3C] product: slicing
         // the [C, 3C] weight copies far less than slicing the activation, in the forward and in its gradient
-        SDVariable q = heads(sd, matmul(sd, x, wQkv.get(SDIndex.all(), SDIndex.interval(0L, c)), false, matmuls), t, heads, d);
+        // 1/sqrt(d) on Q's weight block ([C, C]) instead of on the queries ([B, h, T, d]) or the scores ([B, h, T, T])
+        SDVariable wQ = wQkv.get(SDIndex.all(), SDIndex.interval(0L, c)).mul(1 / Math.sqrt(d));
+        SDVariable q = heads(sd, matmul(sd, x, wQ, false, matmuls), t, heads, d);
         SDVariable k = heads(sd, matmul(sd, x, wQkv.get(SDIndex.all(), SDIndex.interval(c, 2 * c)), false, matmuls), t, heads, d);
         // dropout's 1/(1-p) on V's weight block ([C, C]) instead of on the attention weights ([B, h, T, T]): y = (A M) V / (1-p)
         SDVariable wV = wQkv.get(SDIndex.all(), SDIndex.interval(2 * c, 3 * c));
         SDVariable v = heads(sd, matmul(sd, x, dropout > 0 ? wV.mul(keptScale(dropout)) : wV, false, matmuls), t, heads, d);
-        // q / sqrt(d) before the product: the same scores, scaling T x d entries instead of T x T
-        SDVariable scores = matmul(sd, q.div(Math.sqrt(d)), k, true, matmuls);          // [B, h, T, T]
+        SDVariable scores = matmul(sd, q, k, true, matmuls);                             // [B, h, T, T], scaled
         if (causal) {
             scores = causallyMasked(sd, scores, t, heads, maxBatch);                    // [B, h, T, T]
         }
@@ -238,11 +239,11 @@ public final class TransformerOps {
     public static SDVariable layerNorm(SameDiff sd, SDVariable x, SDVariable gain, SDVariable bias, SDVariable ones) {
         SDVariable centered = x.sub(x.mean(true, 1));                                   // [N, C]
         SDVariable var = centered.mul(centered).mean(true, 1);                          // [N, 1]
-        // 1/sqrt(var + eps) repeated along each row as a product, then an elementwise product: a broadcast division's
-        // gradient (divide_bp, [N, C] by [N, 1]) costs 1.9 ms a call on the seed GPT's [2048, 256]
         SDVariable inverse = sd.math().rsqrt(var.add(LayerNorm.DEFAULT_EPS));                    // [N, 1]
-        SDVariable xhat = centered.mul(inverse.mmul(sd.constant(Nd4j.ones(x.dataType(), 1, gain.getShape()[1]))));  // [N, C]
-        return xhat.mul(perRow(ones, gain)).add(perRow(ones, bias));                    // [N, C]
+        // centered * (1/sqrt(var + eps) x gain): the row scale and the gain as one outer product [N, 1] x [1, C], then
+        // one elementwise product. A broadcast division's gradient (divide_bp, [N, C] by [N, 1]) costs 1.9 ms a call on
+        // the seed GPT's [2048, 256]; the scale and the gain as two products and two multiplies cost one of each more
+        return centered.mul(inverse.mmul(gain)).add(perRow(ones, bias));              // [N, C]
     }
 
     /**
