@@ -61,20 +61,50 @@ final class LstmCellSteps {
         return (s * (nIn + h) + nIn) * b;
     }
 
+    /** What both passes read: the forward's gates, cells and tanh(cells), the sizes, and one step's four gate blocks. */
+    private abstract static class Pass {
+        final FloatBuffer gates;
+        final FloatBuffer cells;
+        final FloatBuffer tanhCells;
+        final int nIn;
+        final int h;
+        final int b;
+        /** H x B: one gate block of one step. */
+        final int hb;
+        final float[] i;
+        final float[] f;
+        final float[] o;
+        final float[] g;
+
+        Pass(INDArray gates, INDArray cells, INDArray tanhCells, long nIn, long h, long b) {
+            this.gates = HostArrays.floats(gates);
+            this.cells = HostArrays.floats(cells);
+            this.tanhCells = HostArrays.floats(tanhCells);
+            this.nIn = Math.toIntExact(nIn);
+            this.h = Math.toIntExact(h);
+            this.b = Math.toIntExact(b);
+            this.hb = Math.toIntExact(h * b);
+            i = block();
+            f = block();
+            o = block();
+            g = block();
+        }
+
+        final float[] block() {
+            return new float[hb];
+        }
+
+        /** Step s's gate blocks into i, f, o, g; returns where the step starts in gates. */
+        final int readGates(int s) {
+            int z = s * 4 * hb;
+            gates.get(z, i).get(z + hb, f).get(z + 2 * hb, o).get(z + 3 * hb, g);
+            return z;
+        }
+    }
+
     /** The forward pass: {@link #step} after each step's product has left the gates' pre-activations in {@code gates}. */
-    static final class Forward {
-        private final FloatBuffer gates;
-        private final FloatBuffer cells;
-        private final FloatBuffer tanhCells;
+    static final class Forward extends Pass {
         private final FloatBuffer inputs;
-        private final int nIn;
-        private final int h;
-        private final int b;
-        private final int hb;
-        private final float[] i;
-        private final float[] f;
-        private final float[] o;
-        private final float[] g;
         private float[] c;
         private float[] cPrevious;
         private final float[] tc;
@@ -82,22 +112,12 @@ final class LstmCellSteps {
 
         /** Arrays as {@link BatchedLstm}'s forward pass makes them; cells[0] (c_{-1}) zero. */
         Forward(INDArray gates, INDArray cells, INDArray tanhCells, INDArray inputs, long nIn, long h, long b) {
-            this.gates = HostArrays.floats(gates);
-            this.cells = HostArrays.floats(cells);
-            this.tanhCells = HostArrays.floats(tanhCells);
+            super(gates, cells, tanhCells, nIn, h, b);
             this.inputs = HostArrays.floats(inputs);
-            this.nIn = Math.toIntExact(nIn);
-            this.h = Math.toIntExact(h);
-            this.b = Math.toIntExact(b);
-            this.hb = Math.toIntExact(h * b);
-            i = new float[hb];
-            f = new float[hb];
-            o = new float[hb];
-            g = new float[hb];
-            c = new float[hb];
-            cPrevious = new float[hb];
-            tc = new float[hb];
-            out = new float[hb];
+            c = block();
+            cPrevious = block();
+            tc = block();
+            out = block();
         }
 
         /**
@@ -105,8 +125,7 @@ final class LstmCellSteps {
          * become the gates, then c_s = f c_{s-1} + i g, tanh(c_s), and h_s = o tanh(c_s) into step s+1's inputs.
          */
         void step(int s) {
-            int z = s * 4 * hb;
-            gates.get(z, i).get(z + hb, f).get(z + 2 * hb, o).get(z + 3 * hb, g);
+            int z = readGates(s);
             sigmoidOfHalved(i);
             sigmoidOfHalved(f);
             sigmoidOfHalved(o);
@@ -132,20 +151,9 @@ final class LstmCellSteps {
      * Backprop: {@link #step} for s = T-1 down to 0, each before that step's products, with dL/dc carried from step
      * to step here.
      */
-    static final class Backward {
-        private final FloatBuffer gates;
-        private final FloatBuffer cells;
-        private final FloatBuffer tanhCells;
+    static final class Backward extends Pass {
         private final FloatBuffer dInputs;
         private final FloatBuffer dGates;
-        private final int nIn;
-        private final int h;
-        private final int b;
-        private final int hb;
-        private final float[] i;
-        private final float[] f;
-        private final float[] o;
-        private final float[] g;
         private final float[] cPrevious;
         private final float[] tc;
         private final float[] dh;
@@ -157,27 +165,17 @@ final class LstmCellSteps {
 
         /** The forward pass's gates, cells and tanhCells; dInputs holding dL/dh from the outputs; dGates written. */
         Backward(INDArray gates, INDArray cells, INDArray tanhCells, INDArray dInputs, INDArray dGates, long nIn, long h, long b) {
-            this.gates = HostArrays.floats(gates);
-            this.cells = HostArrays.floats(cells);
-            this.tanhCells = HostArrays.floats(tanhCells);
+            super(gates, cells, tanhCells, nIn, h, b);
             this.dInputs = HostArrays.floats(dInputs);
             this.dGates = HostArrays.floats(dGates);
-            this.nIn = Math.toIntExact(nIn);
-            this.h = Math.toIntExact(h);
-            this.b = Math.toIntExact(b);
-            this.hb = Math.toIntExact(h * b);
-            i = new float[hb];
-            f = new float[hb];
-            o = new float[hb];
-            g = new float[hb];
-            cPrevious = new float[hb];
-            tc = new float[hb];
-            dh = new float[hb];
-            dc = new float[hb];
-            di = new float[hb];
-            df = new float[hb];
-            dO = new float[hb];
-            dg = new float[hb];
+            cPrevious = block();
+            tc = block();
+            dh = block();
+            dc = block();
+            di = block();
+            df = block();
+            dO = block();
+            dg = block();
         }
 
         /**
@@ -185,8 +183,7 @@ final class LstmCellSteps {
          * dL/dc_s, the gradients of the gates' pre-activations into dGates' step s, and dL/dc_{s-1} carried on.
          */
         void step(int s) {
-            int z = s * 4 * hb;
-            gates.get(z, i).get(z + hb, f).get(z + 2 * hb, o).get(z + 3 * hb, g);
+            int z = readGates(s);
             cells.get(s * hb, cPrevious);
             tanhCells.get(s * hb, tc);
             dInputs.get(hRows(s + 1, nIn, h, b), dh);
