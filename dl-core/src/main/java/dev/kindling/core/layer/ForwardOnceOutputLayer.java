@@ -51,14 +51,8 @@ public final class ForwardOnceOutputLayer extends OutputLayer {
 
     /** The layer: DL4J's OutputLayer with the forward, backprop and score replaced. */
     static final class Impl extends org.deeplearning4j.nn.layers.OutputLayer {
-        /**
-         * The loss (summed over examples) of the last backprop, and the input and labels it was computed for: compared
-         * by identity only, never read (they may belong to a workspace that has closed).
-         */
-        private record Pending(double loss, INDArray input, INDArray labels) {}
-
-        /** Null: no backprop since the last score. */
-        private Pending pending;
+        /** The last backprop's loss, for the score that follows it. */
+        private final BackpropLoss backpropLoss = new BackpropLoss();
         /** Forward passes run (products with the weights), for the test that a training step runs one. */
         long forwardPasses;
         /** [rows, 1] of ones, outside every workspace: the bias as {@code ones x b}, its gradient as {@code ones^T x delta}. */
@@ -113,7 +107,7 @@ public final class ForwardOnceOutputLayer extends OutputLayer {
             var loss = layerConf().getLossFn();
             var activation = layerConf().getActivationFn();
             // the score first: DL4J's binary cross-entropy computes its gradient with z's activation in place of z
-            pending = new Pending(loss.computeScore(labels2d, z, activation, maskArray, false), input, labels);
+            backpropLoss.keep(loss.computeScore(labels2d, z, activation, maskArray, false), input, labels);
             INDArray delta = loss.computeGradient(labels2d, z, activation, maskArray);           // dL/dz, [B, nOut]
 
             Gradient gradient = new DefaultGradient();
@@ -135,12 +129,11 @@ public final class ForwardOnceOutputLayer extends OutputLayer {
 
         @Override
         public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr mgr) {
-            Pending p = pending;
-            pending = null;
-            if (p == null || p.input() != input || p.labels() != labels) {
+            Double kept = backpropLoss.take(input, labels);
+            if (kept == null) {
                 return super.computeScore(fullNetRegTerm, training, mgr);
             }
-            double s = p.loss() + fullNetRegTerm;                                   // DL4J's formula
+            double s = kept + fullNetRegTerm;                                       // DL4J's formula
             if (conf().isMiniBatch()) {
                 s /= getInputMiniBatchSize();
             }

@@ -40,14 +40,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * gradients it hands DL4J by the same ({@link LossScaled}).
  */
 public final class ScoreFromBackpropLayer extends SameDiffOutputLayer implements LossScaled {
-    /**
-     * The loss of the last backprop and the input and labels it was computed for. The arrays are only
-     * compared by identity, never read: they may belong to a workspace that has closed.
-     */
-    private record Pending(double loss, INDArray input, INDArray labels) {}
-
-    /** Null: no backprop since the last score. */
-    private Pending pending;
+    /** The last backprop's loss, for the score that follows it. */
+    private final BackpropLoss backpropLoss = new BackpropLoss();
     private final LayerLossScale lossScale;
 
     ScoreFromBackpropLayer(NeuralNetConfiguration conf, DataType dataType) {
@@ -111,7 +105,7 @@ public final class ScoreFromBackpropLayer extends SameDiffOutputLayer implements
                 computed.close();   // a detached copy (workspaces scoped out): free it now, not at GC
             }
         }
-        pending = new Pending(result.getOutputs().get(outputVar.name()).getDouble(0), input, labels);
+        backpropLoss.keep(result.getOutputs().get(outputVar.name()).getDouble(0), input, labels);
 
         INDArray inputGradient = grads.get(INPUT_KEY);
         sameDiff.clearPlaceholders(true);   // no array of this step stays referenced by the graph
@@ -134,11 +128,10 @@ public final class ScoreFromBackpropLayer extends SameDiffOutputLayer implements
 
     @Override
     public double computeScore(double fullNetRegTerm, boolean training, LayerWorkspaceMgr workspaceMgr) {
-        Pending p = pending;
-        pending = null;
-        if (p == null || p.input() != input || p.labels() != labels) {
+        Double loss = backpropLoss.take(input, labels);
+        if (loss == null) {
             return super.computeScore(fullNetRegTerm, training, workspaceMgr);
         }
-        return (p.loss() + fullNetRegTerm) / input.size(0);   // DL4J's formula: the layer's loss is a sum over examples
+        return (loss + fullNetRegTerm) / input.size(0);   // DL4J's formula: the layer's loss is a sum over examples
     }
 }
