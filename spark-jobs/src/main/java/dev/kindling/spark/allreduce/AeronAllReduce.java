@@ -1,22 +1,13 @@
 package dev.kindling.spark.allreduce;
 
-import io.aeron.Aeron;
-import io.aeron.ExclusivePublication;
-import io.aeron.FragmentAssembler;
-import io.aeron.Publication;
-import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
 import dev.kindling.spark.config.Wire;
 import java.nio.ByteOrder;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -29,12 +20,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * vector to worker {@code j}, which sums the {@code size} contributions in rank order; in the
  * all-gather phase every owner sends its summed chunk to all others. Every worker sends and receives
  * {@code 2 (size - 1) / size} of the vector per call, and every worker ends with bit-identical sums
- * (one worker computed each chunk's sum, in a fixed order).
+ * (one worker computed each chunk's sum, in a fixed order). Each worker talks to every other: {@link HalvingAllReduce}
+ * moves the same bytes with log2 N peers.
  *
  * <p>Each worker also contributes a sample count and a loss sum with its vector, so that the caller
- * can form the mean over every worker's examples. Nothing waits forever: a peer that sends nothing
- * for {@code stall} fails the call with the peer's rank and address; a cancelled Spark task stops
- * the wait. Messages carry the vector in the platform's byte order (all workers of one job run on
+ * can form the mean over every worker's examples. Nothing waits forever ({@link AeronPeers}). Messages carry the vector in the platform's byte order (all workers of one job run on
  * one architecture). The wire format is {@link Frame}; the media driver and channels {@link AeronNode}.
  */
 public final class AeronAllReduce implements AllReduce {
@@ -42,19 +32,13 @@ public final class AeronAllReduce implements AllReduce {
     private final int rank;
     private final int size;
     private final long length;
-    private final String[] endpoints;
-    private final Subscription subscription;
-    private final ExclusivePublication[] publications;
-    private final FragmentAssembler assembler = new FragmentAssembler(this::onMessage);
-    private final Duration stall;
-    private final BooleanSupplier cancelled;
-    private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 200_000);
+    private final AeronPeers links;
+    private final UnsafeBuffer header;
     private final INDArray work;
     private final UnsafeBuffer workBytes;
     /** Row r: worker r's contribution to this worker's chunk (of the part of the vector the current call reduces). */
     private final INDArray contributions;
     private final UnsafeBuffer contributionBytes;
-    private final UnsafeBuffer header = new UnsafeBuffer(new byte[Frame.HEADER_BYTES]);
     /** Floats received per phase (reduce-scatter, all-gather) and sender since the start (cumulative over calls). */
     private final long[][] received;
     /** Floats due per phase and sender up to the end of the current call: it has arrived when {@link #received} reaches them. */
@@ -83,34 +67,15 @@ public final class AeronAllReduce implements AllReduce {
     private final double[][] sparseLoss;
     private final double[][] sparseBusy;
     private final UnsafeBuffer pairs = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(Frame.PIECE_PAIRS * 8));
-    /**
-     * One fp16 piece to convert through (ND4J casts in native code): one to send
-     * from and one to receive into, since a send that waits on back-pressure drains (receives) meanwhile.
-     */
-    private final Map<Wire, INDArray> sendPieces = new EnumMap<>(Wire.class);
-    private final Map<Wire, INDArray> receivePieces = new EnumMap<>(Wire.class);
-    /** The bf16 piece being sent ({@link Bf16}: received pieces are decoded straight from Aeron's buffer). */
-    private final UnsafeBuffer bf16Piece = new UnsafeBuffer(java.nio.ByteBuffer.allocateDirect(Frame.PIECE_FLOATS * 2));
+    private final WireCodec codec = new WireCodec();
     private long calls;
-    private long bytesSent;
     private long reduceNanos;
-    private RuntimeException protocolError;
-    private final RunToken token;
-    /** Messages dropped because they did not carry {@link #token}: not from a worker of this all-reduce. */
-    private long foreignFrames;
 
-    private AeronAllReduce(int rank, int size, long length, String[] endpoints, Subscription subscription,
-                           ExclusivePublication[] publications, RunToken token, Duration stall, BooleanSupplier cancelled) {
-        this.token = token;
-        Frame.sign(header, token);
+    private AeronAllReduce(int rank, int size, long length, String host, Rendezvous rendezvous, RunToken token, Duration stall,
+                           BooleanSupplier cancelled) {
         this.rank = rank;
         this.size = size;
         this.length = length;
-        this.endpoints = endpoints;
-        this.subscription = subscription;
-        this.publications = publications;
-        this.stall = stall;
-        this.cancelled = cancelled;
         this.work = Nd4j.create(DataType.FLOAT, length);
         this.workBytes = FloatBytes.wrap(work);
         this.partLength = length;
@@ -138,89 +103,24 @@ public final class AeronAllReduce implements AllReduce {
         for (int[] t : sparseTotal) {
             java.util.Arrays.fill(t, -1);
         }
+        this.links = AeronPeers.open(rank, size, peer -> true, host, rendezvous, token, stall, cancelled, this::onMessage, () -> calls + 1);
+        this.header = links.header();
     }
 
     /**
      * Joins the all-reduce: subscribes on an ephemeral UDP port of {@code host}, exchanges endpoints
      * through {@code rendezvous}, connects to every peer and waits (up to {@code stall}) until every
-     * peer has connected back.
+     * peer has connected back ({@link AeronPeers}).
      *
      * @param length floats per vector, the same on every worker
      */
     public static AeronAllReduce open(int rank, int size, long length, String host, Rendezvous rendezvous, RunToken token, Duration stall,
                                       BooleanSupplier cancelled) {
-        if (size < 1 || rank < 0 || rank >= size) {
-            throw new IllegalArgumentException("rank " + rank + " of " + size + " workers");
-        }
-        if (length < size || length > Integer.MAX_VALUE / 4) {
-            throw new IllegalArgumentException("all-reduce of " + length + " floats among " + size + " workers: supports "
-                    + size + " to " + Integer.MAX_VALUE / 4 + " floats");
-        }
-        Aeron aeron = AeronNode.aeron();
-        Subscription sub = aeron.addSubscription(AeronNode.subscriptionChannel(host, size - 1), Frame.STREAM_ID);
-        ExclusivePublication[] pubs = new ExclusivePublication[size];
-        try {
-            String mine = host + ":" + boundPort(sub, host, stall);
-            String[] endpoints = rendezvous.allGather(mine);
-            if (endpoints.length != size || !endpoints[rank].equals(mine)) {
-                throw new IllegalStateException("all-reduce rendezvous returned " + List.of(endpoints) + " for worker " + rank + " at " + mine);
-            }
-            int mtu = AeronNode.frameMtu(host); // one interface carries every peer's frames
-            for (int peer = 0; peer < size; peer++) {
-                if (peer != rank) {
-                    pubs[peer] = aeron.addExclusivePublication(AeronNode.channel(endpoints[peer], mtu), Frame.STREAM_ID);
-                }
-            }
-            AeronAllReduce ar = new AeronAllReduce(rank, size, length, endpoints, sub, pubs, token, stall, cancelled);
-            ar.awaitConnected();
-            ar.lastReturn = System.nanoTime();
-            return ar;
-        } catch (RuntimeException e) {
-            closeAll(sub, pubs);
-            throw e;
-        }
-    }
-
-    private static int boundPort(Subscription sub, String host, Duration stall) {
-        long deadline = System.nanoTime() + stall.toNanos();
-        IdleStrategy wait = new BackoffIdleStrategy(1, 1, 1_000_000, 10_000_000);
-        while (true) {
-            for (String address : sub.localSocketAddresses()) {
-                int colon = address.lastIndexOf(':');
-                int port = Integer.parseInt(address.substring(colon + 1));
-                if (port != 0) {
-                    return port;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("all-reduce: could not bind a UDP port on " + host + " within " + stall.toSeconds()
-                        + " s; check that the executor's address " + host + " is local to it (SPARK_LOCAL_IP)");
-            }
-            wait.idle(0);
-        }
-    }
-
-    private void awaitConnected() {
-        long deadline = System.nanoTime() + stall.toNanos();
-        while (true) {
-            List<String> missing = new ArrayList<>();
-            for (int peer = 0; peer < size; peer++) {
-                if (peer != rank && !publications[peer].isConnected()) {
-                    missing.add("worker " + peer + " at " + endpoints[peer]);
-                }
-            }
-            if (missing.isEmpty() && subscription.imageCount() >= size - 1) {
-                return;
-            }
-            checkCancelled();
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("all-reduce: worker " + rank + " at " + endpoints[rank] + " could not connect within "
-                        + stall.toSeconds() + " s to " + (missing.isEmpty() ? "its peers (" + subscription.imageCount() + " of " + (size - 1)
-                        + " connected back)" : String.join(", ", missing)) + "; UDP between the executors must be open (ephemeral ports)");
-            }
-            subscription.poll(assembler, 16);
-            idle.idle(0);
-        }
+        AeronPeers.checkShape(rank, size, length);
+        AeronAllReduce ar = new AeronAllReduce(rank, size, length, host, rendezvous, token, stall, cancelled);
+        ar.links.awaitConnected();
+        ar.lastReturn = System.nanoTime();
+        return ar;
     }
 
     /** Where {@code worker}'s chunk of the current call's part of the vector starts. */
@@ -258,7 +158,7 @@ public final class AeronAllReduce implements AllReduce {
         for (int k = 1; k < size; k++) {
             int peer = (rank + k) % size;
             Frame.write(header, calls, Frame.TOTALS, rank, 0, 0, 0, samples, lossSum, busySeconds, Wire.FP32);
-            offer(peer, Frame.TOTALS, pairs, 0, 0);
+            links.offer(peer, Frame.PHASES[Frame.TOTALS], pairs, 0, 0);
         }
         totalsSamples[rank] = samples;
         totalsLoss[rank] = lossSum;
@@ -337,39 +237,13 @@ public final class AeronAllReduce implements AllReduce {
         for (int done = 0; done < count; done += Frame.PIECE_FLOATS) {
             int n = Math.min(Frame.PIECE_FLOATS, count - done);
             Frame.write(header, calls, phase, rank, start + done, n, 0, samples, lossSum, busy, wire, phase == Frame.REDUCE_SCATTER ? done : 0);
-            if (wire == Wire.FP32) {
-                offer(peer, phase, workBytes, (int) ((start + done) * 4), n * 4);
-            } else if (wire == Wire.BF16) {
-                Bf16.encode(workBytes, (int) (start + done), n, bf16Piece, 0); // rounds to the wire's precision
-                offer(peer, phase, bf16Piece, 0, n * 2);
-            } else {
-                INDArray half = piece(sendPieces, wire, n);
-                half.assign(work.get(NDArrayIndex.interval(start + done, start + done + n)).castTo(wire.type)); // rounds to the wire's precision
-                offer(peer, phase, bytesOf(half, wire), 0, n * wire.bytes());
-            }
+            links.offer(peer, Frame.PHASES[phase], codec.encode(wire, work, workBytes, start + done, n), 0, n * wire.bytes());
         }
     }
 
     /** This worker's chunk of {@code work} rounded to {@code wire}'s precision, in place (fp32: as it is). */
     private void roundOwnChunk(Wire wire) {
         Rounding.toWire(wire, work, workBytes, chunkStart(rank), chunkStart(rank) + chunkLength(rank));
-    }
-
-    /** The first {@code n} values of a piece of {@code pieces} in {@code wire}'s type. */
-    private static INDArray piece(Map<Wire, INDArray> pieces, Wire wire, int n) {
-        INDArray piece = pieces.computeIfAbsent(wire, w -> Nd4j.create(w.type, Frame.PIECE_FLOATS));
-        return n == Frame.PIECE_FLOATS ? piece : piece.get(NDArrayIndex.interval(0, n));
-    }
-
-    private static UnsafeBuffer bytesOf(INDArray half, Wire wire) {
-        return new UnsafeBuffer(half.data().addressPointer().address(), (int) (half.length() * wire.bytes()));
-    }
-
-    /** {@code n} values of {@code wire} at {@code offset} of {@code buf}, converted to fp32 into {@code target}. */
-    private void receive(DirectBuffer buf, int offset, int n, Wire wire, INDArray target) {
-        INDArray half = piece(receivePieces, wire, n);
-        bytesOf(half, wire).putBytes(0, buf, offset, n * wire.bytes());
-        target.assign(half.castTo(DataType.FLOAT));
     }
 
     /** Each worker sends its pairs to every peer ({@code 8 count} bytes each). */
@@ -391,7 +265,7 @@ public final class AeronAllReduce implements AllReduce {
                     pairs.putInt(j * 4, index[done + j], ByteOrder.LITTLE_ENDIAN);
                     pairs.putFloat(n * 4 + j * 4, value[done + j], ByteOrder.LITTLE_ENDIAN);
                 }
-                offer(peer, Frame.SPARSE, pairs, 0, n * 8);
+                links.offer(peer, Frame.PHASES[Frame.SPARSE], pairs, 0, n * 8);
                 done += n;
             } while (done < count);
         }
@@ -417,38 +291,7 @@ public final class AeronAllReduce implements AllReduce {
         return new Totals(allSamples, allLoss);
     }
 
-    private void offer(int peer, int phase, DirectBuffer payload, int payloadOffset, int payloadBytes) {
-        ExclusivePublication pub = publications[peer];
-        long stalledSince = System.nanoTime();
-        while (true) {
-            long result = pub.offer(header, 0, Frame.HEADER_BYTES, payload, payloadOffset, payloadBytes);
-            if (result > 0) {
-                bytesSent += Frame.HEADER_BYTES + (long) payloadBytes;
-                idle.reset();
-                return;
-            }
-            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED) {
-                throw new IllegalStateException("all-reduce: the publication to worker " + peer + " at " + endpoints[peer] + " is closed");
-            }
-            // keep draining what the peers send, or two workers sending to each other would wait forever
-            if (subscription.poll(assembler, 16) > 0) {
-                stalledSince = System.nanoTime();
-            }
-            throwProtocolError();
-            checkCancelled();
-            if (System.nanoTime() - stalledSince > stall.toNanos()) {
-                throw stalled("sending the " + Frame.PHASES[phase] + " to worker " + peer + " at " + endpoints[peer]
-                        + (result == Publication.NOT_CONNECTED ? " (not connected: it stopped)" : " (back-pressured: it stopped reading)"));
-            }
-            idle.idle(0);
-        }
-    }
-
     private void onMessage(DirectBuffer buf, int offset, int len, Header h) {
-        if (!Frame.signedWith(buf, offset, len, token)) {
-            foreignFrames++; // anything on our port without this epoch's token: dropped, never summed, never fatal
-            return;
-        }
         long call = Frame.call(buf, offset);
         int phase = Frame.phase(buf, offset);
         int from = Frame.from(buf, offset);
@@ -463,8 +306,8 @@ public final class AeronAllReduce implements AllReduce {
                 : phase != Frame.ALL_GATHER || (index >= 0 && index + n <= length);
         if (!expected || phase < 0 || phase > Frame.TOTALS || from < 0 || from >= size || from == rank || n < 0 || wire == null
                 || len != Frame.length(phase, n, wire) || !inBounds) {
-            protocolError = new IllegalStateException("all-reduce: worker " + rank + " at call " + calls + " got a message of call " + call
-                    + " phase " + phase + " from worker " + from + " (" + len + " bytes): workers are out of step");
+            links.protocolError(new IllegalStateException("all-reduce: worker " + rank + " at call " + calls + " got a message of call " + call
+                    + " phase " + phase + " from worker " + from + " (" + len + " bytes): workers are out of step"));
             return;
         }
         if (phase == Frame.TOTALS) {
@@ -495,57 +338,18 @@ public final class AeronAllReduce implements AllReduce {
         }
         if (phase == Frame.REDUCE_SCATTER) {
             long at = (long) from * contributions.size(1) + column;
-            if (wire == Wire.FP32) {
-                contributionBytes.putBytes((int) (at * 4), buf, offset + Frame.HEADER_BYTES, n * 4);
-            } else if (wire == Wire.BF16) {
-                Bf16.decode(buf, offset + Frame.HEADER_BYTES, n, contributionBytes, (int) at);
-            } else {
-                receive(buf, offset + Frame.HEADER_BYTES, n, wire, contributions.get(NDArrayIndex.point(from), NDArrayIndex.interval(column, column + n)));
-            }
+            codec.decode(wire, buf, offset + Frame.HEADER_BYTES, n, contributions, contributionBytes, at);
             peerSamples[from] = Frame.samples(buf, offset);
             peerLoss[from] = Frame.lossSum(buf, offset);
             peerBusy[from] = Frame.busy(buf, offset);
-        } else if (wire == Wire.FP32) {
-            workBytes.putBytes((int) (index * 4), buf, offset + Frame.HEADER_BYTES, n * 4);
-        } else if (wire == Wire.BF16) {
-            Bf16.decode(buf, offset + Frame.HEADER_BYTES, n, workBytes, (int) index);
         } else {
-            receive(buf, offset + Frame.HEADER_BYTES, n, wire, work.get(NDArrayIndex.interval(index, index + n)));
+            codec.decode(wire, buf, offset + Frame.HEADER_BYTES, n, work, workBytes, index);
         }
         received[phase][from] += n;
     }
 
     private void await(int phase) {
-        long stalledSince = System.nanoTime();
-        while (!arrived(phase)) {
-            if (subscription.poll(assembler, 64) > 0) {
-                stalledSince = System.nanoTime();
-                idle.reset();
-                continue;
-            }
-            throwProtocolError();
-            checkCancelled();
-            if (System.nanoTime() - stalledSince > stall.toNanos()) {
-                List<String> who = new ArrayList<>();
-                for (int peer = 0; peer < size; peer++) {
-                    if (!arrived(phase, peer)) {
-                        who.add("worker " + peer + " at " + endpoints[peer]);
-                    }
-                }
-                throw stalled("waiting for the " + Frame.PHASES[phase] + " from " + String.join(", ", who));
-            }
-            idle.idle(0);
-        }
-    }
-
-    /** Whether every peer's floats of the current call's {@code phase} have arrived (polled in a spin: no allocation). */
-    private boolean arrived(int phase) {
-        for (int peer = 0; peer < size; peer++) {
-            if (!arrived(phase, peer)) {
-                return false;
-            }
-        }
-        return true;
+        links.await(peer -> arrived(phase, peer), Frame.PHASES[phase]);
     }
 
     private boolean arrived(int phase, int peer) {
@@ -562,23 +366,6 @@ public final class AeronAllReduce implements AllReduce {
         return received[phase][peer] >= due[phase][peer];
     }
 
-    private IllegalStateException stalled(String what) {
-        return new IllegalStateException("all-reduce: worker " + rank + " at " + endpoints[rank] + ", step " + (calls + 1) + ": nothing for "
-                + stall.toSeconds() + " s " + what + "; a peer died or is stuck (see its executor log), or UDP between executors is blocked");
-    }
-
-    private void throwProtocolError() {
-        if (protocolError != null) {
-            throw protocolError;
-        }
-    }
-
-    private void checkCancelled() {
-        if (cancelled.getAsBoolean()) {
-            throw new IllegalStateException("all-reduce: worker " + rank + " cancelled at step " + (calls + 1));
-        }
-    }
-
     @Override
     public double[] busySeconds() {
         return busyTotal.clone();
@@ -586,12 +373,12 @@ public final class AeronAllReduce implements AllReduce {
 
     @Override
     public long foreignFrames() {
-        return foreignFrames;
+        return links.foreignFrames();
     }
 
     @Override
     public long bytesSent() {
-        return bytesSent;
+        return links.bytesSent();
     }
 
     @Override
@@ -606,16 +393,7 @@ public final class AeronAllReduce implements AllReduce {
 
     @Override
     public void close() {
-        closeAll(subscription, publications);
-    }
-
-    private static void closeAll(Subscription sub, ExclusivePublication[] pubs) {
-        for (ExclusivePublication p : pubs) {
-            if (p != null) {
-                p.close();
-            }
-        }
-        sub.close();
+        links.close();
     }
 
 }

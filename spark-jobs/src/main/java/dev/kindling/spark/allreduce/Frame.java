@@ -8,23 +8,27 @@ import org.agrona.MutableDirectBuffer;
 /**
  * The all-reduce's wire format: every message is an 80-byte little-endian header, then its payload
  * (floats for the dense phases, 4 or 2 bytes each as the message's {@code wire} says; {@code count} int
- * indices then {@code count} fp32 values for the sparse one). Declared once here, for the sender and the receiver.
+ * indices then {@code count} fp32 values for the sparse one; {@code count} (samples, lossSum, busy) fp64 triples
+ * for {@link #RANK_TOTALS}). Declared once here, for the sender and the receiver.
  *
  * <pre>
  * offset  bytes  field
  *  0      8      call      the sender's call number (a peer may be one call ahead)
- *  8      4      phase     {@link #REDUCE_SCATTER}, {@link #ALL_GATHER}, {@link #SPARSE} or {@link #TOTALS}
+ *  8      4      phase     {@link #REDUCE_SCATTER}, {@link #ALL_GATHER}, {@link #SPARSE} or {@link #TOTALS};
+ *                          {@link HalvingAllReduce}'s {@link #HALVING_SCATTER}, {@link #HALVING_GATHER}, {@link #RANK_TOTALS}
  * 12      4      from      the sender's rank
- * 16      8      index     first float of the piece in the vector (dense) or first pair of the piece (sparse)
+ * 16      8      index     first float of the piece in the vector (dense) or first pair of the piece (sparse);
+ *                          rank totals: the first rank
  * 24      4      count     floats or pairs in this message
- * 28      4      total     sparse: pairs the sender sends this call in all; dense: 0
+ * 28      4      total     sparse: pairs the sender sends this call in all; halving: the stage; dense: 0
  * 32      8      samples   the sender's examples this call (a dense call over a part of the vector: 0, see TOTALS)
  * 40      8      lossSum   the sender's loss summed over them
  * 48      8      busy      seconds the sender worked (its own step) between its previous call and this one
  * 56      16     token     this epoch's {@link RunToken}: a frame without it is foreign and dropped
  * 72      4      wire      dense: the payload's precision, a {@link Wire} ordinal; sparse: 0
  * 76      4      column    reduce-scatter: where the piece starts in the receiver's chunk (it may not know the
- *                          part of the vector a peer one call ahead reduces); else 0
+ *                          part of the vector a peer one call ahead reduces); halving scatter: where in the
+ *                          receiver's incoming buffer; else 0
  * </pre>
  */
 final class Frame {
@@ -43,8 +47,17 @@ final class Frame {
      * parts ({@link AllReduce#reduceRange}), once the loss is known.
      */
     static final int TOTALS = 3;
+    /** Recursive halving: half of the sender's partial sums, to the worker that keeps that half (stage 0: a folded worker's whole part). */
+    static final int HALVING_SCATTER = 4;
+    /** Recursive doubling: the sender's summed block (last stage: the whole part back to a folded worker). */
+    static final int HALVING_GATHER = 5;
+    /** Recursive doubling of every rank's (samples, lossSum, busy), {@code count} ranks from rank {@code index}. */
+    static final int RANK_TOTALS = 6;
     /** Phase names for errors, by phase id. */
-    static final String[] PHASES = {"reduce-scatter", "all-gather", "sparse all-gather", "totals"};
+    static final String[] PHASES = {"reduce-scatter", "all-gather", "sparse all-gather", "totals", "halving reduce-scatter",
+        "doubling all-gather", "rank totals"};
+    /** Bytes per rank of a {@link #RANK_TOTALS} payload: samples, lossSum, busy. */
+    static final int RANK_TOTALS_BYTES = 24;
 
     private static final int CALL = 0;
     private static final int PHASE = 8;
@@ -139,7 +152,12 @@ final class Frame {
 
     /** Bytes a well-formed message of {@code phase} with {@code count} entries sent in {@code wire} has. */
     static int length(int phase, int count, Wire wire) {
-        return HEADER_BYTES + (phase == TOTALS ? 0 : count * (phase == SPARSE ? 8 : wire.bytes()));
+        return HEADER_BYTES + switch (phase) {
+            case TOTALS -> 0;
+            case SPARSE -> count * 8;
+            case RANK_TOTALS -> count * RANK_TOTALS_BYTES;
+            default -> count * wire.bytes();
+        };
     }
 
     private Frame() {}

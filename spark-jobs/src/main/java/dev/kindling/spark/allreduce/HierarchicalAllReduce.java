@@ -8,8 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The dense all-reduce for workers spread over several JVMs, several of them in one JVM (executors with
  * several task slots): the workers of each JVM sum in memory ({@link InMemoryAllReduce}); each JVM's leader
- * (its smallest rank) all-reduces that sum with the other JVMs' leaders over Aeron ({@link AeronAllReduce});
- * each leader's result is copied to the workers of its JVM. Only leaders use the network: with G JVMs each
+ * (its smallest rank) all-reduces that sum with the other JVMs' leaders over Aeron ({@link AeronAllReduce}, or
+ * {@link HalvingAllReduce}); each leader's result is copied to the workers of its JVM. Only leaders use the network: with G JVMs each
  * leader has G - 1 peers and sends 2 (G - 1) / G of the vector, where over Aeron alone each of the N workers
  * had N - 1 peers and sent 2 (N - 1) / N, every JVM's slots sharing its link.
  *
@@ -24,7 +24,7 @@ public final class HierarchicalAllReduce implements AllReduce {
     private final Placement placement;
     private final InMemoryAllReduce local;
     /** The leaders' all-reduce: null unless this worker leads its JVM and there are other JVMs. */
-    private final AeronAllReduce leaders;
+    private final AllReduce leaders;
     /** This JVM's workers' busy seconds (by place in the JVM) as of the previous step. */
     private double[] localBusyBefore;
     /** Each JVM's slowest worker's busy seconds, summed over steps, as the leaders exchanged them. */
@@ -32,7 +32,7 @@ public final class HierarchicalAllReduce implements AllReduce {
     private long lastReturn = System.nanoTime();
     private long reduceNanos;
 
-    private HierarchicalAllReduce(int rank, long length, Placement placement, InMemoryAllReduce local, AeronAllReduce leaders) {
+    private HierarchicalAllReduce(int rank, long length, Placement placement, InMemoryAllReduce local, AllReduce leaders) {
         this.rank = rank;
         this.length = length;
         this.placement = placement;
@@ -45,19 +45,22 @@ public final class HierarchicalAllReduce implements AllReduce {
     /**
      * Joins this JVM's group in memory (named {@code key} and the group), then, if this worker leads it, the
      * leaders' all-reduce on {@code host} through {@code rendezvous}. Every worker takes part in the one
-     * all-gather, as a barrier stage requires; the others contribute nothing to it.
+     * all-gather, as a barrier stage requires; the others contribute nothing to it. {@code halving}: the leaders
+     * halve and double ({@link HalvingAllReduce}) instead of exchanging all-to-all.
      */
     public static HierarchicalAllReduce open(int rank, Placement placement, long length, String host, Rendezvous rendezvous, String key,
-                                             RunToken token, Duration stall, BooleanSupplier cancelled) {
+                                             RunToken token, Duration stall, BooleanSupplier cancelled, boolean halving) {
         int group = placement.groupOf(rank);
         InMemoryAllReduce local = InMemoryAllReduce.open(key + ":jvm" + group, placement.localRank(rank), placement.groupSize(group), length,
                 stall, cancelled);
         try {
-            AeronAllReduce leaders = null;
+            AllReduce leaders = null;
             if (placement.groupCount() > 1) {
                 if (placement.leads(rank)) {
-                    leaders = AeronAllReduce.open(group, placement.groupCount(), length, host, mine -> leadersOf(rendezvous.allGather(mine), placement),
-                            token, stall, cancelled);
+                    Rendezvous ofLeaders = mine -> leadersOf(rendezvous.allGather(mine), placement);
+                    leaders = halving
+                            ? HalvingAllReduce.open(group, placement.groupCount(), length, host, ofLeaders, token, stall, cancelled)
+                            : AeronAllReduce.open(group, placement.groupCount(), length, host, ofLeaders, token, stall, cancelled);
                 } else {
                     rendezvous.allGather("");
                 }

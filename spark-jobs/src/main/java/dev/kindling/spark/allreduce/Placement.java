@@ -78,7 +78,7 @@ public final class Placement {
     }
 
     /** Every worker alone in its JVM. */
-    boolean allAlone() {
+    public boolean allAlone() {
         return groups.length == groupOf.length;
     }
 

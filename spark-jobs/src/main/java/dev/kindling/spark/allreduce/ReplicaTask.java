@@ -150,12 +150,16 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
             default -> settings.transport();
         };
         String key = token.high() + ":" + token.low() + ":" + ctx.stageAttemptNumber();
-        if (rank == 0 && chosen == Transport.HIERARCHICAL) {
-            LOG.info("all-reduce: hierarchical over {}", placement);
+        if (rank == 0 && (chosen == Transport.HIERARCHICAL || chosen == Transport.HALVING && !placement.allAlone())) {
+            LOG.info("all-reduce: hierarchical{} over {}", chosen == Transport.HALVING ? " (leaders halving)" : "", placement);
         }
         return switch (chosen) {
             case MEMORY -> InMemoryAllReduce.open(key, rank, workers, length, settings.stall(), cancelled);
-            case HIERARCHICAL -> HierarchicalAllReduce.open(rank, placement, length, host, ctx::allGather, key, token, settings.stall(), cancelled);
+            case HIERARCHICAL -> HierarchicalAllReduce.open(rank, placement, length, host, ctx::allGather, key, token, settings.stall(), cancelled,
+                    false);
+            case HALVING -> placement.allAlone()
+                    ? HalvingAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), cancelled)
+                    : HierarchicalAllReduce.open(rank, placement, length, host, ctx::allGather, key, token, settings.stall(), cancelled, true);
             default -> AeronAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), cancelled);
         };
     }

@@ -17,6 +17,7 @@ import dev.kindling.core.train.StepTelemetry;
 import dev.kindling.spark.allreduce.AeronAllReduce;
 import dev.kindling.spark.allreduce.AllReduce;
 import dev.kindling.spark.allreduce.HierarchicalAllReduce;
+import dev.kindling.spark.allreduce.HalvingAllReduce;
 import dev.kindling.spark.allreduce.InMemoryAllReduce;
 import dev.kindling.spark.allreduce.Placement;
 import dev.kindling.spark.allreduce.Rendezvous;
@@ -126,8 +127,8 @@ public final class StepBench {
         int warmup = take(flags, "warmup", 3);
         int calls = take(flags, "calls", 20);
         String transport = take(flags, "transport", "aeron");
-        if (!List.of("aeron", "memory", "hierarchical").contains(transport)) {
-            throw new IllegalArgumentException("--transport=" + transport + ": aeron, memory or hierarchical");
+        if (!List.of("aeron", "memory", "hierarchical", "halving").contains(transport)) {
+            throw new IllegalArgumentException("--transport=" + transport + ": aeron, memory, hierarchical or halving");
         }
         // hierarchical: the workers as threads of --jvms simulated JVMs, consecutive ranks in each (memory within, Aeron among leaders)
         int jvms = take(flags, "jvms", 1);
@@ -153,7 +154,11 @@ public final class StepBench {
                 java.time.Duration stall = java.time.Duration.ofSeconds(60);
                 try (AllReduce ar = switch (transport) {
                     case "memory" -> InMemoryAllReduce.open(group, r, workers, floats, stall, () -> false);
-                    case "hierarchical" -> HierarchicalAllReduce.open(r, placement, floats, "127.0.0.1", exchange.as(r), group, token, stall, () -> false);
+                    case "hierarchical" -> HierarchicalAllReduce.open(r, placement, floats, "127.0.0.1", exchange.as(r), group, token, stall, () -> false,
+                            false);
+                    case "halving" -> placement.allAlone()
+                            ? HalvingAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), token, stall, () -> false)
+                            : HierarchicalAllReduce.open(r, placement, floats, "127.0.0.1", exchange.as(r), group, token, stall, () -> false, true);
                     default -> AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), token, stall, () -> false);
                 }) {
                     long nanos = 0;

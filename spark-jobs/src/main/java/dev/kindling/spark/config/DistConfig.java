@@ -59,7 +59,7 @@ public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire 
     public static final Setting<Double> TIMEOUT_MINUTES = Setting.real("timeout-minutes", "30", Range.openClosed(0, 1e6),
             "watchdog: fail a distributed training epoch that runs longer than this many minutes (fractions allowed)");
     public static final Setting<Transport> TRANSPORT = Setting.choice("transport", Transport.AUTO, Transport.class,
-            "shared, dense and topk: auto (memory when every worker is a thread of one JVM, as on local[N]; hierarchical for dense when executors run several workers; else Aeron UDP) | aeron | memory (the workers must share one JVM) | hierarchical (dense: memory within each executor, Aeron among one worker per executor)");
+            "shared, dense and topk: auto (memory when every worker is a thread of one JVM, as on local[N]; hierarchical for dense when executors run several workers; else Aeron UDP) | aeron | memory (the workers must share one JVM) | hierarchical (dense: memory within each executor, Aeron among one worker per executor) | halving (dense: recursive halving and doubling over Aeron, log2 N peers per worker instead of N - 1; among one worker per executor when executors run several)");
     public static final Setting<Boolean> OVERLAP = Setting.flag("overlap", false,
             "shared, dense: all-reduce the gradient in buckets (--bucket-mb), each as soon as backprop has finished it, while backprop goes on (PyTorch DDP's overlap); the same bits as without; it pays where the network, not the CPU, is the wait (docs/distributed.md)");
     public static final Setting<Double> BUCKET_MB = Setting.real("bucket-mb", "4", Range.openClosed(0, 1024),
@@ -70,8 +70,9 @@ public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire 
             OVERLAP, BUCKET_MB);
 
     public DistConfig {
-        if (transport == Transport.HIERARCHICAL && encoding == Encoding.TOPK) {
-            throw new ConfigException("transport=hierarchical sums dense gradients; with encoding=topk use --transport=auto or aeron");
+        if ((transport == Transport.HIERARCHICAL || transport == Transport.HALVING) && encoding == Encoding.TOPK) {
+            throw new ConfigException("transport=" + transport.name().toLowerCase(java.util.Locale.ROOT)
+                    + " sums dense gradients; with encoding=topk use --transport=auto or aeron");
         }
         if (residualClip > 0 && residualClip < 1) {
             throw new ConfigException("residual-clip=" + residualClip + ": must be 0 or >= 1; " + RESIDUAL_CLIP.doc());

@@ -17,5 +17,10 @@ public enum Transport implements Choice {
      * Dense only: memory among the workers of each JVM, Aeron among one leader per JVM
      * ({@code HierarchicalAllReduce}).
      */
-    HIERARCHICAL
+    HIERARCHICAL,
+    /**
+     * Dense only: recursive halving and doubling over Aeron ({@code HalvingAllReduce}), each worker talking to log2 N
+     * peers instead of N - 1; when JVMs run several workers, as {@link #HIERARCHICAL} with the leaders halving.
+     */
+    HALVING
 }

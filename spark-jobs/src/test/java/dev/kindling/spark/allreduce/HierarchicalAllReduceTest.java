@@ -44,6 +44,12 @@ class HierarchicalAllReduceTest {
 
     /** Every rank's vectors after a dense fp32 call, a bf16 call, and the fp32 call again in three parts; with the totals' samples. */
     private static List<List<float[]>> run(String[] jvmOf, float[][] fp32, float[][] bf16, boolean hierarchical) throws Exception {
+        return run(jvmOf, fp32, bf16, hierarchical, false);
+    }
+
+    /** {@code halving}: the leaders halve and double instead of exchanging all-to-all. */
+    private static List<List<float[]>> run(String[] jvmOf, float[][] fp32, float[][] bf16, boolean hierarchical, boolean halving)
+            throws Exception {
         int workers = jvmOf.length;
         Placement placement = Placement.of(jvmOf);
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(workers);
@@ -52,7 +58,7 @@ class HierarchicalAllReduceTest {
         return EachRank.run(workers, r -> {
             List<float[]> out = new ArrayList<>();
             try (AllReduce ar = hierarchical
-                    ? HierarchicalAllReduce.open(r, placement, LENGTH, "127.0.0.1", exchange.as(r), key, token, Duration.ofSeconds(30), () -> false)
+                    ? HierarchicalAllReduce.open(r, placement, LENGTH, "127.0.0.1", exchange.as(r), key, token, Duration.ofSeconds(30), () -> false, halving)
                     : AeronAllReduce.open(r, workers, LENGTH, "127.0.0.1", exchange.as(r), token, Duration.ofSeconds(30), () -> false)) {
                 var v = Nd4j.createFromArray(fp32[r]);
                 assertEquals(workers * (workers + 1) / 2.0, ar.reduce(v, r + 1, 0.5).samples(), 0.0);
@@ -115,6 +121,24 @@ class HierarchicalAllReduceTest {
 
     @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void leadersThatHalveEndWithTheirPairsOfPairsTree() throws Exception {
+        String[] jvmOf = {"a", "b", "c", "d", "a"}; // four leaders: group 0 = ranks 0, 4; groups 1-3 one rank each
+        float[][] fp32 = vectors(jvmOf.length, 8);
+        float[][] bf = vectors(jvmOf.length, 9);
+        List<List<float[]>> got = run(jvmOf, fp32, bf, true, true);
+        float[] tree = new float[LENGTH];
+        for (int i = 0; i < LENGTH; i++) {
+            float a = fp32[0][i] + fp32[4][i];
+            tree[i] = (a + fp32[2][i]) + (fp32[1][i] + fp32[3][i]); // halving pairs the groups 2 apart, then 1 apart
+        }
+        for (int rank = 0; rank < jvmOf.length; rank++) {
+            assertArrayEquals(tree, got.get(rank).get(0), "rank " + rank + ", fp32");
+            assertArrayEquals(tree, got.get(rank).get(2), "rank " + rank + ": in parts, the whole call's bits");
+        }
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void oneWorkerPerJvmGivesFlatAeronsBits() throws Exception {
         String[] jvmOf = {"a", "b", "c"};
         float[][] fp32 = vectors(3, 7);
@@ -143,7 +167,7 @@ class HierarchicalAllReduceTest {
                 int r = rank;
                 errors.add(pool.submit(() -> {
                     try (AllReduce ar = HierarchicalAllReduce.open(r, placement, 100, "127.0.0.1", exchange.as(r), key, token, Duration.ofSeconds(4),
-                            () -> false)) {
+                            () -> false, false)) {
                         if (r == 1) {
                             return "left"; // group 1's leader: its task ends before the first step
                         }
