@@ -2,6 +2,8 @@ package dev.kindling.spark.bench;
 
 import dev.kindling.core.metrics.MetricsJson;
 import dev.kindling.spark.allreduce.AeronAllReduce;
+import dev.kindling.spark.allreduce.AllReduce;
+import dev.kindling.spark.allreduce.HalvingAllReduce;
 import dev.kindling.spark.allreduce.RunToken;
 import dev.kindling.spark.config.Wire;
 import dev.kindling.spark.runtime.AeronDirectories;
@@ -32,15 +34,19 @@ import org.nd4j.linalg.factory.Nd4j;
  * executor in its own network namespace behind a shaped link; a step's compute is measured apart.
  *
  * <p>Run with SparkSubmit: {@code --class dev.kindling.spark.bench.ScalingBench <jar> --workers=N
- * [--floats=4882688,25000000] [--wires=fp32,bf16] [--topk-density=0.004] [--warmup=1] [--calls=5]
- * [--label=text]}. Prints one JSON line per (vector length, case): the call's time (per call the
+ * [--floats=4882688,25000000] [--wires=fp32,bf16] [--halving=true] [--topk-density=0.004] [--warmup=1] [--calls=5]
+ * [--label=text]}: the dense cases over the all-to-all ({@code dense-fp32}) and, with {@code --halving}, recursive
+ * halving and doubling ({@code halving-fp32}). Prints one JSON line per (vector length, case): the call's time (per call the
  * slowest rank, then the median, fastest and slowest call), bytes each worker sent per call, the
  * barrier stage's launch and the all-reduce's connection time.
  */
 public final class ScalingBench {
 
-    /** How a case moves the vector: the dense all-reduce in a wire precision, or top-k pairs (density > 0). */
-    record Case(String name, Wire wire, double density) implements Serializable {}
+    /**
+     * How a case moves the vector: the dense all-reduce in a wire precision, or top-k pairs (density > 0); all-to-all
+     * ({@link AeronAllReduce}) or by halving ({@link HalvingAllReduce}).
+     */
+    record Case(String name, Wire wire, double density, boolean halving) implements Serializable {}
 
     /** What one rank measured (plain fields: Spark's Kryo cannot build records). */
     static final class RankResult implements Serializable {
@@ -48,10 +54,10 @@ public final class ScalingBench {
         int rank;
         String host;
         long startedMillis;
-        /** Per vector length: seconds to open (rendezvous and connect). */
-        double[] openSeconds;
-        /** Per vector length: bytes of this JVM's Aeron log buffers while the all-reduce is open (they grow with the peers). */
-        long[] aeronLogBytes;
+        /** Per vector length and case: seconds to open its all-reduce (rendezvous and connect). */
+        double[][] openSeconds;
+        /** Per vector length and case: bytes of this JVM's Aeron log buffers while its all-reduce is open (they grow with the peers). */
+        long[][] aeronLogBytes;
         /** Per vector length and case: each timed call's seconds. */
         double[][][] callSeconds;
         /** Per vector length and case: bytes sent over the timed calls. */
@@ -86,19 +92,26 @@ public final class ScalingBench {
         int workers = Integer.parseInt(require(f, "workers"));
         long[] floats = Arrays.stream(take(f, "floats", "4882688").split(",")).mapToLong(Long::parseLong).toArray();
         List<Case> cases = new ArrayList<>();
-        for (String w : take(f, "wires", "fp32,bf16").split(",")) {
+        String[] wires = take(f, "wires", "fp32,bf16").split(",");
+        for (String w : wires) {
             Wire wire = Wire.valueOf(w.trim().toUpperCase(java.util.Locale.ROOT));
-            cases.add(new Case("dense-" + wire.name().toLowerCase(java.util.Locale.ROOT), wire, 0));
+            cases.add(new Case("dense-" + wire.name().toLowerCase(java.util.Locale.ROOT), wire, 0, false));
         }
         double density = Double.parseDouble(take(f, "topk-density", "0.004"));
         if (density > 0) {
-            cases.add(new Case("topk", Wire.FP32, density));
+            cases.add(new Case("topk", Wire.FP32, density, false));
+        }
+        if (Boolean.parseBoolean(take(f, "halving", "false"))) {
+            for (String w : wires) {
+                Wire wire = Wire.valueOf(w.trim().toUpperCase(java.util.Locale.ROOT));
+                cases.add(new Case("halving-" + wire.name().toLowerCase(java.util.Locale.ROOT), wire, 0, true));
+            }
         }
         int warmup = Integer.parseInt(take(f, "warmup", "1"));
         int calls = Integer.parseInt(take(f, "calls", "5"));
         Duration stall = Duration.ofSeconds(Long.parseLong(take(f, "stall-seconds", "120")));
         if (!f.isEmpty()) {
-            throw new IllegalArgumentException("unknown keys " + f.keySet() + "; known: workers, floats, wires, topk-density, warmup, calls, stall-seconds, label");
+            throw new IllegalArgumentException("unknown keys " + f.keySet() + "; known: workers, floats, wires, halving, topk-density, warmup, calls, stall-seconds, label");
         }
         return new Settings(workers, floats, cases, warmup, calls, stall);
     }
@@ -150,8 +163,8 @@ public final class ScalingBench {
                 m.put("ms_min", 1000 * sorted[0]);
                 m.put("ms_max", 1000 * sorted[sorted.length - 1]);
                 m.put("bytes_per_worker_call", byRank.stream().mapToLong(r -> r.bytes[pp][cc]).average().orElse(0) / s.calls());
-                m.put("open_ms", 1000 * byRank.stream().mapToDouble(r -> r.openSeconds[pp]).max().orElse(0));
-                m.put("aeron_log_mb", byRank.stream().mapToLong(r -> r.aeronLogBytes[pp]).max().orElse(0) / 1e6);
+                m.put("open_ms", 1000 * byRank.stream().mapToDouble(r -> r.openSeconds[pp][cc]).max().orElse(0));
+                m.put("aeron_log_mb", byRank.stream().mapToLong(r -> r.aeronLogBytes[pp][cc]).max().orElse(0) / 1e6);
                 m.put("launch_ms", launched - submitted);
                 m.put("hosts", byRank.stream().map(r -> r.host).distinct().count());
                 out.add(m);
@@ -180,43 +193,59 @@ public final class ScalingBench {
             r.rank = ctx.partitionId();
             r.host = SparkEnv.get().blockManager().blockManagerId().host();
             int n = s.floats().length;
-            r.openSeconds = new double[n];
+            r.openSeconds = new double[n][s.cases().size()];
             r.callSeconds = new double[n][s.cases().size()][s.calls()];
             r.bytes = new long[n][s.cases().size()];
-            r.aeronLogBytes = new long[n];
+            r.aeronLogBytes = new long[n][s.cases().size()];
             for (int p = 0; p < n; p++) {
                 long floats = s.floats()[p];
                 INDArray base = Nd4j.rand(DataType.FLOAT, floats);
                 INDArray v = base.dup();
-                long t0 = System.nanoTime();
-                try (AeronAllReduce ar = AeronAllReduce.open(r.rank, s.workers(), floats, r.host, ctx::allGather, token, s.stall(),
-                        ctx::isInterrupted)) {
-                    r.openSeconds[p] = (System.nanoTime() - t0) / 1e9;
-                    r.aeronLogBytes[p] = aeronLogBytes();
-                    for (int c = 0; c < s.cases().size(); c++) {
-                        Case kase = s.cases().get(c);
-                        int[] index = kase.density() > 0 ? distinctIndices(floats, kase.density(), 17L * r.rank + p) : null;
-                        float[] value = index == null ? null : randomValues(index.length, 31L * r.rank + p);
-                        for (int call = 0; call < s.warmup() + s.calls(); call++) {
-                            v.assign(base); // sums grow by the worker count each call: start each from the same values
-                            long bytes0 = ar.bytesSent();
-                            long c0 = System.nanoTime();
-                            if (index == null) {
-                                ar.reduce(v, 1, 0, kase.wire());
-                            } else {
-                                v.assign(0);
-                                ar.reduceSparse(v, index, value, index.length, 1, 0);
-                            }
-                            int timed = call - s.warmup();
-                            if (timed >= 0) {
-                                r.callSeconds[p][c][timed] = (System.nanoTime() - c0) / 1e9;
-                                r.bytes[p][c] += ar.bytesSent() - bytes0;
+                for (boolean halving : new boolean[] {true, false}) { // one all-reduce per algorithm, its cases back to back; halving first: its
+                    // Aeron logs are counted before the all-to-all's (closed logs linger a few seconds in the media driver)
+                    if (s.cases().stream().noneMatch(k -> k.halving() == halving)) {
+                        continue;
+                    }
+                    long t0 = System.nanoTime();
+                    try (AllReduce ar = halving
+                            ? HalvingAllReduce.open(r.rank, s.workers(), floats, r.host, ctx::allGather, token, s.stall(), ctx::isInterrupted)
+                            : AeronAllReduce.open(r.rank, s.workers(), floats, r.host, ctx::allGather, token, s.stall(), ctx::isInterrupted)) {
+                        double open = (System.nanoTime() - t0) / 1e9;
+                        long logs = aeronLogBytes();
+                        for (int c = 0; c < s.cases().size(); c++) {
+                            Case kase = s.cases().get(c);
+                            if (kase.halving() == halving) {
+                                r.openSeconds[p][c] = open;
+                                r.aeronLogBytes[p][c] = logs;
+                                time(ar, kase, v, base, floats, r, p, c);
                             }
                         }
                     }
                 }
             }
             return scala.collection.JavaConverters.asScalaIterator(List.of(r).iterator());
+        }
+
+        /** One case's warm-up then timed calls, into {@code r}'s {@code [p][c]}. */
+        private void time(AllReduce ar, Case kase, INDArray v, INDArray base, long floats, RankResult r, int p, int c) {
+            int[] index = kase.density() > 0 ? distinctIndices(floats, kase.density(), 17L * r.rank + p) : null;
+            float[] value = index == null ? null : randomValues(index.length, 31L * r.rank + p);
+            for (int call = 0; call < s.warmup() + s.calls(); call++) {
+                v.assign(base); // sums grow by the worker count each call: start each from the same values
+                long bytes0 = ar.bytesSent();
+                long c0 = System.nanoTime();
+                if (index == null) {
+                    ar.reduce(v, 1, 0, kase.wire());
+                } else {
+                    v.assign(0);
+                    ar.reduceSparse(v, index, value, index.length, 1, 0);
+                }
+                int timed = call - s.warmup();
+                if (timed >= 0) {
+                    r.callSeconds[p][c][timed] = (System.nanoTime() - c0) / 1e9;
+                    r.bytes[p][c] += ar.bytesSent() - bytes0;
+                }
+            }
         }
     }
 

@@ -21,15 +21,15 @@ class ScalingBenchTest {
     void everyCaseSendsWhatItsAlgorithmMust() {
         int floats = 100_000;
         ScalingBench.Settings s = ScalingBench.settings(Map.of("workers", "2", "floats", Integer.toString(floats),
-                "wires", "fp32,bf16", "topk-density", "0.01", "warmup", "1", "calls", "3"));
+                "wires", "fp32,bf16", "topk-density", "0.01", "halving", "true", "warmup", "1", "calls", "3"));
         List<Map<String, Object>> lines;
         try (JavaSparkContext sc = SparkJobs.context(new SparkMaster("local[2]"), "scaling-bench")) {
             lines = ScalingBench.run(sc, s);
         }
-        assertEquals(List.of("dense-fp32", "dense-bf16", "topk"), lines.stream().map(m -> m.get("case")).toList());
-        // dense: half the vector out in the reduce-scatter and half in the all-gather, 4 or 2 bytes a value,
-        // plus frame headers; topk: all 1,000 (index, value) pairs to the other worker, 8 bytes a pair
-        double[] payload = {floats * 4.0, floats * 2.0, floats * 0.01 * 8};
+        assertEquals(List.of("dense-fp32", "dense-bf16", "topk", "halving-fp32", "halving-bf16"), lines.stream().map(m -> m.get("case")).toList());
+        // dense (either algorithm, 2 workers): half the vector out in the reduce-scatter and half in the all-gather, 4 or 2
+        // bytes a value, plus frame headers; topk: all 1,000 (index, value) pairs to the other worker, 8 bytes a pair
+        double[] payload = {floats * 4.0, floats * 2.0, floats * 0.01 * 8, floats * 4.0, floats * 2.0};
         for (int i = 0; i < lines.size(); i++) {
             Map<String, Object> m = lines.get(i);
             double bytes = ((Number) m.get("bytes_per_worker_call")).doubleValue();

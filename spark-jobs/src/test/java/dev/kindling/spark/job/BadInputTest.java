@@ -126,6 +126,8 @@ class BadInputTest {
                 "--topk-density=0");
         assertUsageError(out, "transport=hierarchical sums dense gradients", "train", "--data=" + sum, "--out=" + out, "--dist=shared",
                 "--encoding=topk", "--transport=hierarchical");
+        assertUsageError(out, "transport=halving sums dense gradients", "train", "--data=" + sum, "--out=" + out, "--dist=shared",
+                "--encoding=topk", "--transport=halving");
         // named by the plan, which runs before any Spark context or shard check
         ConfigException e = assertThrows(ConfigException.class,
                 () -> TrainingPlan.of(TrainConfig.from(TestSettings.of("data", sum, "out", out.toString(), "dist", "shared",
