@@ -169,7 +169,7 @@ def submit(env, workers, a, label):
     """One ScalingBench application on `workers` executors (one per namespace): its JSON lines."""
     cmd = [*spark_submit(env, workers, "dev.kindling.spark.bench.ScalingBench", "1g", "1g"),
            f"--workers={workers}", f"--floats={','.join(str(f) for f in a.floats)}", f"--wires={a.wires}",
-           f"--topk-density={a.topk_density}", f"--warmup={a.warmup}", f"--calls={a.calls}", f"--label={label}"]
+           f"--topk-density={a.topk_density}", "--halving=true", f"--warmup={a.warmup}", f"--calls={a.calls}", f"--label={label}"]
     lines = env.run(cmd, {"SPARK_LOCAL_IP": f"{SUBNET}.1"}, f"allreduce-n{workers}-{label}", 1200, every_line=True)
     with open(os.path.join(env.work, "lines.jsonl"), "a") as f:  # kept if a later step fails
         f.writelines(json.dumps(l) + "\n" for l in lines)
@@ -247,12 +247,18 @@ def points(lines, density):
         if m["case"] == "topk":
             p["pairs"] = max(1, round(m["floats"] * density))
         else:
-            p["wire_bytes"] = 4 if m["case"] == "dense-fp32" else 2
+            p["wire_bytes"] = 4 if m["case"].endswith("fp32") else 2
         out.append(p)
     return out
 
 
-CASES = ("dense-fp32", "dense-bf16", "topk")
+CASES = ("dense-fp32", "dense-bf16", "topk", "halving-fp32", "halving-bf16")
+
+
+def logs(cells):
+    """The most Aeron log MB any worker had open: all-to-all (dense, topk) / halving."""
+    by = [[p["aeron_log_mb"] for p in cells if p["case"].startswith("halving") == halving] for halving in (False, True)]
+    return " / ".join(f"{max(b):.0f}" if b else "-" for b in by)
 
 
 def measured_table(pts, params, m, held, cores):
@@ -262,7 +268,7 @@ def measured_table(pts, params, m, held, cores):
     held_by = {(p["label"], p["floats"], p["case"]): t for p, t in held}
     by = {(p["label"], p["workers"], p["floats"], p["case"]): p for p in pts}
     rows = ["| link | N | floats | " + " | ".join(f"{c} ms" for c in CASES) + " | model ms (" + ", ".join(CASES) + ") | "
-            f"held out (fit N<{largest}) | fp32 MB sent/worker | Aeron logs MB/worker | launch s | connect s |",
+            f"held out (fit N<{largest}) | fp32 MB sent/worker | Aeron logs MB/worker (all-to-all / halving) | launch s | connect s |",
             "| --- | --- | --- | " + " | ".join("---" for _ in CASES) + " | --- | --- | --- | --- | --- | --- |"]
     for label, n, floats in sorted({(p["label"], p["workers"], p["floats"]) for p in pts}, key=lambda x: (x[0], x[1], x[2])):
         cells = [by.get((label, n, floats, c)) for c in CASES]
@@ -273,7 +279,7 @@ def measured_table(pts, params, m, held, cores):
         out = " / ".join(f"{held_by[(label, floats, c)] * 1000:.0f}" for c in CASES if (label, floats, c) in held_by) if n == largest else ""
         fp32 = by.get((label, n, floats, "dense-fp32"))
         rows.append(f"| {label} | {n} | {floats:,} | {measured} | {modelled} | {out} | {'' if fp32 is None else round(fp32['bytes'] / 1e6, 1)} | "
-                    f"{max(p['aeron_log_mb'] for p in have):.0f} | {first['launch_ms'] / 1000:.1f} | {max(p['open_ms'] for p in have) / 1000:.1f} |")
+                    f"{logs(have)} | {first['launch_ms'] / 1000:.1f} | {max(p['open_ms'] for p in have) / 1000:.1f} |")
     return "\n".join(rows)
 
 
@@ -293,7 +299,7 @@ def projected_table(params, comp, density):
                     if case == "topk":
                         p["pairs"] = max(1, round(c["params"] * density))
                     else:
-                        p["wire_bytes"] = 4 if case == "dense-fp32" else 2
+                        p["wire_bytes"] = 4 if case.endswith("fp32") else 2
                     times.append(model.predict(params, None, p, cores=None))  # one worker per host: no contention
                 bound = times[0] - params[per_peer] * (hosts - 1)
                 rows.append(f"| {name} {c['params'] / 1e6:.1f}M ({c['step_s']:.2f} s) | {gbit} Gbit | {hosts} | "
@@ -312,7 +318,7 @@ def report(lines, compute, workers, density):
     errors = sorted(abs(t - p["seconds"]) / p["seconds"] for p, t in held)
     text = ["MEASURED (this host: all-reduce among N executor JVMs in network namespaces, compute excluded)",
             measured_table(pts, params, m, held, CORES), "",
-            "MODEL  T = a + r B/R + c (d (N-1) + g B + s P + h H + q N k)   (scaling_model.py; c = max(1, m N / cores) here, 1 projected)",
+            "MODEL  T = a + r B/R + c (d D + g B + s P + h H + q N k)   (scaling_model.py; D peers: N-1, halving log2 N; c = max(1, m N / cores) here, 1 projected)",
             "  " + "  ".join(f"{t}={v:.3g}" for t, v in zip(model.TERMS, params)) + f"  m={m:.2f}",
             f"  held out: fitted on N < {largest} alone, it predicts the {len(held)} calls at N = {largest} within "
             f"{errors[len(errors) // 2]:.0%} (median), {errors[-1]:.0%} (worst)", "",

@@ -1,14 +1,16 @@
 """The all-reduce's cost model, fitted to scaling.py's measurements (numpy only).
 
-Kindling's dense all-reduce (AeronAllReduce): every worker sends chunk j of its vector to worker j
-(reduce-scatter), sums the N contributions to its own chunk, and sends its summed chunk to every other
-worker (all-gather). Per call each worker sends, and receives, V = 2 (N-1)/N * P * w bytes (P values of
-w bytes) in 2 (N-1) messages. The sparse (topk) call sends the worker's k = density * P (index, value)
-pairs of 8 bytes to every other worker, S = (N-1) * k * 8 bytes, and adds N * k pairs into P zeros.
+Kindling's dense all-reduce, all-to-all (AeronAllReduce, cases dense-*): every worker sends chunk j of its
+vector to worker j (reduce-scatter), sums the N contributions to its own chunk, and sends its summed chunk
+to every other worker (all-gather). Per call each worker sends, and receives, V = 2 (N-1)/N * P * w bytes
+(P values of w bytes) in 2 (N-1) messages to N-1 peers. By recursive halving and doubling
+(HalvingAllReduce, cases halving-*): the same V in 2 log2 N messages to log2 N peers (one more peer where N
+is not a power of two). The sparse (topk) call sends the worker's k = density * P (index, value) pairs of
+8 bytes to every other worker, S = (N-1) * k * 8 bytes, and adds N * k pairs into P zeros.
 
-    T = a + r * B / R + c * (d (N-1) + g B + s P + h H + q N k)
+    T = a + r * B / R + c * (d D + g B + s P + h H + q N k)
 
-B: bytes a worker sends per call (V or S); R: the link's rate in bytes/s (shaped with tc; infinite when
+D: the peers a worker exchanges messages with (N-1, or log2 N halving); B: bytes a worker sends per call (V or S); R: the link's rate in bytes/s (shaped with tc; infinite when
 not shaped); H: values converted to and from a half-precision wire (P for bf16/fp16, else 0).
 c: CPU contention. Every term inside the bracket is work a CPU does; on this host N workers (each with
 its own media driver thread) share `cores` cores, so c = max(1, m N / cores), with m fitted; a worker on
@@ -21,6 +23,15 @@ q (per sparse pair added).
 import numpy as np
 
 TERMS = ("a", "r", "d", "g", "s", "h", "q")
+
+
+def peers(n, case):
+    """D: every other worker (all-to-all, topk), or log2 of the largest power of two <= N, plus one where N is not one
+    (the rank folded in), halving."""
+    if not case.startswith("halving"):
+        return n - 1.0
+    p = 1 << (int(n).bit_length() - 1)
+    return (p.bit_length() - 1) + (1.0 if n != p else 0.0)
 CONTENTION = np.linspace(0.5, 4.0, 15)  # the m the fit tries
 
 
@@ -36,7 +47,7 @@ def features(p, cores, m):
         sent = 2.0 * (n - 1) / n * floats * p["wire_bytes"]
         converted, added = (floats if p["wire_bytes"] < 4 else 0.0), 0.0
     inv_rate = 0.0 if not p.get("rate_bytes_s") else 1.0 / p["rate_bytes_s"]
-    return np.array([1.0, sent * inv_rate, c * (n - 1.0), c * sent, c * floats, c * converted, c * added])
+    return np.array([1.0, sent * inv_rate, c * peers(n, p["case"]), c * sent, c * floats, c * converted, c * added])
 
 
 def _nonnegative_fit(x, y):

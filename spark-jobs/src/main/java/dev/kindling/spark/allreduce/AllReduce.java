@@ -5,10 +5,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A synchronous all-reduce of one fp32 vector among the workers of one epoch, however the bytes move
- * ({@link AeronAllReduce} between JVMs, {@link InMemoryAllReduce} between threads of one JVM). Every
- * implementation gives every worker bit-identical results, and the same bits as every other: each
- * element is the sum of the workers' values in rank order, each value (and each sum) rounded to the
- * wire's precision first.
+ * ({@link AeronAllReduce} and {@link HalvingAllReduce} between JVMs, {@link InMemoryAllReduce} between threads
+ * of one JVM, {@link HierarchicalAllReduce} both). Every implementation gives every worker bit-identical
+ * results: each element is a sum in a fixed order, each value (and each sum) rounded to the wire's precision
+ * first. Aeron all-to-all and memory add in rank order (the same bits); halving and hierarchical add in a tree
+ * of their own (each says which).
  */
 public interface AllReduce extends AutoCloseable {
     /** What every worker contributed to the last call: examples and the loss summed over them. */

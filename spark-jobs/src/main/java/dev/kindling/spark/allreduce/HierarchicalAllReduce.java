@@ -25,6 +25,8 @@ public final class HierarchicalAllReduce implements AllReduce {
     private final InMemoryAllReduce local;
     /** The leaders' all-reduce: null unless this worker leads its JVM and there are other JVMs. */
     private final AllReduce leaders;
+    /** Whether the leaders halve and double ({@link HalvingAllReduce}) rather than exchange all-to-all. */
+    private final boolean halving;
     /** This JVM's workers' busy seconds (by place in the JVM) as of the previous step. */
     private double[] localBusyBefore;
     /** Each JVM's slowest worker's busy seconds, summed over steps, as the leaders exchanged them. */
@@ -32,7 +34,8 @@ public final class HierarchicalAllReduce implements AllReduce {
     private long lastReturn = System.nanoTime();
     private long reduceNanos;
 
-    private HierarchicalAllReduce(int rank, long length, Placement placement, InMemoryAllReduce local, AllReduce leaders) {
+    private HierarchicalAllReduce(int rank, long length, Placement placement, InMemoryAllReduce local, AllReduce leaders, boolean halving) {
+        this.halving = halving;
         this.rank = rank;
         this.length = length;
         this.placement = placement;
@@ -65,7 +68,7 @@ public final class HierarchicalAllReduce implements AllReduce {
                     rendezvous.allGather("");
                 }
             }
-            return new HierarchicalAllReduce(rank, length, placement, local, leaders);
+            return new HierarchicalAllReduce(rank, length, placement, local, leaders, halving);
         } catch (RuntimeException e) {
             local.close(); // a leader that fails here leaves its group: its workers stop waiting at once
             throw e;
@@ -170,7 +173,7 @@ public final class HierarchicalAllReduce implements AllReduce {
 
     @Override
     public String transport() {
-        return "hierarchical";
+        return halving ? "hierarchical-halving" : "hierarchical";
     }
 
     @Override

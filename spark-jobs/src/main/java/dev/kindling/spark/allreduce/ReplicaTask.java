@@ -130,25 +130,12 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
     }
 
     /**
-     * The epoch's all-reduce: in memory when every worker is a thread of this JVM; hierarchical (memory within each
-     * JVM, Aeron among one leader per JVM) when some JVMs run several workers and the gradient is dense; else Aeron
-     * among all. {@code --transport} may choose. A retried stage attempt meets in a new group: the key carries the
+     * The epoch's all-reduce ({@link #transport}). A retried stage attempt meets in a new group: the key carries the
      * attempt.
      */
     private AllReduce open(BarrierTaskContext ctx, int rank, long length, String host, Placement placement, String[] where,
                            BooleanSupplier cancelled) {
-        boolean dense = settings.density() == 0;
-        Transport chosen = switch (settings.transport()) {
-            case AUTO -> placement.oneJvm() ? Transport.MEMORY : dense && !placement.allAlone() ? Transport.HIERARCHICAL : Transport.AERON;
-            case MEMORY -> {
-                if (!placement.oneJvm()) {
-                    throw new IllegalStateException("--transport=memory: the " + workers + " workers run in more than one JVM " + List.of(where)
-                            + "; use --transport=auto or aeron");
-                }
-                yield Transport.MEMORY;
-            }
-            default -> settings.transport();
-        };
+        Transport chosen = transport(settings.transport(), placement, settings.density() == 0, where);
         String key = token.high() + ":" + token.low() + ":" + ctx.stageAttemptNumber();
         if (rank == 0 && (chosen == Transport.HIERARCHICAL || chosen == Transport.HALVING && !placement.allAlone())) {
             LOG.info("all-reduce: hierarchical{} over {}", chosen == Transport.HALVING ? " (leaders halving)" : "", placement);
@@ -161,6 +148,31 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
                     ? HalvingAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), cancelled)
                     : HierarchicalAllReduce.open(rank, placement, length, host, ctx::allGather, key, token, settings.stall(), cancelled, true);
             default -> AeronAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), cancelled);
+        };
+    }
+
+    /** JVMs (executors) from which {@code --transport=auto} halves and doubles among them instead of all-to-all. */
+    static final int HALVING_FROM_JVMS = 4;
+
+    /**
+     * What {@code asked} means for these workers: auto is memory when every worker is a thread of one JVM; for a dense
+     * gradient among {@link #HALVING_FROM_JVMS} or more JVMs, halving (among one leader per JVM when JVMs run several
+     * workers); for a dense gradient among fewer JVMs some running several workers, hierarchical; else Aeron among all.
+     * Memory among several JVMs is refused, naming them ({@code where}: each worker's JVM).
+     */
+    static Transport transport(Transport asked, Placement placement, boolean dense, String[] where) {
+        return switch (asked) {
+            case AUTO -> placement.oneJvm() ? Transport.MEMORY
+                    : dense && placement.groupCount() >= HALVING_FROM_JVMS ? Transport.HALVING
+                    : dense && !placement.allAlone() ? Transport.HIERARCHICAL : Transport.AERON;
+            case MEMORY -> {
+                if (!placement.oneJvm()) {
+                    throw new IllegalStateException("--transport=memory: the " + where.length + " workers run in more than one JVM "
+                            + List.of(where) + "; use --transport=auto or aeron");
+                }
+                yield Transport.MEMORY;
+            }
+            default -> asked;
         };
     }
 
