@@ -119,6 +119,19 @@ print("test: cluster dense: the all-reduce offered %d bytes, dense fp32 %d (%.2f
 sys.exit(0 if c["encoding"] == "dense" and 0.8 < offered <= 1.0 and c["bytes_sent"] >= 0.95 * c["allreduce_bytes"]
          and c["foreign_frames"] == 0 else 1)
 PY
+say "cluster: the dense all-reduce by recursive halving (--transport=halving) between the 2 executor JVMs"
+halving=$(scripts/kindling train --model=mlp --master="$master" --dist=shared --transport=halving --epochs=6 --timeout-minutes=5 \
+  --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/halving" 2>"$tmp/cluster-halving.log" | tail -n 1) \
+  || { tail -n 30 "$tmp/cluster-halving.log" >&2; exit 1; }
+python3 - "$dense" "$halving" <<'PY'
+import json, sys
+dense, halving = (json.loads(a) for a in sys.argv[1:3])
+print("test: cluster halving: %s, Aeron sent %d bytes; final loss %r (all-to-all: %r)"
+      % (halving["comm"]["transport"], halving["comm"]["bytes_sent"], halving["final"]["loss"], dense["final"]["loss"]), file=sys.stderr)
+# two workers: halving's one pair adds what the all-to-all adds, so the same steps give the same bits
+sys.exit(0 if halving["comm"]["transport"] == "halving" and halving["comm"]["bytes_sent"] > 0
+         and halving["final"]["loss"] == dense["final"]["loss"] else 1)
+PY
 say "cluster: Kindling's sparse step sharing (--encoding=topk) between the 2 executor JVMs, from HDFS"
 topk=$(scripts/kindling train --model=mlp --master="$master" --dist=shared --encoding=topk --topk-density=0.05 --epochs=6 \
   --timeout-minutes=5 --data="$hdfs/datasets/seed-sum" --out="$hdfs/runs/topk" 2>"$tmp/cluster-topk.log" | tail -n 1) \
