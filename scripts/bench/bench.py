@@ -327,11 +327,13 @@ def dist(env, a, results):
                                        f"allreduce-{t}-{w}-{rep}"))
     # 4 workers as 2 executors of 2 slots each: flat Aeron among all 4 against the hierarchical all-reduce (memory within
     # each simulated JVM, Aeron between the 2 leaders), alternated
-    four = {t: [] for t in ("aeron --jvms=1", "hierarchical --jvms=2")}
+    # and 4 workers as 4 executors of one slot: Aeron all-to-all against recursive halving and doubling (auto's pick from
+    # 4 executors; the same bytes, log2 N peers instead of N - 1)
+    four = {t: [] for t in ("aeron --jvms=1", "hierarchical --jvms=2", "aeron --jvms=4", "halving --jvms=4")}
     for rep in range(a.dist_reps):
         for t in four:
             four[t].append(env.java("allreduce", ["--floats=4882688", "--workers=4", "--calls=10", *f"--transport={t}".split()], 1,
-                                    f"allreduce-4-{t.split()[0]}-{rep}"))
+                                    f"allreduce-4-{t.split()[0]}-{t.split('=')[-1]}-{rep}"))
     udp = ar[("aeron", "fp32")]
     results["allreduce"] = {"floats": udp[0]["floats"], "workers": udp[0]["workers"],
                             "ms_per_call": spread([r["ms_per_call"] for r in udp]),
@@ -340,7 +342,9 @@ def dist(env, a, results):
                             "bf16_ms_per_call": spread([r["ms_per_call"] for r in ar[("aeron", "bf16")]]),
                             "memory_bf16_ms_per_call": spread([r["ms_per_call"] for r in ar[("memory", "bf16")]]),
                             "four_flat_ms_per_call": spread([r["ms_per_call"] for r in four["aeron --jvms=1"]]),
-                            "four_hierarchical_ms_per_call": spread([r["ms_per_call"] for r in four["hierarchical --jvms=2"]])}
+                            "four_hierarchical_ms_per_call": spread([r["ms_per_call"] for r in four["hierarchical --jvms=2"]]),
+                            "four_alone_flat_ms_per_call": spread([r["ms_per_call"] for r in four["aeron --jvms=4"]]),
+                            "four_halving_ms_per_call": spread([r["ms_per_call"] for r in four["halving --jvms=4"]])}
 
 
 def cluster(env, a, results):
@@ -665,6 +669,11 @@ def table(results):
                          f" (--transport=hierarchical, what auto picks for executors of several slots: memory within a JVM, Aeron between"
                          f" its leaders) {fmt_s(r['four_hierarchical_ms_per_call'], '{:.1f}')} ms"
                          f" ({r['four_flat_ms_per_call']['median'] / r['four_hierarchical_ms_per_call']['median']:.2f}x faster)")
+            if "four_halving_ms_per_call" in r:
+                L.append(f"  4 workers as 4 JVMs: all-to-all over Aeron {fmt_s(r['four_alone_flat_ms_per_call'], '{:.1f}')} ms, recursive halving"
+                         f" (--transport=halving, what auto picks from 4 executors: the same bytes, log2 N peers) "
+                         f"{fmt_s(r['four_halving_ms_per_call'], '{:.1f}')} ms"
+                         f" ({r['four_alone_flat_ms_per_call']['median'] / r['four_halving_ms_per_call']['median']:.2f}x)")
         L.append("shared: DL4J's threshold encoding; dense: Kindling's all-reduce (--encoding=dense; on local[N] through memory, the"
                  " default --transport=auto); dense-udp: the same over Aeron UDP loopback (--transport=aeron); udp-overlap: dense-udp with --overlap (buckets all-reduced while backprop runs); topk: Kindling's sparse"
                  " step sharing (--encoding=topk, density 0.004, through memory here). On local[N] every worker lives in the driver JVM:"
