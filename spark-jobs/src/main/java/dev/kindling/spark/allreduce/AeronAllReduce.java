@@ -4,8 +4,6 @@ import io.aeron.logbuffer.Header;
 import dev.kindling.spark.config.Wire;
 import java.nio.ByteOrder;
 import java.time.Duration;
-import java.util.EnumMap;
-import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -24,8 +22,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * moves the same bytes with log2 N peers.
  *
  * <p>Each worker also contributes a sample count and a loss sum with its vector, so that the caller
- * can form the mean over every worker's examples. Nothing waits forever ({@link AeronPeers}). Messages carry the vector in the platform's byte order (all workers of one job run on
- * one architecture). The wire format is {@link Frame}; the media driver and channels {@link AeronNode}.
+ * can form the mean over every worker's examples. Nothing waits forever ({@link AeronPeers}). Messages
+ * carry the vector in the platform's byte order (all workers of one job run on one architecture). The
+ * wire format is {@link Frame}; the media driver and channels {@link AeronNode}.
  */
 public final class AeronAllReduce implements AllReduce {
 
