@@ -9,7 +9,6 @@ import dev.kindling.spark.config.Wire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,18 +28,11 @@ class HalvingAllReduceTest {
     private static final int LENGTH = 70_001; // several 16K-float messages per stage, chunks of unequal length
 
     private static float[][] vectors(int workers, long seed) {
-        Random random = new Random(seed);
-        float[][] v = new float[workers][LENGTH];
-        for (float[] x : v) {
-            for (int i = 0; i < LENGTH; i++) {
-                x[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(7) - 4));
-            }
-        }
-        return v;
+        return WorkerVectors.of(workers, LENGTH, seed);
     }
 
     private static float bf16(float x) {
-        return Float.intBitsToFloat(Bf16.toFloatBits(Bf16.fromFloatBits(Float.floatToRawIntBits(x))));
+        return WorkerVectors.bf16(x);
     }
 
     /** Element i's sum by the definition: fold, then at each stage u's value plus u ^ d's, each rounded first. */

@@ -9,7 +9,6 @@ import dev.kindling.spark.config.Wire;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -32,14 +31,7 @@ class HierarchicalAllReduceTest {
     }
 
     private static float[][] vectors(int workers, long seed) {
-        Random random = new Random(seed);
-        float[][] v = new float[workers][LENGTH];
-        for (float[] x : v) {
-            for (int i = 0; i < LENGTH; i++) {
-                x[i] = (float) (random.nextGaussian() * Math.pow(10, random.nextInt(7) - 4));
-            }
-        }
-        return v;
+        return WorkerVectors.of(workers, LENGTH, seed);
     }
 
     /** Every rank's vectors after a dense fp32 call, a bf16 call, and the fp32 call again in three parts; with the totals' samples. */
@@ -92,7 +84,7 @@ class HierarchicalAllReduceTest {
     }
 
     private static float bf16(float x) {
-        return Float.intBitsToFloat(Bf16.toFloatBits(Bf16.fromFloatBits(Float.floatToRawIntBits(x))));
+        return WorkerVectors.bf16(x);
     }
 
     @Test
