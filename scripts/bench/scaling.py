@@ -95,10 +95,10 @@ class Network:
 
 
 class Cluster:
-    """A Spark standalone master on the bridge's address and one one-core worker per namespace."""
+    """A Spark standalone master on the bridge's address and one worker of `slots` cores per namespace."""
 
-    def __init__(self, env, workers, work):
-        self.env, self.workers, self.work = env, workers, work
+    def __init__(self, env, workers, work, slots=1):
+        self.env, self.workers, self.work, self.slots = env, workers, work, slots
         self.procs = []
 
     def java(self, name, where, extra_env, args):
@@ -128,7 +128,7 @@ class Cluster:
             self.java(f"worker-{i}", ["ip", "netns", "exec", ns(i)],
                       {"SPARK_LOCAL_IP": addr(i), "SPARK_HOME": home, "SPARK_SCALA_VERSION": "2.12",
                        "SPARK_DIST_CLASSPATH": self.env.jar, "OMP_NUM_THREADS": "1"},
-                      ["org.apache.spark.deploy.worker.Worker", "--host", addr(i), "--cores", "1", "--memory", "2g",
+                      ["org.apache.spark.deploy.worker.Worker", "--host", addr(i), "--cores", str(self.slots), "--memory", "2g",
                        "--webui-port", "39152", "--work-dir", os.path.join(self.work, f"worker-{i}"),
                        f"spark://{SUBNET}.1:{MASTER_PORT}"])
         self.wait(lambda: self.alive_workers() == self.workers, f"{self.workers} Spark workers")
@@ -154,21 +154,21 @@ class Cluster:
         self.procs = []
 
 
-def spark_submit(env, workers, main_class, executor_memory, driver_memory):
-    """SparkSubmit's command line for an application of `main_class` on `workers` executors (one per namespace)."""
+def spark_submit(env, workers, main_class, executor_memory, driver_memory, slots=1):
+    """SparkSubmit's command line for an application of `main_class` on `workers` executors (one per namespace) of `slots` task slots."""
     return ["java", f"-Xmx{driver_memory}", *env.flags, "-cp", env.jar, "org.apache.spark.deploy.SparkSubmit",
             "--master", f"spark://{SUBNET}.1:{MASTER_PORT}", "--deploy-mode", "client",
             "--conf", f"spark.driver.host={SUBNET}.1", "--conf", f"spark.driver.bindAddress={SUBNET}.1",
-            "--conf", "spark.ui.enabled=false", "--conf", f"spark.executor.memory={executor_memory}", "--conf", "spark.executor.cores=1",
-            "--conf", f"spark.cores.max={workers}", "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
+            "--conf", "spark.ui.enabled=false", "--conf", f"spark.executor.memory={executor_memory}", "--conf", f"spark.executor.cores={slots}",
+            "--conf", f"spark.cores.max={workers * slots}", "--conf", "spark.executorEnv.OMP_NUM_THREADS=1",
             # local: the executors read the jar where it is (one filesystem) instead of fetching 400 MB over the shaped links
             "--class", main_class, "local:" + env.jar]
 
 
 def submit(env, workers, a, label):
     """One ScalingBench application on `workers` executors (one per namespace): its JSON lines."""
-    cmd = [*spark_submit(env, workers, "dev.kindling.spark.bench.ScalingBench", "1g", "1g"),
-           f"--workers={workers}", f"--floats={','.join(str(f) for f in a.floats)}", f"--wires={a.wires}",
+    cmd = [*spark_submit(env, workers, "dev.kindling.spark.bench.ScalingBench", "1g", "1g", a.slots),
+           f"--workers={workers * a.slots}", f"--slots={a.slots}", f"--floats={','.join(str(f) for f in a.floats)}", f"--wires={a.wires}",
            f"--topk-density={a.topk_density}", "--halving=true", f"--warmup={a.warmup}", f"--calls={a.calls}", f"--label={label}"]
     lines = env.run(cmd, {"SPARK_LOCAL_IP": f"{SUBNET}.1"}, f"allreduce-n{workers}-{label}", 1200, every_line=True)
     with open(os.path.join(env.work, "lines.jsonl"), "a") as f:  # kept if a later step fails
@@ -309,6 +309,21 @@ def projected_table(params, comp, density):
     return "\n".join(rows)
 
 
+def slots_table(lines, slots):
+    """--slots > 1: per link, executor count and vector, each case's median ms (fastest-slowest) and what a worker sent."""
+    by = {(m["label"], m["workers"], m["floats"], m["case"]): m for m in lines}
+    rows = [f"MEASURED (executors of {slots} task slots in network namespaces: dense cases hierarchical, memory within an executor; compute excluded)",
+            "| link | executors | workers | floats | " + " | ".join(f"{c} ms" for c in CASES) + " | sent per worker (" + ", ".join(CASES) + ") MB | Aeron logs MB |",
+            "| --- | --- | --- | --- | " + " | ".join("---" for _ in CASES) + " | --- | --- |"]
+    for label, n, floats in sorted({(m["label"], m["workers"], m["floats"]) for m in lines}):
+        cells = [by.get((label, n, floats, c)) for c in CASES]
+        rows.append(f"| {label} | {n // slots} | {n} | {floats:,} | "
+                    + " | ".join("" if m is None else f"{m['ms_median']:.0f} ({m['ms_min']:.0f}-{m['ms_max']:.0f})" for m in cells)
+                    + " | " + " / ".join("" if m is None else f"{m['bytes_per_worker_call'] / 1e6:.1f}" for m in cells)
+                    + f" | {max(m['aeron_log_mb'] for m in cells if m):.0f} |")
+    return "\n".join(rows)
+
+
 def report(lines, compute, workers, density):
     """The model fitted to the measurements, its held-out check and the tables: a dict for scaling.json."""
     pts = points(lines, density)
@@ -338,6 +353,10 @@ def main():
     ap.add_argument("--workers", default="1,2,4,8")
     ap.add_argument("--links", default="10gbit,1gbit", help="comma-separated, of " + ", ".join(RATES) + " and unshaped")
     ap.add_argument("--wires", default="fp32,bf16")
+    ap.add_argument("--slots", type=int, default=1,
+                    help="task slots per executor: above 1 the dense cases run hierarchical (memory within an executor, its leader"
+                         " all-to-all or halving) and only the measured table is printed (bench/scaling-slots<S>.json; the model"
+                         " is fitted to one slot per executor)")
     ap.add_argument("--mtu", type=int, default=9000, help="the links' MTU: 9000 (jumbo frames, a cluster network's usual) or 1500")
     ap.add_argument("--topk-density", type=float, default=0.004)
     ap.add_argument("--compute-from", default="", help="a scaling.json whose compute section to reuse")
@@ -377,7 +396,7 @@ def main():
     try:
         net.up()
         for n in workers:
-            cluster = Cluster(env, n, os.path.join(a.work, f"cluster-{n}"))
+            cluster = Cluster(env, n, os.path.join(a.work, f"cluster-{n}"), a.slots)
             try:
                 cluster.up()
                 for link in links:
@@ -387,10 +406,13 @@ def main():
                 cluster.down()
     finally:
         net.down()
-    results.update(report(lines, results["compute"], workers, a.topk_density))
+    if a.slots > 1:
+        results.update({"slots": a.slots, "lines": lines, "table": slots_table(lines, a.slots)})
+    else:
+        results.update(report(lines, results["compute"], workers, a.topk_density))
     results.update({"load_after": round(os.getloadavg()[0], 1), "wall_s": time.time() - t0})
     os.makedirs(a.out, exist_ok=True)
-    path = os.path.join(a.out, "scaling.json")
+    path = os.path.join(a.out, "scaling.json" if a.slots == 1 else f"scaling-slots{a.slots}.json")
     with open(path + ".tmp", "w") as f:
         json.dump(results, f, indent=1)
     os.replace(path + ".tmp", path)

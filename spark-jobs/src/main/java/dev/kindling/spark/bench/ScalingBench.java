@@ -4,6 +4,8 @@ import dev.kindling.core.metrics.MetricsJson;
 import dev.kindling.spark.allreduce.AeronAllReduce;
 import dev.kindling.spark.allreduce.AllReduce;
 import dev.kindling.spark.allreduce.HalvingAllReduce;
+import dev.kindling.spark.allreduce.HierarchicalAllReduce;
+import dev.kindling.spark.allreduce.Placement;
 import dev.kindling.spark.allreduce.RunToken;
 import dev.kindling.spark.config.Wire;
 import dev.kindling.spark.runtime.AeronDirectories;
@@ -35,8 +37,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Run with SparkSubmit: {@code --class dev.kindling.spark.bench.ScalingBench <jar> --workers=N
  * [--floats=4882688,25000000] [--wires=fp32,bf16] [--halving=true] [--topk-density=0.004] [--warmup=1] [--calls=5]
- * [--label=text]}: the dense cases over the all-to-all ({@code dense-fp32}) and, with {@code --halving}, recursive
- * halving and doubling ({@code halving-fp32}). Prints one JSON line per (vector length, case): the call's time (per call the
+ * [--slots=1] [--label=text]}: the dense cases over the all-to-all ({@code dense-fp32}) and, with {@code --halving},
+ * recursive halving and doubling ({@code halving-fp32}). With {@code --slots=S > 1} (executors of S task slots, workers
+ * = executors x S) the dense cases run as training does there: memory within each executor JVM, the leaders
+ * all-to-all or halving ({@link HierarchicalAllReduce}); topk stays on Aeron among all workers. Prints one JSON line per (vector length, case): the call's time (per call the
  * slowest rank, then the median, fastest and slowest call), bytes each worker sent per call, the
  * barrier stage's launch and the all-reduce's connection time.
  */
@@ -64,7 +68,8 @@ public final class ScalingBench {
         long[][] bytes;
     }
 
-    record Settings(int workers, long[] floats, List<Case> cases, int warmup, int calls, Duration stall) implements Serializable {}
+    /** {@code slots}: task slots per executor, so the workers of one JVM (1: every worker in its own). */
+    record Settings(int workers, long[] floats, List<Case> cases, int warmup, int calls, Duration stall, int slots) implements Serializable {}
 
     public static void main(String[] args) {
         Map<String, String> flags = StepBench.flags(args, 0);
@@ -110,10 +115,11 @@ public final class ScalingBench {
         int warmup = Integer.parseInt(take(f, "warmup", "1"));
         int calls = Integer.parseInt(take(f, "calls", "5"));
         Duration stall = Duration.ofSeconds(Long.parseLong(take(f, "stall-seconds", "120")));
+        int slots = Integer.parseInt(take(f, "slots", "1"));
         if (!f.isEmpty()) {
-            throw new IllegalArgumentException("unknown keys " + f.keySet() + "; known: workers, floats, wires, halving, topk-density, warmup, calls, stall-seconds, label");
+            throw new IllegalArgumentException("unknown keys " + f.keySet() + "; known: workers, floats, wires, halving, topk-density, warmup, calls, stall-seconds, slots, label");
         }
-        return new Settings(workers, floats, cases, warmup, calls, stall);
+        return new Settings(workers, floats, cases, warmup, calls, stall, slots);
     }
 
     private static String require(Map<String, String> f, String key) {
@@ -157,6 +163,7 @@ public final class ScalingBench {
                 Arrays.sort(sorted);
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("workers", s.workers());
+                m.put("slots", s.slots());
                 m.put("floats", s.floats()[p]);
                 m.put("case", s.cases().get(c).name());
                 m.put("ms_median", 1000 * sorted[sorted.length / 2]);
@@ -171,6 +178,14 @@ public final class ScalingBench {
             }
         }
         return out;
+    }
+
+    /** How a case's all-reduce moves the bytes, as training would for this placement. */
+    enum Way { HALVING, HIERARCHICAL, FLAT }
+
+    /** Halving for halving cases; dense cases among JVMs of several workers: hierarchical; else (topk, one worker a JVM) flat Aeron. */
+    static Way way(Case kase, Placement placement) {
+        return kase.halving() ? Way.HALVING : kase.density() == 0 && !placement.allAlone() ? Way.HIERARCHICAL : Way.FLAT;
     }
 
     /** One rank's part: every vector length, every case, warm-up then timed calls. */
@@ -197,24 +212,28 @@ public final class ScalingBench {
             r.callSeconds = new double[n][s.cases().size()][s.calls()];
             r.bytes = new long[n][s.cases().size()];
             r.aeronLogBytes = new long[n][s.cases().size()];
+            // which workers share a JVM, its executor (and host) identifying it; with one slot per executor every worker is
+            // taken as alone (local[N] runs all in the driver: the all-reduce among them is still Aeron's, as before --slots)
+            String[] ids = new String[s.workers()];
+            Arrays.setAll(ids, k -> "rank-" + k);
+            Placement placement = Placement.of(s.slots() > 1 ? ctx.allGather(SparkEnv.get().executorId() + "@" + r.host) : ids);
             for (int p = 0; p < n; p++) {
                 long floats = s.floats()[p];
                 INDArray base = Nd4j.rand(DataType.FLOAT, floats);
                 INDArray v = base.dup();
-                for (boolean halving : new boolean[] {true, false}) { // one all-reduce per algorithm, its cases back to back; halving first: its
-                    // Aeron logs are counted before the all-to-all's (closed logs linger a few seconds in the media driver)
-                    if (s.cases().stream().noneMatch(k -> k.halving() == halving)) {
+                // one all-reduce per way of moving the bytes, its cases back to back; halving first: its Aeron logs are counted
+                // before the all-to-all's (closed logs linger a few seconds in the media driver)
+                for (Way way : Way.values()) {
+                    if (s.cases().stream().noneMatch(k -> way(k, placement) == way)) {
                         continue;
                     }
                     long t0 = System.nanoTime();
-                    try (AllReduce ar = halving
-                            ? HalvingAllReduce.open(r.rank, s.workers(), floats, r.host, ctx::allGather, token, s.stall(), ctx::isInterrupted)
-                            : AeronAllReduce.open(r.rank, s.workers(), floats, r.host, ctx::allGather, token, s.stall(), ctx::isInterrupted)) {
+                    try (AllReduce ar = open(way, r, placement, floats, ctx, p)) {
                         double open = (System.nanoTime() - t0) / 1e9;
                         long logs = aeronLogBytes();
                         for (int c = 0; c < s.cases().size(); c++) {
                             Case kase = s.cases().get(c);
-                            if (kase.halving() == halving) {
+                            if (way(kase, placement) == way) {
                                 r.openSeconds[p][c] = open;
                                 r.aeronLogBytes[p][c] = logs;
                                 time(ar, kase, v, base, floats, r, p, c);
@@ -224,6 +243,18 @@ public final class ScalingBench {
                 }
             }
             return scala.collection.JavaConverters.asScalaIterator(List.of(r).iterator());
+        }
+
+        private AllReduce open(Way way, RankResult r, Placement placement, long floats, BarrierTaskContext ctx, int p) {
+            String key = token.high() + ":" + token.low() + ":" + p + ":" + way;
+            return switch (way) {
+                case HALVING -> placement.allAlone()
+                        ? HalvingAllReduce.open(r.rank, s.workers(), floats, r.host, ctx::allGather, token, s.stall(), ctx::isInterrupted)
+                        : HierarchicalAllReduce.open(r.rank, placement, floats, r.host, ctx::allGather, key, token, s.stall(), ctx::isInterrupted, true);
+                case HIERARCHICAL -> HierarchicalAllReduce.open(r.rank, placement, floats, r.host, ctx::allGather, key, token, s.stall(),
+                        ctx::isInterrupted, false);
+                case FLAT -> AeronAllReduce.open(r.rank, s.workers(), floats, r.host, ctx::allGather, token, s.stall(), ctx::isInterrupted);
+            };
         }
 
         /** One case's warm-up then timed calls, into {@code r}'s {@code [p][c]}. */

@@ -40,6 +40,24 @@ class ScalingBenchTest {
         }
     }
 
+    /** local[4] as one executor of 4 slots: the dense cases meet in memory (no bytes sent), topk stays on Aeron. */
+    @Test
+    void severalSlotsPerExecutorRunTheDenseCasesAsTrainingDoes() {
+        int floats = 100_000;
+        ScalingBench.Settings s = ScalingBench.settings(Map.of("workers", "4", "slots", "4", "floats", Integer.toString(floats),
+                "wires", "fp32", "topk-density", "0.01", "halving", "true", "warmup", "1", "calls", "2"));
+        List<Map<String, Object>> lines;
+        try (JavaSparkContext sc = SparkJobs.context(new SparkMaster("local[4]"), "scaling-bench-slots")) {
+            lines = ScalingBench.run(sc, s);
+        }
+        assertEquals(List.of("dense-fp32", "topk", "halving-fp32"), lines.stream().map(m -> m.get("case")).toList());
+        double[] sent = lines.stream().mapToDouble(m -> ((Number) m.get("bytes_per_worker_call")).doubleValue()).toArray();
+        assertEquals(0.0, sent[0], "one JVM: the dense sum in memory");
+        assertEquals(0.0, sent[2], "one JVM: no leaders to halve among");
+        assertTrue(sent[1] >= 3 * floats * 0.01 * 8, "topk: each worker's pairs to the 3 others over Aeron: " + sent[1]);
+        assertEquals(4, lines.get(0).get("slots"));
+    }
+
     @Test
     void anUnknownKeyIsNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
