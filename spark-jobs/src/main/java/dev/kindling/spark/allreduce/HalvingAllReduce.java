@@ -120,6 +120,17 @@ public final class HalvingAllReduce implements AllReduce {
         return ar;
     }
 
+    /**
+     * Halving as the placement allows: among all workers when each is alone in its JVM, else among one leader per JVM
+     * with memory within each ({@link HierarchicalAllReduce}; {@code key} names this epoch's in-memory groups).
+     */
+    public static AllReduce forPlacement(int rank, Placement placement, long length, String host, Rendezvous rendezvous, String key,
+                                         RunToken token, Duration stall, BooleanSupplier cancelled) {
+        return placement.allAlone()
+                ? open(rank, placement.workers(), length, host, rendezvous, token, stall, cancelled)
+                : HierarchicalAllReduce.open(rank, placement, length, host, rendezvous, key, token, stall, cancelled, true);
+    }
+
     /** The rank of virtual rank {@code u} (one of the p). */
     private int real(int u) {
         return u < extra ? 2 * u + 1 : u + extra;

@@ -144,9 +144,7 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
             case MEMORY -> InMemoryAllReduce.open(key, rank, workers, length, settings.stall(), cancelled);
             case HIERARCHICAL -> HierarchicalAllReduce.open(rank, placement, length, host, ctx::allGather, key, token, settings.stall(), cancelled,
                     false);
-            case HALVING -> placement.allAlone()
-                    ? HalvingAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), cancelled)
-                    : HierarchicalAllReduce.open(rank, placement, length, host, ctx::allGather, key, token, settings.stall(), cancelled, true);
+            case HALVING -> HalvingAllReduce.forPlacement(rank, placement, length, host, ctx::allGather, key, token, settings.stall(), cancelled);
             default -> AeronAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), cancelled);
         };
     }

@@ -40,9 +40,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * [--slots=1] [--label=text]}: the dense cases over the all-to-all ({@code dense-fp32}) and, with {@code --halving},
  * recursive halving and doubling ({@code halving-fp32}). With {@code --slots=S > 1} (executors of S task slots, workers
  * = executors x S) the dense cases run as training does there: memory within each executor JVM, the leaders
- * all-to-all or halving ({@link HierarchicalAllReduce}); topk stays on Aeron among all workers. Prints one JSON line per (vector length, case): the call's time (per call the
- * slowest rank, then the median, fastest and slowest call), bytes each worker sent per call, the
- * barrier stage's launch and the all-reduce's connection time.
+ * all-to-all or halving ({@link HierarchicalAllReduce}); topk stays on Aeron among all workers. Prints one JSON line
+ * per (vector length, case): the call's time (per call the slowest rank, then the median, fastest and slowest call),
+ * bytes each worker sent per call, the barrier stage's launch and the all-reduce's connection time.
  */
 public final class ScalingBench {
 
@@ -248,9 +248,8 @@ public final class ScalingBench {
         private AllReduce open(Way way, RankResult r, Placement placement, long floats, BarrierTaskContext ctx, int p) {
             String key = token.high() + ":" + token.low() + ":" + p + ":" + way;
             return switch (way) {
-                case HALVING -> placement.allAlone()
-                        ? HalvingAllReduce.open(r.rank, s.workers(), floats, r.host, ctx::allGather, token, s.stall(), ctx::isInterrupted)
-                        : HierarchicalAllReduce.open(r.rank, placement, floats, r.host, ctx::allGather, key, token, s.stall(), ctx::isInterrupted, true);
+                case HALVING -> HalvingAllReduce.forPlacement(r.rank, placement, floats, r.host, ctx::allGather, key, token, s.stall(),
+                        ctx::isInterrupted);
                 case HIERARCHICAL -> HierarchicalAllReduce.open(r.rank, placement, floats, r.host, ctx::allGather, key, token, s.stall(),
                         ctx::isInterrupted, false);
                 case FLAT -> AeronAllReduce.open(r.rank, s.workers(), floats, r.host, ctx::allGather, token, s.stall(), ctx::isInterrupted);

@@ -156,9 +156,7 @@ public final class StepBench {
                     case "memory" -> InMemoryAllReduce.open(group, r, workers, floats, stall, () -> false);
                     case "hierarchical" -> HierarchicalAllReduce.open(r, placement, floats, "127.0.0.1", exchange.as(r), group, token, stall, () -> false,
                             false);
-                    case "halving" -> placement.allAlone()
-                            ? HalvingAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), token, stall, () -> false)
-                            : HierarchicalAllReduce.open(r, placement, floats, "127.0.0.1", exchange.as(r), group, token, stall, () -> false, true);
+                    case "halving" -> HalvingAllReduce.forPlacement(r, placement, floats, "127.0.0.1", exchange.as(r), group, token, stall, () -> false);
                     default -> AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), token, stall, () -> false);
                 }) {
                     long nanos = 0;
