@@ -261,9 +261,10 @@ def free_udp_port():
 
 # name in the table -> train's flags; "shared" is DL4J's threshold encoding, "dense" Kindling's all-reduce, "topk" its sparse step sharing
 DISTS = {"local": ["--dist=local"], "shared": ["--dist=shared", "--encoding=threshold"],
-         "dense": ["--dist=shared", "--encoding=dense"], "dense-udp": ["--dist=shared", "--encoding=dense", "--transport=aeron"],
+         # --host-ipc=false: UDP even between the JVMs (or threads) of one host, as between hosts
+         "dense": ["--dist=shared", "--encoding=dense"], "dense-udp": ["--dist=shared", "--encoding=dense", "--transport=aeron", "--host-ipc=false"],
          # the same with the gradient all-reduced in buckets while backprop runs (50 KB buckets: the MLP's layers apart)
-         "udp-overlap": ["--dist=shared", "--encoding=dense", "--transport=aeron", "--overlap=true", "--bucket-mb=0.05"],
+         "udp-overlap": ["--dist=shared", "--encoding=dense", "--transport=aeron", "--host-ipc=false", "--overlap=true", "--bucket-mb=0.05"],
          "topk": ["--dist=shared", "--encoding=topk"], "averaging": ["--dist=averaging"]}
 
 

@@ -75,7 +75,7 @@ public final class AeronAllReduce implements AllReduce {
     private long calls;
     private long reduceNanos;
 
-    private AeronAllReduce(int rank, int size, long length, String host, Rendezvous rendezvous, RunToken token, Duration stall,
+    private AeronAllReduce(int rank, int size, long length, AeronHost host, Rendezvous rendezvous, RunToken token, Duration stall,
                            BooleanSupplier cancelled) {
         this.rank = rank;
         this.size = size;
@@ -113,13 +113,13 @@ public final class AeronAllReduce implements AllReduce {
     }
 
     /**
-     * Joins the all-reduce: subscribes on an ephemeral UDP port of {@code host}, exchanges endpoints
+     * Joins the all-reduce: subscribes on an ephemeral UDP port of {@code host} (and its host driver's IPC), exchanges endpoints
      * through {@code rendezvous}, connects to every peer and waits (up to {@code stall}) until every
      * peer has connected back ({@link AeronPeers}).
      *
      * @param length floats per vector, the same on every worker
      */
-    public static AeronAllReduce open(int rank, int size, long length, String host, Rendezvous rendezvous, RunToken token, Duration stall,
+    public static AeronAllReduce open(int rank, int size, long length, AeronHost host, Rendezvous rendezvous, RunToken token, Duration stall,
                                       BooleanSupplier cancelled) {
         AeronPeers.checkShape(rank, size, length);
         AeronAllReduce ar = new AeronAllReduce(rank, size, length, host, rendezvous, token, stall, cancelled);
@@ -390,6 +390,11 @@ public final class AeronAllReduce implements AllReduce {
         return links.bytesSent();
     }
 
+    /** Of this worker's peers, how many it reaches over IPC (they share its host driver). */
+    int ipcPeers() {
+        return links.ipcPeers();
+    }
+
     @Override
     public double reduceSeconds() {
         return reduceNanos / 1e9;
@@ -397,7 +402,7 @@ public final class AeronAllReduce implements AllReduce {
 
     @Override
     public String transport() {
-        return "aeron";
+        return links.ipcPeers() > 0 ? "aeron+ipc" : "aeron";
     }
 
     @Override

@@ -35,9 +35,20 @@ final class AeronNode {
     private static final int MIN_MTU = 1408;
     private static Aeron aeron;
 
+    /**
+     * The largest frame of an IPC publication ({@link HostDriver}): Aeron's most (64 KiB less 32 bytes), so a piece
+     * ({@link Frame#PIECE_FLOATS} floats and a header) travels in two frames rather than 47 of the default 1,408 bytes.
+     */
+    static final int IPC_MTU = 65_504;
+
+    /** Where Aeron directories go: /dev/shm (memory) where there is one, else the temporary directory. */
+    static File base() {
+        return AeronTraffic.SHM.isDirectory() ? AeronTraffic.SHM : new File(System.getProperty("java.io.tmpdir"));
+    }
+
     static synchronized Aeron aeron() {
         if (aeron == null) {
-            File base = AeronTraffic.SHM.isDirectory() ? AeronTraffic.SHM : new File(System.getProperty("java.io.tmpdir"));
+            File base = base();
             AeronDirectories.removeOrphans(base); // left by JVMs killed before they could delete their own
             String dir = new File(base, AeronDirectories.forThisJvm(UUID.randomUUID().toString().substring(0, 8))).getPath();
             MediaDriver driver = MediaDriver.launchEmbedded(new MediaDriver.Context()

@@ -9,6 +9,7 @@ import io.aeron.logbuffer.FragmentHandler;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntPredicate;
 import java.util.function.LongSupplier;
@@ -20,7 +21,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 /**
  * One worker's Aeron links for an all-reduce: a subscription every peer sends to, an exclusive publication to
  * each peer it talks to (all others for {@link AeronAllReduce}, log2 N of them for {@link HalvingAllReduce}),
- * and the waits every algorithm shares. Nothing waits forever: a peer that sends nothing for {@code stall}
+ * and the waits every algorithm shares. Peers that share this worker's host driver ({@link HostDriver}, when
+ * {@link AeronHost#ipcScope} is set) are reached over IPC, on a stream of the receiver's own; the others over
+ * UDP, each worker on an ephemeral port of its own JVM's driver. Both subscriptions are polled alike. Nothing waits forever: a peer that sends nothing for {@code stall}
  * fails the wait naming the peer's rank and address; a cancelled Spark task stops it. A message without this
  * epoch's {@link RunToken} is counted as foreign and dropped before the algorithm sees it.
  */
@@ -28,9 +31,13 @@ final class AeronPeers implements AutoCloseable {
     private final int rank;
     private final String[] endpoints;
     private final Subscription subscription;
+    /** Where peers on this host send over IPC: null without a host driver. */
+    private final Subscription ipcSubscription;
     /** By rank: null for this worker and for workers it does not talk to. */
     private final ExclusivePublication[] publications;
     private final FragmentAssembler assembler;
+    /** A second assembler: a fragment's session is only unique within its own driver. */
+    private final FragmentAssembler ipcAssembler;
     private final Duration stall;
     private final BooleanSupplier cancelled;
     private final IdleStrategy idle = new BackoffIdleStrategy(10, 20, 1_000, 200_000);
@@ -43,24 +50,28 @@ final class AeronPeers implements AutoCloseable {
     private long foreignFrames;
     private RuntimeException protocolError;
 
-    private AeronPeers(int rank, String[] endpoints, Subscription subscription, ExclusivePublication[] publications, RunToken token,
-                       Duration stall, BooleanSupplier cancelled, FragmentHandler onMessage, LongSupplier step) {
+    private AeronPeers(int rank, String[] endpoints, Subscription subscription, Subscription ipcSubscription,
+                       ExclusivePublication[] publications, RunToken token, Duration stall, BooleanSupplier cancelled,
+                       FragmentHandler onMessage, LongSupplier step) {
         this.rank = rank;
         this.endpoints = endpoints;
         this.subscription = subscription;
+        this.ipcSubscription = ipcSubscription;
         this.publications = publications;
         this.token = token;
         this.stall = stall;
         this.cancelled = cancelled;
         this.step = step;
         Frame.sign(header, token);
-        this.assembler = new FragmentAssembler((buf, offset, len, h) -> {
+        FragmentHandler signed = (buf, offset, len, h) -> {
             if (!Frame.signedWith(buf, offset, len, token)) {
                 foreignFrames++; // anything on our port without this epoch's token: dropped, never summed, never fatal
                 return;
             }
             onMessage.onFragment(buf, offset, len, h);
-        });
+        };
+        this.assembler = new FragmentAssembler(signed);
+        this.ipcAssembler = new FragmentAssembler(signed);
     }
 
     /** Rejects a rank outside {@code [0, size)} or a vector the all-reduces cannot cut into chunks and address as bytes. */
@@ -75,35 +86,81 @@ final class AeronPeers implements AutoCloseable {
     }
 
     /**
-     * Subscribes on an ephemeral UDP port of {@code host}, exchanges endpoints with all {@code size} workers through
-     * {@code rendezvous} and connects to the workers {@code talksTo} accepts; {@link #awaitConnected} waits for them.
-     * {@code onMessage} receives every signed message (none before that wait); {@code step} names the step in errors.
+     * Subscribes on an ephemeral UDP port of {@code host}'s address (and on a stream of its host driver, if it shares
+     * one), exchanges endpoints with all {@code size} workers through {@code rendezvous} and connects to the workers
+     * {@code talksTo} accepts; {@link #awaitConnected} waits for them. {@code onMessage} receives every signed message
+     * (none before that wait); {@code step} names the step in errors.
      */
-    static AeronPeers open(int rank, int size, IntPredicate talksTo, String host, Rendezvous rendezvous, RunToken token, Duration stall,
+    static AeronPeers open(int rank, int size, IntPredicate talksTo, AeronHost host, Rendezvous rendezvous, RunToken token, Duration stall,
                            BooleanSupplier cancelled, FragmentHandler onMessage, LongSupplier step) {
         int peers = 0;
         for (int r = 0; r < size; r++) {
             peers += r != rank && talksTo.test(r) ? 1 : 0;
         }
         Aeron aeron = AeronNode.aeron();
-        Subscription sub = aeron.addSubscription(AeronNode.subscriptionChannel(host, peers), Frame.STREAM_ID);
+        HostDriver shared = host.ipcScope() == null ? null : HostDriver.forScope(host.ipcScope());
+        Subscription sub = aeron.addSubscription(AeronNode.subscriptionChannel(host.address(), peers), Frame.STREAM_ID);
+        Subscription ipcSub = null;
         ExclusivePublication[] pubs = new ExclusivePublication[size];
         try {
-            String mine = host + ":" + boundPort(sub, host, stall);
-            String[] endpoints = rendezvous.allGather(mine);
-            if (endpoints.length != size || !endpoints[rank].equals(mine)) {
-                throw new IllegalStateException("all-reduce rendezvous returned " + List.of(endpoints) + " for worker " + rank + " at " + mine);
+            String mine = host.address() + ":" + boundPort(sub, host.address(), stall);
+            IpcLink ipc = null;
+            if (shared != null) {
+                ipc = new IpcLink(shared.id(), ThreadLocalRandom.current().nextInt(Frame.STREAM_ID + 1, Integer.MAX_VALUE));
+                ipcSub = shared.aeron().addSubscription(IpcLink.CHANNEL, ipc.stream());
             }
-            int mtu = AeronNode.frameMtu(host); // one interface carries every peer's frames
+            String[] gathered = rendezvous.allGather(IpcLink.describe(mine, ipc));
+            if (gathered.length != size || !IpcLink.endpoint(gathered[rank]).equals(mine)) {
+                throw new IllegalStateException("all-reduce rendezvous returned " + List.of(gathered) + " for worker " + rank + " at " + mine);
+            }
+            String[] endpoints = new String[size];
+            int mtu = AeronNode.frameMtu(host.address()); // one interface carries every peer's frames
             for (int r = 0; r < size; r++) {
+                endpoints[r] = IpcLink.endpoint(gathered[r]);
+                IpcLink theirs = IpcLink.of(gathered[r]);
+                boolean sameHost = ipc != null && theirs != null && theirs.driver().equals(ipc.driver());
                 if (r != rank && talksTo.test(r)) {
-                    pubs[r] = aeron.addExclusivePublication(AeronNode.channel(endpoints[r], mtu), Frame.STREAM_ID);
+                    pubs[r] = sameHost ? shared.aeron().addExclusivePublication(IpcLink.CHANNEL, theirs.stream())
+                            : aeron.addExclusivePublication(AeronNode.channel(endpoints[r], mtu), Frame.STREAM_ID);
+                }
+                if (sameHost && r != rank) {
+                    endpoints[r] += " (IPC)";
                 }
             }
-            return new AeronPeers(rank, endpoints, sub, pubs, token, stall, cancelled, onMessage, step);
+            return new AeronPeers(rank, endpoints, sub, ipcSub, pubs, token, stall, cancelled, onMessage, step);
         } catch (RuntimeException e) {
-            closeAll(sub, pubs);
+            closeAll(sub, ipcSub, pubs);
             throw e;
+        }
+    }
+
+    /**
+     * A worker's IPC address: the id of its host driver and the stream it reads there, random so that the
+     * all-reduces of other workers and runs on that driver never meet it. Travels in the rendezvous after the UDP
+     * endpoint: {@code "10.0.0.4:40123 ipc=<driver>/<stream>"}.
+     */
+    record IpcLink(String driver, int stream) {
+        static final String CHANNEL = "aeron:ipc";
+        private static final String KEY = " ipc=";
+
+        static String describe(String endpoint, IpcLink ipc) {
+            return ipc == null ? endpoint : endpoint + KEY + ipc.driver + "/" + ipc.stream;
+        }
+
+        static String endpoint(String described) {
+            int at = described.indexOf(KEY);
+            return at < 0 ? described : described.substring(0, at);
+        }
+
+        /** The IPC link in a rendezvous entry, or null when its worker shares no driver. */
+        static IpcLink of(String described) {
+            int at = described.indexOf(KEY);
+            if (at < 0) {
+                return null;
+            }
+            String rest = described.substring(at + KEY.length());
+            int slash = rest.lastIndexOf('/');
+            return new IpcLink(rest.substring(0, slash), Integer.parseInt(rest.substring(slash + 1)));
         }
     }
 
@@ -149,18 +206,36 @@ final class AeronPeers implements AutoCloseable {
                     missing.add(name(peer));
                 }
             }
-            if (missing.isEmpty() && subscription.imageCount() >= peers) {
+            if (missing.isEmpty() && imageCount() >= peers) {
                 return;
             }
             checkCancelled();
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("all-reduce: worker " + rank + " at " + endpoints[rank] + " could not connect within "
-                        + stall.toSeconds() + " s to " + (missing.isEmpty() ? "its peers (" + subscription.imageCount() + " of " + peers
+                        + stall.toSeconds() + " s to " + (missing.isEmpty() ? "its peers (" + imageCount() + " of " + peers
                         + " connected back)" : String.join(", ", missing)) + "; UDP between the executors must be open (ephemeral ports)");
             }
-            subscription.poll(assembler, 16);
+            poll(16);
             idle.idle(0);
         }
+    }
+
+    private int imageCount() {
+        return subscription.imageCount() + (ipcSubscription == null ? 0 : ipcSubscription.imageCount());
+    }
+
+    /** Delivers up to {@code limit} fragments from each subscription; returns how many arrived. */
+    private int poll(int limit) {
+        return subscription.poll(assembler, limit) + (ipcSubscription == null ? 0 : ipcSubscription.poll(ipcAssembler, limit));
+    }
+
+    /** How many of the peers this worker sends to it reaches over IPC. */
+    int ipcPeers() {
+        int n = 0;
+        for (ExclusivePublication p : publications) {
+            n += p != null && p.channel().startsWith(IpcLink.CHANNEL) ? 1 : 0;
+        }
+        return n;
     }
 
     /** The header {@link #offer} sends next, for {@link Frame#write}. */
@@ -168,7 +243,7 @@ final class AeronPeers implements AutoCloseable {
         return header;
     }
 
-    /** "worker 3 at 10.0.0.4:40123". */
+    /** "worker 3 at 10.0.0.4:40123", with " (IPC)" for a peer on this host's driver. */
     String name(int worker) {
         return "worker " + worker + " at " + endpoints[worker];
     }
@@ -191,7 +266,7 @@ final class AeronPeers implements AutoCloseable {
                 throw new IllegalStateException("all-reduce: the publication to " + name(peer) + " is closed");
             }
             // keep draining what the peers send, or two workers sending to each other would wait forever
-            if (subscription.poll(assembler, 16) > 0) {
+            if (poll(16) > 0) {
                 stalledSince = System.nanoTime();
             }
             throwProtocolError();
@@ -211,7 +286,7 @@ final class AeronPeers implements AutoCloseable {
     void await(IntPredicate arrived, String what) {
         long stalledSince = System.nanoTime();
         while (!all(arrived)) {
-            if (subscription.poll(assembler, 64) > 0) {
+            if (poll(64) > 0) {
                 stalledSince = System.nanoTime();
                 idle.reset();
                 continue;
@@ -273,15 +348,18 @@ final class AeronPeers implements AutoCloseable {
 
     @Override
     public void close() {
-        closeAll(subscription, publications);
+        closeAll(subscription, ipcSubscription, publications);
     }
 
-    private static void closeAll(Subscription sub, ExclusivePublication[] pubs) {
+    private static void closeAll(Subscription sub, Subscription ipcSub, ExclusivePublication[] pubs) {
         for (ExclusivePublication p : pubs) {
             if (p != null) {
                 p.close();
             }
         }
         sub.close();
+        if (ipcSub != null) {
+            ipcSub.close();
+        }
     }
 }

@@ -114,7 +114,13 @@ public final class AllReduceTrainer implements EpochLoop.Epochs {
             LOG.warn(heavier);
         }
         this.settings = new ReplicaTask.Settings(storage, new ArrayList<>(listeners), seed, augmentation, stall, progress.sink(), density, wire,
-                transport, bucketFloats, UUID.randomUUID().toString(), 0);
+                transport, bucketFloats, UUID.randomUUID().toString(), 0, true);
+    }
+
+    /** Executors of one host reach each other over Aeron IPC ({@code true}, the default) or over UDP. */
+    public AllReduceTrainer sharingHostDriver(boolean ipc) {
+        this.settings = settings.sharingHostDriver(ipc);
+        return this;
     }
 
     /** Each executor JVM keeps up to {@code bytes} of decoded training shards for this run ({@link ExecutorShards}); 0 by default. */

@@ -66,7 +66,7 @@ public final class HalvingAllReduce implements AllReduce {
     private long lastReturn = System.nanoTime();
     private long reduceNanos;
 
-    private HalvingAllReduce(int rank, int size, long length, String host, Rendezvous rendezvous, RunToken token, Duration stall,
+    private HalvingAllReduce(int rank, int size, long length, AeronHost host, Rendezvous rendezvous, RunToken token, Duration stall,
                              BooleanSupplier cancelled) {
         this.rank = rank;
         this.size = size;
@@ -101,13 +101,13 @@ public final class HalvingAllReduce implements AllReduce {
     }
 
     /**
-     * Joins the all-reduce: subscribes on an ephemeral UDP port of {@code host}, exchanges endpoints with every worker
+     * Joins the all-reduce: subscribes on an ephemeral UDP port of {@code host} (and its host driver's IPC), exchanges endpoints with every worker
      * through {@code rendezvous}, connects to its log2 N peers and waits (up to {@code stall}) until they have
      * connected back ({@link AeronPeers}).
      *
      * @param length floats per vector, the same on every worker
      */
-    public static HalvingAllReduce open(int rank, int size, long length, String host, Rendezvous rendezvous, RunToken token, Duration stall,
+    public static HalvingAllReduce open(int rank, int size, long length, AeronHost host, Rendezvous rendezvous, RunToken token, Duration stall,
                                         BooleanSupplier cancelled) {
         AeronPeers.checkShape(rank, size, length);
         if (size * (long) Frame.RANK_TOTALS_BYTES > Frame.PIECE_FLOATS * 4L) {
@@ -124,7 +124,7 @@ public final class HalvingAllReduce implements AllReduce {
      * Halving as the placement allows: among all workers when each is alone in its JVM, else among one leader per JVM
      * with memory within each ({@link HierarchicalAllReduce}; {@code key} names this epoch's in-memory groups).
      */
-    public static AllReduce forPlacement(int rank, Placement placement, long length, String host, Rendezvous rendezvous, String key,
+    public static AllReduce forPlacement(int rank, Placement placement, long length, AeronHost host, Rendezvous rendezvous, String key,
                                          RunToken token, Duration stall, BooleanSupplier cancelled) {
         return placement.allAlone()
                 ? open(rank, placement.workers(), length, host, rendezvous, token, stall, cancelled)
@@ -392,7 +392,7 @@ public final class HalvingAllReduce implements AllReduce {
 
     @Override
     public String transport() {
-        return "halving";
+        return links.ipcPeers() > 0 ? "halving+ipc" : "halving";
     }
 
     @Override

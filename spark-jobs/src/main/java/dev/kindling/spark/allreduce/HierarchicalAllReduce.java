@@ -51,7 +51,7 @@ public final class HierarchicalAllReduce implements AllReduce {
      * all-gather, as a barrier stage requires; the others contribute nothing to it. {@code halving}: the leaders
      * halve and double ({@link HalvingAllReduce}) instead of exchanging all-to-all.
      */
-    public static HierarchicalAllReduce open(int rank, Placement placement, long length, String host, Rendezvous rendezvous, String key,
+    public static HierarchicalAllReduce open(int rank, Placement placement, long length, AeronHost host, Rendezvous rendezvous, String key,
                                              RunToken token, Duration stall, BooleanSupplier cancelled, boolean halving) {
         int group = placement.groupOf(rank);
         InMemoryAllReduce local = InMemoryAllReduce.open(key + ":jvm" + group, placement.localRank(rank), placement.groupSize(group), length,
@@ -171,9 +171,11 @@ public final class HierarchicalAllReduce implements AllReduce {
         return leaders == null ? 0 : leaders.foreignFrames();
     }
 
+    /** With "+ipc" when this worker leads its JVM and reaches other leaders on its host over IPC. */
     @Override
     public String transport() {
-        return halving ? "hierarchical-halving" : "hierarchical";
+        boolean ipc = leaders != null && leaders.transport().endsWith("+ipc");
+        return (halving ? "hierarchical-halving" : "hierarchical") + (ipc ? "+ipc" : "");
     }
 
     @Override

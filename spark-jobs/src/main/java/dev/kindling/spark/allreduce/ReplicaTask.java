@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -52,15 +53,24 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
      *                 gradient after backprop
      * @param runKey   names the run whose shards an executor keeps ({@link ExecutorShards})
      * @param dataCacheBytes the most decoded shard bytes each executor JVM keeps ({@code --data-cache-mb})
+     * @param hostIpc  whether executors of one host reach each other over Aeron IPC through a driver they share
+     *                 ({@code --host-ipc}, {@link HostDriver}); false: UDP between every pair of JVMs
      */
     record Settings(HadoopStorage storage, ArrayList<TrainingListener> listeners, long seed, ImageAugmentation augmentation,
                     Duration stall, LatestValue<EpochProgress> progress, double density, Wire wire, Transport transport, long bucketFloats,
-                    String runKey, long dataCacheBytes)
+                    String runKey, long dataCacheBytes, boolean hostIpc)
             implements Serializable {
 
         /** These settings with executors keeping up to {@code bytes} of decoded shards. */
         Settings cachingShards(long bytes) {
-            return new Settings(storage, listeners, seed, augmentation, stall, progress, density, wire, transport, bucketFloats, runKey, bytes);
+            return new Settings(storage, listeners, seed, augmentation, stall, progress, density, wire, transport, bucketFloats, runKey, bytes,
+                    hostIpc);
+        }
+
+        /** These settings with executors of one host over IPC ({@code true}) or UDP. */
+        Settings sharingHostDriver(boolean ipc) {
+            return new Settings(storage, listeners, seed, augmentation, stall, progress, density, wire, transport, bucketFloats, runKey,
+                    dataCacheBytes, ipc);
         }
     }
 
@@ -133,7 +143,7 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
      * The epoch's all-reduce ({@link #transport}). A retried stage attempt meets in a new group: the key carries the
      * attempt.
      */
-    private AllReduce open(BarrierTaskContext ctx, int rank, long length, String host, Placement placement, String[] where,
+    private AllReduce open(BarrierTaskContext ctx, int rank, long length, AeronHost host, Placement placement, String[] where,
                            BooleanSupplier cancelled) {
         Transport chosen = transport(settings.transport(), placement, settings.density() == 0, where);
         String key = token.high() + ":" + token.low() + ":" + ctx.stageAttemptNumber();
@@ -147,6 +157,15 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
             case HALVING -> HalvingAllReduce.forPlacement(rank, placement, length, host, ctx::allGather, key, token, settings.stall(), cancelled);
             default -> AeronAllReduce.open(rank, workers, length, host, ctx::allGather, token, settings.stall(), cancelled);
         };
+    }
+
+    /**
+     * The name of the media driver the executors of one host share ({@link HostDriver}): their application's, since they
+     * all end with it. In local mode every worker is in this JVM, where each application would otherwise leave a
+     * driver running until the JVM exits: one for the JVM.
+     */
+    static String ipcScope(SparkConf conf) {
+        return conf.get("spark.master", "").startsWith("local") ? "local-" + LocalGroup.JVM : conf.getAppId();
     }
 
     /** JVMs (executors) from which {@code --transport=auto} halves and doubles among them instead of all-to-all. */
@@ -201,10 +220,11 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
     private Result train(BarrierTaskContext ctx) throws IOException {
         int rank = ctx.partitionId();
         ComputationGraph net = InPlaceUpdater.install(ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), true));
-        String host = SparkEnv.get().blockManager().blockManagerId().host();
+        String address = SparkEnv.get().blockManager().blockManagerId().host();
+        AeronHost host = settings.hostIpc() ? AeronHost.sharing(address, ipcScope(SparkEnv.get().conf())) : AeronHost.udp(address);
         int rounds = order.size() / workers;
         // where every rank runs, so that rank 0 can name a straggler while the epoch runs, and in which JVM
-        String[] gathered = ctx.allGather(LocalGroup.JVM + " " + SparkEnv.get().executorId() + " " + host);
+        String[] gathered = ctx.allGather(LocalGroup.JVM + " " + SparkEnv.get().executorId() + " " + address);
         String[] where = Arrays.stream(gathered).map(g -> g.substring(g.indexOf(' ') + 1)).toArray(String[]::new);
         Placement placement = Placement.of(Arrays.stream(gathered).map(g -> g.substring(0, g.indexOf(' '))).toArray(String[]::new));
         LiveStragglers stragglers = rank == 0 ? new LiveStragglers(where) : null;
@@ -263,7 +283,7 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
             r.transport = ar.transport();
             double loopSeconds = (System.nanoTime() - loop0) / 1e9;
             r.executor = SparkEnv.get().executorId();
-            r.host = host;
+            r.host = address;
             r.steps = rounds;
             r.computeSeconds = Math.max(0, loopSeconds - r.reduceSeconds);
             INDArray mean = net.params().dup();

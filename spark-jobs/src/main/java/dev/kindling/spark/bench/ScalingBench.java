@@ -2,6 +2,7 @@ package dev.kindling.spark.bench;
 
 import dev.kindling.core.metrics.MetricsJson;
 import dev.kindling.spark.allreduce.AeronAllReduce;
+import dev.kindling.spark.allreduce.AeronHost;
 import dev.kindling.spark.allreduce.AllReduce;
 import dev.kindling.spark.allreduce.HalvingAllReduce;
 import dev.kindling.spark.allreduce.HierarchicalAllReduce;
@@ -37,7 +38,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Run with SparkSubmit: {@code --class dev.kindling.spark.bench.ScalingBench <jar> --workers=N
  * [--floats=4882688,25000000] [--wires=fp32,bf16] [--halving=true] [--topk-density=0.004] [--warmup=1] [--calls=5]
- * [--slots=1] [--label=text]}: the dense cases over the all-to-all ({@code dense-fp32}) and, with {@code --halving},
+ * [--slots=1] [--host-ipc=true] [--label=text]}: the dense cases over the all-to-all ({@code dense-fp32}) and, with {@code --halving},
  * recursive halving and doubling ({@code halving-fp32}). With {@code --slots=S > 1} (executors of S task slots, workers
  * = executors x S) the dense cases run as training does there: memory within each executor JVM, the leaders
  * all-to-all or halving ({@link HierarchicalAllReduce}); topk stays on Aeron among all workers. Prints one JSON line
@@ -66,10 +67,13 @@ public final class ScalingBench {
         double[][][] callSeconds;
         /** Per vector length and case: bytes sent over the timed calls. */
         long[][] bytes;
+        /** Per vector length and case: what its all-reduce reported ("aeron", "halving+ipc", ...). */
+        String[][] transport;
     }
 
     /** {@code slots}: task slots per executor, so the workers of one JVM (1: every worker in its own). */
-    record Settings(int workers, long[] floats, List<Case> cases, int warmup, int calls, Duration stall, int slots) implements Serializable {}
+    record Settings(int workers, long[] floats, List<Case> cases, int warmup, int calls, Duration stall, int slots, boolean hostIpc)
+            implements Serializable {}
 
     public static void main(String[] args) {
         Map<String, String> flags = StepBench.flags(args, 0);
@@ -116,10 +120,12 @@ public final class ScalingBench {
         int calls = Integer.parseInt(take(f, "calls", "5"));
         Duration stall = Duration.ofSeconds(Long.parseLong(take(f, "stall-seconds", "120")));
         int slots = Integer.parseInt(take(f, "slots", "1"));
+        boolean hostIpc = Boolean.parseBoolean(take(f, "host-ipc", "true"));
         if (!f.isEmpty()) {
-            throw new IllegalArgumentException("unknown keys " + f.keySet() + "; known: workers, floats, wires, halving, topk-density, warmup, calls, stall-seconds, slots, label");
+            throw new IllegalArgumentException("unknown keys " + f.keySet()
+                    + "; known: workers, floats, wires, halving, topk-density, warmup, calls, stall-seconds, slots, host-ipc, label");
         }
-        return new Settings(workers, floats, cases, warmup, calls, stall, slots);
+        return new Settings(workers, floats, cases, warmup, calls, stall, slots, hostIpc);
     }
 
     private static String require(Map<String, String> f, String key) {
@@ -166,6 +172,7 @@ public final class ScalingBench {
                 m.put("slots", s.slots());
                 m.put("floats", s.floats()[p]);
                 m.put("case", s.cases().get(c).name());
+                m.put("transport", byRank.get(0).transport[pp][cc]);
                 m.put("ms_median", 1000 * sorted[sorted.length / 2]);
                 m.put("ms_min", 1000 * sorted[0]);
                 m.put("ms_max", 1000 * sorted[sorted.length - 1]);
@@ -211,6 +218,7 @@ public final class ScalingBench {
             r.openSeconds = new double[n][s.cases().size()];
             r.callSeconds = new double[n][s.cases().size()][s.calls()];
             r.bytes = new long[n][s.cases().size()];
+            r.transport = new String[n][s.cases().size()];
             r.aeronLogBytes = new long[n][s.cases().size()];
             // which workers share a JVM, its executor (and host) identifying it; with one slot per executor every worker is
             // taken as alone (local[N] runs all in the driver: the all-reduce among them is still Aeron's, as before --slots)
@@ -236,6 +244,7 @@ public final class ScalingBench {
                             if (way(kase, placement) == way) {
                                 r.openSeconds[p][c] = open;
                                 r.aeronLogBytes[p][c] = logs;
+                                r.transport[p][c] = ar.transport();
                                 time(ar, kase, v, base, floats, r, p, c);
                             }
                         }
@@ -247,12 +256,14 @@ public final class ScalingBench {
 
         private AllReduce open(Way way, RankResult r, Placement placement, long floats, BarrierTaskContext ctx, int p) {
             String key = token.high() + ":" + token.low() + ":" + p + ":" + way;
+            // as training does (--host-ipc): executors of one host (and network namespace) over IPC
+            AeronHost host = s.hostIpc() ? AeronHost.sharing(r.host, SparkEnv.get().conf().getAppId()) : AeronHost.udp(r.host);
             return switch (way) {
-                case HALVING -> HalvingAllReduce.forPlacement(r.rank, placement, floats, r.host, ctx::allGather, key, token, s.stall(),
+                case HALVING -> HalvingAllReduce.forPlacement(r.rank, placement, floats, host, ctx::allGather, key, token, s.stall(),
                         ctx::isInterrupted);
-                case HIERARCHICAL -> HierarchicalAllReduce.open(r.rank, placement, floats, r.host, ctx::allGather, key, token, s.stall(),
+                case HIERARCHICAL -> HierarchicalAllReduce.open(r.rank, placement, floats, host, ctx::allGather, key, token, s.stall(),
                         ctx::isInterrupted, false);
-                case FLAT -> AeronAllReduce.open(r.rank, s.workers(), floats, r.host, ctx::allGather, token, s.stall(), ctx::isInterrupted);
+                case FLAT -> AeronAllReduce.open(r.rank, s.workers(), floats, host, ctx::allGather, token, s.stall(), ctx::isInterrupted);
             };
         }
 

@@ -15,6 +15,7 @@ import dev.kindling.core.train.LocalTrainer;
 import dev.kindling.core.train.Progress;
 import dev.kindling.core.train.StepTelemetry;
 import dev.kindling.spark.allreduce.AeronAllReduce;
+import dev.kindling.spark.allreduce.AeronHost;
 import dev.kindling.spark.allreduce.AllReduce;
 import dev.kindling.spark.allreduce.HierarchicalAllReduce;
 import dev.kindling.spark.allreduce.HalvingAllReduce;
@@ -59,9 +60,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *   machine's peak on this JVM's threads ({@code OMP_NUM_THREADS}).</li>
  *   <li>{@code decode --data=.. --shards=N --reps=R}: DL4J's {@code DataSet.load} against
  *   {@link ShardDecoder} on the same shard bytes, alternating; rows/s of each.</li>
- *   <li>{@code allreduce --floats=N --workers=W --warmup=C --calls=C --transport=aeron|memory|hierarchical --jvms=G
- *   --wire=fp32|bf16|fp16}: {@link AeronAllReduce} (or {@link InMemoryAllReduce}, or {@link HierarchicalAllReduce} with the
- *   W threads as G simulated JVMs) of an N-float vector among W threads of this JVM over Aeron UDP loopback; ms per call
+ *   <li>{@code allreduce --floats=N --workers=W --warmup=C --calls=C --transport=aeron|memory|hierarchical|halving --jvms=G
+ *   --wire=fp32|bf16|fp16 --ipc=false}: {@link AeronAllReduce} (or {@link InMemoryAllReduce}, or {@link HierarchicalAllReduce} with the
+ *   W threads as G simulated JVMs) of an N-float vector among W threads of this JVM over Aeron UDP loopback (with
+ *   {@code --ipc=true}: over Aeron IPC through a shared media driver, {@link AeronHost#sharing}); ms per call
  *   (the dense encoding's communication per step, without the compute it overlaps nothing with).</li>
  *   <li>{@code generate --vocab=V --width=C --heads=H --layers=L --ff-width=F --context=P --dropout=D --seq-len=S
  *   --prompt=N --new-tokens=M --batch=B --temperature=X --top-k=K --warmup=W --min-seconds=T}: {@link Sampler} on a
@@ -78,14 +80,21 @@ public final class StepBench {
             throw new ConfigException("usage: StepBench steps|matmul|decode|allreduce|generate [--key=value ...]");
         }
         Map<String, String> flags = flags(args, 1);
-        Map<String, Object> out = switch (args[0]) {
-            case "steps" -> steps(flags);
-            case "matmul" -> matmul(flags);
-            case "decode" -> decode(flags);
-            case "allreduce" -> allReduce(flags);
-            case "generate" -> generate(flags);
-            default -> throw new ConfigException("mode=" + args[0] + ": expected steps, matmul, decode, allreduce or generate");
-        };
+        Map<String, Object> out;
+        try {
+            out = switch (args[0]) {
+                case "steps" -> steps(flags);
+                case "matmul" -> matmul(flags);
+                case "decode" -> decode(flags);
+                case "allreduce" -> allReduce(flags);
+                case "generate" -> generate(flags);
+                default -> throw new ConfigException("mode=" + args[0] + ": expected steps, matmul, decode, allreduce or generate");
+            };
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1); // as below: a failed worker thread's pool and Aeron's threads would keep the JVM alive
+            return;
+        }
         out.put("threads", Nd4j.getEnvironment().maxThreads());
         out.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
         System.out.println(MetricsJson.line(out));
@@ -142,6 +151,7 @@ public final class StepBench {
         Placement placement = Placement.of(jvmOf);
         Wire wire = Wire.valueOf(take(flags, "wire", "fp32").toUpperCase(java.util.Locale.ROOT));
         String group = "bench-" + System.nanoTime();
+        AeronHost host = Boolean.parseBoolean(take(flags, "ipc", "false")) ? AeronHost.sharing("127.0.0.1", group) : AeronHost.udp("127.0.0.1");
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(workers);
         RunToken token = RunToken.random();
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(workers);
@@ -154,10 +164,10 @@ public final class StepBench {
                 java.time.Duration stall = java.time.Duration.ofSeconds(60);
                 try (AllReduce ar = switch (transport) {
                     case "memory" -> InMemoryAllReduce.open(group, r, workers, floats, stall, () -> false);
-                    case "hierarchical" -> HierarchicalAllReduce.open(r, placement, floats, "127.0.0.1", exchange.as(r), group, token, stall, () -> false,
+                    case "hierarchical" -> HierarchicalAllReduce.open(r, placement, floats, host, exchange.as(r), group, token, stall, () -> false,
                             false);
-                    case "halving" -> HalvingAllReduce.forPlacement(r, placement, floats, "127.0.0.1", exchange.as(r), group, token, stall, () -> false);
-                    default -> AeronAllReduce.open(r, workers, floats, "127.0.0.1", exchange.as(r), token, stall, () -> false);
+                    case "halving" -> HalvingAllReduce.forPlacement(r, placement, floats, host, exchange.as(r), group, token, stall, () -> false);
+                    default -> AeronAllReduce.open(r, workers, floats, host, exchange.as(r), token, stall, () -> false);
                 }) {
                     long nanos = 0;
                     long bytes0 = 0;
@@ -187,7 +197,7 @@ public final class StepBench {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("floats", floats);
         out.put("workers", workers);
-        out.put("transport", transport);
+        out.put("transport", transport + (host.ipcScope() != null ? "+ipc" : ""));
         out.put("jvms", placement.groupCount());
         out.put("wire", wire.name().toLowerCase(java.util.Locale.ROOT));
         out.put("calls", calls);

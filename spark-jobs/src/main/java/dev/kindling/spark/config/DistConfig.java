@@ -31,7 +31,7 @@ import java.util.List;
  */
 public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire wire, Duration peerTimeout, double threshold,
                          double maxUpdateDensity, double residualClip, int averagingFrequency, int aeronPort, String controller,
-                         String networkMask, Duration timeout, Transport transport, boolean overlap, double bucketMb) implements Serializable {
+                         String networkMask, Duration timeout, Transport transport, boolean hostIpc, boolean overlap, double bucketMb) implements Serializable {
     public static final Setting<Dist> DIST = Setting.choice("dist", Dist.SHARED, Dist.class,
             "shared (replicas on the Spark executors share every step, --encoding) | averaging (legacy: DL4J's parameter averaging) | local (one JVM, no Spark)");
     public static final Setting<Encoding> ENCODING = Setting.choice("encoding", Encoding.AUTO, Encoding.class,
@@ -60,6 +60,8 @@ public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire 
             "watchdog: fail a distributed training epoch that runs longer than this many minutes (fractions allowed)");
     public static final Setting<Transport> TRANSPORT = Setting.choice("transport", Transport.AUTO, Transport.class,
             "shared, dense and topk: auto (memory when every worker is a thread of one JVM, as on local[N]; for dense: halving from 4 executors, hierarchical when fewer run several workers each; else Aeron UDP all-to-all) | aeron (all-to-all) | memory (the workers must share one JVM) | hierarchical (dense: memory within each executor, Aeron among one worker per executor) | halving (dense: recursive halving and doubling over Aeron, log2 N peers per worker instead of N - 1; among one worker per executor when executors run several)");
+    public static final Setting<Boolean> HOST_IPC = Setting.flag("host-ipc", true,
+            "shared, Aeron transports: executors on one host exchange over Aeron IPC (shared memory) through a media driver they share, the first to start runs it; UDP only between hosts. false: UDP between every pair of executor JVMs (each its own driver)");
     public static final Setting<Boolean> OVERLAP = Setting.flag("overlap", false,
             "shared, dense: all-reduce the gradient in buckets (--bucket-mb), each as soon as backprop has finished it, while backprop goes on (PyTorch DDP's overlap); the same bits as without; it pays where the network, not the CPU, is the wait (docs/distributed.md)");
     public static final Setting<Double> BUCKET_MB = Setting.real("bucket-mb", "4", Range.openClosed(0, 1024),
@@ -67,7 +69,7 @@ public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire 
 
     public static final List<Setting<?>> SETTINGS = List.of(DIST, ENCODING, TOPK_DENSITY, WIRE, PEER_TIMEOUT_SECONDS, THRESHOLD,
             MAX_UPDATE_DENSITY, RESIDUAL_CLIP, AVERAGING_FREQUENCY, AERON_PORT, CONTROLLER, NETWORK_MASK, TIMEOUT_MINUTES, TRANSPORT,
-            OVERLAP, BUCKET_MB);
+            HOST_IPC, OVERLAP, BUCKET_MB);
 
     public DistConfig {
         if ((transport == Transport.HIERARCHICAL || transport == Transport.HALVING) && encoding == Encoding.TOPK) {
@@ -84,7 +86,7 @@ public record DistConfig(Dist dist, Encoding encoding, double topkDensity, Wire 
                 Duration.ofSeconds(s.require(PEER_TIMEOUT_SECONDS)), s.require(THRESHOLD), s.require(MAX_UPDATE_DENSITY),
                 s.require(RESIDUAL_CLIP), s.require(AVERAGING_FREQUENCY), s.require(AERON_PORT), s.require(CONTROLLER),
                 s.require(NETWORK_MASK), Duration.ofMillis(Math.round(60_000 * s.require(TIMEOUT_MINUTES))), s.require(TRANSPORT),
-                s.require(OVERLAP), s.require(BUCKET_MB));
+                s.require(HOST_IPC), s.require(OVERLAP), s.require(BUCKET_MB));
     }
 
     /** {@link #bucketMb} in fp32 floats, at least one. */

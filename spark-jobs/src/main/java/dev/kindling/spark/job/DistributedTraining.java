@@ -138,7 +138,8 @@ final class DistributedTraining {
                 p.encoding() == Encoding.TOPK ? dist.topkDensity() : 0, dist.wire(), dist.transport(),
                 dist.overlap() ? dist.bucketFloats() : 0)
                 .checkpointing(p.staging(), run.keepCheckpoints(), run.checkpointEvery(), ctx.state())
-                .cachingShards(run.dataCacheBytes());
+                .cachingShards(run.dataCacheBytes())
+                .sharingHostDriver(dist.hostIpc());
         ctx.log().ranks(trainer::lastEpochRanks);
         return new Engine(trainer, () -> net, null);
     }

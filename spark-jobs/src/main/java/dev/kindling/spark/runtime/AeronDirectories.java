@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -17,6 +18,54 @@ import java.util.stream.Stream;
 public final class AeronDirectories {
     /** Every directory is {@code PREFIX + pid + "-" + random}. */
     public static final String PREFIX = "aeron-kindling-allreduce-";
+
+    /** The directories of {@code HostDriver}s, the media drivers the JVMs of one host share for IPC. */
+    public static final String HOST_PREFIX = "aeron-kindling-host-";
+    /**
+     * The file whose lock a JVM holds while it launches, finds or removes one of its user's shared drivers (per user:
+     * another user could not open it for writing).
+     */
+    public static String hostLock() {
+        return "kindling-host-driver-" + user() + ".lock";
+    }
+
+    private static String user() {
+        return System.getProperty("user.name").replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
+    /**
+     * The directory of the driver shared by the JVMs of {@code scope} (a Spark application) on this host: with the
+     * user and the network namespace, since a driver sends from its own namespace and JVMs in others (the scaling
+     * bench's) must not share it.
+     */
+    public static String hostShared(String scope) {
+        return HOST_PREFIX + user() + "-" + networkNamespace() + "-" + scope.replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
+    /** The inode of this process's network namespace ("4026531992"), or "0" where there is no /proc. */
+    public static String networkNamespace() {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString().replaceAll("[^0-9]", "");
+        } catch (IOException | UnsupportedOperationException e) {
+            return "0";
+        }
+    }
+
+    /**
+     * Deletes this user's shared drivers' directories in {@code base} that {@code active} rejects (their driver stopped
+     * beating: its JVM was killed); the caller holds {@link #hostLock}. Returns how many.
+     */
+    public static int removeStaleHostShared(File base, Predicate<File> active) {
+        File[] dirs = base.listFiles((dir, name) -> name.startsWith(HOST_PREFIX + user() + "-"));
+        int removed = 0;
+        for (File d : dirs == null ? new File[0] : dirs) {
+            if (!active.test(d)) {
+                deleteTree(d.toPath());
+                removed++;
+            }
+        }
+        return removed;
+    }
 
     /** A new directory name for this JVM. */
     public static String forThisJvm(String random) {

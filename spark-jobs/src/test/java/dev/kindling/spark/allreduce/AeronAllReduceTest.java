@@ -177,7 +177,7 @@ class AeronAllReduceTest {
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(size);
         RunToken token = RunToken.random();
         return EachRank.run(size, r -> {
-            try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, "127.0.0.1", exchange.as(r), token, Duration.ofSeconds(30), () -> false)) {
+            try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, AeronHost.udp("127.0.0.1"), exchange.as(r), token, Duration.ofSeconds(30), () -> false)) {
                 return worker.run(r, ar);
             }
         });
@@ -265,9 +265,9 @@ class AeronAllReduceTest {
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             // worker 1 joins, then never takes part in a step
-            Future<AeronAllReduce> silent = pool.submit(() -> AeronAllReduce.open(1, 2, 1000, "127.0.0.1", exchange.as(1), token, Duration.ofSeconds(30), () -> false));
+            Future<AeronAllReduce> silent = pool.submit(() -> AeronAllReduce.open(1, 2, 1000, AeronHost.udp("127.0.0.1"), exchange.as(1), token, Duration.ofSeconds(30), () -> false));
             Future<String> failure = pool.submit(() -> {
-                try (AeronAllReduce ar = AeronAllReduce.open(0, 2, 1000, "127.0.0.1", exchange.as(0), token, Duration.ofSeconds(2), () -> false)) {
+                try (AeronAllReduce ar = AeronAllReduce.open(0, 2, 1000, AeronHost.udp("127.0.0.1"), exchange.as(0), token, Duration.ofSeconds(2), () -> false)) {
                     long t0 = System.nanoTime();
                     IllegalStateException e = assertThrows(IllegalStateException.class, () -> ar.reduce(Nd4j.ones(1000), 1, 0));
                     assertTrue(System.nanoTime() - t0 < 20_000_000_000L, "fails after the 2 s stall, not never");
@@ -307,7 +307,7 @@ class AeronAllReduceTest {
                     return all;
                 };
                 results.add(pool.submit(() -> {
-                    try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, "127.0.0.1", recorded, token, Duration.ofSeconds(30), () -> false)) {
+                    try (AeronAllReduce ar = AeronAllReduce.open(r, size, length, AeronHost.udp("127.0.0.1"), recorded, token, Duration.ofSeconds(30), () -> false)) {
                         assertTrue(attacked.await(60, TimeUnit.SECONDS), "the foreign sender finished");
                         for (int call = 0; call < 3; call++) {
                             var v = Nd4j.ones(length).muli(r + 1);

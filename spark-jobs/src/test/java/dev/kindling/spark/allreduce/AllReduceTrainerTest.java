@@ -116,7 +116,7 @@ class AllReduceTrainerTest {
                 assertEquals("memory", trainer.transport());
                 assertEquals(0, trainer.bytesSent(), "threads of one JVM: nothing crossed a network");
             } else {
-                assertEquals("aeron", trainer.transport());
+                assertEquals("aeron+ipc", trainer.transport(), "threads of one JVM share its host driver");
                 assertTrue(trainer.bytesSent() > 0, "the workers exchanged gradients");
             }
             assertEquals(bucketFloats > 0 ? 3 : 1, trainer.buckets(), "the seed MLP's gradient in 100-float buckets: one per layer");

@@ -68,7 +68,7 @@ class HalvingAllReduceTest {
         RunToken token = RunToken.random();
         List<List<float[]>> got = EachRank.run(workers, r -> {
             List<float[]> out = new ArrayList<>();
-            try (HalvingAllReduce ar = HalvingAllReduce.open(r, workers, LENGTH, "127.0.0.1", exchange.as(r), token, Duration.ofSeconds(30),
+            try (HalvingAllReduce ar = HalvingAllReduce.open(r, workers, LENGTH, AeronHost.udp("127.0.0.1"), exchange.as(r), token, Duration.ofSeconds(30),
                     () -> false)) {
                 var v = Nd4j.createFromArray(fp32[r]);
                 AllReduce.Totals t = ar.reduce(v, r + 1, 0.5 * r);
@@ -116,7 +116,7 @@ class HalvingAllReduceTest {
         RunToken token = RunToken.random();
         int length = 4 * Frame.PIECE_FLOATS; // every stage's half a whole number of pieces
         List<Long> sent = EachRank.run(workers, r -> {
-            try (HalvingAllReduce ar = HalvingAllReduce.open(r, workers, length, "127.0.0.1", exchange.as(r), token, Duration.ofSeconds(30),
+            try (HalvingAllReduce ar = HalvingAllReduce.open(r, workers, length, AeronHost.udp("127.0.0.1"), exchange.as(r), token, Duration.ofSeconds(30),
                     () -> false)) {
                 ar.reduceRange(Nd4j.ones(length), 0, length, Wire.FP32);
                 return ar.bytesSent();
@@ -137,10 +137,10 @@ class HalvingAllReduceTest {
         RunToken token = RunToken.random();
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Future<HalvingAllReduce> silent = pool.submit(() -> HalvingAllReduce.open(1, 2, 1000, "127.0.0.1", exchange.as(1), token,
+            Future<HalvingAllReduce> silent = pool.submit(() -> HalvingAllReduce.open(1, 2, 1000, AeronHost.udp("127.0.0.1"), exchange.as(1), token,
                     Duration.ofSeconds(30), () -> false));
             Future<String> failure = pool.submit(() -> {
-                try (HalvingAllReduce ar = HalvingAllReduce.open(0, 2, 1000, "127.0.0.1", exchange.as(0), token, Duration.ofSeconds(2),
+                try (HalvingAllReduce ar = HalvingAllReduce.open(0, 2, 1000, AeronHost.udp("127.0.0.1"), exchange.as(0), token, Duration.ofSeconds(2),
                         () -> false)) {
                     return assertThrows(IllegalStateException.class, () -> ar.reduce(Nd4j.ones(1000), 1, 0)).getMessage();
                 }
@@ -157,7 +157,7 @@ class HalvingAllReduceTest {
     @Test
     void refusesTopkSparsePairs() throws Exception {
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(1);
-        try (HalvingAllReduce ar = HalvingAllReduce.open(0, 1, 10, "127.0.0.1", exchange.as(0), RunToken.random(), Duration.ofSeconds(5),
+        try (HalvingAllReduce ar = HalvingAllReduce.open(0, 1, 10, AeronHost.udp("127.0.0.1"), exchange.as(0), RunToken.random(), Duration.ofSeconds(5),
                 () -> false)) {
             assertThrows(UnsupportedOperationException.class, () -> ar.reduceSparse(Nd4j.zeros(10), new int[0], new float[0], 0, 1, 0));
         }

@@ -50,8 +50,8 @@ class HierarchicalAllReduceTest {
         return EachRank.run(workers, r -> {
             List<float[]> out = new ArrayList<>();
             try (AllReduce ar = hierarchical
-                    ? HierarchicalAllReduce.open(r, placement, LENGTH, "127.0.0.1", exchange.as(r), key, token, Duration.ofSeconds(30), () -> false, halving)
-                    : AeronAllReduce.open(r, workers, LENGTH, "127.0.0.1", exchange.as(r), token, Duration.ofSeconds(30), () -> false)) {
+                    ? HierarchicalAllReduce.open(r, placement, LENGTH, AeronHost.udp("127.0.0.1"), exchange.as(r), key, token, Duration.ofSeconds(30), () -> false, halving)
+                    : AeronAllReduce.open(r, workers, LENGTH, AeronHost.udp("127.0.0.1"), exchange.as(r), token, Duration.ofSeconds(30), () -> false)) {
                 var v = Nd4j.createFromArray(fp32[r]);
                 assertEquals(workers * (workers + 1) / 2.0, ar.reduce(v, r + 1, 0.5).samples(), 0.0);
                 out.add(v.toFloatVector());
@@ -158,7 +158,7 @@ class HierarchicalAllReduceTest {
             for (int rank = 0; rank < 3; rank++) {
                 int r = rank;
                 errors.add(pool.submit(() -> {
-                    try (AllReduce ar = HierarchicalAllReduce.open(r, placement, 100, "127.0.0.1", exchange.as(r), key, token, Duration.ofSeconds(4),
+                    try (AllReduce ar = HierarchicalAllReduce.open(r, placement, 100, AeronHost.udp("127.0.0.1"), exchange.as(r), key, token, Duration.ofSeconds(4),
                             () -> false, false)) {
                         if (r == 1) {
                             return "left"; // group 1's leader: its task ends before the first step

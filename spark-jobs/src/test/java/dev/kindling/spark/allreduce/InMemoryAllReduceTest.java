@@ -96,7 +96,7 @@ class InMemoryAllReduceTest {
         }
         Rendezvous.InProcess exchange = new Rendezvous.InProcess(SIZE);
         RunToken token = RunToken.random();
-        List<List<float[]>> aeron = run(r -> AeronAllReduce.open(r, SIZE, LENGTH, "127.0.0.1", exchange.as(r), token, Duration.ofSeconds(30),
+        List<List<float[]>> aeron = run(r -> AeronAllReduce.open(r, SIZE, LENGTH, AeronHost.udp("127.0.0.1"), exchange.as(r), token, Duration.ofSeconds(30),
                 () -> false), dense, index, value);
         String key = "test-" + System.nanoTime();
         List<List<float[]>> memory = run(r -> InMemoryAllReduce.open(key, r, SIZE, LENGTH, Duration.ofSeconds(30), () -> false), dense, index, value);

@@ -56,10 +56,11 @@ class GptJobTest {
         assertEquals(Math.exp(fin.get("val_loss").asDouble()), fin.get("perplexity").asDouble(), 1e-6);
         assertEquals(unigram, fin.get("baseline_unigram_loss").asDouble(), 1e-12);
 
-        // --dist=shared: --encoding=auto picks Kindling's all-reduce for the GPT (two replicas, half the steps per epoch)
+        // --dist=shared: --encoding=auto picks Kindling's all-reduce for the GPT (two replicas, half the steps per epoch); over UDP
+        // (--host-ipc=false), so that Aeron's counter sees what crossed between the replicas
         String shared = dir.resolve("shared").toString();
         Cli dense = Cli.run("train", "--model=gpt", "--data=" + data, "--out=" + shared, "--dist=shared", "--master=local[2]", "--transport=aeron",
-                "--aeron-port=" + Cli.freeUdpPort(), "--epochs=4", "--width=32", "--heads=2", "--layers=1", "--ff-width=64",
+                "--host-ipc=false", "--aeron-port=" + Cli.freeUdpPort(), "--epochs=4", "--width=32", "--heads=2", "--layers=1", "--ff-width=64",
                 "--context=32", "--dropout=0.1", "--lr=3e-3", "--weight-decay=0.1", "--t-max=4", "--patience=0", "--timeout-minutes=4");
         assertEquals(0, dense.exit(), dense.err());
         JsonNode dm = JSON.readTree(Files.readString(Path.of(shared, "metrics.json")));

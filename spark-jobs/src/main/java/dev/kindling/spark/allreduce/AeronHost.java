@@ -1,0 +1,19 @@
+package dev.kindling.spark.allreduce;
+
+/**
+ * Where a worker's Aeron links start: the {@code address} its peers on other hosts send to over UDP and, unless
+ * {@code ipcScope} is null, the name of the media driver it shares with the JVMs of its host ({@link HostDriver}),
+ * through which peers on the same host exchange over IPC (shared memory) instead.
+ */
+public record AeronHost(String address, String ipcScope) {
+
+    /** Every peer over UDP, each JVM on its own driver. */
+    public static AeronHost udp(String address) {
+        return new AeronHost(address, null);
+    }
+
+    /** Peers that share this host's driver for {@code scope} over IPC, the others over UDP. */
+    public static AeronHost sharing(String address, String scope) {
+        return new AeronHost(address, scope);
+    }
+}

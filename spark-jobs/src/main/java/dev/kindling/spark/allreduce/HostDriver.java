@@ -1,0 +1,106 @@
+package dev.kindling.spark.allreduce;
+
+import dev.kindling.spark.runtime.AeronDirectories;
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.agrona.concurrent.BackoffIdleStrategy;
+
+/**
+ * The media driver the JVMs of one host share for Aeron IPC: workers on one host exchange through memory
+ * mapped log buffers in it, with no system call per frame, where UDP over loopback costs a send and a
+ * receive per 32 KiB frame. One per scope (a Spark application) per host: the first JVM to ask launches it,
+ * under a file lock, in a directory named by the scope ({@link AeronDirectories#hostShared}); the others
+ * connect to it as clients. Two JVMs share it only when they see the same directory (one /dev/shm) and are in
+ * the same network namespace (the name carries it). Its {@link #id} is a random name the launcher writes
+ * into the directory: two workers that read the same id share a driver, and so can reach each other over
+ * IPC; on another host, or in another container, the id differs and they keep to UDP.
+ *
+ * <p>It carries IPC only: each JVM's UDP stays on its own driver ({@link AeronNode}), so that one JVM's
+ * driver thread does not send every executor's network traffic. The launcher's driver lives as long as its
+ * JVM; a client whose driver went away (the launcher exited) launches or finds the next one when it asks again.
+ */
+final class HostDriver {
+    /** How long a driver may miss its heartbeat before another JVM takes its directory over (Aeron's default). */
+    private static final long DRIVER_TIMEOUT_MS = 10_000;
+    /** The file in the directory that holds the driver's id. */
+    private static final String ID_FILE = "kindling-host-driver-id";
+    private static final Map<String, HostDriver> BY_SCOPE = new HashMap<>();
+
+    private final Aeron aeron;
+    private final String id;
+
+    private HostDriver(Aeron aeron, String id) {
+        this.aeron = aeron;
+        this.id = id;
+    }
+
+    /** The client of this host's driver for {@code scope}, launching the driver if no JVM of the host runs it. */
+    static synchronized HostDriver forScope(String scope) {
+        HostDriver known = BY_SCOPE.get(scope);
+        if (known != null && !known.aeron.isClosed()) {
+            return known;
+        }
+        File base = AeronNode.base();
+        File dir = new File(base, AeronDirectories.hostShared(scope));
+        try (FileChannel lockFile = FileChannel.open(new File(base, AeronDirectories.hostLock()).toPath(), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
+            AeronDirectories.removeStaleHostShared(base, d -> CommonContext.isDriverActive(d, DRIVER_TIMEOUT_MS, s -> {}));
+            MediaDriver launched = null;
+            if (!CommonContext.isDriverActive(dir, DRIVER_TIMEOUT_MS, s -> {})) {
+                launched = launch(dir);
+            }
+            Aeron client = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir.getPath()));
+            HostDriver driver = new HostDriver(client, Files.readString(new File(dir, ID_FILE).toPath()).strip());
+            MediaDriver owned = launched;
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                client.close();
+                if (owned != null) {
+                    owned.close();
+                }
+            }, "kindling-host-driver-shutdown"));
+            BY_SCOPE.put(scope, driver);
+            return driver;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Aeron IPC: could not share a media driver in " + dir
+                    + "; run with --host-ipc=false to keep every JVM on UDP", e);
+        }
+    }
+
+    /** Launches the driver in {@code dir} (a stale one there is deleted first) and writes its id, atomically. */
+    private static MediaDriver launch(File dir) throws IOException {
+        MediaDriver driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
+                .aeronDirectoryName(dir.getPath())
+                .threadingMode(ThreadingMode.SHARED)
+                .sharedIdleStrategy(new BackoffIdleStrategy(10, 20, 1_000, 1_000_000))
+                .ipcTermBufferLength(AeronNode.TERM_LENGTH)
+                .ipcMtuLength(AeronNode.IPC_MTU)
+                .dirDeleteOnStart(true)
+                .dirDeleteOnShutdown(true));
+        File tmp = new File(dir, ID_FILE + ".tmp");
+        Files.writeString(tmp.toPath(), UUID.randomUUID().toString());
+        Files.move(tmp.toPath(), new File(dir, ID_FILE).toPath(), StandardCopyOption.ATOMIC_MOVE);
+        return driver;
+    }
+
+    Aeron aeron() {
+        return aeron;
+    }
+
+    /** The driver's random name: equal for exactly the JVMs that share it. */
+    String id() {
+        return id;
+    }
+}
