@@ -359,12 +359,16 @@ def cluster(env, a, results):
     data = env.dataset(row)
     script = os.path.join(ROOT, "scripts", "local-cluster.sh")
     conf = subprocess.run(["bash", "-c", f'KINDLING_ROOT={ROOT}; source {ROOT}/cluster-configs/cluster.env; '
-                           'echo "$KINDLING_CLUSTER_HOST $SPARK_MASTER_PORT $AERON_DRIVER_PORT $SPARK_WORKERS"'],
+                           'echo "$KINDLING_CLUSTER_HOST $SPARK_MASTER_PORT $AERON_DRIVER_PORT $SPARK_WORKERS $KINDLING_CLUSTER_DIR"'],
                           capture_output=True, text=True, check=True).stdout.split()
-    master, aeron, workers = f"spark://{conf[0]}:{conf[1]}", conf[2], int(conf[3])
+    master, aeron, workers, cluster_dir = f"spark://{conf[0]}:{conf[1]}", conf[2], int(conf[3]), conf[4]
     was_up = subprocess.run([script, "status"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
     subprocess.run([script, "up"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
-    runs = {"shared": [], "dense": [], "topk": []}
+    # dense: over Aeron IPC (both executors share this host's media driver, the default); dense-udp and topk over UDP
+    # (--host-ipc=false), as between hosts, so that Aeron's counter measures what would cross a network
+    runs = {"shared": [], "dense": [], "dense-udp": [], "topk": []}
+    udp = {"topk": ["--host-ipc=false"]}
+    allreduce = {"true": [], "false": []}
     try:
         for rep in range(a.dist_reps):
             for d in runs:
@@ -372,9 +376,17 @@ def cluster(env, a, results):
                 shutil.rmtree(run_dir, ignore_errors=True)
                 # file:// explicitly: with the cluster up, the launcher's Hadoop configuration makes a bare path HDFS
                 runs[d].append(env.run([os.path.join(ROOT, "scripts", "kindling"), "train", f"--model={row.model}", f"--data=file://{data}",
-                                        f"--out=file://{run_dir}", *DISTS[d], f"--master={master}", f"--aeron-port={aeron}",
+                                        f"--out=file://{run_dir}", *DISTS[d], *udp.get(d, []), f"--master={master}", f"--aeron-port={aeron}",
                                         f"--epochs={row.dist_epochs or a.epochs}", "--patience=0", *flags(row.train)],
                                        {"OMP_NUM_THREADS": "1"}, f"cluster-{row.name}-{d}-{rep}", 1800))
+            for ipc in allreduce:  # the all-reduce alone between the two executor JVMs, IPC against UDP, alternated
+                allreduce[ipc].extend(env.run(
+                    ["java", "-Xmx1g", *env.flags, "-cp", env.jar, "org.apache.spark.deploy.SparkSubmit", "--master", master,
+                     "--deploy-mode", "client", "--properties-file", os.path.join(cluster_dir, "spark-defaults.conf"),
+                     "--conf", "spark.driver.host=127.0.0.1", "--conf", "spark.driver.bindAddress=127.0.0.1", "--conf", "spark.ui.enabled=false",
+                     "--conf", f"spark.cores.max={workers}", "--class", "dev.kindling.spark.bench.ScalingBench", env.jar,
+                     f"--workers={workers}", "--floats=4882688", "--wires=fp32", "--topk-density=0", "--halving=true", "--warmup=2",
+                     "--calls=10", f"--host-ipc={ipc}"], {"OMP_NUM_THREADS": "1"}, f"cluster-allreduce-ipc-{ipc}-{rep}", 600, every_line=True))
     finally:
         if not was_up:
             subprocess.run([script, "down"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
@@ -389,6 +401,8 @@ def cluster(env, a, results):
         if local:
             e["samples_per_s_vs_local"] = e["samples_per_s"]["median"] / local[0]["dists"]["local"]["samples_per_s"]["median"]
         c["encodings"][d] = e
+    c["allreduce_ms"] = {line["transport"]: spread([l["ms_median"] for l in lines if l["transport"] == line["transport"]])
+                         for lines in allreduce.values() for line in lines}
     results["cluster"] = c
 
 
@@ -676,7 +690,7 @@ def table(results):
                          f"{fmt_s(r['four_halving_ms_per_call'], '{:.1f}')} ms"
                          f" ({r['four_alone_flat_ms_per_call']['median'] / r['four_halving_ms_per_call']['median']:.2f}x)")
         L.append("shared: DL4J's threshold encoding; dense: Kindling's all-reduce (--encoding=dense; on local[N] through memory, the"
-                 " default --transport=auto); dense-udp: the same over Aeron UDP loopback (--transport=aeron); udp-overlap: dense-udp with --overlap (buckets all-reduced while backprop runs); topk: Kindling's sparse"
+                 " default --transport=auto); dense-udp: the same over Aeron UDP loopback (--transport=aeron --host-ipc=false); udp-overlap: dense-udp with --overlap (buckets all-reduced while backprop runs); topk: Kindling's sparse"
                  " step sharing (--encoding=topk, density 0.004, through memory here). On local[N] every worker lives in the driver JVM:"
                  " DL4J's encoded updates do not cross Aeron (bytes sent are control traffic at most; its compression needs executors in"
                  " separate JVMs, the cluster rows)")
@@ -686,8 +700,15 @@ def table(results):
             vs = f" ({e['samples_per_s_vs_local']:.2f}x local)" if "samples_per_s_vs_local" in e else ""
             L.append(f"{c['row'] + ' e' + str(c['epochs'])} {d} on {c['master']} ({c['executors']} executor JVMs, 1 core each): "
                      f"samples/s {fmt_s(e['samples_per_s'], '{:.0f}')}{vs}, test acc {fmt_s(e['test_accuracy'], '{:.4f}')}, "
-                     f"Aeron sent {e['bytes_sent']:.0f} B against dense fp32 {e['dense_bytes']:.0f} B = compression "
-                     f"{fmt_s(e['compression'], '{:.1f}')}x")
+                     + (f"Aeron sent {e['bytes_sent']:.0f} B against dense fp32 {e['dense_bytes']:.0f} B = compression "
+                        f"{fmt_s(e['compression'], '{:.1f}')}x" if e["bytes_sent"] else "nothing over UDP (IPC)"))
+        if "allreduce_ms" in c:
+            ms = c["allreduce_ms"]
+            L.append("  dense: Aeron IPC between the executors (they share this host's media driver, --host-ipc, the default; nothing on"
+                     " the network: compression n/a); dense-udp and topk: UDP between them (--host-ipc=false), as between hosts")
+            L.append(f"  all-reduce alone between the {c['executors']} executor JVMs (ScalingBench, 4,882,688 floats, ms per call): "
+                     + ", ".join(f"{t} {fmt_s(ms[t], '{:.1f}')}" for t in ("aeron", "aeron+ipc", "halving", "halving+ipc") if t in ms)
+                     + (f" (IPC {ms['aeron']['median'] / ms['aeron+ipc']['median']:.1f}x faster)" if "aeron" in ms and "aeron+ipc" in ms else ""))
     if "decode" in results:
         d = results["decode"]
         L.append("")

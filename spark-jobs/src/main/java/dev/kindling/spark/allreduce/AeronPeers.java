@@ -23,9 +23,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * each peer it talks to (all others for {@link AeronAllReduce}, log2 N of them for {@link HalvingAllReduce}),
  * and the waits every algorithm shares. Peers that share this worker's host driver ({@link HostDriver}, when
  * {@link AeronHost#ipcScope} is set) are reached over IPC, on a stream of the receiver's own; the others over
- * UDP, each worker on an ephemeral port of its own JVM's driver. Both subscriptions are polled alike. Nothing waits forever: a peer that sends nothing for {@code stall}
- * fails the wait naming the peer's rank and address; a cancelled Spark task stops it. A message without this
- * epoch's {@link RunToken} is counted as foreign and dropped before the algorithm sees it.
+ * UDP, each worker on an ephemeral port of its own JVM's driver. Both subscriptions are polled alike. Nothing
+ * waits forever: a peer that sends nothing for {@code stall} fails the wait naming the peer's rank and address; a
+ * cancelled Spark task stops it. A message without this epoch's {@link RunToken} is counted as foreign and dropped
+ * before the algorithm sees it.
  */
 final class AeronPeers implements AutoCloseable {
     private final int rank;
