@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The media driver the JVMs of one host share for Aeron IPC: workers on one host exchange through memory
@@ -30,7 +32,10 @@ import org.agrona.concurrent.BackoffIdleStrategy;
  *
  * <p>It carries IPC only: each JVM's UDP stays on its own driver ({@link AeronNode}), so that one JVM's
  * driver thread does not send every executor's network traffic. The launcher's driver lives as long as its
- * JVM; a client whose driver went away (the launcher exited) launches or finds the next one when it asks again.
+ * JVM. A driver counts as alive while its heartbeat is fresh and its launcher's process runs (the id file holds
+ * the pid; the directory's name holds the pid namespace, so the pid means the same process to every JVM that
+ * reads it): a launcher killed with its executor is noticed at once, not after Aeron's 10 s timeout, and the next
+ * JVM to ask launches a new driver in its place.
  */
 final class HostDriver {
     /** How long a driver may miss its heartbeat before another JVM takes its directory over (Aeron's default). */
@@ -38,32 +43,39 @@ final class HostDriver {
     /** The file in the directory that holds the driver's id. */
     private static final String ID_FILE = "kindling-host-driver-id";
     private static final Map<String, HostDriver> BY_SCOPE = new HashMap<>();
+    private static final Logger LOG = LoggerFactory.getLogger(HostDriver.class);
 
     private final Aeron aeron;
     private final String id;
+    private final long launcherPid;
 
-    private HostDriver(Aeron aeron, String id) {
+    private HostDriver(Aeron aeron, String id, long launcherPid) {
         this.aeron = aeron;
         this.id = id;
+        this.launcherPid = launcherPid;
     }
 
     /** The client of this host's driver for {@code scope}, launching the driver if no JVM of the host runs it. */
     static synchronized HostDriver forScope(String scope) {
         HostDriver known = BY_SCOPE.get(scope);
-        if (known != null && !known.aeron.isClosed()) {
+        if (known != null && !known.aeron.isClosed() && running(known.launcherPid)) {
             return known;
+        }
+        if (known != null) {
+            known.aeron.close(); // its driver is gone: the all-reduces on it failed with it
         }
         File base = AeronNode.base();
         File dir = new File(base, AeronDirectories.hostShared(scope));
         try (FileChannel lockFile = FileChannel.open(new File(base, AeronDirectories.hostLock()).toPath(), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
-            AeronDirectories.removeStaleHostShared(base, d -> CommonContext.isDriverActive(d, DRIVER_TIMEOUT_MS, s -> {}));
-            MediaDriver launched = null;
-            if (!CommonContext.isDriverActive(dir, DRIVER_TIMEOUT_MS, s -> {})) {
-                launched = launch(dir);
-            }
-            Aeron client = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir.getPath()));
-            HostDriver driver = new HostDriver(client, Files.readString(new File(dir, ID_FILE).toPath()).strip());
+            AeronDirectories.removeStaleHostShared(base, HostDriver::alive);
+            MediaDriver launched = alive(dir) ? null : launch(dir);
+            // Aeron's default handler exits the JVM when the driver stops answering: here that is another executor's
+            // driver, gone with its JVM; this executor's all-reduce fails by its own stall and the next one relaunches
+            Aeron client = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir.getPath())
+                    .errorHandler(e -> LOG.warn("Aeron IPC: the host's media driver in {}: {}", dir, e.toString())));
+            String[] idAndPid = readId(dir);
+            HostDriver driver = new HostDriver(client, idAndPid[0], Long.parseLong(idAndPid[1]));
             MediaDriver owned = launched;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 client.close();
@@ -79,6 +91,31 @@ final class HostDriver {
         }
     }
 
+    /** Whether a driver runs in {@code dir}: its heartbeat is fresh and the JVM that launched it is alive. */
+    private static boolean alive(File dir) {
+        if (!CommonContext.isDriverActive(dir, DRIVER_TIMEOUT_MS, s -> {})) {
+            return false;
+        }
+        try {
+            return running(Long.parseLong(readId(dir)[1]));
+        } catch (IOException | RuntimeException e) {
+            return false; // no id written: its launcher died before it could
+        }
+    }
+
+    private static boolean running(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** The id file's two words: the driver's id and its launcher's pid. */
+    private static String[] readId(File dir) throws IOException {
+        String[] words = Files.readString(new File(dir, ID_FILE).toPath()).strip().split(" ");
+        if (words.length != 2) {
+            throw new IOException(new File(dir, ID_FILE) + ": expected '<id> <pid>', found " + String.join(" ", words));
+        }
+        return words;
+    }
+
     /** Launches the driver in {@code dir} (a stale one there is deleted first) and writes its id, atomically. */
     private static MediaDriver launch(File dir) throws IOException {
         MediaDriver driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
@@ -90,7 +127,7 @@ final class HostDriver {
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true));
         File tmp = new File(dir, ID_FILE + ".tmp");
-        Files.writeString(tmp.toPath(), UUID.randomUUID().toString());
+        Files.writeString(tmp.toPath(), UUID.randomUUID() + " " + ProcessHandle.current().pid());
         Files.move(tmp.toPath(), new File(dir, ID_FILE).toPath(), StandardCopyOption.ATOMIC_MOVE);
         return driver;
     }

@@ -35,17 +35,17 @@ public final class AeronDirectories {
 
     /**
      * The directory of the driver shared by the JVMs of {@code scope} (a Spark application) on this host: with the
-     * user and the network namespace, since a driver sends from its own namespace and JVMs in others (the scaling
-     * bench's) must not share it.
+     * user, the network namespace (a driver sends from its own namespace, and JVMs in others, the scaling bench's,
+     * must not share it) and the pid namespace (its launcher's pid must name the same process for every JVM).
      */
     public static String hostShared(String scope) {
-        return HOST_PREFIX + user() + "-" + networkNamespace() + "-" + scope.replaceAll("[^A-Za-z0-9_.-]", "_");
+        return HOST_PREFIX + user() + "-" + namespace("net") + "-" + namespace("pid") + "-" + scope.replaceAll("[^A-Za-z0-9_.-]", "_");
     }
 
-    /** The inode of this process's network namespace ("4026531992"), or "0" where there is no /proc. */
-    public static String networkNamespace() {
+    /** The inode of this process's namespace of {@code kind} ("4026531992"), or "0" where there is no /proc. */
+    public static String namespace(String kind) {
         try {
-            return Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString().replaceAll("[^0-9]", "");
+            return Files.readSymbolicLink(Path.of("/proc/self/ns/" + kind)).toString().replaceAll("[^0-9]", "");
         } catch (IOException | UnsupportedOperationException e) {
             return "0";
         }

@@ -9,10 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kindling.spark.config.Wire;
 import dev.kindling.spark.runtime.AeronDirectories;
 import io.aeron.CommonContext;
+import java.io.BufferedReader;
 import java.io.File;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -99,8 +103,45 @@ class HostIpcTest {
         assertNotEquals(a.id(), HostDriver.forScope(scope + "-other").id());
         File dir = new File(AeronNode.base(), AeronDirectories.hostShared(scope));
         assertTrue(CommonContext.isDriverActive(dir, 10_000, s -> {}), dir + " runs a driver");
-        assertTrue(dir.getName().contains("-" + AeronDirectories.networkNamespace() + "-"),
-                "JVMs in other network namespaces never share it: " + dir.getName());
+        assertTrue(dir.getName().contains("-" + AeronDirectories.namespace("net") + "-" + AeronDirectories.namespace("pid") + "-"),
+                "JVMs in other network or pid namespaces never share it: " + dir.getName());
+    }
+
+    @Test
+    @Timeout(value = 2, unit = TimeUnit.MINUTES)
+    void whenTheJvmThatLaunchedTheDriverIsKilledTheNextToAskLaunchesANewOneAtOnce() throws Exception {
+        String scope = "test-" + UUID.randomUUID().toString().substring(0, 8);
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream().filter(a -> a.startsWith("--add-opens")).toList());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), HostDriverLauncher.class.getName(), scope));
+        Process launcher = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            String line = new BufferedReader(new InputStreamReader(launcher.getInputStream())).readLine();
+            assertTrue(line != null && line.startsWith("driver "), "the launcher printed " + line);
+            String theirs = line.substring("driver ".length());
+            assertEquals(theirs, HostDriver.forScope(scope).id(), "this JVM joins the driver the other launched");
+            launcher.destroyForcibly().waitFor(30, TimeUnit.SECONDS); // kill -9: its driver stops with it
+            long t0 = System.nanoTime();
+            HostDriver next = HostDriver.forScope(scope);
+            assertNotEquals(theirs, next.id(), "a new driver, launched here");
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "without waiting out Aeron's 10 s driver timeout");
+            // and it carries an all-reduce: two workers on it, over IPC
+            Rendezvous.InProcess exchange = new Rendezvous.InProcess(2);
+            RunToken token = RunToken.random();
+            List<float[]> sums = EachRank.run(2, r -> {
+                try (AeronAllReduce ar = AeronAllReduce.open(r, 2, 1000, AeronHost.sharing("127.0.0.1", scope), exchange.as(r), token,
+                        Duration.ofSeconds(30), () -> false)) {
+                    assertEquals(1, ar.ipcPeers());
+                    var v = Nd4j.valueArrayOf(1000L, r + 1f);
+                    ar.reduce(v, 1, 0, Wire.FP32);
+                    return v.toFloatVector();
+                }
+            });
+            assertEquals(3f, sums.get(0)[999], 0f);
+            assertEquals(3f, sums.get(1)[0], 0f);
+        } finally {
+            launcher.destroyForcibly();
+        }
     }
 
     @Test
