@@ -169,7 +169,8 @@ def submit(env, workers, a, label):
     """One ScalingBench application on `workers` executors (one per namespace): its JSON lines."""
     cmd = [*spark_submit(env, workers, "dev.kindling.spark.bench.ScalingBench", "1g", "1g", a.slots),
            f"--workers={workers * a.slots}", f"--slots={a.slots}", f"--floats={','.join(str(f) for f in a.floats)}", f"--wires={a.wires}",
-           f"--topk-density={a.topk_density}", "--halving=true", f"--warmup={a.warmup}", f"--calls={a.calls}", f"--label={label}"]
+           f"--topk-density={a.topk_density}", "--halving=true", f"--warmup={a.warmup}", f"--calls={a.calls}", f"--host-ipc={a.host_ipc}",
+           f"--label={label}"]
     lines = env.run(cmd, {"SPARK_LOCAL_IP": f"{SUBNET}.1"}, f"allreduce-n{workers}-{label}", 1200, every_line=True)
     with open(os.path.join(env.work, "lines.jsonl"), "a") as f:  # kept if a later step fails
         f.writelines(json.dumps(l) + "\n" for l in lines)
@@ -359,6 +360,9 @@ def main():
                          " is fitted to one slot per executor)")
     ap.add_argument("--mtu", type=int, default=9000, help="the links' MTU: 9000 (jumbo frames, a cluster network's usual) or 1500")
     ap.add_argument("--topk-density", type=float, default=0.004)
+    ap.add_argument("--host-ipc", default="true", choices=("true", "false"),
+                    help="ScalingBench's --host-ipc: each executor also opens its host's shared media driver, as training does"
+                         " (here every executor is alone in its network namespace, so none is shared)")
     ap.add_argument("--compute-from", default="", help="a scaling.json whose compute section to reuse")
     ap.add_argument("--from-results", default="", help="a scaling.json: refit the model and reprint its tables, measuring nothing")
     ap.add_argument("--overlap-ab", action="store_true",

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * receive per 32 KiB frame. One per scope (a Spark application) per host: the first JVM to ask launches it,
  * under a file lock, in a directory named by the scope ({@link AeronDirectories#hostShared}); the others
  * connect to it as clients. Two JVMs share it only when they see the same directory (one /dev/shm) and are in
- * the same network namespace (the name carries it). Its {@link #id} is a random name the launcher writes
+ * the same network and pid namespaces (the name carries both). Its {@link #id} is a random name the launcher writes
  * into the directory: two workers that read the same id share a driver, and so can reach each other over
  * IPC; on another host, or in another container, the id differs and they keep to UDP.
  *

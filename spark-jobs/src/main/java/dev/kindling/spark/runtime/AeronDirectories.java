@@ -39,7 +39,12 @@ public final class AeronDirectories {
      * must not share it) and the pid namespace (its launcher's pid must name the same process for every JVM).
      */
     public static String hostShared(String scope) {
-        return HOST_PREFIX + user() + "-" + namespace("net") + "-" + namespace("pid") + "-" + scope.replaceAll("[^A-Za-z0-9_.-]", "_");
+        return hostSharedPrefix() + scope.replaceAll("[^A-Za-z0-9_.-]", "_");
+    }
+
+    /** What the names of this user's shared drivers in this JVM's network and pid namespaces start with. */
+    public static String hostSharedPrefix() {
+        return HOST_PREFIX + user() + "-" + namespace("net") + "-" + namespace("pid") + "-";
     }
 
     /** The inode of this process's namespace of {@code kind} ("4026531992"), or "0" where there is no /proc. */
@@ -52,11 +57,12 @@ public final class AeronDirectories {
     }
 
     /**
-     * Deletes this user's shared drivers' directories in {@code base} that {@code active} rejects (their driver stopped
-     * beating: its JVM was killed); the caller holds {@link #hostLock}. Returns how many.
+     * Deletes the directories of this user's shared drivers in {@code base} that {@code active} rejects (their driver
+     * stopped, or its launcher was killed); the caller holds {@link #hostLock}. Only those of this JVM's namespaces: a
+     * launcher's pid means nothing in another pid namespace. Returns how many.
      */
     public static int removeStaleHostShared(File base, Predicate<File> active) {
-        File[] dirs = base.listFiles((dir, name) -> name.startsWith(HOST_PREFIX + user() + "-"));
+        File[] dirs = base.listFiles((dir, name) -> name.startsWith(hostSharedPrefix()));
         int removed = 0;
         for (File d : dirs == null ? new File[0] : dirs) {
             if (!active.test(d)) {

@@ -146,18 +146,20 @@ class HostIpcTest {
 
     @Test
     void directoriesOfDeadDriversAreRemovedAndLiveOnesKept(@TempDir Path base) throws Exception {
-        String mine = AeronDirectories.HOST_PREFIX + System.getProperty("user.name") + "-";
-        Path dead = Files.createDirectories(base.resolve(mine + "1-app-gone"));
+        String mine = AeronDirectories.hostSharedPrefix();
+        Path dead = Files.createDirectories(base.resolve(mine + "app-gone"));
         Files.writeString(dead.resolve("cnc.dat"), "a killed driver's leftovers");
-        Path live = Files.createDirectories(base.resolve(mine + "1-app-running"));
+        Path live = Files.createDirectories(base.resolve(mine + "app-running"));
         Path other = Files.createDirectories(base.resolve("aeron-someone-else"));
-        Path otherUser = Files.createDirectories(base.resolve(AeronDirectories.HOST_PREFIX + "not" + System.getProperty("user.name") + "-1-app"));
+        Path otherUser = Files.createDirectories(base.resolve(AeronDirectories.HOST_PREFIX + "not" + System.getProperty("user.name") + "-1-2-app"));
+        Path otherPidNamespace = Files.createDirectories(base.resolve(mine.replace("-" + AeronDirectories.namespace("pid") + "-", "-1-") + "app"));
         int removed = AeronDirectories.removeStaleHostShared(base.toFile(), d -> d.getName().endsWith("running"));
         assertEquals(1, removed);
         assertFalse(Files.exists(dead));
         assertTrue(Files.exists(live));
         assertTrue(Files.exists(other), "only Kindling's shared drivers' directories are touched");
         assertTrue(Files.exists(otherUser), "and only this user's");
+        assertTrue(Files.exists(otherPidNamespace), "and only in this JVM's namespaces (a pid means nothing in another)");
         // and Aeron's own test of liveness rejects a directory with no driver beating in it
         assertFalse(CommonContext.isDriverActive(live.toFile(), 10_000, s -> {}));
     }
