@@ -823,7 +823,7 @@ def svg(results, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="fewer repetitions and steps, one epoch (under 15 min on 2 cores)")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions and steps, one epoch (over 35 min on 2 cores, 2026-12-05)")
     ap.add_argument("--sections", default="peer,eff,memory,dist,cluster,decode,generate",
                     help="comma-separated, of peer, eff, memory, dist, cluster, decode, generate (default: all)")
     ap.add_argument("--rows", default="", help="comma-separated row names (default: all of rows.ROWS)")

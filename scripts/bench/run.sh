@@ -3,7 +3,7 @@
 # Kindling side by side with PyTorch running the seed's architectures, training loops and GPT sampling loop (the
 # project's own implementations in scripts/bench/peer/; same model, batch and threads), with its own
 # distribution modes, and against the machine's matmul peak; prints one table and writes
-# bench/results.json and bench/throughput.svg. --quick finishes in under 15 minutes on 2 cores.
+# bench/results.json and bench/throughput.svg. --quick takes over 35 minutes on 2 cores (2026-12-05; PEER alone 13-14).
 # Installs Debian's python3-torch (apt) when missing; builds the job jar when it is stale.
 # Speed claims live here and in BENCHMARKS.md, never in tests: the machines are shared and noisy.
 set -euo pipefail

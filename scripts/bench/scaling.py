@@ -350,7 +350,7 @@ def report(lines, compute, workers, density):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="3 timed calls a case after 2 warm-up calls (full: 7 after 3); under 15 min on 2 cores")
+    ap.add_argument("--quick", action="store_true", help="3 timed calls a case after 2 warm-up calls (full: 7 after 3); about 17 min on 2 cores")
     ap.add_argument("--workers", default="1,2,4,8")
     ap.add_argument("--links", default="10gbit,1gbit", help="comma-separated, of " + ", ".join(RATES) + " and unshaped")
     ap.add_argument("--wires", default="fp32,bf16")
