@@ -30,12 +30,7 @@ public final class AeronDirectories {
     }
 
     private static String user() {
-        return safe(System.getProperty("user.name"));
-    }
-
-    /** {@code name} with every character a file name should not carry as {@code _}. */
-    private static String safe(String name) {
-        return name.replaceAll("[^A-Za-z0-9_.-]", "_");
+        return System.getProperty("user.name").replaceAll("[^A-Za-z0-9_.-]", "_");
     }
 
     /**
@@ -44,7 +39,7 @@ public final class AeronDirectories {
      * must not share it) and the pid namespace (its launcher's pid must name the same process for every JVM).
      */
     public static String hostShared(String scope) {
-        return hostSharedPrefix() + safe(scope);
+        return hostSharedPrefix() + scope.replaceAll("[^A-Za-z0-9_.-]", "_");
     }
 
     /** What the names of this user's shared drivers in this JVM's network and pid namespaces start with. */
