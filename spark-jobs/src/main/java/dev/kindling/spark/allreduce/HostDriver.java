@@ -5,6 +5,7 @@ import io.aeron.Aeron;
 import io.aeron.CommonContext;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.aeron.exceptions.DriverTimeoutException;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -91,15 +92,26 @@ final class HostDriver {
         }
     }
 
-    /** Whether a driver runs in {@code dir}: its heartbeat is fresh and the JVM that launched it is alive. */
+    /**
+     * Whether a driver runs in {@code dir}: the JVM that launched it is alive and its heartbeat is fresh. The launcher
+     * writes the id file last, under the lock, so a directory without one is a launch that never finished (its JVM
+     * killed between Aeron creating cnc.dat and marking it ready): stale, and judged so without Aeron's check, which
+     * waits 10 s on such a cnc.dat and then throws (it did, for every later executor of the host, in CI).
+     */
     private static boolean alive(File dir) {
-        if (!CommonContext.isDriverActive(dir, DRIVER_TIMEOUT_MS, s -> {})) {
+        long pid;
+        try {
+            pid = Long.parseLong(readId(dir)[1]);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        if (!running(pid)) {
             return false;
         }
         try {
-            return running(Long.parseLong(readId(dir)[1]));
-        } catch (IOException | RuntimeException e) {
-            return false; // no id written: its launcher died before it could
+            return CommonContext.isDriverActive(dir, DRIVER_TIMEOUT_MS, s -> {});
+        } catch (DriverTimeoutException e) {
+            return false; // cnc.dat never made ready, and its pid is now another process's
         }
     }
 

@@ -12,6 +12,7 @@ import io.aeron.CommonContext;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
+import java.io.RandomAccessFile;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,6 +143,23 @@ class HostIpcTest {
         } finally {
             launcher.destroyForcibly();
         }
+    }
+
+    /** What a JVM killed inside Aeron's launch leaves (CI: a test's child killed -9 as its all-reduce started). */
+    @Test
+    @Timeout(value = 1, unit = TimeUnit.MINUTES)
+    void aLaunchKilledBeforeItsDriverWasReadyIsRemovedNotWaitedFor() throws Exception {
+        String run = "test-" + UUID.randomUUID().toString().substring(0, 8);
+        File killed = new File(AeronNode.base(), AeronDirectories.hostShared(run + "-killed"));
+        assertTrue(killed.mkdir());
+        try (RandomAccessFile cnc = new RandomAccessFile(new File(killed, "cnc.dat"), "rw")) {
+            cnc.setLength(8 << 20); // Aeron's size, all zeros: created, its version never set
+        }
+        long t0 = System.nanoTime();
+        HostDriver driver = HostDriver.forScope(run);
+        assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "not Aeron's 10 s wait for a cnc.dat that will never be ready");
+        assertFalse(killed.exists(), killed + " removed as stale");
+        assertTrue(CommonContext.isDriverActive(new File(AeronNode.base(), AeronDirectories.hostShared(run)), 10_000, s -> {}), driver.id());
     }
 
     @Test
