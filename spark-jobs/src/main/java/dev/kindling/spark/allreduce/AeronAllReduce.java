@@ -402,7 +402,7 @@ public final class AeronAllReduce implements AllReduce {
 
     @Override
     public String transport() {
-        return links.ipcPeers() > 0 ? "aeron+ipc" : "aeron";
+        return links.transport("aeron");
     }
 
     @Override

@@ -230,6 +230,14 @@ final class AeronPeers implements AutoCloseable {
         return subscription.poll(assembler, limit) + (ipcSubscription == null ? 0 : ipcSubscription.poll(ipcAssembler, limit));
     }
 
+    /** What a transport's name ends with when a worker reaches some of its peers over IPC. */
+    static final String IPC_SUFFIX = "+ipc";
+
+    /** {@code algorithm}'s name for {@code comm.transport}, with {@link #IPC_SUFFIX} if any peer is reached over IPC. */
+    String transport(String algorithm) {
+        return ipcPeers() > 0 ? algorithm + IPC_SUFFIX : algorithm;
+    }
+
     /** How many of the peers this worker sends to it reaches over IPC. */
     int ipcPeers() {
         int n = 0;

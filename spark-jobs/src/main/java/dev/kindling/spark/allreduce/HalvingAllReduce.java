@@ -392,7 +392,7 @@ public final class HalvingAllReduce implements AllReduce {
 
     @Override
     public String transport() {
-        return links.ipcPeers() > 0 ? "halving+ipc" : "halving";
+        return links.transport("halving");
     }
 
     @Override

@@ -171,11 +171,11 @@ public final class HierarchicalAllReduce implements AllReduce {
         return leaders == null ? 0 : leaders.foreignFrames();
     }
 
-    /** With "+ipc" when this worker leads its JVM and reaches other leaders on its host over IPC. */
+    /** With {@link AeronPeers#IPC_SUFFIX} when this worker leads its JVM and reaches other leaders on its host over IPC. */
     @Override
     public String transport() {
-        boolean ipc = leaders != null && leaders.transport().endsWith("+ipc");
-        return (halving ? "hierarchical-halving" : "hierarchical") + (ipc ? "+ipc" : "");
+        boolean ipc = leaders != null && leaders.transport().endsWith(AeronPeers.IPC_SUFFIX);
+        return (halving ? "hierarchical-halving" : "hierarchical") + (ipc ? AeronPeers.IPC_SUFFIX : "");
     }
 
     @Override

@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.spark.BarrierTaskContext;
-import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -159,15 +158,6 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
         };
     }
 
-    /**
-     * The name of the media driver the executors of one host share ({@link HostDriver}): their application's, since they
-     * all end with it. In local mode every worker is in this JVM, where each application would otherwise leave a
-     * driver running until the JVM exits: one for the JVM.
-     */
-    static String ipcScope(SparkConf conf) {
-        return conf.get("spark.master", "").startsWith("local") ? "local-" + LocalGroup.JVM : conf.getAppId();
-    }
-
     /** JVMs (executors) from which {@code --transport=auto} halves and doubles among them instead of all-to-all. */
     static final int HALVING_FROM_JVMS = 4;
 
@@ -221,7 +211,7 @@ final class ReplicaTask extends AbstractFunction1<scala.collection.Iterator<Inte
         int rank = ctx.partitionId();
         ComputationGraph net = InPlaceUpdater.install(ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(model.value()), true));
         String address = SparkEnv.get().blockManager().blockManagerId().host();
-        AeronHost host = settings.hostIpc() ? AeronHost.sharing(address, ipcScope(SparkEnv.get().conf())) : AeronHost.udp(address);
+        AeronHost host = AeronHost.ofExecutor(address, SparkEnv.get().conf(), settings.hostIpc());
         int rounds = order.size() / workers;
         // where every rank runs, so that rank 0 can name a straggler while the epoch runs, and in which JVM
         String[] gathered = ctx.allGather(LocalGroup.JVM + " " + SparkEnv.get().executorId() + " " + address);

@@ -257,7 +257,7 @@ public final class ScalingBench {
         private AllReduce open(Way way, RankResult r, Placement placement, long floats, BarrierTaskContext ctx, int p) {
             String key = token.high() + ":" + token.low() + ":" + p + ":" + way;
             // as training does (--host-ipc): executors of one host (and network namespace) over IPC
-            AeronHost host = s.hostIpc() ? AeronHost.sharing(r.host, SparkEnv.get().conf().getAppId()) : AeronHost.udp(r.host);
+            AeronHost host = AeronHost.ofExecutor(r.host, SparkEnv.get().conf(), s.hostIpc());
             return switch (way) {
                 case HALVING -> HalvingAllReduce.forPlacement(r.rank, placement, floats, host, ctx::allGather, key, token, s.stall(),
                         ctx::isInterrupted);

@@ -30,7 +30,12 @@ public final class AeronDirectories {
     }
 
     private static String user() {
-        return System.getProperty("user.name").replaceAll("[^A-Za-z0-9_.-]", "_");
+        return safe(System.getProperty("user.name"));
+    }
+
+    /** {@code name} with every character a file name should not carry as {@code _}. */
+    private static String safe(String name) {
+        return name.replaceAll("[^A-Za-z0-9_.-]", "_");
     }
 
     /**
@@ -39,7 +44,7 @@ public final class AeronDirectories {
      * must not share it) and the pid namespace (its launcher's pid must name the same process for every JVM).
      */
     public static String hostShared(String scope) {
-        return hostSharedPrefix() + scope.replaceAll("[^A-Za-z0-9_.-]", "_");
+        return hostSharedPrefix() + safe(scope);
     }
 
     /** What the names of this user's shared drivers in this JVM's network and pid namespaces start with. */
