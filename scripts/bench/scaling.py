@@ -169,7 +169,7 @@ def submit(env, workers, a, label):
     """One ScalingBench application on `workers` executors (one per namespace): its JSON lines."""
     cmd = [*spark_submit(env, workers, "dev.kindling.spark.bench.ScalingBench", "1g", "1g", a.slots),
            f"--workers={workers * a.slots}", f"--slots={a.slots}", f"--floats={','.join(str(f) for f in a.floats)}", f"--wires={a.wires}",
-           f"--topk-density={a.topk_density}", "--halving=true", f"--warmup={a.warmup}", f"--calls={a.calls}", f"--host-ipc={a.host_ipc}",
+           f"--topk-density={a.topk_density}", "--halving=true", f"--warmup={a.warmup}", f"--rewarm={a.rewarm}", f"--calls={a.calls}", f"--host-ipc={a.host_ipc}",
            f"--label={label}"]
     lines = env.run(cmd, {"SPARK_LOCAL_IP": f"{SUBNET}.1"}, f"allreduce-n{workers}-{label}", 1200, every_line=True)
     with open(os.path.join(env.work, "lines.jsonl"), "a") as f:  # kept if a later step fails
@@ -350,7 +350,7 @@ def report(lines, compute, workers, density):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="3 timed calls a case after 2 warm-up calls (full: 7 after 3); about 17 min on 2 cores")
+    ap.add_argument("--quick", action="store_true", help="3 timed calls a case after 2 warm-up calls, 1 on the second vector (full: 7 after 3 and 2)")
     ap.add_argument("--workers", default="1,2,4,8")
     ap.add_argument("--links", default="10gbit,1gbit", help="comma-separated, of " + ", ".join(RATES) + " and unshaped")
     ap.add_argument("--wires", default="fp32,bf16")
@@ -372,9 +372,10 @@ def main():
     ap.add_argument("--work", default=os.path.join(ROOT, "runs", "scaling"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench"))
     a = ap.parse_args()
-    # quick: 2 warm-up calls (the first connects and compiles; 8 JVMs at 1 Gbit spend ~9 s a call of 25.5M floats,
-    # so a third cost a minute per case there and put the run at 19 minutes)
-    a.calls, a.warmup = (3, 2) if a.quick else (7, 3)
+    # quick: 2 warm-up calls a case on the first vector (the first connects and compiles), 1 on the second (compiled by
+    # then; the call pages in its new all-reduce's buffers): 8 JVMs at 1 Gbit spend ~9 s a call of 25.5M floats, so each
+    # warm-up call there costs most of a minute over the cases
+    a.calls, a.warmup, a.rewarm = (3, 2, 1) if a.quick else (7, 3, 2)
     workers = [int(n) for n in a.workers.split(",")]
     links = a.links.split(",")
     unknown = [l for l in links if l not in RATES and l != "unshaped"]

@@ -37,13 +37,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * executor in its own network namespace behind a shaped link; a step's compute is measured apart.
  *
  * <p>Run with SparkSubmit: {@code --class dev.kindling.spark.bench.ScalingBench <jar> --workers=N
- * [--floats=4882688,25000000] [--wires=fp32,bf16] [--halving=true] [--topk-density=0.004] [--warmup=1] [--calls=5]
- * [--slots=1] [--host-ipc=true] [--label=text]}: the dense cases over the all-to-all ({@code dense-fp32}) and, with {@code --halving},
+ * [--floats=4882688,25000000] [--wires=fp32,bf16] [--halving=true] [--topk-density=0.004] [--warmup=1] [--rewarm=1]
+ * [--calls=5] [--slots=1] [--host-ipc=true] [--label=text]}: the dense cases over the all-to-all ({@code dense-fp32}) and, with {@code --halving},
  * recursive halving and doubling ({@code halving-fp32}). With {@code --slots=S > 1} (executors of S task slots, workers
  * = executors x S) the dense cases run as training does there: memory within each executor JVM, the leaders
  * all-to-all or halving ({@link HierarchicalAllReduce}); topk stays on Aeron among all workers. Prints one JSON line
  * per (vector length, case): the call's time (per call the slowest rank, then the median, fastest and slowest call),
- * bytes each worker sent per call, the barrier stage's launch and the all-reduce's connection time.
+ * bytes each worker sent per call, the barrier stage's launch and the all-reduce's connection time. Each case starts with
+ * {@code --warmup} untimed calls on the first vector and {@code --rewarm} (default: as many) on the later ones, whose
+ * code the first vector's calls have already compiled: one call pages in their new all-reduce's buffers.
  */
 public final class ScalingBench {
 
@@ -72,7 +74,7 @@ public final class ScalingBench {
     }
 
     /** {@code slots}: task slots per executor, so the workers of one JVM (1: every worker in its own). */
-    record Settings(int workers, long[] floats, List<Case> cases, int warmup, int calls, Duration stall, int slots, boolean hostIpc)
+    record Settings(int workers, long[] floats, List<Case> cases, int warmup, int rewarm, int calls, Duration stall, int slots, boolean hostIpc)
             implements Serializable {}
 
     public static void main(String[] args) {
@@ -117,15 +119,16 @@ public final class ScalingBench {
             }
         }
         int warmup = Integer.parseInt(take(f, "warmup", "1"));
+        int rewarm = Integer.parseInt(take(f, "rewarm", String.valueOf(warmup)));
         int calls = Integer.parseInt(take(f, "calls", "5"));
         Duration stall = Duration.ofSeconds(Long.parseLong(take(f, "stall-seconds", "120")));
         int slots = Integer.parseInt(take(f, "slots", "1"));
         boolean hostIpc = Boolean.parseBoolean(take(f, "host-ipc", "true"));
         if (!f.isEmpty()) {
             throw new IllegalArgumentException("unknown keys " + f.keySet()
-                    + "; known: workers, floats, wires, halving, topk-density, warmup, calls, stall-seconds, slots, host-ipc, label");
+                    + "; known: workers, floats, wires, halving, topk-density, warmup, rewarm, calls, stall-seconds, slots, host-ipc, label");
         }
-        return new Settings(workers, floats, cases, warmup, calls, stall, slots, hostIpc);
+        return new Settings(workers, floats, cases, warmup, rewarm, calls, stall, slots, hostIpc);
     }
 
     private static String require(Map<String, String> f, String key) {
@@ -271,7 +274,8 @@ public final class ScalingBench {
         private void time(AllReduce ar, Case kase, INDArray v, INDArray base, long floats, RankResult r, int p, int c) {
             int[] index = kase.density() > 0 ? distinctIndices(floats, kase.density(), 17L * r.rank + p) : null;
             float[] value = index == null ? null : randomValues(index.length, 31L * r.rank + p);
-            for (int call = 0; call < s.warmup() + s.calls(); call++) {
+            int warmup = p == 0 ? s.warmup() : s.rewarm();
+            for (int call = 0; call < warmup + s.calls(); call++) {
                 v.assign(base); // sums grow by the worker count each call: start each from the same values
                 long bytes0 = ar.bytesSent();
                 long c0 = System.nanoTime();
@@ -281,7 +285,7 @@ public final class ScalingBench {
                     v.assign(0);
                     ar.reduceSparse(v, index, value, index.length, 1, 0);
                 }
-                int timed = call - s.warmup();
+                int timed = call - warmup;
                 if (timed >= 0) {
                     r.callSeconds[p][c][timed] = (System.nanoTime() - c0) / 1e9;
                     r.bytes[p][c] += ar.bytesSent() - bytes0;

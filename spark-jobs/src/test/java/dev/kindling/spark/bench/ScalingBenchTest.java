@@ -17,23 +17,31 @@ import org.junit.jupiter.api.Test;
  */
 class ScalingBenchTest {
 
+    /** Two vectors, the second with no warm-up call (--rewarm=0): its calls are timed from its first. */
     @Test
     void everyCaseSendsWhatItsAlgorithmMust() {
-        int floats = 100_000;
-        ScalingBench.Settings s = ScalingBench.settings(Map.of("workers", "2", "floats", Integer.toString(floats),
-                "wires", "fp32,bf16", "topk-density", "0.01", "halving", "true", "warmup", "1", "calls", "3"));
+        long[] vectors = {100_000, 60_000};
+        ScalingBench.Settings s = ScalingBench.settings(Map.of("workers", "2", "floats", vectors[0] + "," + vectors[1],
+                "wires", "fp32,bf16", "topk-density", "0.01", "halving", "true", "warmup", "1", "rewarm", "0", "calls", "3"));
+        assertEquals(1, s.warmup());
+        assertEquals(0, s.rewarm());
+        assertEquals(1, ScalingBench.settings(Map.of("workers", "2", "warmup", "1")).rewarm(), "--rewarm defaults to --warmup");
         List<Map<String, Object>> lines;
         try (JavaSparkContext sc = SparkJobs.context(new SparkMaster("local[2]"), "scaling-bench")) {
             lines = ScalingBench.run(sc, s);
         }
-        assertEquals(List.of("dense-fp32", "dense-bf16", "topk", "halving-fp32", "halving-bf16"), lines.stream().map(m -> m.get("case")).toList());
-        // dense (either algorithm, 2 workers): half the vector out in the reduce-scatter and half in the all-gather, 4 or 2
-        // bytes a value, plus frame headers; topk: all 1,000 (index, value) pairs to the other worker, 8 bytes a pair
-        double[] payload = {floats * 4.0, floats * 2.0, floats * 0.01 * 8, floats * 4.0, floats * 2.0};
+        List<String> cases = List.of("dense-fp32", "dense-bf16", "topk", "halving-fp32", "halving-bf16");
+        assertEquals(cases.size() * vectors.length, lines.size());
         for (int i = 0; i < lines.size(); i++) {
             Map<String, Object> m = lines.get(i);
+            long floats = vectors[i / cases.size()];
+            assertEquals(floats, ((Number) m.get("floats")).longValue());
+            assertEquals(cases.get(i % cases.size()), m.get("case"));
+            // dense (either algorithm, 2 workers): half the vector out in the reduce-scatter and half in the all-gather, 4 or 2
+            // bytes a value, plus frame headers; topk: all (index, value) pairs to the other worker, 8 bytes a pair
+            double payload = new double[] {floats * 4.0, floats * 2.0, floats * 0.01 * 8, floats * 4.0, floats * 2.0}[i % cases.size()];
             double bytes = ((Number) m.get("bytes_per_worker_call")).doubleValue();
-            assertTrue(bytes >= payload[i] && bytes < payload[i] * 1.1, m.get("case") + ": " + bytes + " bytes for a payload of " + payload[i]);
+            assertTrue(bytes >= payload && bytes < payload * 1.1, m.get("case") + ": " + bytes + " bytes for a payload of " + payload);
             double median = ((Number) m.get("ms_median")).doubleValue();
             assertTrue(median > 0 && median <= ((Number) m.get("ms_max")).doubleValue(), m.toString());
             assertEquals(2, m.get("workers"));
