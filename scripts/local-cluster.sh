@@ -140,7 +140,8 @@ CONF
   for ((i = 1; i <= SPARK_WORKERS; i++)); do
     start "worker-$i" SPARK_HOME="$spark_home" SPARK_SCALA_VERSION=2.12 SPARK_LOCAL_IP="$H" SPARK_DIST_CLASSPATH="$dist_cp" \
       OMP_NUM_THREADS=1 KINDLING_AERON_PORT=$((AERON_WORKER_PORT_BASE + i)) -- \
-      "${sj[@]}" org.apache.spark.deploy.worker.Worker --host "$H" --cores "$SPARK_WORKER_CORES" --memory "$SPARK_WORKER_MEMORY" \
+      "${sj[@]}" -Dspark.worker.cleanup.enabled=true -Dspark.worker.cleanup.appDataTtl="$SPARK_WORKER_APP_TTL_S" \
+      org.apache.spark.deploy.worker.Worker --host "$H" --cores "$SPARK_WORKER_CORES" --memory "$SPARK_WORKER_MEMORY" \
       --webui-port $((SPARK_WORKER_UI_PORT_BASE + i)) --work-dir "$D/worker-$i" "spark://$H:$SPARK_MASTER_PORT"
   done
   wait_for "HDFS" hdfs_ready
@@ -257,6 +258,8 @@ down() {
     local owner=${d#/dev/shm/aeron-kindling-allreduce-}
     kill -0 "${owner%%-*}" 2>/dev/null || rm -rf "$d"
   done
+  # each application's executors copied the job jar (400 MB) into their Worker's directory; their logs stay
+  find "$D" -mindepth 4 -maxdepth 4 -path "$D/worker-*/app-*/*/*.jar" -delete 2>/dev/null || true
   [[ $any == yes ]] && say "down" || say "not running"
 }
 

@@ -273,6 +273,10 @@ say "cluster: YARN application $app ran in $containers containers"
 scripts/local-cluster.sh down
 left=$(pgrep -f "$KINDLING_CLUSTER_DIR" || true)
 [[ -z "$left" ]] || { say "processes left after down: $left"; exit 1; }
+jars=$(find "$KINDLING_CLUSTER_DIR"/worker-*/app-* -name '*.jar' 2>/dev/null | wc -l)
+logs=$(find "$KINDLING_CLUSTER_DIR"/worker-*/app-* -name stderr 2>/dev/null | wc -l)
+say "cluster: after down, the Workers' application directories hold $jars copied jars and $logs executor logs"
+((jars == 0 && logs > 0)) || { say "expected down to delete the executors' copies of the job jar and keep their logs"; exit 1; }
 trap 'rm -rf "$tmp"' EXIT
 if compgen -G "/dev/shm/aeron-$(id -un)-*" >/dev/null; then
   say "note: Aeron directories remain in /dev/shm: $(ls -d /dev/shm/aeron-"$(id -un)"-* | wc -l)"

@@ -3,7 +3,7 @@
 # The all-reduce among N = 1, 2, 4, 8 Spark standalone workers, each in its own Linux network namespace
 # behind a veth link shaped with tc (10 and 1 Gbit/s), the compute of one worker's step, a cost model
 # fitted to both and its projection to 8, 64 and 512 hosts. Prints the tables and writes bench/scaling.json.
-# --quick takes about 17 minutes on 2 cores (2026-12-05; N = 8 alone 9). Needs root (ip netns, tc) and a kernel with veth,
+# --quick takes about 11 minutes on 2 cores (N = 8 on one link; 15.5 with both). Needs root (ip netns, tc) and a kernel with veth,
 # bridge and the tbf qdisc; makes the bridge kscale0 and namespaces kscale-w1.. and removes them at the end.
 # --overlap-ab [--links=1gbit]: instead, the seed GPT trained one epoch on 2 executors, --overlap off and on
 # (about 10 minutes; bench/overlap.json).
