@@ -389,9 +389,9 @@ def main():
     workers = [int(n) for n in a.workers.split(",")]
     links = a.links.split(",")
     largest_links = (a.largest_links.split(",") if a.largest_links else links[-1:] if a.quick else links)
-    unknown = [l for l in links + largest_links if l not in RATES and l != "unshaped"]
+    unknown = sorted({l for l in links + largest_links if l not in RATES and l != "unshaped"})
     if unknown:
-        raise SystemExit(f"scaling: --links {unknown}: expected {', '.join(RATES)} or unshaped")
+        raise SystemExit(f"scaling: --links or --largest-links {unknown}: expected {', '.join(RATES)} or unshaped")
     a.reps, a.work = 1, os.path.abspath(a.work)
     if a.from_results:
         saved = json.load(open(a.from_results))
